@@ -1,0 +1,170 @@
+//! Command-line arguments, turned once into checked options.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::error::{Error, Result};
+use crate::order::Mode;
+use crate::render::{Options, Source};
+use crate::yaml::Limits;
+
+/// Orders Express node CRs into Argo CD sync waves and injects their
+/// dependencies and deployment revisions.
+///
+/// With no subcommand it renders stdin to stdout, so it works as
+/// `helm template … --post-renderer express-waves`.
+#[derive(Parser, Debug)]
+#[command(
+    name = "express-waves",
+    version,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Render options, for use without a subcommand (Helm post-renderer).
+    #[command(flatten)]
+    pub render: RenderOptions,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Render a stream: dependencies, sync waves and revisions on every
+    /// Express node CR, everything else unchanged.
+    ///
+    /// Example: helm template acme ./chart | express-waves render > out.yaml
+    Render(RenderArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct RenderArgs {
+    /// Files to read in order, as one stream (`-` or none: stdin).
+    pub files: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub options: RenderOptions,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ModeArg {
+    Upgrade,
+    Provisioning,
+}
+
+/// Options shared by every command that renders.
+#[derive(Args, Debug, Clone)]
+pub struct RenderOptions {
+    /// Rollout order for the waves [default: upgrade, or the Cluster CR's
+    /// express.medallia.com/mode annotation]
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeArg>,
+
+    /// Wave of the first node; the Cluster CR gets one less
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
+    pub wave_start: i64,
+
+    /// Inject no dependencies (waves are still assigned)
+    #[arg(long)]
+    pub no_dependencies: bool,
+
+    /// Frontends numbered up to N go before the backend in an upgrade
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub frontends_before_backend: usize,
+
+    /// API group of the Express CRs
+    #[arg(long, value_name = "G", default_value = "express.medallia.com")]
+    pub group: String,
+
+    /// Do not add the per-cluster deployment-revisions ConfigMap
+    #[arg(long)]
+    pub no_revision_configmap: bool,
+
+    /// Replace revisions the chart already set with computed ones
+    #[arg(long)]
+    pub recompute_revisions: bool,
+
+    /// Largest input accepted, in bytes
+    #[arg(long, value_name = "BYTES", default_value_t = 256 << 20)]
+    pub max_input_bytes: usize,
+
+    /// Deepest nesting of YAML collections accepted
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_depth)]
+    pub max_depth: usize,
+
+    /// Most nodes YAML aliases may add to one document
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_alias_nodes)]
+    pub max_alias_nodes: usize,
+}
+
+impl RenderOptions {
+    /// The checked render options.
+    pub fn to_options(&self) -> Result<Options> {
+        if self.group.is_empty() || self.group.contains('/') {
+            return Err(Error::msg(format!(
+                "--group `{}` is not an API group",
+                self.group
+            )));
+        }
+        Ok(Options {
+            mode: self.mode.map(|m| match m {
+                ModeArg::Upgrade => Mode::Upgrade,
+                ModeArg::Provisioning => Mode::Provisioning,
+            }),
+            wave_start: self.wave_start,
+            no_dependencies: self.no_dependencies,
+            frontends_before_backend: self.frontends_before_backend,
+            group: self.group.clone(),
+            revision_configmap: !self.no_revision_configmap,
+            recompute_revisions: self.recompute_revisions,
+            limits: Limits {
+                max_depth: self.max_depth,
+                max_alias_nodes: self.max_alias_nodes,
+            },
+            max_input_bytes: self.max_input_bytes,
+        })
+    }
+}
+
+/// Reads `files` in order (`-` or none: `stdin`), refusing more than `limit`
+/// bytes in all.
+pub fn read_sources(files: &[PathBuf], stdin: &mut dyn Read, limit: usize) -> Result<Vec<Source>> {
+    let mut sources = Vec::new();
+    let mut total = 0usize;
+    let stdin_only = [PathBuf::from("-")];
+    let files = if files.is_empty() {
+        &stdin_only[..]
+    } else {
+        files
+    };
+    for path in files {
+        let left = (limit - total.min(limit)) as u64 + 1;
+        let (name, bytes) = if path.as_os_str() == "-" {
+            let mut buf = Vec::new();
+            stdin
+                .take(left)
+                .read_to_end(&mut buf)
+                .map_err(|e| Error::io("cannot read stdin", e))?;
+            ("-".to_string(), buf)
+        } else {
+            let name = path.display().to_string();
+            let f = std::fs::File::open(path)
+                .map_err(|e| Error::io(format!("cannot open {name}"), e))?;
+            let mut buf = Vec::new();
+            f.take(left)
+                .read_to_end(&mut buf)
+                .map_err(|e| Error::io(format!("cannot read {name}"), e))?;
+            (name, buf)
+        };
+        total += bytes.len();
+        if total > limit {
+            return Err(Error::msg(format!(
+                "input is over the limit of {limit} bytes (--max-input-bytes)"
+            )));
+        }
+        sources.push(Source { name, bytes });
+    }
+    Ok(sources)
+}

@@ -1,0 +1,239 @@
+//! Writing values as block YAML that Go reads back as the same values.
+//!
+//! Strings are written plain only when they are made of a conservative set of
+//! characters *and* go-yaml v2 would read them back as strings (so `on`,
+//! `yes`, `y`, `null`, `0123`, `1_000`, `~` are quoted). Multi-line strings
+//! that are safe for it become literal blocks; anything else is
+//! double-quoted with escapes. Floats are written in Rust's shortest
+//! round-trip form, which go-yaml parses to the same `float64`.
+
+use crate::value::{Resolved, Value, resolve_plain};
+
+/// Writes a document body (a mapping, normally) ending with a newline.
+pub fn document(value: &Value, out: &mut String) {
+    match value {
+        Value::Map(m) if !m.is_empty() => write_map(m, 0, false, out),
+        Value::Seq(s) if !s.is_empty() => write_seq(s, 0, false, out),
+        other => {
+            write_inline(other, 0, out);
+            out.push('\n');
+        }
+    }
+}
+
+fn pad(n: usize, out: &mut String) {
+    out.extend(std::iter::repeat_n(' ', n));
+}
+
+fn write_map(m: &[(String, Value)], indent: usize, inline_first: bool, out: &mut String) {
+    for (i, (k, v)) in m.iter().enumerate() {
+        if i > 0 || !inline_first {
+            pad(indent, out);
+        }
+        write_string(k, out);
+        out.push(':');
+        match v {
+            Value::Map(c) if !c.is_empty() => {
+                out.push('\n');
+                write_map(c, indent + 2, false, out);
+            }
+            Value::Seq(c) if !c.is_empty() => {
+                out.push('\n');
+                write_seq(c, indent + 2, false, out);
+            }
+            other => {
+                out.push(' ');
+                write_inline(other, indent + 2, out);
+                out.push('\n');
+            }
+        }
+    }
+}
+
+fn write_seq(s: &[Value], indent: usize, inline_first: bool, out: &mut String) {
+    for (i, v) in s.iter().enumerate() {
+        if i > 0 || !inline_first {
+            pad(indent, out);
+        }
+        out.push_str("- ");
+        match v {
+            Value::Map(c) if !c.is_empty() => write_map(c, indent + 2, true, out),
+            Value::Seq(c) if !c.is_empty() => write_seq(c, indent + 2, true, out),
+            other => {
+                write_inline(other, indent + 2, out);
+                out.push('\n');
+            }
+        }
+    }
+}
+
+/// A scalar or an empty collection, after `key: ` or `- `. `indent` is the
+/// indentation of a literal block's content.
+fn write_inline(v: &Value, indent: usize, out: &mut String) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) => out.push_str(&i.to_string()),
+        Value::Float(f) => out.push_str(&float(*f)),
+        Value::Str(s) if literal_ok(s) => {
+            out.push('|');
+            let body = match s.strip_suffix('\n') {
+                Some(b) => b,
+                None => {
+                    out.push('-');
+                    s.as_str()
+                }
+            };
+            out.push('\n');
+            for (i, line) in body.split('\n').enumerate() {
+                if i > 0 {
+                    out.push('\n');
+                }
+                if !line.is_empty() {
+                    pad(indent, out);
+                    out.push_str(line);
+                }
+            }
+        }
+        Value::Str(s) => write_string(s, out),
+        Value::Seq(_) => out.push_str("[]"),
+        Value::Map(_) => out.push_str("{}"),
+    }
+}
+
+/// Float text that go-yaml v2 parses back to the same `float64`.
+fn float(f: f64) -> String {
+    debug_assert!(f.is_finite(), "non-finite floats are refused when reading");
+    format!("{f:?}")
+}
+
+/// Writes a string as a plain or double-quoted scalar (one line).
+pub fn write_string(s: &str, out: &mut String) {
+    if plain_ok(s) {
+        out.push_str(s);
+    } else {
+        double_quoted(s, out);
+    }
+}
+
+fn plain_ok(s: &str) -> bool {
+    let b = s.as_bytes();
+    let Some(&first) = b.first() else {
+        return false;
+    };
+    if !(first.is_ascii_alphabetic() || first == b'_' || first == b'/') {
+        return false;
+    }
+    let last = b[b.len() - 1];
+    if last == b' ' || last == b':' {
+        return false;
+    }
+    for (i, &c) in b.iter().enumerate() {
+        let ok = c.is_ascii_alphanumeric()
+            || matches!(c, b'-' | b'_' | b'.' | b'/' | b'@' | b'+' | b'=')
+            || (c == b':' && b.get(i + 1) != Some(&b' '))
+            || (c == b' ' && !matches!(b.get(i + 1), Some(b'#' | b' ')));
+        if !ok {
+            return false;
+        }
+    }
+    matches!(resolve_plain(s), Resolved::Value(Value::Str(_)))
+}
+
+fn printable(c: char) -> bool {
+    matches!(c, '\u{20}'..='\u{7E}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+        && !matches!(c, '\u{FEFF}' | '\u{2028}' | '\u{2029}')
+}
+
+/// A literal block is used for multi-line text whose lines need no escapes,
+/// carry no leading or trailing white space that a reader could trim, and end
+/// with at most one line break.
+fn literal_ok(s: &str) -> bool {
+    if !s.contains('\n') || s.ends_with("\n\n") || s.starts_with(' ') || s.starts_with('\n') {
+        return false;
+    }
+    s.split('\n')
+        .all(|line| !line.ends_with(' ') && line.chars().all(printable))
+}
+
+fn double_quoted(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if printable(c) => out.push(c),
+            c if (c as u32) <= 0xFFFF => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push_str(&format!("\\U{:08X}", c as u32)),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> String {
+        let mut o = String::new();
+        write_string(v, &mut o);
+        o
+    }
+
+    #[test]
+    fn strings_go_reads_otherwise_are_quoted() {
+        for t in [
+            "on", "yes", "y", "N", "off", "null", "~", "0123", "1_000", "True", "", " a", "a:",
+            "a #b", "-x", "1.0", "e689 ",
+        ] {
+            assert!(s(t).starts_with('"'), "{t} -> {}", s(t));
+        }
+        for t in [
+            "express-e689.151",
+            "tenant-123634-prod",
+            "Ready",
+            "fe1.fe.express",
+            "a:b",
+            "http://x/y",
+        ] {
+            assert_eq!(s(t), t);
+        }
+        assert_eq!(
+            s("a\"b\\c\u{7}\u{1F600}"),
+            "\"a\\\"b\\\\c\\u0007\u{1F600}\""
+        );
+    }
+
+    #[test]
+    fn documents_in_block_style() {
+        let v = Value::Map(vec![
+            (
+                "a".into(),
+                Value::Seq(vec![
+                    Value::Map(vec![
+                        ("b".into(), Value::Int(1)),
+                        ("c".into(), Value::Seq(vec![])),
+                    ]),
+                    Value::Seq(vec![Value::Bool(true), Value::Null]),
+                ]),
+            ),
+            (
+                "d".into(),
+                Value::Map(vec![("e".into(), Value::Float(1.0))]),
+            ),
+            ("f".into(), Value::Str("x\n  y\n".into())),
+            ("g".into(), Value::Str("x\n".into())),
+            ("h".into(), Value::Str("x\n\n".into())),
+            ("i".into(), Value::Map(vec![])),
+        ]);
+        let mut o = String::new();
+        document(&v, &mut o);
+        assert_eq!(
+            o,
+            "a:\n  - b: 1\n    c: []\n  - - true\n    - null\nd:\n  e: 1.0\nf: |\n  x\n    y\ng: |\n  x\nh: \"x\\n\\n\"\ni: {}\n"
+        );
+    }
+}

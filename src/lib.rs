@@ -1,0 +1,19 @@
+//! express-waves: orders Express node CRs into Argo CD sync waves, injects
+//! their default dependencies and deployment revisions.
+//!
+//! The library does no printing and never exits the process: `main.rs` does
+//! that. Start at [`render::render`].
+
+pub mod cli;
+pub mod emit;
+pub mod error;
+pub mod json;
+pub mod model;
+pub mod order;
+pub mod render;
+pub mod revision;
+pub mod stream;
+pub mod value;
+pub mod yaml;
+
+pub use error::{Error, Result};

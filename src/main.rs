@@ -1,0 +1,67 @@
+//! The `express-waves` binary: parses arguments, runs, prints, exits.
+//!
+//! Exit codes: 0 success, 1 a check found something (later subcommands),
+//! 2 error. On error nothing is written to stdout.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+use express_waves::cli::{Cli, Command, RenderOptions};
+use express_waves::{Error, render};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            let mut msg = format!("express-waves: error: {e}");
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                msg.push_str(&format!(": {s}"));
+                source = s.source();
+            }
+            eprintln!("{msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, Error> {
+    match cli.command {
+        Some(Command::Render(args)) => render_to_stdout(&args.files, &args.options),
+        None => {
+            if std::io::stdin().is_terminal() {
+                Cli::command()
+                    .print_help()
+                    .map_err(|e| Error::io("cannot print help", e))?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            render_to_stdout(&[], &cli.render)
+        }
+    }
+}
+
+fn render_to_stdout(
+    files: &[std::path::PathBuf],
+    options: &RenderOptions,
+) -> Result<ExitCode, Error> {
+    let opts = options.to_options()?;
+    let sources = express_waves::cli::read_sources(
+        files,
+        &mut std::io::stdin().lock(),
+        opts.max_input_bytes,
+    )?;
+    let out = render::render(&sources, &opts)?;
+    write_stdout(&out)
+}
+
+/// Writes all of `bytes`; a closed pipe is not an error.
+fn write_stdout(bytes: &[u8]) -> Result<ExitCode, Error> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        Err(e) => Err(Error::io("cannot write to stdout", e)),
+    }
+}

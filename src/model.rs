@@ -1,0 +1,262 @@
+//! Typed views of the documents express-waves acts on.
+//!
+//! Express CRs have `apiVersion` `<group>/<version>` (group
+//! `express.medallia.com` by default) and kind `Cluster`, `Backend` or
+//! `Frontend`. A node (Backend or Frontend) belongs to the cluster
+//! `spec.clusterConfig.clusterName` in its namespace; its key is its name
+//! without the `<cluster>-` prefix. The names of the labels and annotations
+//! read and written are here too.
+
+use crate::order::{Mode, Role};
+use crate::value::Value;
+use crate::yaml::Node;
+
+/// Argo CD's sync-wave annotation.
+pub const ANN_SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
+/// The short revision (label).
+pub const LABEL_REVISION: &str = "express.medallia.com/deployment-revision";
+/// The full SHA-256 of the hashed input (annotation).
+pub const ANN_REVISION_SHA256: &str = "express.medallia.com/deployment-revision-sha256";
+/// `"false"` marks a node intentionally down.
+pub const ANN_UP: &str = "express.medallia.com/up";
+/// `"disabled"` on a Cluster or node turns dependency injection off.
+pub const ANN_DEPENDENCIES: &str = "express.medallia.com/dependencies";
+/// `provisioning` or `upgrade` on a Cluster.
+pub const ANN_MODE: &str = "express.medallia.com/mode";
+/// Label naming the cluster on the revisions ConfigMap.
+pub const LABEL_CLUSTER: &str = "express.medallia.com/cluster";
+/// Helm 4 needs this annotation back on every document.
+pub const ANN_HELM4_FILENAME: &str = "postrenderer.helm.sh/postrender-filename";
+
+/// The kinds of Express CR.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExpressKind {
+    Cluster,
+    Backend,
+    Frontend,
+}
+
+impl ExpressKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ExpressKind::Cluster => "Cluster",
+            ExpressKind::Backend => "Backend",
+            ExpressKind::Frontend => "Frontend",
+        }
+    }
+
+    pub fn role(self) -> Option<Role> {
+        match self {
+            ExpressKind::Cluster => None,
+            ExpressKind::Backend => Some(Role::Backend),
+            ExpressKind::Frontend => Some(Role::Frontend),
+        }
+    }
+}
+
+/// What a document is, from its syntax tree.
+#[derive(Debug, PartialEq)]
+pub enum Identity {
+    Express(ExpressKind),
+    /// A `v1` ConfigMap: `(namespace, name)`.
+    ConfigMap(String, String),
+    Other,
+}
+
+/// `kind` and `namespace/name` as written, for messages.
+pub fn label_of(node: &Node) -> (Option<String>, Option<String>) {
+    let kind = node
+        .get("kind")
+        .and_then(Node::as_scalar)
+        .map(str::to_string);
+    let meta = node.get("metadata");
+    let name = meta.and_then(|m| m.get("name")).and_then(Node::as_scalar);
+    let ns = meta
+        .and_then(|m| m.get("namespace"))
+        .and_then(Node::as_scalar);
+    let name = match (ns, name) {
+        (Some(ns), Some(n)) if !ns.is_empty() => Some(format!("{ns}/{n}")),
+        (_, Some(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    (kind, name)
+}
+
+/// Classifies a document. An `apiVersion` in `group` with an unknown kind is
+/// an error: it is meant for the operator, and express-waves would otherwise
+/// pass it through unordered.
+pub fn identify(node: &Node, group: &str) -> Result<Identity, String> {
+    let api = node
+        .get("apiVersion")
+        .and_then(Node::as_scalar)
+        .unwrap_or("");
+    let kind = node.get("kind").and_then(Node::as_scalar).unwrap_or("");
+    if api.split_once('/').map(|(g, _)| g) == Some(group) {
+        return match kind {
+            "Cluster" => Ok(Identity::Express(ExpressKind::Cluster)),
+            "Backend" => Ok(Identity::Express(ExpressKind::Backend)),
+            "Frontend" => Ok(Identity::Express(ExpressKind::Frontend)),
+            other => Err(format!(
+                "unknown {group} kind `{other}` (expected Cluster, Backend or Frontend)"
+            )),
+        };
+    }
+    if api == "v1" && kind == "ConfigMap" {
+        let meta = node.get("metadata");
+        let s = |k: &str| {
+            meta.and_then(|m| m.get(k))
+                .and_then(Node::as_scalar)
+                .unwrap_or("")
+                .to_string()
+        };
+        return Ok(Identity::ConfigMap(s("namespace"), s("name")));
+    }
+    Ok(Identity::Other)
+}
+
+/// A string field at `path`, which must be a string if present.
+pub fn string_at<'a>(doc: &'a Value, path: &[&str]) -> Result<Option<&'a str>, String> {
+    match doc.at(path) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Str(s)) => Ok(Some(s)),
+        Some(other) => Err(format!(
+            "{} must be a string, not {}",
+            path.join("."),
+            other.type_name()
+        )),
+    }
+}
+
+/// An annotation, which must be a string if present.
+pub fn annotation<'a>(doc: &'a Value, key: &str) -> Result<Option<&'a str>, String> {
+    metadata_string(doc, "annotations", key)
+}
+
+/// A label, which must be a string if present.
+pub fn label<'a>(doc: &'a Value, key: &str) -> Result<Option<&'a str>, String> {
+    metadata_string(doc, "labels", key)
+}
+
+fn metadata_string<'a>(doc: &'a Value, field: &str, key: &str) -> Result<Option<&'a str>, String> {
+    match doc.at(&["metadata", field]) {
+        None | Some(Value::Null) => Ok(None),
+        Some(m @ Value::Map(_)) => match m.get(key) {
+            None => Ok(None),
+            Some(Value::Str(s)) => Ok(Some(s)),
+            Some(other) => Err(format!(
+                "metadata.{field}.{key} must be a string, not {} (quote it)",
+                other.type_name()
+            )),
+        },
+        Some(other) => Err(format!(
+            "metadata.{field} must be a mapping, not {}",
+            other.type_name()
+        )),
+    }
+}
+
+/// Reads a two-valued annotation: `Ok(None)` if absent.
+pub fn switch(doc: &Value, key: &str, off: &str, on: &str) -> Result<Option<bool>, String> {
+    match annotation(doc, key)? {
+        None => Ok(None),
+        Some(v) if v == on => Ok(Some(true)),
+        Some(v) if v == off => Ok(Some(false)),
+        Some(v) => Err(format!(
+            "annotation {key} is `{v}`; expected \"{on}\" or \"{off}\""
+        )),
+    }
+}
+
+/// The mode a Cluster CR asks for.
+pub fn cluster_mode(doc: &Value) -> Result<Option<Mode>, String> {
+    Ok(switch(doc, ANN_MODE, "upgrade", "provisioning")?
+        .map(|p| if p { Mode::Provisioning } else { Mode::Upgrade }))
+}
+
+/// A prerequisite entry as rendered: the node it names, and the entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rendered {
+    pub node: String,
+    pub entry: Value,
+}
+
+/// The prerequisites rendered in `spec.deploymentDependencies.<field>`.
+pub fn rendered_prerequisites(doc: &Value, field: &str) -> Result<Vec<Rendered>, String> {
+    let path = ["spec", "deploymentDependencies", field];
+    match doc.at(&path) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Seq(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, e)| match e.get("expressNode") {
+                Some(Value::Str(n)) => Ok(Rendered {
+                    node: n.clone(),
+                    entry: e.clone(),
+                }),
+                _ => Err(format!(
+                    "spec.deploymentDependencies.{field}[{i}] has no expressNode string"
+                )),
+            })
+            .collect(),
+        Some(other) => Err(format!(
+            "spec.deploymentDependencies.{field} must be a list, not {}",
+            other.type_name()
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(src: &str) -> Node {
+        crate::yaml::read_document(src, Default::default())
+            .unwrap()
+            .unwrap()
+    }
+
+    fn value(src: &str) -> Value {
+        crate::value::from_node(&node(src), "").unwrap()
+    }
+
+    #[test]
+    fn identifies_express_kinds_by_group() {
+        let g = "express.medallia.com";
+        let n = node("apiVersion: express.medallia.com/v2alpha1\nkind: Frontend\n");
+        assert_eq!(
+            identify(&n, g),
+            Ok(Identity::Express(ExpressKind::Frontend))
+        );
+        let n = node("apiVersion: express.medallia.com/v9\nkind: Gadget\n");
+        assert!(
+            identify(&n, g)
+                .unwrap_err()
+                .contains("unknown express.medallia.com kind `Gadget`")
+        );
+        let n = node("apiVersion: other.io/v1\nkind: Frontend\n");
+        assert_eq!(identify(&n, g), Ok(Identity::Other));
+        let n = node("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: b}\n");
+        assert_eq!(
+            identify(&n, g),
+            Ok(Identity::ConfigMap("b".into(), "a".into()))
+        );
+    }
+
+    #[test]
+    fn annotations_must_be_strings_and_switches_known() {
+        let v = value("metadata:\n  annotations:\n    express.medallia.com/up: false\n");
+        assert!(
+            annotation(&v, ANN_UP)
+                .unwrap_err()
+                .contains("must be a string, not a boolean")
+        );
+        let v = value("metadata:\n  annotations:\n    express.medallia.com/up: 'no'\n");
+        assert!(
+            switch(&v, ANN_UP, "false", "true")
+                .unwrap_err()
+                .contains("expected")
+        );
+        let v = value("metadata:\n  annotations:\n    express.medallia.com/mode: provisioning\n");
+        assert_eq!(cluster_mode(&v), Ok(Some(Mode::Provisioning)));
+    }
+}

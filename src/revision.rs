@@ -1,0 +1,121 @@
+//! Deployment revisions: a stable hash of what a node runs.
+//!
+//! The hashed input of a node is the canonical JSON (see `json.rs`) of
+//!
+//! ```text
+//! {"kind": <kind>, "spec": <spec without deploymentDependencies>}
+//! ```
+//!
+//! where `spec` is the node's `spec` as Go reads it (a missing or null `spec`
+//! is `{}`). The revision is the SHA-256 of those UTF-8 bytes: the label
+//! `express.medallia.com/deployment-revision` holds its first 16 lower-case
+//! hex characters (a label value holds at most 63), the annotation
+//! `express.medallia.com/deployment-revision-sha256` all 64.
+//!
+//! Dependencies are left out so that a change to one node (its version, its
+//! revision) does not restart the nodes that depend on it. Recompute by hand:
+//! `printf '%s' "$INPUT" | sha256sum | cut -c1-16`.
+
+use crate::json;
+use crate::value::Value;
+use sha2::{Digest, Sha256};
+
+/// Characters of the digest kept in the label.
+pub const LABEL_LEN: usize = 16;
+
+/// A computed revision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Revision {
+    /// The exact text that was hashed.
+    pub input: String,
+    /// The full SHA-256, 64 lower-case hex characters.
+    pub sha256: String,
+}
+
+impl Revision {
+    /// The short form used as the label value.
+    pub fn short(&self) -> &str {
+        &self.sha256[..LABEL_LEN]
+    }
+}
+
+/// The canonical hashed input of a node.
+pub fn input(kind: &str, spec: Option<&Value>) -> String {
+    let spec = match spec {
+        Some(Value::Map(m)) => Value::Map(
+            m.iter()
+                .filter(|(k, _)| k != "deploymentDependencies")
+                .cloned()
+                .collect(),
+        ),
+        None | Some(Value::Null) => Value::Map(Vec::new()),
+        Some(other) => other.clone(),
+    };
+    let doc = Value::Map(vec![
+        ("kind".into(), Value::Str(kind.into())),
+        ("spec".into(), spec),
+    ]);
+    let mut out = String::new();
+    json::canonical(&doc, &mut out);
+    out
+}
+
+/// SHA-256 of `text` in lower-case hex.
+pub fn sha256_hex(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    let mut hex = String::with_capacity(64);
+    for b in digest {
+        hex.push(char::from_digit((b >> 4) as u32, 16).expect("nibble"));
+        hex.push(char::from_digit((b & 15) as u32, 16).expect("nibble"));
+    }
+    hex
+}
+
+/// The revision of a node of `kind` with `spec`.
+pub fn compute(kind: &str, spec: Option<&Value>) -> Revision {
+    let input = input(kind, spec);
+    let sha256 = sha256_hex(&input);
+    Revision { input, sha256 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(src: &str) -> Value {
+        let n = crate::yaml::read_document(src, Default::default())
+            .unwrap()
+            .unwrap();
+        crate::value::from_node(&n, "").unwrap()
+    }
+
+    #[test]
+    fn known_digest() {
+        // printf '%s' '{"kind":"Frontend","spec":{}}' | sha256sum
+        let r = compute("Frontend", None);
+        assert_eq!(r.input, r#"{"kind":"Frontend","spec":{}}"#);
+        assert_eq!(r.sha256, sha256_hex(r#"{"kind":"Frontend","spec":{}}"#));
+        assert_eq!(
+            sha256_hex(""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        assert_eq!(r.short().len(), 16);
+    }
+
+    #[test]
+    fn key_order_and_formatting_do_not_matter() {
+        let a = spec("x: 1\ny: {b: 2, a: 'q'}\n");
+        let b = spec("y:\n  a: q\n  b: 2\nx: 1.0\n");
+        assert_eq!(compute("Backend", Some(&a)), compute("Backend", Some(&b)));
+    }
+
+    #[test]
+    fn dependencies_do_not_matter_but_everything_else_does() {
+        let a = spec("expressVersion: v1\ndeploymentDependencies: {upgradePrerequisites: []}\n");
+        let b = spec("expressVersion: v1\n");
+        let c = spec("expressVersion: v2\n");
+        assert_eq!(compute("Frontend", Some(&a)), compute("Frontend", Some(&b)));
+        assert_ne!(compute("Frontend", Some(&a)), compute("Frontend", Some(&c)));
+        assert_ne!(compute("Frontend", Some(&b)), compute("Backend", Some(&b)));
+    }
+}

@@ -1,0 +1,165 @@
+//! Splitting a multi-document YAML stream into documents, byte for byte.
+//!
+//! A document starts at a line that begins with `---` followed by the end of
+//! the line, a space or a tab (YAML forbids such a line inside any scalar, so
+//! a line scan is exact). The separator line belongs to the document it
+//! opens; whatever precedes the first separator is the *preamble*.
+//! Concatenating the chunks of a source gives back its bytes exactly, which is
+//! how documents express-waves does not touch come out unchanged.
+
+/// One document of one source, as raw bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Chunk<'a> {
+    /// The whole chunk: separator line (if any), comments, body.
+    pub bytes: &'a [u8],
+    /// 1-based line of the chunk's first byte within its source.
+    pub line: usize,
+    /// Length of the separator line including its line break (0 for the
+    /// preamble).
+    pub separator_len: usize,
+}
+
+impl<'a> Chunk<'a> {
+    /// The separator line, line break included (empty for the preamble).
+    pub fn separator(&self) -> &'a [u8] {
+        &self.bytes[..self.separator_len]
+    }
+
+    /// Everything after the separator line.
+    pub fn body(&self) -> &'a [u8] {
+        &self.bytes[self.separator_len..]
+    }
+
+    /// Whether the chunk holds only blank lines and comments.
+    pub fn is_blank(&self) -> bool {
+        is_blank_or_comments(self.body()) && separator_rest_is_blank(self.separator())
+    }
+
+    /// The leading lines of the body that are blank or comments: they are
+    /// kept verbatim in front of a re-serialised document.
+    pub fn leading_comments(&self) -> &'a [u8] {
+        let body = self.body();
+        let mut end = 0;
+        for line in body.split_inclusive(|&b| b == b'\n') {
+            let t = trim_ascii_start(line);
+            if t.is_empty() || t[0] == b'#' || t == b"\n" || t == b"\r\n" {
+                end += line.len();
+            } else {
+                break;
+            }
+        }
+        &body[..end]
+    }
+}
+
+fn trim_ascii_start(s: &[u8]) -> &[u8] {
+    let n = s.iter().take_while(|&&b| b == b' ' || b == b'\t').count();
+    &s[n..]
+}
+
+fn is_blank_or_comments(s: &[u8]) -> bool {
+    s.split(|&b| b == b'\n').all(|line| {
+        let t = trim_ascii_start(line);
+        t.is_empty() || t[0] == b'#' || t == b"\r"
+    })
+}
+
+fn separator_rest_is_blank(sep: &[u8]) -> bool {
+    if sep.len() < 3 {
+        return true;
+    }
+    is_blank_or_comments(&sep[3..])
+}
+
+/// Whether `line` (without its line break) is a document separator.
+pub fn is_separator(line: &[u8]) -> bool {
+    line.starts_with(b"---") && matches!(line.get(3), None | Some(b' ' | b'\t' | b'\r' | b'\n'))
+}
+
+/// Splits one source into chunks. The first chunk is the preamble (possibly
+/// empty); every later chunk starts with its separator line.
+pub fn split(input: &[u8]) -> Vec<Chunk<'_>> {
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    let mut start_line = 1;
+    let mut sep_len = 0;
+    let mut pos = 0;
+    let mut line_no = 1;
+    while pos < input.len() {
+        let end = match memchr_newline(&input[pos..]) {
+            Some(i) => pos + i + 1,
+            None => input.len(),
+        };
+        let line = &input[pos..end];
+        if is_separator(line) {
+            chunks.push(Chunk {
+                bytes: &input[start..pos],
+                line: start_line,
+                separator_len: sep_len,
+            });
+            start = pos;
+            start_line = line_no;
+            sep_len = line.len();
+        }
+        pos = end;
+        line_no += 1;
+    }
+    chunks.push(Chunk {
+        bytes: &input[start..],
+        line: start_line,
+        separator_len: sep_len,
+    });
+    chunks
+}
+
+fn memchr_newline(s: &[u8]) -> Option<usize> {
+    s.iter().position(|&b| b == b'\n')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn join(chunks: &[Chunk<'_>]) -> Vec<u8> {
+        chunks
+            .iter()
+            .flat_map(|c| c.bytes.iter().copied())
+            .collect()
+    }
+
+    #[test]
+    fn chunks_concatenate_to_the_input() {
+        for input in [
+            "",
+            "a: 1\n",
+            "---\na: 1\n---\nb: 2",
+            "# c\n---\n# Source: x\na: 1\n--- \n---\n",
+            "a: |\n  ---\n---x: 1\n----\n",
+            "a: 1\r\n---\r\nb: 2\r\n",
+        ] {
+            assert_eq!(
+                join(&split(input.as_bytes())),
+                input.as_bytes(),
+                "{input:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn separators_are_only_three_dashes_at_column_zero() {
+        let chunks = split(b"a: 1\n --- \n---x\n----\n---\t# c\nb: 2\n");
+        assert_eq!(chunks.len(), 2);
+        assert_eq!(chunks[1].separator(), b"---\t# c\n");
+        assert_eq!(chunks[1].body(), b"b: 2\n");
+        assert_eq!(chunks[1].line, 5);
+    }
+
+    #[test]
+    fn leading_comments_and_blank_chunks() {
+        let chunks = split(b"---\n# Source: a\n\napiVersion: v1\n# tail\n---\n# only\n");
+        assert_eq!(chunks[1].leading_comments(), b"# Source: a\n\n");
+        assert!(!chunks[1].is_blank());
+        assert!(chunks[2].is_blank());
+        assert!(chunks[0].is_blank());
+    }
+}

@@ -1,0 +1,505 @@
+//! Values as Go reads them: the meaning Helm, Argo CD and kubectl give YAML.
+//!
+//! Kubernetes tools read YAML with `sigs.k8s.io/yaml` over go-yaml v2, which
+//! follows YAML 1.1: plain `yes`, `on`, `y` are booleans, `0123` is octal,
+//! `1_000` is an integer, `1e400` is a string, and mapping keys become JSON
+//! object keys. [`resolve_plain`] reproduces go-yaml v2's `resolve` for plain
+//! scalars exactly, so a value re-written by `emit.rs` means to Go what the
+//! input meant. What cannot be carried over faithfully (explicit tags other
+//! than `!!str`, merge keys, non-finite floats, keys that are not strings,
+//! integers or booleans, duplicate keys) is refused with the JSON pointer of
+//! the offending place.
+
+use crate::yaml::{Node, Style};
+
+/// A JSON-like value, as Go would hold it after reading the YAML.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    /// Go's int64 or uint64.
+    Int(i128),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Value>),
+    /// Keys in document order; unique.
+    Map(Vec<(String, Value)>),
+}
+
+impl Value {
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        match self {
+            Value::Map(m) => m.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
+        match self {
+            Value::Map(m) => m.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// Follows a path of mapping keys.
+    pub fn at(&self, path: &[&str]) -> Option<&Value> {
+        path.iter().try_fold(self, |v, k| v.get(k))
+    }
+
+    /// Sets `key` in a mapping: replaced in place if present, appended if not.
+    /// Does nothing on a non-mapping.
+    pub fn set(&mut self, key: &str, value: Value) {
+        if let Value::Map(m) = self {
+            match m.iter_mut().find(|(k, _)| k == key) {
+                Some(slot) => slot.1 = value,
+                None => m.push((key.to_string(), value)),
+            }
+        }
+    }
+
+    /// The mapping under `key`, created (empty) if missing or null.
+    /// Returns `None` if something other than a mapping is there.
+    pub fn map_entry(&mut self, key: &str) -> Option<&mut Value> {
+        if !matches!(self.get(key), Some(Value::Map(_))) {
+            if matches!(self.get(key), None | Some(Value::Null)) {
+                self.set(key, Value::Map(Vec::new()));
+            } else {
+                return None;
+            }
+        }
+        self.get_mut(key)
+    }
+
+    /// Removes `key` from a mapping.
+    pub fn remove(&mut self, key: &str) -> Option<Value> {
+        match self {
+            Value::Map(m) => {
+                let i = m.iter().position(|(k, _)| k == key)?;
+                Some(m.remove(i).1)
+            }
+            _ => None,
+        }
+    }
+
+    /// A short name of the type, for messages.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Int(_) => "an integer",
+            Value::Float(_) => "a float",
+            Value::Str(_) => "a string",
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a mapping",
+        }
+    }
+}
+
+/// Appends a JSON-pointer segment (`~` and `/` escaped).
+pub fn pointer_push(path: &str, seg: &str) -> String {
+    let mut p = String::with_capacity(path.len() + seg.len() + 1);
+    p.push_str(path);
+    p.push('/');
+    for c in seg.chars() {
+        match c {
+            '~' => p.push_str("~0"),
+            '/' => p.push_str("~1"),
+            c => p.push(c),
+        }
+    }
+    p
+}
+
+fn at(path: &str) -> &str {
+    if path.is_empty() { "/" } else { path }
+}
+
+/// Converts a syntax tree to the value Go would read, or says why it can't be
+/// carried over faithfully. `path` is the JSON pointer of `node`.
+pub fn from_node(node: &Node, path: &str) -> Result<Value, String> {
+    match node {
+        Node::Scalar { text, style, tag } => scalar(text, *style, tag.as_deref(), path),
+        Node::Seq { items, tag } => {
+            check_tag(tag.as_deref(), "seq", path)?;
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, n)| from_node(n, &pointer_push(path, &i.to_string())))
+                .collect::<Result<_, _>>()
+                .map(Value::Seq)
+        }
+        Node::Map { entries, tag } => {
+            check_tag(tag.as_deref(), "map", path)?;
+            let mut out: Vec<(String, Value)> = Vec::with_capacity(entries.len());
+            let mut seen = std::collections::HashSet::new();
+            for (k, v) in entries {
+                let key = key_string(k, path)?;
+                let vpath = pointer_push(path, &key);
+                if !seen.insert(key.clone()) {
+                    return Err(format!(
+                        "duplicate key `{key}` at {} (Go keeps the last one silently; remove one)",
+                        at(path)
+                    ));
+                }
+                let value = from_node(v, &vpath)?;
+                out.push((key, value));
+            }
+            Ok(Value::Map(out))
+        }
+    }
+}
+
+fn is_core_tag(tag: &str, name: &str) -> bool {
+    tag.strip_prefix("tag:yaml.org,2002:")
+        .or_else(|| tag.strip_prefix("!!"))
+        == Some(name)
+}
+
+fn check_tag(tag: Option<&str>, kind: &str, path: &str) -> Result<(), String> {
+    match tag {
+        None => Ok(()),
+        Some(t) if is_core_tag(t, kind) => Ok(()),
+        Some(t) => Err(format!(
+            "explicit tag `{t}` at {} is not supported in Express documents",
+            at(path)
+        )),
+    }
+}
+
+fn scalar(text: &str, style: Style, tag: Option<&str>, path: &str) -> Result<Value, String> {
+    match tag {
+        Some(t) if is_core_tag(t, "str") => return Ok(Value::Str(text.to_string())),
+        Some(t) => {
+            return Err(format!(
+                "explicit tag `{t}` at {} is not supported in Express documents",
+                at(path)
+            ));
+        }
+        None => {}
+    }
+    if style != Style::Plain {
+        return Ok(Value::Str(text.to_string()));
+    }
+    match resolve_plain(text) {
+        Resolved::Value(Value::Float(f)) if !f.is_finite() => Err(format!(
+            "`{text}` at {} is not a finite number; Kubernetes cannot store it (quote it for a string)",
+            at(path)
+        )),
+        Resolved::Value(v) => Ok(v),
+        Resolved::Merge => Err(format!(
+            "merge key `<<` at {} is not supported in Express documents; write the keys out",
+            at(path)
+        )),
+    }
+}
+
+fn key_string(key: &Node, path: &str) -> Result<String, String> {
+    match key {
+        Node::Scalar { text, .. }
+            if text == "<<"
+                && matches!(
+                    key,
+                    Node::Scalar {
+                        style: Style::Plain,
+                        tag: None,
+                        ..
+                    }
+                ) =>
+        {
+            Err(format!(
+                "merge key `<<` at {} is not supported in Express documents; write the keys out",
+                at(path)
+            ))
+        }
+        Node::Scalar { .. } => match from_node(key, path)? {
+            Value::Str(s) => Ok(s),
+            // sigs.k8s.io/yaml turns these keys into their text, as here.
+            Value::Bool(b) => Ok(b.to_string()),
+            Value::Int(i) => Ok(i.to_string()),
+            other => Err(format!(
+                "a mapping key at {} is {}; only string keys are supported (quote it)",
+                at(path),
+                other.type_name()
+            )),
+        },
+        _ => Err(format!(
+            "a mapping key at {} is a collection; only string keys are supported",
+            at(path)
+        )),
+    }
+}
+
+/// What a plain scalar means to go-yaml v2.
+#[derive(Debug, PartialEq)]
+pub enum Resolved {
+    Value(Value),
+    /// The merge key `<<`.
+    Merge,
+}
+
+/// go-yaml v2's `resolve` for a plain, untagged scalar.
+pub fn resolve_plain(s: &str) -> Resolved {
+    let v = match s {
+        "" | "~" | "null" | "Null" | "NULL" => Value::Null,
+        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
+            Value::Bool(true)
+        }
+        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+            Value::Bool(false)
+        }
+        ".nan" | ".NaN" | ".NAN" => Value::Float(f64::NAN),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => Value::Float(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => Value::Float(f64::NEG_INFINITY),
+        "<<" => return Resolved::Merge,
+        _ => match s.as_bytes()[0] {
+            b'.' => match go_parse_float(s) {
+                Some(f) => Value::Float(f),
+                None => Value::Str(s.to_string()),
+            },
+            b'0'..=b'9' | b'+' | b'-' => resolve_number(s),
+            _ => Value::Str(s.to_string()),
+        },
+    };
+    Resolved::Value(v)
+}
+
+fn resolve_number(s: &str) -> Value {
+    if is_timestamp(s) {
+        // go-yaml v2 keeps timestamps as strings when reading into interface{}.
+        return Value::Str(s.to_string());
+    }
+    let plain: String = s.chars().filter(|&c| c != '_').collect();
+    if let Some(i) = go_parse_int_base0(&plain) {
+        return Value::Int(i);
+    }
+    if is_yaml_style_float(&plain) {
+        if let Some(f) = go_parse_float(&plain) {
+            return Value::Float(f);
+        }
+    }
+    Value::Str(s.to_string())
+}
+
+/// `strconv.ParseInt(s, 0, 64)`, falling back to `ParseUint(s, 0, 64)`:
+/// optional sign (ParseInt only), then `0x`/`0o`/`0b` prefix, a leading `0`
+/// for octal, or decimal. Underscores were already removed by the caller.
+fn go_parse_int_base0(s: &str) -> Option<i128> {
+    let (neg, signed, rest) = match s.as_bytes().first()? {
+        b'-' => (true, true, &s[1..]),
+        b'+' => (false, true, &s[1..]),
+        _ => (false, false, s),
+    };
+    let b = rest.as_bytes();
+    let (radix, digits) = if b.len() >= 2 && b[0] == b'0' && matches!(b[1], b'x' | b'X') {
+        (16, &rest[2..])
+    } else if b.len() >= 2 && b[0] == b'0' && matches!(b[1], b'o' | b'O') {
+        (8, &rest[2..])
+    } else if b.len() >= 2 && b[0] == b'0' && matches!(b[1], b'b' | b'B') {
+        (2, &rest[2..])
+    } else if b.len() >= 2 && b[0] == b'0' {
+        (8, &rest[1..])
+    } else {
+        (10, rest)
+    };
+    if digits.is_empty() || !digits.bytes().all(|c| (c as char).is_digit(radix)) {
+        return None;
+    }
+    let mut n: i128 = 0;
+    for c in digits.bytes() {
+        n = n * radix as i128 + (c as char).to_digit(radix)? as i128;
+        if n > u64::MAX as i128 {
+            return None;
+        }
+    }
+    if neg {
+        n = -n;
+    }
+    if n >= i64::MIN as i128 && n <= i64::MAX as i128 {
+        Some(n)
+    } else if !signed && n <= u64::MAX as i128 {
+        Some(n)
+    } else {
+        None
+    }
+}
+
+/// `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`
+fn is_yaml_style_float(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    if matches!(b.first(), Some(b'-' | b'+')) {
+        i += 1;
+    }
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while *i < b.len() && b[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i - start
+    };
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    } else {
+        if digits(&mut i) == 0 {
+            return false;
+        }
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            digits(&mut i);
+        }
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'-' | b'+')) {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+/// `strconv.ParseFloat(s, 64)` for the decimal forms go-yaml passes it: a
+/// value out of range is an error in Go (and so a string in YAML).
+fn go_parse_float(s: &str) -> Option<f64> {
+    if !is_yaml_style_float(s) {
+        return None;
+    }
+    let f: f64 = s.parse().ok()?;
+    f.is_finite().then_some(f)
+}
+
+/// go-yaml v2's timestamp check: four digits, `-`, then one of the accepted
+/// layouts. Whether the date is valid does not matter here: a timestamp-shaped
+/// string is a string either way.
+fn is_timestamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() > 4 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(s: &str) -> Value {
+        match resolve_plain(s) {
+            Resolved::Value(v) => v,
+            Resolved::Merge => panic!("merge"),
+        }
+    }
+
+    #[test]
+    fn yaml11_booleans_and_nulls() {
+        for t in ["y", "Y", "yes", "on", "ON", "True"] {
+            assert_eq!(r(t), Value::Bool(true), "{t}");
+        }
+        for t in ["n", "N", "no", "off", "FALSE"] {
+            assert_eq!(r(t), Value::Bool(false), "{t}");
+        }
+        for t in ["", "~", "null", "NULL"] {
+            assert_eq!(r(t), Value::Null, "{t}");
+        }
+        for t in ["yEs", "nope", "tRue", "Nil", "none", "oN"] {
+            assert_eq!(r(t), Value::Str(t.into()), "{t}");
+        }
+    }
+
+    #[test]
+    fn go_integers() {
+        assert_eq!(r("0123"), Value::Int(83));
+        assert_eq!(r("1_000"), Value::Int(1000));
+        assert_eq!(r("0x_1F"), Value::Int(31));
+        assert_eq!(r("0o17"), Value::Int(15));
+        assert_eq!(r("0b101"), Value::Int(5));
+        assert_eq!(r("-0b101"), Value::Int(-5));
+        assert_eq!(r("+1"), Value::Int(1));
+        assert_eq!(r("18446744073709551615"), Value::Int(u64::MAX as i128));
+        assert_eq!(r("-9223372036854775808"), Value::Int(i64::MIN as i128));
+        assert_eq!(r("_1"), Value::Str("_1".into()));
+        assert_eq!(r("0x"), Value::Str("0x".into()));
+    }
+
+    #[test]
+    fn go_floats_and_their_fallbacks() {
+        assert_eq!(r("089"), Value::Float(89.0));
+        assert_eq!(r("99999999999999999999"), Value::Float(1e20));
+        assert_eq!(
+            r("-9223372036854775809"),
+            Value::Float(-9223372036854775809.0)
+        );
+        assert_eq!(r(".5"), Value::Float(0.5));
+        assert_eq!(r("1e3"), Value::Float(1000.0));
+        assert_eq!(r("1e400"), Value::Str("1e400".into()));
+        assert_eq!(r("1.2.3"), Value::Str("1.2.3".into()));
+        assert_eq!(r("0x1p3"), Value::Str("0x1p3".into()));
+        assert!(matches!(r(".inf"), Value::Float(f) if f.is_infinite()));
+        assert_eq!(r("2001-12-14"), Value::Str("2001-12-14".into()));
+        assert_eq!(
+            r("2001-12-14T21:59:43.10-05:00"),
+            Value::Str("2001-12-14T21:59:43.10-05:00".into())
+        );
+    }
+
+    #[test]
+    fn merge_key_is_recognised() {
+        assert_eq!(resolve_plain("<<"), Resolved::Merge);
+    }
+
+    fn conv(src: &str) -> Result<Value, String> {
+        let n = crate::yaml::read_document(src, Default::default())
+            .unwrap()
+            .unwrap();
+        from_node(&n, "")
+    }
+
+    #[test]
+    fn keys_become_strings_like_go() {
+        let v = conv("y: 1\n2: b\n'q': c\n").unwrap();
+        let keys: Vec<_> = match &v {
+            Value::Map(m) => m.iter().map(|(k, _)| k.as_str()).collect(),
+            _ => panic!(),
+        };
+        assert_eq!(keys, ["true", "2", "q"]);
+    }
+
+    #[test]
+    fn duplicate_keys_after_conversion_are_refused() {
+        let e = conv("a:\n  y: 1\n  on: 2\n").unwrap_err();
+        assert_eq!(
+            e,
+            "duplicate key `true` at /a (Go keeps the last one silently; remove one)"
+        );
+    }
+
+    #[test]
+    fn unfaithful_constructs_are_refused() {
+        assert!(conv("a: !!int '5'\n").unwrap_err().contains("explicit tag"));
+        assert!(
+            conv("a: &x {b: 1}\nc:\n  <<: *x\n")
+                .unwrap_err()
+                .contains("merge key")
+        );
+        assert!(
+            conv("a: .inf\n")
+                .unwrap_err()
+                .contains("not a finite number")
+        );
+        assert!(conv("? [a]\n: 1\n").unwrap_err().contains("collection"));
+        assert!(conv("1.5: x\n").unwrap_err().contains("only string keys"));
+        assert_eq!(
+            conv("a: !!str 5\n").unwrap().get("a"),
+            Some(&Value::Str("5".into()))
+        );
+    }
+}

@@ -1,0 +1,382 @@
+//! Reading one YAML document into a syntax tree, with limits.
+//!
+//! The tree keeps what a Go reader needs to give each scalar its meaning
+//! (text, quoting style, tag); `value.rs` turns it into values. Aliases are
+//! expanded here, under a budget of nodes they may add, so an alias bomb is an
+//! error instead of an out-of-memory kill; nesting deeper than the depth limit
+//! is refused while reading, before anything deep is built.
+
+use saphyr_parser::{Event, Parser, ScalarStyle};
+
+/// How much a document may ask of the reader.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Deepest nesting of mappings and sequences.
+    pub max_depth: usize,
+    /// Nodes that alias expansion may add to one document.
+    pub max_alias_nodes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 256,
+            max_alias_nodes: 100_000,
+        }
+    }
+}
+
+/// How a scalar was written. Only plain scalars are resolved to
+/// null/bool/int/float; every other style is a string.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    Plain,
+    Quoted,
+    Block,
+}
+
+/// A node of the syntax tree.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Node {
+    Scalar {
+        text: String,
+        style: Style,
+        tag: Option<String>,
+    },
+    Seq {
+        items: Vec<Node>,
+        tag: Option<String>,
+    },
+    Map {
+        entries: Vec<(Node, Node)>,
+        tag: Option<String>,
+    },
+}
+
+impl Node {
+    /// The scalar text, for any style.
+    pub fn as_scalar(&self) -> Option<&str> {
+        match self {
+            Node::Scalar { text, .. } => Some(text),
+            _ => None,
+        }
+    }
+
+    /// The value under `key` in a mapping whose key is a scalar `key`.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match self {
+            Node::Map { entries, .. } => entries
+                .iter()
+                .rev()
+                .find(|(k, _)| k.as_scalar() == Some(key))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+}
+
+/// A reading error, with the 1-based line (within the text read) it is at.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ReadError {
+    pub line: usize,
+    pub message: String,
+}
+
+enum Frame {
+    Seq {
+        items: Vec<Node>,
+        tag: Option<String>,
+        anchor: usize,
+        first_node: usize,
+    },
+    Map {
+        entries: Vec<(Node, Node)>,
+        key: Option<Node>,
+        tag: Option<String>,
+        anchor: usize,
+        first_node: usize,
+    },
+}
+
+struct Builder {
+    limits: Limits,
+    stack: Vec<Frame>,
+    anchors: Vec<(usize, Node, usize)>,
+    nodes: usize,
+    alias_nodes: usize,
+    root: Option<Node>,
+    documents: usize,
+}
+
+fn tag_string(tag: Option<std::borrow::Cow<'_, saphyr_parser::Tag>>) -> Option<String> {
+    tag.map(|t| format!("{}{}", t.handle, t.suffix))
+}
+
+impl Builder {
+    fn push_node(&mut self, node: Node, anchor: usize, first_node: usize) -> Result<(), String> {
+        if anchor != 0 {
+            let size = self.nodes - first_node;
+            self.anchors.push((anchor, node.clone(), size));
+        }
+        match self.stack.last_mut() {
+            None => {
+                if self.root.is_some() {
+                    return Err("more than one node at the top of a document".into());
+                }
+                self.root = Some(node);
+            }
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { entries, key, .. }) => match key.take() {
+                None => *key = Some(node),
+                Some(k) => entries.push((k, node)),
+            },
+        }
+        Ok(())
+    }
+
+    fn event(&mut self, ev: Event<'_>) -> Result<(), String> {
+        match ev {
+            Event::DocumentStart(_) => {
+                self.documents += 1;
+                if self.documents > 1 {
+                    return Err("a second document starts without a `---` line at column 0".into());
+                }
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                let first = self.nodes;
+                self.nodes += 1;
+                let style = match style {
+                    ScalarStyle::Plain => Style::Plain,
+                    ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => Style::Quoted,
+                    _ => Style::Block,
+                };
+                let node = Node::Scalar {
+                    text: text.into_owned(),
+                    style,
+                    tag: tag_string(tag),
+                };
+                self.push_node(node, anchor, first)?;
+            }
+            Event::SequenceStart(anchor, tag) => {
+                self.open()?;
+                self.stack.push(Frame::Seq {
+                    items: Vec::new(),
+                    tag: tag_string(tag),
+                    anchor,
+                    first_node: self.nodes,
+                });
+                self.nodes += 1;
+            }
+            Event::MappingStart(anchor, tag) => {
+                self.open()?;
+                self.stack.push(Frame::Map {
+                    entries: Vec::new(),
+                    key: None,
+                    tag: tag_string(tag),
+                    anchor,
+                    first_node: self.nodes,
+                });
+                self.nodes += 1;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let (node, anchor, first) = match self.stack.pop() {
+                    Some(Frame::Seq {
+                        items,
+                        tag,
+                        anchor,
+                        first_node,
+                    }) => (Node::Seq { items, tag }, anchor, first_node),
+                    Some(Frame::Map {
+                        entries,
+                        tag,
+                        anchor,
+                        first_node,
+                        ..
+                    }) => (Node::Map { entries, tag }, anchor, first_node),
+                    None => return Err("unbalanced collection end".into()),
+                };
+                self.push_node(node, anchor, first)?;
+            }
+            Event::Alias(id) => {
+                let Some((_, node, size)) = self.anchors.iter().rev().find(|(a, _, _)| *a == id)
+                else {
+                    return Err("alias to an unknown anchor".into());
+                };
+                let (node, size) = (node.clone(), *size);
+                self.alias_nodes += size;
+                if self.alias_nodes > self.limits.max_alias_nodes {
+                    return Err(format!(
+                        "aliases expand to more than {} nodes (alias bomb?); raise --max-alias-nodes if this is real",
+                        self.limits.max_alias_nodes
+                    ));
+                }
+                let first = self.nodes;
+                self.nodes += size;
+                self.push_node(node, 0, first)?;
+            }
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
+        }
+        Ok(())
+    }
+
+    fn open(&mut self) -> Result<(), String> {
+        if self.stack.len() >= self.limits.max_depth {
+            return Err(format!(
+                "nesting deeper than {} levels; raise --max-depth if this is real",
+                self.limits.max_depth
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Reads the single document in `text` (which may start with its `---`
+/// line). Returns `None` for an empty or comment-only document.
+pub fn read_document(text: &str, limits: Limits) -> Result<Option<Node>, ReadError> {
+    let mut b = Builder {
+        limits,
+        stack: Vec::new(),
+        anchors: Vec::new(),
+        nodes: 0,
+        alias_nodes: 0,
+        root: None,
+        documents: 0,
+    };
+    for item in Parser::new_from_str(text) {
+        match item {
+            Ok((ev, span)) => {
+                if let Err(message) = b.event(ev) {
+                    return Err(ReadError {
+                        line: span.start.line(),
+                        message,
+                    });
+                }
+            }
+            Err(e) => {
+                let message = if e.info().contains("recursion limit") {
+                    format!(
+                        "nesting deeper than the YAML parser allows ({}); this is not a real manifest",
+                        e.info()
+                    )
+                } else {
+                    format!("malformed YAML: {}", e.info())
+                };
+                return Err(ReadError {
+                    line: e.marker().line(),
+                    message,
+                });
+            }
+        }
+    }
+    // An empty document reads as an empty plain scalar: Go skips it.
+    match b.root {
+        Some(Node::Scalar {
+            ref text,
+            style: Style::Plain,
+            tag: None,
+        }) if text.is_empty() => Ok(None),
+        root => Ok(root),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(s: &str) -> Result<Option<Node>, ReadError> {
+        read_document(s, Limits::default())
+    }
+
+    #[test]
+    fn reads_styles_and_tags() {
+        let n = read("---\na: 1\nb: 'x'\nc: |\n  t\nd: !!str 5\n")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            n.get("a"),
+            Some(&Node::Scalar {
+                text: "1".into(),
+                style: Style::Plain,
+                tag: None
+            })
+        );
+        assert!(matches!(
+            n.get("b"),
+            Some(Node::Scalar {
+                style: Style::Quoted,
+                ..
+            })
+        ));
+        assert!(matches!(
+            n.get("c"),
+            Some(Node::Scalar {
+                style: Style::Block,
+                ..
+            })
+        ));
+        let Some(Node::Scalar { tag: Some(t), .. }) = n.get("d") else {
+            panic!()
+        };
+        assert!(t.ends_with("str"), "{t}");
+    }
+
+    #[test]
+    fn empty_and_comment_documents_are_none() {
+        assert_eq!(read("").unwrap(), None);
+        assert_eq!(read("---\n# Source: x\n").unwrap(), None);
+    }
+
+    #[test]
+    fn aliases_expand() {
+        let n = read("a: &x {b: 1}\nc: *x\n").unwrap().unwrap();
+        assert_eq!(n.get("a"), n.get("c"));
+    }
+
+    #[test]
+    fn alias_bomb_is_refused() {
+        let mut s = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let p = i - 1;
+            s.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let e = read(&s).unwrap_err();
+        assert!(e.message.contains("alias bomb"), "{}", e.message);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let s = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        let e = read(&s).unwrap_err();
+        assert!(
+            e.message.starts_with("nesting deeper than"),
+            "{}",
+            e.message
+        );
+        let mut deep = String::from("a:\n");
+        for i in 1..300 {
+            deep.push_str(&" ".repeat(i * 2));
+            deep.push_str("b:\n");
+        }
+        let e = read(&deep).unwrap_err();
+        assert!(
+            e.message.contains("nesting deeper than 256 levels"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn malformed_yaml_names_the_line() {
+        let e = read("a: 1\nb: [\n").unwrap_err();
+        assert!(e.message.starts_with("malformed YAML"), "{}", e.message);
+        assert!(e.line >= 2);
+    }
+
+    #[test]
+    fn two_documents_in_one_chunk_are_refused() {
+        let e = read("a: 1\n...\nb: 2\n").unwrap_err();
+        assert!(e.message.contains("second document"), "{}", e.message);
+    }
+}
