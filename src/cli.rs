@@ -147,7 +147,7 @@ pub fn read_sources(files: &[PathBuf], stdin: &mut dyn Read, limit: usize) -> Re
                 .take(left)
                 .read_to_end(&mut buf)
                 .map_err(|e| Error::io("cannot read stdin", e))?;
-            ("-".to_string(), buf)
+            ("stdin".to_string(), buf)
         } else {
             let name = path.display().to_string();
             let f = std::fs::File::open(path)

@@ -279,10 +279,9 @@ fn resolve_number(s: &str) -> Value {
     if let Some(i) = go_parse_int_base0(&plain) {
         return Value::Int(i);
     }
-    if is_yaml_style_float(&plain) {
-        if let Some(f) = go_parse_float(&plain) {
-            return Value::Float(f);
-        }
+    // go_parse_float applies the yamlStyleFloat pattern itself.
+    if let Some(f) = go_parse_float(&plain) {
+        return Value::Float(f);
     }
     Value::Str(s.to_string())
 }
@@ -321,13 +320,10 @@ fn go_parse_int_base0(s: &str) -> Option<i128> {
     if neg {
         n = -n;
     }
-    if n >= i64::MIN as i128 && n <= i64::MAX as i128 {
-        Some(n)
-    } else if !signed && n <= u64::MAX as i128 {
-        Some(n)
-    } else {
-        None
-    }
+    // ParseInt takes the int64 range; ParseUint the rest of uint64, unsigned only.
+    let int64 = n >= i64::MIN as i128 && n <= i64::MAX as i128;
+    let uint64 = !signed && n <= u64::MAX as i128;
+    (int64 || uint64).then_some(n)
 }
 
 /// `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`

@@ -1,0 +1,268 @@
+//! Integration tests: the binary run on golden cases, and properties every
+//! case must have (idempotent, stdout empty on error, reads back in Go).
+//!
+//! A case is a folder in `tests/cases/`:
+//! - `in.yaml` (stdin) or `input` (a path, relative to the crate, fed as stdin);
+//! - `args` (optional): one argument per line;
+//! - `out.yaml`: expected stdout (absent: stdout must be empty);
+//! - `err.txt`: expected stderr (absent: stderr must be empty);
+//! - `status`: expected exit code (absent: 0).
+//!
+//! `EXPRESS_WAVES_BLESS=1 cargo test` rewrites the expected files from what
+//! the binary does now; review the diff before committing.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+mod go_readback;
+
+struct Case {
+    name: String,
+    dir: PathBuf,
+    args: Vec<String>,
+    stdin: Vec<u8>,
+}
+
+struct Outcome {
+    status: i32,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+}
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run(args: &[String], stdin: &[u8]) -> Outcome {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_express-waves"))
+        .args(args)
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    let mut input = child.stdin.take().expect("stdin");
+    let data = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&data);
+    });
+    let out = child.wait_with_output().expect("binary finishes");
+    writer.join().expect("stdin writer");
+    Outcome {
+        status: out.status.code().unwrap_or(-1),
+        stdout: out.stdout,
+        stderr: out.stderr,
+    }
+}
+
+fn cases() -> Vec<Case> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root().join("tests/cases"))
+        .expect("tests/cases")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs.into_iter()
+        .map(|dir| {
+            let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+            let args = std::fs::read_to_string(dir.join("args"))
+                .map(|s| {
+                    s.lines()
+                        .filter(|l| !l.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_else(|_| vec!["render".to_string()]);
+            let stdin = if dir.join("in.yaml").exists() {
+                std::fs::read(dir.join("in.yaml")).unwrap()
+            } else {
+                let path = std::fs::read_to_string(dir.join("input"))
+                    .unwrap_or_else(|_| panic!("{name}: needs in.yaml or input"));
+                std::fs::read(root().join(path.trim())).unwrap()
+            };
+            Case {
+                name,
+                dir,
+                args,
+                stdin,
+            }
+        })
+        .collect()
+}
+
+fn expected(dir: &Path, file: &str) -> Vec<u8> {
+    std::fs::read(dir.join(file)).unwrap_or_default()
+}
+
+fn status_of(dir: &Path) -> i32 {
+    std::fs::read_to_string(dir.join("status"))
+        .map(|s| s.trim().parse().expect("status is a number"))
+        .unwrap_or(0)
+}
+
+fn bless() -> bool {
+    std::env::var_os("EXPRESS_WAVES_BLESS").is_some()
+}
+
+fn write_or_remove(path: PathBuf, data: &[u8]) {
+    if data.is_empty() {
+        let _ = std::fs::remove_file(path);
+    } else {
+        std::fs::write(path, data).unwrap();
+    }
+}
+
+#[test]
+fn golden_cases() {
+    let mut failures = Vec::new();
+    for case in cases() {
+        let got = run(&case.args, &case.stdin);
+        if bless() {
+            write_or_remove(case.dir.join("out.yaml"), &got.stdout);
+            write_or_remove(case.dir.join("err.txt"), &got.stderr);
+            let status = if got.status == 0 {
+                String::new()
+            } else {
+                format!("{}\n", got.status)
+            };
+            write_or_remove(case.dir.join("status"), status.as_bytes());
+            continue;
+        }
+        let want_status = status_of(&case.dir);
+        if got.status != want_status {
+            failures.push(format!(
+                "{}: status {} (want {want_status}); stderr: {}",
+                case.name,
+                got.status,
+                String::from_utf8_lossy(&got.stderr)
+            ));
+        }
+        if got.stdout != expected(&case.dir, "out.yaml") {
+            failures.push(format!("{}: stdout differs from out.yaml", case.name));
+        }
+        if got.stderr != expected(&case.dir, "err.txt") {
+            failures.push(format!(
+                "{}: stderr differs from err.txt:\n{}",
+                case.name,
+                String::from_utf8_lossy(&got.stderr)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn errors_leave_stdout_empty_and_exit_2() {
+    let mut checked = 0;
+    for case in cases() {
+        let got = run(&case.args, &case.stdin);
+        if got.status != 0 {
+            assert_eq!(got.status, 2, "{}", case.name);
+            assert!(
+                got.stdout.is_empty(),
+                "{}: stdout not empty on error",
+                case.name
+            );
+            let err = String::from_utf8_lossy(&got.stderr);
+            assert!(
+                err.starts_with("express-waves: error: "),
+                "{}: {err}",
+                case.name
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "only {checked} error cases");
+}
+
+#[test]
+fn render_is_idempotent_and_deterministic() {
+    let mut checked = 0;
+    for case in cases() {
+        let first = run(&case.args, &case.stdin);
+        if first.status != 0 {
+            continue;
+        }
+        let again = run(&case.args, &case.stdin);
+        assert_eq!(
+            first.stdout, again.stdout,
+            "{}: not deterministic",
+            case.name
+        );
+        let second = run(&case.args, &first.stdout);
+        assert_eq!(second.status, 0, "{}: re-render failed", case.name);
+        assert!(
+            first.stdout == second.stdout,
+            "{}: render(render(x)) != render(x):\n{}",
+            case.name,
+            String::from_utf8_lossy(&second.stdout)
+        );
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} successful cases");
+}
+
+#[test]
+fn output_means_to_go_what_input_meant() {
+    let Some(tool) = go_readback::tool() else {
+        return;
+    };
+    let mut checked = 0;
+    for case in cases() {
+        let out = run(&case.args, &case.stdin);
+        if out.status != 0 {
+            continue;
+        }
+        go_readback::assert_same_meaning(&tool, &case.name, &case.stdin, &out.stdout);
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} cases read back");
+}
+
+#[test]
+fn several_files_are_one_stream() {
+    let a = root().join("examples/rendered/varsamisktest.yaml");
+    let args: Vec<String> = vec![
+        "render".into(),
+        a.to_string_lossy().into_owned(),
+        "-".into(),
+    ];
+    let got = run(
+        &args,
+        b"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x",
+    );
+    assert_eq!(got.status, 0, "{}", String::from_utf8_lossy(&got.stderr));
+    let text = String::from_utf8(got.stdout).unwrap();
+    assert!(
+        text.ends_with("---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: x"),
+        "{text}"
+    );
+    assert!(text.contains("name: varsamisktest-deployment-revisions"));
+}
+
+#[test]
+fn no_subcommand_renders_stdin_like_render() {
+    let input = std::fs::read(root().join("examples/rendered/varsamisktest.yaml")).unwrap();
+    let plain = run(&[], &input);
+    let render = run(&["render".into()], &input);
+    assert_eq!(plain.status, 0);
+    assert_eq!(plain.stdout, render.stdout);
+    let with_opts = run(&["--mode".into(), "provisioning".into()], &input);
+    let render_opts = run(&["render".into(), "--mode=provisioning".into()], &input);
+    assert_eq!(with_opts.stdout, render_opts.stdout);
+    assert_ne!(with_opts.stdout, plain.stdout);
+}
+
+#[test]
+fn missing_file_is_an_error_with_nothing_on_stdout() {
+    let got = run(&["render".into(), "no/such/file.yaml".into()], b"");
+    assert_eq!(got.status, 2);
+    assert!(got.stdout.is_empty());
+    let err = String::from_utf8_lossy(&got.stderr);
+    assert!(
+        err.starts_with("express-waves: error: cannot open no/such/file.yaml: "),
+        "{err}"
+    );
+}
