@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 mod go_readback;
+mod helm;
 
 struct Case {
     name: String,
