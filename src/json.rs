@@ -13,9 +13,14 @@
 //!   the same JSON to Kubernetes;
 //! - `true`, `false`, `null`.
 //!
-//! For everything Express specs hold this equals Python's
+//! This is exactly the JSON Go writes for the same value, except that Go also
+//! escapes `<`, `>`, `&`, U+2028 and U+2029; the golden tests compare it with
+//! what Go reads.
+//!
+//! Python's
 //! `json.dumps(v, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`
-//! and `jq -cS`.
+//! over the parsed input gives the same bytes, except for floats below 1e-4
+//! and `-0` (Python writes `1e-05`, Go `0.00001`).
 
 use crate::value::Value;
 

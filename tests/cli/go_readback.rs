@@ -117,3 +117,61 @@ pub fn assert_same_meaning(tool: &PathBuf, case: &str, input: &[u8], output: &[u
         assert_eq!(b, a, "{case}: {} reads differently in Go", id(&b));
     }
 }
+
+/// The hashed input recorded in each revisions ConfigMap (`nodes.json`) is,
+/// value for value, the node's `kind` and `spec` (less dependencies) as Go
+/// reads the output: the revision is over what Kubernetes receives.
+pub fn assert_hashed_input_is_what_go_reads(tool: &PathBuf, case: &str, output: &[u8]) -> usize {
+    let docs = go_json(tool, output);
+    let mut checked = 0;
+    for cm in docs.iter().filter(|d| {
+        d.pointer("/metadata/labels/app.kubernetes.io~1created-by")
+            == Some(&Value::from("express-waves"))
+    }) {
+        let cluster = cm
+            .pointer("/metadata/labels/express.medallia.com~1cluster")
+            .and_then(Value::as_str)
+            .unwrap();
+        let ns = cm
+            .pointer("/metadata/namespace")
+            .cloned()
+            .unwrap_or(Value::Null);
+        let nodes: serde_json::Map<String, Value> = serde_json::from_str(
+            cm.pointer("/data/nodes.json")
+                .and_then(Value::as_str)
+                .unwrap(),
+        )
+        .unwrap();
+        for (key, hashed) in nodes {
+            let name = format!("{cluster}-{key}");
+            let node = docs
+                .iter()
+                .find(|d| {
+                    d.pointer("/metadata/name") == Some(&Value::from(name.as_str()))
+                        && d.pointer("/metadata/namespace")
+                            .cloned()
+                            .unwrap_or(Value::Null)
+                            == ns
+                        && matches!(
+                            d.get("kind").and_then(Value::as_str),
+                            Some("Backend" | "Frontend")
+                        )
+                })
+                .unwrap_or_else(|| panic!("{case}: node {name} not found"));
+            let mut spec = node
+                .get("spec")
+                .cloned()
+                .unwrap_or_else(|| Value::Object(Default::default()));
+            if let Some(m) = spec.as_object_mut() {
+                m.remove("deploymentDependencies");
+            }
+            let want = serde_json::json!({"kind": node["kind"], "spec": spec});
+            assert_eq!(
+                hashed, want,
+                "{case}: hashed input of {name} is not what Go reads"
+            );
+            checked += 1;
+        }
+    }
+    checked
+}

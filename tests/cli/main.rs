@@ -210,16 +210,18 @@ fn output_means_to_go_what_input_meant() {
     let Some(tool) = go_readback::tool() else {
         return;
     };
-    let mut checked = 0;
+    let (mut checked, mut nodes) = (0, 0);
     for case in cases() {
         let out = run(&case.args, &case.stdin);
         if out.status != 0 {
             continue;
         }
         go_readback::assert_same_meaning(&tool, &case.name, &case.stdin, &out.stdout);
+        nodes += go_readback::assert_hashed_input_is_what_go_reads(&tool, &case.name, &out.stdout);
         checked += 1;
     }
     assert!(checked >= 10, "only {checked} cases read back");
+    assert!(nodes >= 50, "only {nodes} hashed inputs compared");
 }
 
 #[test]
