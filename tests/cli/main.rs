@@ -269,3 +269,24 @@ fn missing_file_is_an_error_with_nothing_on_stdout() {
         "{err}"
     );
 }
+
+#[test]
+fn thousands_of_documents_in_one_stream() {
+    let tenant =
+        std::fs::read_to_string(root().join("examples/rendered/initech-12-frontends.yaml"))
+            .unwrap();
+    let mut input = String::new();
+    for i in 0..700 {
+        input.push_str(&tenant.replace("initech", &format!("initech{i}")));
+    }
+    assert!(input.matches("\n---\n").count() >= 11_000);
+    let got = run(&["render".into()], input.as_bytes());
+    assert_eq!(got.status, 0, "{}", String::from_utf8_lossy(&got.stderr));
+    let text = String::from_utf8(got.stdout).unwrap();
+    assert_eq!(text.matches("-deployment-revisions\n").count(), 700);
+    let again = run(&["render".into()], text.as_bytes());
+    assert!(
+        again.stdout == text.as_bytes(),
+        "large stream not idempotent"
+    );
+}
