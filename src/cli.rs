@@ -37,6 +37,57 @@ pub enum Command {
     ///
     /// Example: helm template acme ./chart | express-waves render > out.yaml
     Render(RenderArgs),
+
+    /// Argo CD integration: the Lua health checks that make waves wait.
+    #[command(subcommand)]
+    Argocd(ArgocdCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ArgocdCommand {
+    /// Print the Lua health check of a kind (all three when no --kind).
+    ///
+    /// Example: express-waves argocd health --kind Frontend
+    Health {
+        #[arg(long, value_enum)]
+        kind: Option<KindArg>,
+        /// API group of the Express CRs
+        #[arg(long, value_name = "G", default_value = "express.medallia.com")]
+        group: String,
+    },
+    /// Print an argocd-cm ConfigMap holding the health checks, to merge
+    /// into Argo CD's.
+    ///
+    /// Example: express-waves argocd config > health.yaml &&
+    ///   kubectl -n argocd patch configmap argocd-cm --type merge --patch-file health.yaml
+    Config {
+        /// Namespace of Argo CD
+        #[arg(long, default_value = "argocd")]
+        namespace: String,
+        /// API group of the Express CRs
+        #[arg(long, value_name = "G", default_value = "express.medallia.com")]
+        group: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    #[value(name = "Backend", alias = "backend")]
+    Backend,
+    #[value(name = "Frontend", alias = "frontend")]
+    Frontend,
+    #[value(name = "Cluster", alias = "cluster")]
+    Cluster,
+}
+
+impl KindArg {
+    pub fn kind(self) -> crate::model::ExpressKind {
+        match self {
+            KindArg::Backend => crate::model::ExpressKind::Backend,
+            KindArg::Frontend => crate::model::ExpressKind::Frontend,
+            KindArg::Cluster => crate::model::ExpressKind::Cluster,
+        }
+    }
 }
 
 #[derive(Args, Debug)]

@@ -4,9 +4,11 @@
 //! The library does no printing and never exits the process: `main.rs` does
 //! that. Start at [`render::render`].
 
+pub mod argocd;
 pub mod cli;
 pub mod emit;
 pub mod error;
+pub mod health;
 pub mod json;
 pub mod model;
 pub mod order;

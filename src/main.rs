@@ -7,11 +7,23 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
-use express_waves::cli::{Cli, Command, RenderOptions};
-use express_waves::{Error, render};
+use express_waves::cli::{ArgocdCommand, Cli, Command, RenderOptions};
+use express_waves::{Error, argocd, render};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            // Usage errors read like every other error, and exit 2.
+            eprint!("express-waves: {}", e.render());
+            return ExitCode::from(2);
+        }
+    };
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -30,6 +42,12 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command {
         Some(Command::Render(args)) => render_to_stdout(&args.files, &args.options),
+        Some(Command::Argocd(ArgocdCommand::Health { kind, group })) => {
+            write_stdout(argocd::health_lua(&group, kind.map(|k| k.kind())).as_bytes())
+        }
+        Some(Command::Argocd(ArgocdCommand::Config { namespace, group })) => {
+            write_stdout(argocd::config(&group, &namespace).as_bytes())
+        }
         None => {
             if std::io::stdin().is_terminal() {
                 Cli::command()

@@ -49,7 +49,7 @@ fn revisions_recompute_with_python_json_dumps() {
     let mut checked = 0;
     for case in crate::cases() {
         let out = crate::run(&case.args, &case.stdin);
-        if out.status != 0 {
+        if out.status != 0 || !case.renders {
             continue;
         }
         let mut child = Command::new(&python)

@@ -1,0 +1,180 @@
+//! Health of Express CRs: the rules of the Argo CD Lua health checks, in
+//! Rust, for `status` and for tests. The Lua scripts are embedded here too.
+//!
+//! One definition, two implementations: every case in
+//! `argocd/resource_customizations/express.medallia.com/<Kind>/health_test.yaml`
+//! is checked against both this module and the Lua under a real Lua 5.1.
+
+use crate::model::{ANN_UP, ExpressKind, LABEL_REVISION};
+use crate::value::Value;
+
+/// The Lua health check of Backend and Frontend nodes.
+pub const NODE_LUA: &str =
+    include_str!("../argocd/resource_customizations/express.medallia.com/Frontend/health.lua");
+/// The Lua health check of the Cluster CR.
+pub const CLUSTER_LUA: &str =
+    include_str!("../argocd/resource_customizations/express.medallia.com/Cluster/health.lua");
+
+/// The Lua health check for `kind`.
+pub fn lua(kind: ExpressKind) -> &'static str {
+    match kind {
+        ExpressKind::Cluster => CLUSTER_LUA,
+        ExpressKind::Backend | ExpressKind::Frontend => NODE_LUA,
+    }
+}
+
+/// Argo CD's health statuses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Healthy,
+    Progressing,
+    Degraded,
+    Suspended,
+    Missing,
+    Unknown,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Healthy => "Healthy",
+            Status::Progressing => "Progressing",
+            Status::Degraded => "Degraded",
+            Status::Suspended => "Suspended",
+            Status::Missing => "Missing",
+            Status::Unknown => "Unknown",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        [
+            Status::Healthy,
+            Status::Progressing,
+            Status::Degraded,
+            Status::Suspended,
+            Status::Missing,
+            Status::Unknown,
+        ]
+        .into_iter()
+        .find(|st| st.name() == s)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Health {
+    pub status: Status,
+    pub message: String,
+}
+
+fn health(status: Status, message: impl Into<String>) -> Health {
+    Health {
+        status,
+        message: message.into(),
+    }
+}
+
+/// Lua's `tostring` for the values these rules print.
+fn lua_text(v: Option<&Value>, default: &str) -> String {
+    match v {
+        None | Some(Value::Null) => default.to_string(),
+        Some(Value::Str(s)) => s.clone(),
+        Some(Value::Int(i)) => i.to_string(),
+        Some(Value::Float(f)) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Some(Value::Float(f)) => f.to_string(),
+        Some(Value::Bool(b)) => b.to_string(),
+        Some(_) => "table".to_string(),
+    }
+}
+
+fn number(v: Option<&Value>) -> Option<f64> {
+    match v {
+        Some(Value::Int(i)) => Some(*i as f64),
+        Some(Value::Float(f)) => Some(*f),
+        _ => None,
+    }
+}
+
+/// The health of an Express CR of `kind`, by the rules in the Lua scripts.
+pub fn assess(kind: ExpressKind, obj: &Value) -> Health {
+    let node = kind != ExpressKind::Cluster;
+    if node
+        && obj
+            .at(&["metadata", "annotations", ANN_UP])
+            .and_then(Value::as_str)
+            == Some("false")
+    {
+        return health(Status::Healthy, "Intentionally down");
+    }
+    let Some(st) = obj.get("status").filter(|s| !matches!(s, Value::Null)) else {
+        return health(
+            Status::Progressing,
+            "Waiting for the operator to report status",
+        );
+    };
+    let generation = obj.at(&["metadata", "generation"]);
+    if let (Some(g), Some(o)) = (number(generation), number(st.get("observedGeneration")))
+        && o < g
+    {
+        return health(
+            Status::Progressing,
+            format!(
+                "Waiting for the operator to observe generation {}",
+                lua_text(generation, "")
+            ),
+        );
+    }
+    let mut ready = None;
+    if let Some(Value::Seq(conditions)) = st.get("conditions") {
+        for c in conditions {
+            let ty = c.get("type").and_then(Value::as_str);
+            let status = c.get("status").and_then(Value::as_str);
+            if matches!(ty, Some("Degraded" | "Failed")) && status == Some("True") {
+                return health(
+                    Status::Degraded,
+                    format!(
+                        "{}: {}",
+                        ty.unwrap_or_default(),
+                        lua_text(c.get("message"), "no message")
+                    ),
+                );
+            }
+            if ty == Some("Ready") {
+                ready = Some(c);
+            }
+        }
+    }
+    let phase = st.get("phase").and_then(Value::as_str);
+    if let Some(p @ ("Failed" | "Broken" | "Error")) = phase {
+        return health(
+            Status::Degraded,
+            format!("Phase {p}: {}", lua_text(st.get("message"), "no message")),
+        );
+    }
+    let running = st.get("deploymentRevision");
+    let want = obj
+        .at(&["metadata", "labels", LABEL_REVISION])
+        .and_then(Value::as_str);
+    if let Some(want) = want.filter(|_| node)
+        && running.and_then(Value::as_str) != Some(want)
+    {
+        return health(
+            Status::Progressing,
+            format!(
+                "Rolling out revision {want}, running {}",
+                lua_text(running, "none")
+            ),
+        );
+    }
+    if ready.and_then(|c| c.get("status")).and_then(Value::as_str) == Some("True") {
+        let message = if node {
+            format!("Ready at revision {}", lua_text(running, "none"))
+        } else {
+            "Ready".into()
+        };
+        return health(Status::Healthy, message);
+    }
+    health(
+        Status::Progressing,
+        format!("Waiting for Ready (phase {})", phase.unwrap_or("unknown")),
+    )
+}
