@@ -18,10 +18,10 @@ HERE = pathlib.Path(__file__).resolve().parent
 RELEASE = "express"
 
 
-def helm_template(chart, values, namespace):
+def helm_template(chart, values, namespace, release=RELEASE):
     """The stream `helm template` writes: each manifest after `---` and a
     `# Source:` comment, templates in path order."""
-    rendered = chart.render(values, name=RELEASE, namespace=namespace)
+    rendered = chart.render(values, name=release, namespace=namespace)
     out = []
     for path in sorted(rendered):
         if path.endswith("NOTES.txt") or "/_" in path:

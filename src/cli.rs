@@ -41,6 +41,33 @@ pub enum Command {
     /// Argo CD integration: the Lua health checks that make waves wait.
     #[command(subcommand)]
     Argocd(ArgocdCommand),
+
+    /// Argo CD Config Management Plugin commands (run by the sidecar).
+    #[command(subcommand)]
+    Cmp(CmpCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CmpCommand {
+    /// Render the Application in the current directory (helm template when
+    /// there is a Chart.yaml, else its *.yaml/*.yml/*.json), then render.
+    ///
+    /// Reads ARGOCD_APP_NAME, ARGOCD_APP_NAMESPACE, KUBE_VERSION,
+    /// KUBE_API_VERSIONS, ARGOCD_APP_PARAMETERS; the helm binary is
+    /// EXPRESS_WAVES_HELM or `helm` on PATH.
+    Generate {
+        #[command(flatten)]
+        options: RenderOptions,
+    },
+    /// Print the parameter announcement for Argo CD's UI (JSON).
+    Parameters,
+    /// Print a file under the current directory that mentions the Express
+    /// API group (empty output: not an Express application).
+    Discover {
+        /// API group of the Express CRs
+        #[arg(long, value_name = "G", default_value = "express.medallia.com")]
+        group: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -6,6 +6,7 @@
 
 pub mod argocd;
 pub mod cli;
+pub mod cmp;
 pub mod emit;
 pub mod error;
 pub mod health;

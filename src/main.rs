@@ -7,8 +7,8 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
-use express_waves::cli::{ArgocdCommand, Cli, Command, RenderOptions};
-use express_waves::{Error, argocd, render};
+use express_waves::cli::{ArgocdCommand, Cli, CmpCommand, Command, RenderOptions};
+use express_waves::{Error, argocd, cmp, render};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -48,6 +48,19 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         Some(Command::Argocd(ArgocdCommand::Config { namespace, group })) => {
             write_stdout(argocd::config(&group, &namespace).as_bytes())
         }
+        Some(Command::Cmp(CmpCommand::Generate { options })) => {
+            let out = cmp::generate(&cmp_env()?, &options.to_options()?)?;
+            write_stdout(&out)
+        }
+        Some(Command::Cmp(CmpCommand::Parameters)) => {
+            write_stdout(cmp::parameters(&current_dir()?).as_bytes())
+        }
+        Some(Command::Cmp(CmpCommand::Discover { group })) => {
+            match cmp::discover(&current_dir()?, &group) {
+                Some(p) => write_stdout(format!("{}\n", p.display()).as_bytes()),
+                None => Ok(ExitCode::SUCCESS),
+            }
+        }
         None => {
             if std::io::stdin().is_terminal() {
                 Cli::command()
@@ -58,6 +71,26 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             render_to_stdout(&[], &cli.render)
         }
     }
+}
+
+fn current_dir() -> Result<std::path::PathBuf, Error> {
+    std::env::current_dir().map_err(|e| Error::io("cannot read the current directory", e))
+}
+
+/// What Argo CD's CMP server hands the plugin, from the environment.
+fn cmp_env() -> Result<cmp::CmpEnv, Error> {
+    let var = |k: &str| std::env::var(k).ok();
+    Ok(cmp::CmpEnv {
+        source_dir: current_dir()?,
+        app_name: var("ARGOCD_APP_NAME"),
+        app_namespace: var("ARGOCD_APP_NAMESPACE"),
+        kube_version: var("KUBE_VERSION"),
+        kube_api_versions: var("KUBE_API_VERSIONS"),
+        parameters: var("ARGOCD_APP_PARAMETERS"),
+        helm: var("EXPRESS_WAVES_HELM")
+            .unwrap_or_else(|| "helm".into())
+            .into(),
+    })
 }
 
 fn render_to_stdout(

@@ -105,6 +105,12 @@ struct ClusterDocs {
 
 /// Renders `sources` as one stream.
 pub fn render(sources: &[Source], opts: &Options) -> Result<Vec<u8>> {
+    render_counting_nodes(sources, opts).map(|(out, _)| out)
+}
+
+/// Renders `sources` as one stream; also says how many Express nodes it
+/// holds.
+pub fn render_counting_nodes(sources: &[Source], opts: &Options) -> Result<(Vec<u8>, usize)> {
     let total: usize = sources.iter().map(|s| s.bytes.len()).sum();
     if total > opts.max_input_bytes {
         return Err(Error::msg(format!(
@@ -135,7 +141,8 @@ pub fn render(sources: &[Source], opts: &Options) -> Result<Vec<u8>> {
             }
         }
     }
-    Ok(write(sources, &docs, &inserts, total))
+    let nodes = clusters.values().map(|c| c.nodes.len()).sum();
+    Ok((write(sources, &docs, &inserts, total), nodes))
 }
 
 fn read_docs<'a>(sources: &'a [Source], opts: &Options) -> Result<Vec<Doc<'a>>> {
