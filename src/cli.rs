@@ -175,6 +175,15 @@ pub struct RenderOptions {
     /// Most nodes YAML aliases may add to one document
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_alias_nodes)]
     pub max_alias_nodes: usize,
+
+    /// On error, also write the message to this file (removed on success):
+    /// Helm 4 does not show a post-renderer plugin's stderr
+    #[arg(long, value_name = "PATH")]
+    pub error_file: Option<PathBuf>,
+
+    /// On error, also write the message to the terminal (/dev/tty) if any
+    #[arg(long)]
+    pub error_tty: bool,
 }
 
 impl RenderOptions {

@@ -27,16 +27,21 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            let mut msg = format!("express-waves: error: {e}");
-            let mut source = std::error::Error::source(&e);
-            while let Some(s) = source {
-                msg.push_str(&format!(": {s}"));
-                source = s.source();
-            }
-            eprintln!("{msg}");
+            eprintln!("express-waves: error: {}", error_chain(&e));
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and every cause, joined by `: `.
+fn error_chain(e: &Error) -> String {
+    let mut msg = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        msg.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    msg
 }
 
 fn run(cli: Cli) -> Result<ExitCode, Error> {
@@ -97,14 +102,41 @@ fn render_to_stdout(
     files: &[std::path::PathBuf],
     options: &RenderOptions,
 ) -> Result<ExitCode, Error> {
-    let opts = options.to_options()?;
-    let sources = express_waves::cli::read_sources(
-        files,
-        &mut std::io::stdin().lock(),
-        opts.max_input_bytes,
-    )?;
-    let out = render::render(&sources, &opts)?;
-    write_stdout(&out)
+    let result = (|| {
+        let opts = options.to_options()?;
+        let sources = express_waves::cli::read_sources(
+            files,
+            &mut std::io::stdin().lock(),
+            opts.max_input_bytes,
+        )?;
+        render::render(&sources, &opts)
+    })();
+    report_elsewhere(&result, options);
+    write_stdout(&result?)
+}
+
+/// Helm 4 keeps a failing post-renderer's stderr to itself: with
+/// `--error-file` the message also goes to a file (removed on success), with
+/// `--error-tty` to the terminal, if there is one.
+fn report_elsewhere<T>(result: &Result<T, Error>, options: &RenderOptions) {
+    match result {
+        Ok(_) => {
+            if let Some(path) = &options.error_file {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+        Err(e) => {
+            let line = format!("express-waves: error: {}\n", error_chain(e));
+            if let Some(path) = &options.error_file {
+                let _ = std::fs::write(path, &line);
+            }
+            if options.error_tty
+                && let Ok(mut tty) = std::fs::OpenOptions::new().write(true).open("/dev/tty")
+            {
+                let _ = tty.write_all(line.as_bytes());
+            }
+        }
+    }
 }
 
 /// Writes all of `bytes`; a closed pipe is not an error.

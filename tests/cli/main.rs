@@ -19,6 +19,7 @@ mod cmp;
 mod go_readback;
 mod health;
 mod helm;
+mod helm4;
 
 struct Case {
     name: String,
