@@ -20,6 +20,8 @@ mod go_readback;
 mod health;
 mod helm;
 mod helm4;
+mod install;
+mod waves;
 
 struct Case {
     name: String,

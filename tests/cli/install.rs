@@ -1,0 +1,139 @@
+//! The installation files agree with each other and with the binary: the
+//! Dockerfile, the repo-server sidecar patch, the plugin configs, the Argo CD
+//! health patch and the example Application. (No Docker engine or cluster
+//! runs here; these checks are what can be proven by reading.)
+
+use std::path::Path;
+use std::process::Command;
+
+use express_waves::value::Value;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn yaml(rel: &str) -> Value {
+    let text = std::fs::read_to_string(root().join(rel)).unwrap();
+    let node = express_waves::yaml::read_document(&text, Default::default())
+        .unwrap()
+        .unwrap();
+    express_waves::value::from_node(&node, "").unwrap()
+}
+
+fn dockerfile_final_stage() -> Vec<String> {
+    let text = std::fs::read_to_string(root().join("Dockerfile")).unwrap();
+    let last_from = text.rfind("\nFROM ").unwrap();
+    text[last_from..].lines().map(str::to_string).collect()
+}
+
+const CMP_SERVER: &str = "/var/run/argocd/argocd-cmp-server";
+
+#[test]
+fn dockerfile_runs_the_cmp_server_as_999_with_plugin_yaml_in_place() {
+    let stage = dockerfile_final_stage();
+    let has = |l: &str| stage.iter().any(|s| s.trim() == l);
+    assert!(
+        has("COPY plugin.yaml /home/argocd/cmp-server/config/plugin.yaml"),
+        "{stage:?}"
+    );
+    assert!(has("USER 999"));
+    assert!(has(&format!("ENTRYPOINT [\"{CMP_SERVER}\"]")));
+    assert!(
+        stage
+            .iter()
+            .any(|l| l.contains("/usr/local/bin/express-waves"))
+    );
+    assert!(stage.iter().any(|l| l.contains("/usr/local/bin/helm")));
+    // plugin.yaml calls the binary by the name the image installs it under.
+    let plugin = yaml("plugin.yaml");
+    assert_eq!(
+        plugin
+            .at(&["spec", "generate", "command"])
+            .and_then(|c| match c {
+                Value::Seq(v) => v.first().and_then(Value::as_str),
+                _ => None,
+            }),
+        Some("express-waves")
+    );
+}
+
+#[test]
+fn sidecar_patch_matches_the_image() {
+    let patch = yaml("examples/argocd/repo-server-sidecar.yaml");
+    assert_eq!(
+        patch.at(&["metadata", "name"]).and_then(Value::as_str),
+        Some("argocd-repo-server")
+    );
+    let Some(Value::Seq(containers)) = patch.at(&["spec", "template", "spec", "containers"]) else {
+        panic!()
+    };
+    let c = &containers[0];
+    assert!(
+        c.get("image")
+            .and_then(Value::as_str)
+            .unwrap()
+            .contains("express-waves")
+    );
+    assert_eq!(
+        c.get("command"),
+        Some(&Value::Seq(vec![Value::Str(CMP_SERVER.into())]))
+    );
+    assert_eq!(
+        c.at(&["securityContext", "runAsUser"]),
+        Some(&Value::Int(999))
+    );
+    let Some(Value::Seq(mounts)) = c.get("volumeMounts") else {
+        panic!()
+    };
+    let paths: Vec<&str> = mounts
+        .iter()
+        .filter_map(|m| m.get("mountPath").and_then(Value::as_str))
+        .collect();
+    for p in ["/var/run/argocd", "/home/argocd/cmp-server/plugins", "/tmp"] {
+        assert!(paths.contains(&p), "{p} not mounted: {paths:?}");
+    }
+}
+
+#[test]
+fn application_uses_the_plugin_with_announced_parameters() {
+    let app = yaml("examples/argocd/application.yaml");
+    let plugin = yaml("plugin.yaml");
+    assert_eq!(
+        app.at(&["spec", "source", "plugin", "name"]),
+        plugin.at(&["metadata", "name"])
+    );
+    let Some(Value::Seq(params)) = app.at(&["spec", "source", "plugin", "parameters"]) else {
+        panic!()
+    };
+    let announced: Vec<&str> = express_waves::cmp::ANNOUNCED.iter().map(|a| a.0).collect();
+    for p in params {
+        let name = p.get("name").and_then(Value::as_str).unwrap();
+        assert!(
+            announced.contains(&name),
+            "{name} is not a parameter of the plugin"
+        );
+    }
+}
+
+#[test]
+fn argocd_cm_patch_is_what_the_binary_prints() {
+    let out = Command::new(env!("CARGO_BIN_EXE_express-waves"))
+        .args(["argocd", "config"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let file = std::fs::read(root().join("examples/argocd/argocd-cm-health.yaml")).unwrap();
+    assert!(
+        file == out.stdout,
+        "examples/argocd/argocd-cm-health.yaml is stale: express-waves argocd config > it"
+    );
+}
+
+#[test]
+fn helm_plugin_version_is_the_crate_version() {
+    let p = yaml("helm-plugin/plugin.yaml");
+    assert_eq!(
+        p.get("version").and_then(Value::as_str),
+        Some(env!("CARGO_PKG_VERSION"))
+    );
+}
