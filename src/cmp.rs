@@ -315,14 +315,14 @@ pub fn generate(env: &CmpEnv, base: &Options) -> Result<Vec<u8>> {
         }
         read_directory(&env.source_dir)?
     };
-    let (out, nodes) = render::render_counting_nodes(&sources, &opts)?;
-    if nodes == 0 {
+    let rendering = render::run(&sources, &opts)?;
+    if rendering.clusters.iter().all(|c| c.nodes.is_empty()) {
         return Err(Error::msg(format!(
             "the render holds no {} Backend or Frontend; refusing to hand Argo CD a stream without the Express nodes",
             opts.group
         )));
     }
-    Ok(out)
+    Ok(rendering.bytes)
 }
 
 /// `cmp parameters`: the dynamic announcement, with the values files found

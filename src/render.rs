@@ -93,7 +93,52 @@ struct NodeInfo {
     revision: Revision,
     /// The label value: the chart's, or the computed short revision.
     label: String,
+    /// The revision label the chart rendered, if any.
+    chart_label: Option<String>,
     rendered: [Vec<model::Rendered>; 2],
+}
+
+/// What a render decided, per cluster: for `plan`, `diff`, `verify`.
+#[derive(Clone, Debug)]
+pub struct ClusterPlan {
+    pub namespace: String,
+    pub name: String,
+    pub mode: Mode,
+    /// Nodes in wave order.
+    pub nodes: Vec<NodePlan>,
+    /// Wave of the revisions ConfigMap, if one is written.
+    pub configmap_wave: Option<i64>,
+}
+
+/// One node as rendered.
+#[derive(Clone, Debug)]
+pub struct NodePlan {
+    pub key: String,
+    pub name: String,
+    pub kind: ExpressKind,
+    pub wave: i64,
+    pub up: bool,
+    /// Whether express-waves manages its dependencies.
+    pub managed: bool,
+    pub express_version: Option<String>,
+    /// The revision label written (the chart's, or the computed one).
+    pub revision: String,
+    /// The revision label the chart rendered, if any.
+    pub chart_revision: Option<String>,
+    /// What the spec hashes to.
+    pub computed: Revision,
+    /// Keys of the nodes it waits for, per list.
+    pub provisioning_after: Vec<String>,
+    pub upgrade_after: Vec<String>,
+    /// The node's `spec` as written out (dependencies included).
+    pub spec: Value,
+}
+
+/// A render's output stream and what it decided.
+#[derive(Clone, Debug)]
+pub struct Rendering {
+    pub bytes: Vec<u8>,
+    pub clusters: Vec<ClusterPlan>,
 }
 
 #[derive(Default)]
@@ -105,12 +150,11 @@ struct ClusterDocs {
 
 /// Renders `sources` as one stream.
 pub fn render(sources: &[Source], opts: &Options) -> Result<Vec<u8>> {
-    render_counting_nodes(sources, opts).map(|(out, _)| out)
+    run(sources, opts).map(|r| r.bytes)
 }
 
-/// Renders `sources` as one stream; also says how many Express nodes it
-/// holds.
-pub fn render_counting_nodes(sources: &[Source], opts: &Options) -> Result<(Vec<u8>, usize)> {
+/// Renders `sources` as one stream, and says what it decided.
+pub fn run(sources: &[Source], opts: &Options) -> Result<Rendering> {
     let total: usize = sources.iter().map(|s| s.bytes.len()).sum();
     if total > opts.max_input_bytes {
         return Err(Error::msg(format!(
@@ -129,8 +173,10 @@ pub fn render_counting_nodes(sources: &[Source], opts: &Options) -> Result<(Vec<
             _ => None,
         })
         .collect();
+    let mut plans = Vec::with_capacity(clusters.len());
     for ((namespace, cluster), cd) in &clusters {
-        let map = render_cluster(&mut docs, namespace, cluster, cd, opts)?;
+        let (map, plan) = render_cluster(&mut docs, namespace, cluster, cd, opts)?;
+        plans.push(plan);
         if let Some(map) = map {
             let name = format!("{cluster}-deployment-revisions");
             match configmaps.get(&(namespace.clone(), name)) {
@@ -141,8 +187,10 @@ pub fn render_counting_nodes(sources: &[Source], opts: &Options) -> Result<(Vec<
             }
         }
     }
-    let nodes = clusters.values().map(|c| c.nodes.len()).sum();
-    Ok((write(sources, &docs, &inserts, total), nodes))
+    Ok(Rendering {
+        bytes: write(sources, &docs, &inserts, total),
+        clusters: plans,
+    })
 }
 
 fn read_docs<'a>(sources: &'a [Source], opts: &Options) -> Result<Vec<Doc<'a>>> {
@@ -339,7 +387,7 @@ fn render_cluster(
     cluster: &str,
     cd: &ClusterDocs,
     opts: &Options,
-) -> Result<Option<Value>> {
+) -> Result<(Option<Value>, ClusterPlan)> {
     let err = |docs: &[Doc<'_>], i: usize, m: String| Error::doc(&docs[i].at, m);
     let (mut mode, mut disabled) = (Mode::Upgrade, opts.no_dependencies);
     if let Some(ci) = cd.cluster_doc {
@@ -382,6 +430,7 @@ fn render_cluster(
             Some(l) if !opts.recompute_revisions => l.to_string(),
             _ => revision.short().to_string(),
         };
+        let chart_label = chart_label.map(str::to_string);
         let mut rendered: [Vec<model::Rendered>; 2] = [Vec::new(), Vec::new()];
         let mut refs: [Vec<usize>; 2] = [Vec::new(), Vec::new()];
         for list in List::BOTH {
@@ -423,6 +472,7 @@ fn render_cluster(
             version,
             revision,
             label,
+            chart_label,
             rendered,
         });
     }
@@ -498,19 +548,51 @@ fn render_cluster(
         let v = &mut express_mut(docs, ci).value;
         set_annotation(v, model::ANN_SYNC_WAVE, (opts.wave_start - 1).to_string());
     }
-    if !opts.revision_configmap || infos.is_empty() {
-        return Ok(None);
-    }
+    let keys = |list: List, m: usize| -> Vec<String> {
+        plan.deps[list as usize][m].iter().map(|d| infos[d.target].key.clone()).collect()
+    };
+    let write_map = opts.revision_configmap && !infos.is_empty();
     let last_wave = opts.wave_start + infos.len() as i64;
+    let cluster_plan = ClusterPlan {
+        namespace: namespace.to_string(),
+        name: cluster.to_string(),
+        mode,
+        nodes: plan
+            .waves
+            .iter()
+            .map(|&m| {
+                let info = &infos[m];
+                let e = express_of(docs, info.doc);
+                NodePlan {
+                    key: info.key.clone(),
+                    name: e.name.clone(),
+                    kind: info.kind,
+                    wave: waves[m],
+                    up: members[m].up,
+                    managed: members[m].managed,
+                    express_version: info.version.clone(),
+                    revision: info.label.clone(),
+                    chart_revision: info.chart_label.clone(),
+                    computed: info.revision.clone(),
+                    provisioning_after: keys(List::Provisioning, m),
+                    upgrade_after: keys(List::Upgrade, m),
+                    spec: e.value.get("spec").cloned().unwrap_or(Value::Map(Vec::new())),
+                }
+            })
+            .collect(),
+        configmap_wave: write_map.then_some(last_wave),
+    };
+    if !write_map {
+        return Ok((None, cluster_plan));
+    }
     let helm4_file = infos.iter().rev().find_map(|info| {
         model::annotation(&express_of(docs, info.doc).value, model::ANN_HELM4_FILENAME)
             .ok()
             .flatten()
             .map(str::to_string)
     });
-    Ok(Some(revisions_configmap(
-        namespace, cluster, &infos, last_wave, helm4_file,
-    )))
+    let map = revisions_configmap(namespace, cluster, &infos, last_wave, helm4_file);
+    Ok((Some(map), cluster_plan))
 }
 
 /// A prerequisite entry in the shape the chart renders.
