@@ -38,6 +38,12 @@ pub enum Command {
     /// Example: helm template acme ./chart | express-waves render > out.yaml
     Render(RenderArgs),
 
+    /// What a sync of this render will do, per cluster, in wave order; with
+    /// --live, which nodes restart.
+    ///
+    /// Example: helm template acme ./chart | express-waves plan --live <(kubectl get backends,frontends -o yaml)
+    Plan(PlanArgs),
+
     /// Argo CD integration: the Lua health checks that make waves wait.
     #[command(subcommand)]
     Argocd(ArgocdCommand),
@@ -124,6 +130,48 @@ pub struct RenderArgs {
 
     #[command(flatten)]
     pub options: RenderOptions,
+}
+
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    /// Rendered (or raw) streams to plan, as one stream (`-` or none: stdin).
+    pub files: Vec<PathBuf>,
+
+    /// Output format
+    #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
+    pub output: PlanFormat,
+
+    /// A handlebars template over the JSON data (strict: unknown fields are
+    /// errors); overrides --output
+    #[arg(long, value_name = "FILE.hbs")]
+    pub template: Option<PathBuf>,
+
+    /// Live objects (`kubectl get backends,frontends -o yaml`, a List or a
+    /// stream): each node then shows restart/update/unchanged/new/removed
+    #[arg(long, value_name = "FILE")]
+    pub live: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub options: RenderOptions,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    Table,
+    Json,
+    Markdown,
+    Mermaid,
+}
+
+impl PlanFormat {
+    pub fn format(self) -> crate::report::Format {
+        match self {
+            PlanFormat::Table => crate::report::Format::Table,
+            PlanFormat::Json => crate::report::Format::Json,
+            PlanFormat::Markdown => crate::report::Format::Markdown,
+            PlanFormat::Mermaid => crate::report::Format::Mermaid,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

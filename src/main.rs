@@ -47,6 +47,28 @@ fn error_chain(e: &Error) -> String {
 fn run(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command {
         Some(Command::Render(args)) => render_to_stdout(&args.files, &args.options),
+        Some(Command::Plan(args)) => {
+            let opts = args.options.to_options()?;
+            let sources = read_inputs(&args.files, &opts)?;
+            let rendering = render::run(&sources, &opts)?;
+            let live = match &args.live {
+                Some(p) => Some(express_waves::live::read_file(
+                    p,
+                    &mut std::io::stdin().lock(),
+                )?),
+                None => None,
+            };
+            let data = express_waves::plan::data(&rendering, live.as_deref());
+            let text = match &args.template {
+                Some(path) => {
+                    let t = std::fs::read_to_string(path)
+                        .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+                    express_waves::report::template(&path.display().to_string(), &t, &data)?
+                }
+                None => express_waves::plan::format(&data, args.output.format(), colour())?,
+            };
+            write_stdout(text.as_bytes())
+        }
         Some(Command::Argocd(ArgocdCommand::Health { kind, group })) => {
             write_stdout(argocd::health_lua(&group, kind.map(|k| k.kind())).as_bytes())
         }
@@ -76,6 +98,19 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             render_to_stdout(&[], &cli.render)
         }
     }
+}
+
+/// Colour only on a terminal, and never with NO_COLOR set.
+fn colour() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Reads input files (`-` or none: stdin) under the size limit.
+fn read_inputs(
+    files: &[std::path::PathBuf],
+    opts: &render::Options,
+) -> Result<Vec<render::Source>, Error> {
+    express_waves::cli::read_sources(files, &mut std::io::stdin().lock(), opts.max_input_bytes)
 }
 
 fn current_dir() -> Result<std::path::PathBuf, Error> {

@@ -549,7 +549,10 @@ fn render_cluster(
         set_annotation(v, model::ANN_SYNC_WAVE, (opts.wave_start - 1).to_string());
     }
     let keys = |list: List, m: usize| -> Vec<String> {
-        plan.deps[list as usize][m].iter().map(|d| infos[d.target].key.clone()).collect()
+        plan.deps[list as usize][m]
+            .iter()
+            .map(|d| infos[d.target].key.clone())
+            .collect()
     };
     let write_map = opts.revision_configmap && !infos.is_empty();
     let last_wave = opts.wave_start + infos.len() as i64;
@@ -576,7 +579,11 @@ fn render_cluster(
                     computed: info.revision.clone(),
                     provisioning_after: keys(List::Provisioning, m),
                     upgrade_after: keys(List::Upgrade, m),
-                    spec: e.value.get("spec").cloned().unwrap_or(Value::Map(Vec::new())),
+                    spec: e
+                        .value
+                        .get("spec")
+                        .cloned()
+                        .unwrap_or(Value::Map(Vec::new())),
                 }
             })
             .collect(),

@@ -1,0 +1,179 @@
+//! Live objects: what `kubectl get -o yaml` prints (a `List`, or a stream of
+//! objects), read from a file or from kubectl itself.
+//!
+//! `kubectl` is run with an argument vector, never through a shell; its
+//! path is `EXPRESS_WAVES_KUBECTL` or `kubectl` on PATH.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::error::{DocRef, Error, Result};
+use crate::stream;
+use crate::value::{self, Value};
+use crate::yaml::{self, Limits};
+
+/// Reads every object in `bytes`: items of `List` kinds are unpacked.
+pub fn parse(source: &str, bytes: &[u8]) -> Result<Vec<Value>> {
+    let mut out = Vec::new();
+    for (i, chunk) in stream::split(bytes).into_iter().enumerate() {
+        let at = DocRef {
+            index: i,
+            source: source.to_string(),
+            line: chunk.line,
+            kind: None,
+            name: None,
+        };
+        let text = std::str::from_utf8(chunk.bytes).map_err(|_| Error::doc(&at, "not UTF-8"))?;
+        let node = yaml::read_document(text, Limits::default()).map_err(|e| {
+            Error::doc(
+                &at,
+                format!(
+                    "{} (line {})",
+                    e.message,
+                    chunk.line + e.line.saturating_sub(1)
+                ),
+            )
+        })?;
+        let Some(node) = node else { continue };
+        let v = value::from_node(&node, "").map_err(|m| Error::doc(&at, m))?;
+        let is_list = v
+            .get("kind")
+            .and_then(Value::as_str)
+            .is_some_and(|k| k.ends_with("List"));
+        match (is_list, v) {
+            (true, Value::Map(mut m)) => {
+                if let Some(pos) = m.iter().position(|(k, _)| k == "items")
+                    && let (_, Value::Seq(items)) = m.swap_remove(pos)
+                {
+                    out.extend(items);
+                }
+            }
+            (_, v) => out.push(v),
+        }
+    }
+    Ok(out)
+}
+
+/// Reads live objects from a file (`-`: stdin).
+pub fn read_file(path: &Path, stdin: &mut dyn std::io::Read) -> Result<Vec<Value>> {
+    let (name, bytes) = if path.as_os_str() == "-" {
+        let mut b = Vec::new();
+        stdin
+            .read_to_end(&mut b)
+            .map_err(|e| Error::io("cannot read stdin", e))?;
+        ("stdin".to_string(), b)
+    } else {
+        let name = path.display().to_string();
+        let b = std::fs::read(path).map_err(|e| Error::io(format!("cannot read {name}"), e))?;
+        (name, b)
+    };
+    parse(&name, &bytes)
+}
+
+/// Where `kubectl` should look.
+#[derive(Clone, Debug, Default)]
+pub struct Kubectl {
+    pub program: PathBuf,
+    pub context: Option<String>,
+    /// `None`: all namespaces.
+    pub namespace: Option<String>,
+}
+
+impl Kubectl {
+    fn scope(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        if let Some(c) = &self.context {
+            args.push(format!("--context={c}"));
+        }
+        match &self.namespace {
+            Some(n) => args.push(format!("--namespace={n}")),
+            None => args.push("--all-namespaces".into()),
+        }
+        args
+    }
+
+    /// The argv (after the program) that fetches Express CRs of `group`.
+    pub fn express_args(&self, group: &str) -> Vec<String> {
+        let mut args = vec![
+            "get".to_string(),
+            format!("clusters.{group},backends.{group},frontends.{group}"),
+            "--output=yaml".into(),
+        ];
+        args.extend(self.scope());
+        args
+    }
+
+    /// The argv that fetches revisions ConfigMaps.
+    pub fn configmap_args(&self) -> Vec<String> {
+        let mut args = vec![
+            "get".to_string(),
+            "configmaps".into(),
+            format!("--selector={}", crate::model::LABEL_CLUSTER),
+            "--output=yaml".into(),
+        ];
+        args.extend(self.scope());
+        args
+    }
+
+    /// Runs kubectl with `args` and reads the objects it prints.
+    pub fn get(&self, args: &[String]) -> Result<Vec<Value>> {
+        let out = Command::new(&self.program)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .output()
+            .map_err(|e| Error::io(format!("cannot run {}", self.program.display()), e))?;
+        if !out.status.success() {
+            return Err(Error::msg(format!(
+                "kubectl {} failed ({}); its messages are above",
+                args.join(" "),
+                out.status
+            )));
+        }
+        parse("kubectl", &out.stdout)
+    }
+}
+
+/// `(namespace, name)` of an object.
+pub fn id(v: &Value) -> (String, String) {
+    let s = |k: &str| {
+        v.at(&["metadata", k])
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    (s("namespace"), s("name"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_are_unpacked_and_streams_read() {
+        let list = b"apiVersion: v1\nkind: List\nitems:\n- kind: Frontend\n  metadata: {name: a}\n- kind: Backend\n  metadata: {name: b}\n---\nkind: Frontend\nmetadata: {name: c}\n";
+        let objs = parse("x", list).unwrap();
+        let names: Vec<String> = objs.iter().map(|o| id(o).1).collect();
+        assert_eq!(names, ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn kubectl_argv_has_no_shell_and_scopes() {
+        let k = Kubectl {
+            program: "kubectl".into(),
+            context: Some("prod; rm -rf /".into()),
+            namespace: Some("t1".into()),
+        };
+        assert_eq!(
+            k.express_args("express.medallia.com"),
+            [
+                "get",
+                "clusters.express.medallia.com,backends.express.medallia.com,frontends.express.medallia.com",
+                "--output=yaml",
+                "--context=prod; rm -rf /",
+                "--namespace=t1"
+            ]
+        );
+    }
+}

@@ -1,0 +1,263 @@
+//! `plan`: what a sync of this render will do, per cluster, in wave order,
+//! and, against live objects, which nodes restart.
+//!
+//! The JSON shape (stable; other tools read it):
+//! `{"clusters":[{"namespace","name","mode","nodes":[{"key","name","kind",
+//! "wave","up","expressVersion","revision","provisioningAfter":[keys],
+//! "upgradeAfter":[keys],"change"?}]}]}`. `change` is present only with live
+//! objects: `restart` (the revision changes), `update` (the spec changes but
+//! not the revision, e.g. only dependencies), `unchanged`, `new`, or
+//! `removed` (live, no longer rendered; its `wave` is null).
+
+use serde_json::{Map, Value as Json, json};
+
+use crate::json as canonical;
+use crate::live;
+use crate::model::LABEL_REVISION;
+use crate::render::{ClusterPlan, NodePlan, Rendering};
+use crate::report::{self, Colour, Format, Table};
+use crate::value::Value;
+
+/// The built-in Markdown format, a handlebars template over the JSON data.
+pub const MARKDOWN_TEMPLATE: &str = include_str!("../assets/plan.md.hbs");
+/// The built-in Mermaid format (a `graph` of the rollout order).
+pub const MERMAID_TEMPLATE: &str = include_str!("../assets/plan.mermaid.hbs");
+
+/// How a live node compares with the render.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    Restart,
+    Update,
+    Unchanged,
+    New,
+    Removed,
+}
+
+impl Change {
+    pub fn name(self) -> &'static str {
+        match self {
+            Change::Restart => "restart",
+            Change::Update => "update",
+            Change::Unchanged => "unchanged",
+            Change::New => "new",
+            Change::Removed => "removed",
+        }
+    }
+
+    fn colour(self) -> Colour {
+        match self {
+            Change::Restart => Colour::Yellow,
+            Change::New => Colour::Green,
+            Change::Removed => Colour::Red,
+            Change::Update | Change::Unchanged => Colour::Dim,
+        }
+    }
+}
+
+fn is_node(v: &Value) -> bool {
+    matches!(
+        v.get("kind").and_then(Value::as_str),
+        Some("Backend" | "Frontend")
+    )
+}
+
+fn canonical_of(v: Option<&Value>) -> String {
+    let mut s = String::new();
+    canonical::canonical(v.unwrap_or(&Value::Null), &mut s);
+    s
+}
+
+/// How `node` of `cluster` compares with the live objects.
+pub fn change(cluster: &ClusterPlan, node: &NodePlan, live: &[Value]) -> Change {
+    let found = live
+        .iter()
+        .find(|o| is_node(o) && live::id(o) == (cluster.namespace.clone(), node.name.clone()));
+    let Some(o) = found else { return Change::New };
+    let live_rev = o
+        .at(&["metadata", "labels", LABEL_REVISION])
+        .and_then(Value::as_str);
+    if live_rev != Some(node.revision.as_str()) {
+        Change::Restart
+    } else if canonical_of(o.get("spec")) != canonical_of(Some(&node.spec)) {
+        Change::Update
+    } else {
+        Change::Unchanged
+    }
+}
+
+/// Live nodes of `cluster` that the render no longer has.
+pub fn removed<'a>(cluster: &ClusterPlan, live: &'a [Value]) -> Vec<&'a Value> {
+    live.iter()
+        .filter(|o| is_node(o))
+        .filter(|o| {
+            let (ns, name) = live::id(o);
+            ns == cluster.namespace
+                && o.at(&["spec", "clusterConfig", "clusterName"])
+                    .and_then(Value::as_str)
+                    == Some(cluster.name.as_str())
+                && !cluster.nodes.iter().any(|n| n.name == name)
+        })
+        .collect()
+}
+
+/// The plan as JSON data (the `-o json` output and the templates' input).
+pub fn data(r: &Rendering, live: Option<&[Value]>) -> Json {
+    let clusters: Vec<Json> = r
+        .clusters
+        .iter()
+        .map(|c| {
+            let mut nodes: Vec<Json> = c
+                .nodes
+                .iter()
+                .map(|n| {
+                    let mut m = Map::new();
+                    m.insert("key".into(), json!(n.key));
+                    m.insert("name".into(), json!(n.name));
+                    m.insert("kind".into(), json!(n.kind.name()));
+                    m.insert("wave".into(), json!(n.wave));
+                    m.insert("up".into(), json!(n.up));
+                    m.insert("expressVersion".into(), json!(n.express_version));
+                    m.insert("revision".into(), json!(n.revision));
+                    m.insert("provisioningAfter".into(), json!(n.provisioning_after));
+                    m.insert("upgradeAfter".into(), json!(n.upgrade_after));
+                    if let Some(live) = live {
+                        m.insert("change".into(), json!(change(c, n, live).name()));
+                    }
+                    Json::Object(m)
+                })
+                .collect();
+            if let Some(live) = live {
+                for o in removed(c, live) {
+                    let (_, name) = live::id(o);
+                    let key = name.strip_prefix(&format!("{}-", c.name)).unwrap_or(&name).to_string();
+                    nodes.push(json!({
+                        "key": key,
+                        "name": name,
+                        "kind": o.get("kind").and_then(Value::as_str),
+                        "wave": null,
+                        "up": false,
+                        "expressVersion": o.at(&["spec", "expressVersion"]).and_then(Value::as_str),
+                        "revision": o.at(&["metadata", "labels", LABEL_REVISION]).and_then(Value::as_str),
+                        "provisioningAfter": [],
+                        "upgradeAfter": [],
+                        "change": Change::Removed.name(),
+                    }));
+                }
+            }
+            json!({
+                "namespace": c.namespace,
+                "name": c.name,
+                "mode": c.mode.name(),
+                "nodes": nodes,
+            })
+        })
+        .collect();
+    json!({ "clusters": clusters })
+}
+
+fn cell(s: impl Into<String>) -> (String, Colour) {
+    (s.into(), Colour::None)
+}
+
+fn list(v: &Json) -> String {
+    let items: Vec<&str> = v
+        .as_array()
+        .map(|a| a.iter().filter_map(Json::as_str).collect())
+        .unwrap_or_default();
+    if items.is_empty() {
+        "-".into()
+    } else {
+        items.join(",")
+    }
+}
+
+/// The table format.
+pub fn table(data: &Json, colour: bool) -> String {
+    let mut out = String::new();
+    let empty = Vec::new();
+    for (i, c) in data["clusters"]
+        .as_array()
+        .unwrap_or(&empty)
+        .iter()
+        .enumerate()
+    {
+        if i > 0 {
+            out.push('\n');
+        }
+        let ns = c["namespace"].as_str().unwrap_or("");
+        let name = c["name"].as_str().unwrap_or("");
+        let cluster = if ns.is_empty() {
+            name.to_string()
+        } else {
+            format!("{ns}/{name}")
+        };
+        out.push_str(&format!(
+            "CLUSTER {cluster} ({})\n",
+            c["mode"].as_str().unwrap_or("")
+        ));
+        let nodes = c["nodes"].as_array().unwrap_or(&empty);
+        let with_change = nodes.iter().any(|n| n.get("change").is_some());
+        let mut header = vec![
+            "WAVE",
+            "NODE",
+            "KIND",
+            "VERSION",
+            "REVISION",
+            "UP",
+            "AFTER(UPGRADE)",
+            "AFTER(PROVISIONING)",
+        ];
+        if with_change {
+            header.push("CHANGE");
+        }
+        let mut t = Table::new(&header);
+        for n in nodes {
+            let up = n["up"].as_bool().unwrap_or(false);
+            let mut row = vec![
+                cell(
+                    n["wave"]
+                        .as_i64()
+                        .map(|w| w.to_string())
+                        .unwrap_or_else(|| "-".into()),
+                ),
+                cell(n["key"].as_str().unwrap_or("")),
+                cell(n["kind"].as_str().unwrap_or("")),
+                cell(n["expressVersion"].as_str().unwrap_or("-")),
+                cell(n["revision"].as_str().unwrap_or("-")),
+                (
+                    if up { "yes" } else { "down" }.into(),
+                    if up { Colour::None } else { Colour::Dim },
+                ),
+                cell(list(&n["upgradeAfter"])),
+                cell(list(&n["provisioningAfter"])),
+            ];
+            if with_change {
+                let ch = n["change"].as_str().unwrap_or("");
+                let colour = [
+                    Change::Restart,
+                    Change::Update,
+                    Change::Unchanged,
+                    Change::New,
+                    Change::Removed,
+                ]
+                .into_iter()
+                .find(|c| c.name() == ch)
+                .map_or(Colour::None, Change::colour);
+                row.push((ch.to_string(), colour));
+            }
+            t.row(row);
+        }
+        t.write(colour, &mut out);
+    }
+    out
+}
+
+/// Formats the plan.
+pub fn format(data: &Json, format: Format, colour: bool) -> crate::Result<String> {
+    match format {
+        Format::Table => Ok(table(data, colour)),
+        Format::Json => Ok(report::json(data)),
+        Format::Markdown => report::template("markdown", MARKDOWN_TEMPLATE, data),
+        Format::Mermaid => report::template("mermaid", MERMAID_TEMPLATE, data),
+    }
+}
