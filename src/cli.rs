@@ -44,6 +44,12 @@ pub enum Command {
     /// Example: helm template acme ./chart | express-waves plan --live <(kubectl get backends,frontends -o yaml)
     Plan(PlanArgs),
 
+    /// Compare two renders: per node, revision old -> new and the JSON
+    /// pointers that changed. Exit 0: no node restarts; 1: some do.
+    ///
+    /// Example: express-waves diff live-render.yaml <(helm template acme ./chart)
+    Diff(DiffArgs),
+
     /// Argo CD integration: the Lua health checks that make waves wait.
     #[command(subcommand)]
     Argocd(ArgocdCommand),
@@ -153,6 +159,26 @@ pub struct PlanArgs {
 
     #[command(flatten)]
     pub options: RenderOptions,
+}
+
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    /// The earlier render (`-`: stdin)
+    pub old: PathBuf,
+    /// The later render (`-`: stdin)
+    pub new: PathBuf,
+    /// Output format
+    #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
+    pub output: TextFormat,
+    #[command(flatten)]
+    pub options: RenderOptions,
+}
+
+/// Table or JSON.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TextFormat {
+    Table,
+    Json,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

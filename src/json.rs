@@ -59,6 +59,24 @@ pub fn canonical(v: &Value, out: &mut String) {
     }
 }
 
+/// The value as `serde_json` data, for reports.
+pub fn to_serde(v: &Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        Value::Null => J::Null,
+        Value::Bool(b) => J::Bool(*b),
+        Value::Int(i) => match (i64::try_from(*i), u64::try_from(*i)) {
+            (Ok(n), _) => J::from(n),
+            (_, Ok(n)) => J::from(n),
+            _ => J::String(i.to_string()),
+        },
+        Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+        Value::Str(s) => J::String(s.clone()),
+        Value::Seq(items) => J::Array(items.iter().map(to_serde).collect()),
+        Value::Map(m) => J::Object(m.iter().map(|(k, v)| (k.clone(), to_serde(v))).collect()),
+    }
+}
+
 /// A JSON string literal.
 pub fn string(s: &str, out: &mut String) {
     out.push('"');

@@ -7,6 +7,7 @@
 pub mod argocd;
 pub mod cli;
 pub mod cmp;
+pub mod diff;
 pub mod emit;
 pub mod error;
 pub mod health;

@@ -7,7 +7,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
-use express_waves::cli::{ArgocdCommand, Cli, CmpCommand, Command, RenderOptions};
+use express_waves::cli::{ArgocdCommand, Cli, CmpCommand, Command, RenderOptions, TextFormat};
 use express_waves::{Error, argocd, cmp, render};
 
 fn main() -> ExitCode {
@@ -68,6 +68,29 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 None => express_waves::plan::format(&data, args.output.format(), colour())?,
             };
             write_stdout(text.as_bytes())
+        }
+        Some(Command::Diff(args)) => {
+            if args.old.as_os_str() == "-" && args.new.as_os_str() == "-" {
+                return Err(Error::msg("diff: only one of OLD and NEW can be stdin"));
+            }
+            let opts = args.options.to_options()?;
+            let old = render::run(&read_inputs(std::slice::from_ref(&args.old), &opts)?, &opts)?;
+            let new = render::run(&read_inputs(std::slice::from_ref(&args.new), &opts)?, &opts)?;
+            let diffs = express_waves::diff::diff(&old, &new);
+            let total = new.clusters.iter().map(|c| c.nodes.len()).sum();
+            let text = match args.output {
+                TextFormat::Table => express_waves::diff::table(&diffs, total),
+                TextFormat::Json => express_waves::diff::json(&diffs),
+            };
+            write_stdout(text.as_bytes())?;
+            let changed = diffs
+                .iter()
+                .any(|d| d.restarts() || d.old.is_none() || d.new.is_none());
+            Ok(if changed {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Some(Command::Argocd(ArgocdCommand::Health { kind, group })) => {
             write_stdout(argocd::health_lua(&group, kind.map(|k| k.kind())).as_bytes())

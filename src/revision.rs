@@ -39,8 +39,9 @@ impl Revision {
     }
 }
 
-/// The canonical hashed input of a node.
-pub fn input(kind: &str, spec: Option<&Value>) -> String {
+/// What is hashed for a node: `{"kind": kind, "spec": spec}` with the
+/// spec's `deploymentDependencies` left out.
+pub fn hashed(kind: &str, spec: Option<&Value>) -> Value {
     let spec = match spec {
         Some(Value::Map(m)) => Value::Map(
             m.iter()
@@ -51,12 +52,16 @@ pub fn input(kind: &str, spec: Option<&Value>) -> String {
         None | Some(Value::Null) => Value::Map(Vec::new()),
         Some(other) => other.clone(),
     };
-    let doc = Value::Map(vec![
+    Value::Map(vec![
         ("kind".into(), Value::Str(kind.into())),
         ("spec".into(), spec),
-    ]);
+    ])
+}
+
+/// The canonical hashed input of a node.
+pub fn input(kind: &str, spec: Option<&Value>) -> String {
     let mut out = String::new();
-    json::canonical(&doc, &mut out);
+    json::canonical(&hashed(kind, spec), &mut out);
     out
 }
 
