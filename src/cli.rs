@@ -50,6 +50,37 @@ pub enum Command {
     /// Example: express-waves diff live-render.yaml <(helm template acme ./chart)
     Diff(DiffArgs),
 
+    /// Safety check before applying, audit after: revision labels, revisions
+    /// ConfigMaps and live rollouts. Exit 0 clean, 1 discrepancies, 2 error.
+    ///
+    /// Example: helm template acme ./chart | express-waves verify --kubectl --namespace t1 - && kubectl apply ...
+    Verify(VerifyArgs),
+
+    /// Print each node's computed revision (and the exact text hashed).
+    ///
+    /// Example: express-waves revision rendered.yaml --node fe1 --show-input
+    Revision(RevisionArgs),
+
+    /// Print the revisions and node data stored in a revisions ConfigMap,
+    /// recomputed.
+    ///
+    /// Example: kubectl get cm acme-deployment-revisions -o yaml | express-waves inspect -
+    Inspect(InspectArgs),
+
+    /// Rollout progress from live objects: per cluster, which wave is done,
+    /// which node is rolling out, which wait, which are Degraded.
+    ///
+    /// Example: express-waves status --kubectl --namespace tenant-123634-prod
+    Status(StatusArgs),
+
+    /// Print a shell completion script.
+    ///
+    /// Example: express-waves completions bash > /etc/bash_completion.d/express-waves
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+
     /// Argo CD integration: the Lua health checks that make waves wait.
     #[command(subcommand)]
     Argocd(ArgocdCommand),
@@ -172,6 +203,78 @@ pub struct DiffArgs {
     pub output: TextFormat,
     #[command(flatten)]
     pub options: RenderOptions,
+}
+
+/// Where live objects come from: a file, or kubectl itself.
+#[derive(Args, Debug, Clone)]
+pub struct LiveArgs {
+    /// Live objects (`kubectl get … -o yaml`: a List or a stream; `-`: stdin)
+    #[arg(long, value_name = "FILE", conflicts_with = "kubectl")]
+    pub live: Option<PathBuf>,
+    /// Run `kubectl get` (argv only, no shell) for the live objects
+    #[arg(long)]
+    pub kubectl: bool,
+    /// kubectl context
+    #[arg(long, requires = "kubectl")]
+    pub context: Option<String>,
+    /// kubectl namespace (default: all namespaces)
+    #[arg(long, requires = "kubectl")]
+    pub namespace: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// Renders to check (`-`: stdin). Without files, --live or --kubectl:
+    /// stdin.
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub live: LiveArgs,
+    /// Print the hashed input of each mismatching node
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// Output format
+    #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
+    pub output: TextFormat,
+    #[command(flatten)]
+    pub options: RenderOptions,
+}
+
+#[derive(Args, Debug)]
+pub struct RevisionArgs {
+    /// Streams to read (`-` or none: stdin)
+    pub files: Vec<PathBuf>,
+    /// Only this node key (e.g. fe1)
+    #[arg(long, value_name = "KEY")]
+    pub node: Option<String>,
+    /// Also print the exact canonical JSON that was hashed
+    #[arg(long)]
+    pub show_input: bool,
+    #[command(flatten)]
+    pub options: RenderOptions,
+}
+
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    /// A file holding revisions ConfigMaps (rendered or live; `-`: stdin)
+    pub file: PathBuf,
+    /// Only this node key; prints its stored input too
+    #[arg(long, value_name = "KEY")]
+    pub node: Option<String>,
+    /// Output format
+    #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
+    pub output: TextFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub live: LiveArgs,
+    /// API group of the Express CRs
+    #[arg(long, value_name = "G", default_value = "express.medallia.com")]
+    pub group: String,
+    /// Output format
+    #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
+    pub output: TextFormat,
 }
 
 /// Table or JSON.

@@ -7,6 +7,7 @@
 pub mod argocd;
 pub mod cli;
 pub mod cmp;
+pub mod commands;
 pub mod diff;
 pub mod emit;
 pub mod error;
@@ -19,8 +20,11 @@ pub mod plan;
 pub mod render;
 pub mod report;
 pub mod revision;
+pub mod status;
+pub mod stored;
 pub mod stream;
 pub mod value;
+pub mod verify;
 pub mod yaml;
 
 pub use error::{Error, Result};

@@ -21,6 +21,7 @@ mod health;
 mod helm;
 mod helm4;
 mod install;
+mod kubectl;
 mod waves;
 
 struct Case {
@@ -317,5 +318,45 @@ fn thousands_of_documents_in_one_stream() {
     assert!(
         again.stdout == text.as_bytes(),
         "large stream not idempotent"
+    );
+}
+
+#[test]
+fn completions_for_each_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        let got = run(&["completions".into(), shell.into()], b"");
+        assert_eq!(got.status, 0, "{shell}");
+        let text = String::from_utf8(got.stdout).unwrap();
+        assert!(
+            text.contains("express-waves") && text.contains("render") && text.contains("verify"),
+            "{shell}"
+        );
+    }
+}
+
+#[test]
+fn every_subcommand_has_help_with_an_example() {
+    for cmd in [
+        "render",
+        "plan",
+        "diff",
+        "verify",
+        "revision",
+        "inspect",
+        "status",
+        "completions",
+    ] {
+        let got = run(&[cmd.into(), "--help".into()], b"");
+        assert_eq!(got.status, 0, "{cmd}");
+        let text = String::from_utf8(got.stdout).unwrap();
+        assert!(
+            text.contains("Example: "),
+            "{cmd} --help has no example:\n{text}"
+        );
+    }
+    let got = run(&["--version".into()], b"");
+    assert_eq!(
+        String::from_utf8(got.stdout).unwrap(),
+        format!("express-waves {}\n", env!("CARGO_PKG_VERSION"))
     );
 }

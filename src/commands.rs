@@ -1,0 +1,336 @@
+//! Running a parsed command line: every subcommand, as a function from
+//! arguments and stdin to the bytes for stdout and an exit code. `main.rs`
+//! does the printing and exiting.
+
+use std::io::Read;
+
+use clap::CommandFactory;
+
+use crate::cli::{ArgocdCommand, Cli, CmpCommand, Command, RenderOptions, TextFormat};
+use crate::error::{Error, Result};
+use crate::{argocd, cmp, render};
+
+/// What a command produced.
+#[derive(Debug)]
+pub struct Outcome {
+    pub stdout: Vec<u8>,
+    /// 0 success, 1 a check found something.
+    pub code: u8,
+}
+
+impl Outcome {
+    pub fn ok(stdout: Vec<u8>) -> Outcome {
+        Outcome { stdout, code: 0 }
+    }
+
+    /// A check's result: exit 1 when it found something.
+    pub fn found(stdout: Vec<u8>, found: bool) -> Outcome {
+        Outcome {
+            stdout,
+            code: u8::from(found),
+        }
+    }
+}
+
+/// What a command may use of the process.
+pub struct Context<'a> {
+    pub stdin: &'a mut dyn Read,
+    /// Whether tables may be coloured (a terminal, no NO_COLOR).
+    pub colour: bool,
+}
+
+/// Runs a parsed command line. `None` means "print help" (no subcommand
+/// and stdin is a terminal), which only `main` can do.
+pub fn run(cli: Cli, ctx: &mut Context<'_>) -> Result<Outcome> {
+    match cli.command {
+        Some(Command::Render(args)) => render_stream(&args.files, &args.options, ctx),
+        Some(Command::Plan(args)) => {
+            let opts = args.options.to_options()?;
+            let sources = read_inputs(ctx, &args.files, &opts)?;
+            let rendering = render::run(&sources, &opts)?;
+            let live = match &args.live {
+                Some(p) => Some(crate::live::read_file(p, &mut *ctx.stdin)?),
+                None => None,
+            };
+            let data = crate::plan::data(&rendering, live.as_deref());
+            let text = match &args.template {
+                Some(path) => {
+                    let t = std::fs::read_to_string(path)
+                        .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+                    crate::report::template(&path.display().to_string(), &t, &data)?
+                }
+                None => crate::plan::format(&data, args.output.format(), ctx.colour)?,
+            };
+            Ok(Outcome::ok(text.into_bytes()))
+        }
+        Some(Command::Diff(args)) => {
+            if args.old.as_os_str() == "-" && args.new.as_os_str() == "-" {
+                return Err(Error::msg("diff: only one of OLD and NEW can be stdin"));
+            }
+            let opts = args.options.to_options()?;
+            let old = render::run(
+                &read_inputs(ctx, std::slice::from_ref(&args.old), &opts)?,
+                &opts,
+            )?;
+            let new = render::run(
+                &read_inputs(ctx, std::slice::from_ref(&args.new), &opts)?,
+                &opts,
+            )?;
+            let diffs = crate::diff::diff(&old, &new);
+            let total = new.clusters.iter().map(|c| c.nodes.len()).sum();
+            let text = match args.output {
+                TextFormat::Table => crate::diff::table(&diffs, total),
+                TextFormat::Json => crate::diff::json(&diffs),
+            };
+            let changed = diffs
+                .iter()
+                .any(|d| d.restarts() || d.old.is_none() || d.new.is_none());
+            Ok(Outcome::found(text.into_bytes(), changed))
+        }
+        Some(Command::Verify(args)) => {
+            let opts = args.options.to_options()?;
+            let live = live_objects(ctx, &args.live, &opts.group)?;
+            let render = if !args.files.is_empty() || live.is_none() {
+                let sources = read_inputs(ctx, &args.files, &opts)?;
+                let rendering = render::run(&sources, &opts)?;
+                let mut objects = Vec::new();
+                for s in &sources {
+                    objects.extend(crate::live::parse(&s.name, &s.bytes)?);
+                }
+                Some((rendering, objects))
+            } else {
+                None
+            };
+            let findings = crate::verify::verify(
+                render.as_ref().map(|(r, o)| (r, o.as_slice())),
+                live.as_deref(),
+            );
+            let text = match args.output {
+                TextFormat::Table => crate::verify::table(&findings, args.verbose, ctx.colour),
+                TextFormat::Json => crate::verify::json(&findings, args.verbose),
+            };
+            let bad = findings.iter().any(|f| f.discrepancy);
+            Ok(Outcome::found(text.into_bytes(), bad))
+        }
+        Some(Command::Revision(args)) => {
+            let opts = args.options.to_options()?;
+            let rendering = render::run(&read_inputs(ctx, &args.files, &opts)?, &opts)?;
+            let mut table = crate::report::Table::new(&["CLUSTER", "NODE", "REVISION"]);
+            let mut text = String::new();
+            let mut found = false;
+            for c in &rendering.clusters {
+                let cluster = if c.namespace.is_empty() {
+                    c.name.clone()
+                } else {
+                    format!("{}/{}", c.namespace, c.name)
+                };
+                for n in c
+                    .nodes
+                    .iter()
+                    .filter(|n| args.node.as_ref().is_none_or(|k| *k == n.key))
+                {
+                    found = true;
+                    let rev = n.computed.short().to_string();
+                    if args.show_input {
+                        text.push_str(&format!(
+                            "{cluster} {} {rev}\n{}\n",
+                            n.key, n.computed.input
+                        ));
+                    } else {
+                        let c = crate::report::Colour::None;
+                        table.row(vec![(cluster.clone(), c), (n.key.clone(), c), (rev, c)]);
+                    }
+                }
+            }
+            if let Some(k) = args.node.as_ref().filter(|_| !found) {
+                return Err(Error::msg(format!("no node `{k}` in the input")));
+            }
+            if !args.show_input {
+                table.write(false, &mut text);
+            }
+            Ok(Outcome::ok(text.into_bytes()))
+        }
+        Some(Command::Inspect(args)) => {
+            let objects = crate::live::read_file(&args.file, &mut *ctx.stdin)?;
+            let text = inspect(ctx, &objects, &args)?;
+            Ok(Outcome::ok(text.into_bytes()))
+        }
+        Some(Command::Status(args)) => {
+            let Some(live) = live_objects(ctx, &args.live, &args.group)? else {
+                return Err(Error::msg(
+                    "status needs live objects: --live FILE or --kubectl",
+                ));
+            };
+            let clusters = crate::status::status(&live);
+            let text = match args.output {
+                TextFormat::Table => crate::status::table(&clusters, ctx.colour),
+                TextFormat::Json => crate::status::json(&clusters),
+            };
+            Ok(Outcome::ok(text.into_bytes()))
+        }
+        Some(Command::Completions { shell }) => {
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "express-waves", &mut buf);
+            Ok(Outcome::ok(buf))
+        }
+        Some(Command::Argocd(ArgocdCommand::Health { kind, group })) => Ok(Outcome::ok(
+            argocd::health_lua(&group, kind.map(|k| k.kind())).into_bytes(),
+        )),
+        Some(Command::Argocd(ArgocdCommand::Config { namespace, group })) => {
+            Ok(Outcome::ok(argocd::config(&group, &namespace).into_bytes()))
+        }
+        Some(Command::Cmp(CmpCommand::Generate { options })) => {
+            let out = cmp::generate(&cmp_env()?, &options.to_options()?)?;
+            Ok(Outcome::ok(out))
+        }
+        Some(Command::Cmp(CmpCommand::Parameters)) => {
+            Ok(Outcome::ok(cmp::parameters(&current_dir()?).into_bytes()))
+        }
+        Some(Command::Cmp(CmpCommand::Discover { group })) => {
+            match cmp::discover(&current_dir()?, &group) {
+                Some(p) => Ok(Outcome::ok(format!("{}\n", p.display()).into_bytes())),
+                None => Ok(Outcome::ok(Vec::new())),
+            }
+        }
+        None => render_stream(&[], &cli.render, ctx),
+    }
+}
+
+/// Live objects from --live FILE or --kubectl, if asked for.
+fn live_objects(
+    ctx: &mut Context<'_>,
+    args: &crate::cli::LiveArgs,
+    group: &str,
+) -> Result<Option<Vec<crate::value::Value>>> {
+    if let Some(path) = &args.live {
+        return crate::live::read_file(path, &mut *ctx.stdin).map(Some);
+    }
+    if !args.kubectl {
+        return Ok(None);
+    }
+    let k = crate::live::Kubectl {
+        program: std::env::var_os("EXPRESS_WAVES_KUBECTL")
+            .unwrap_or_else(|| "kubectl".into())
+            .into(),
+        context: args.context.clone(),
+        namespace: args.namespace.clone(),
+    };
+    let mut objects = k.get(&k.express_args(group))?;
+    objects.extend(k.get(&k.configmap_args())?);
+    Ok(Some(objects))
+}
+
+/// `inspect`: stored revisions and node data, recomputed.
+fn inspect(
+    ctx: &Context<'_>,
+    objects: &[crate::value::Value],
+    args: &crate::cli::InspectArgs,
+) -> Result<String> {
+    use crate::report::{Colour, Table};
+    let maps = crate::stored::find(objects);
+    if maps.is_empty() {
+        return Err(Error::msg(format!(
+            "no revisions ConfigMap (data.revisions.json or data.nodes.json) in {}",
+            args.file.display()
+        )));
+    }
+    let mut out = String::new();
+    let mut json_maps = Vec::new();
+    for m in maps {
+        let m = m.map_err(Error::msg)?;
+        let nodes: Vec<_> = crate::stored::check(&m)
+            .into_iter()
+            .filter(|n| args.node.as_ref().is_none_or(|k| *k == n.key))
+            .collect();
+        let title = if m.namespace.is_empty() {
+            m.name.clone()
+        } else {
+            format!("{}/{}", m.namespace, m.name)
+        };
+        json_maps.push(serde_json::json!({
+            "configMap": title,
+            "nodes": nodes.iter().map(|n| serde_json::json!({
+                "key": n.key, "stored": n.stored, "recomputed": n.recomputed,
+                "matches": n.matches(), "input": n.input,
+            })).collect::<Vec<_>>(),
+        }));
+        out.push_str(&format!("CONFIGMAP {title}\n"));
+        let mut t = Table::new(&["NODE", "STORED", "RECOMPUTED", "MATCH"]);
+        for n in &nodes {
+            let ok = n.matches();
+            t.row(vec![
+                (n.key.clone(), Colour::None),
+                (n.stored.clone().unwrap_or_else(|| "-".into()), Colour::None),
+                (
+                    n.recomputed.clone().unwrap_or_else(|| "-".into()),
+                    Colour::None,
+                ),
+                (
+                    if ok { "yes" } else { "NO" }.into(),
+                    if ok { Colour::Green } else { Colour::Red },
+                ),
+            ]);
+        }
+        t.write(ctx.colour, &mut out);
+        if args.node.is_some() {
+            for n in &nodes {
+                out.push_str(&format!(
+                    "input: {}\n",
+                    n.input.as_deref().unwrap_or("(none)")
+                ));
+            }
+        }
+    }
+    if let Some(k) = &args.node
+        && json_maps
+            .iter()
+            .all(|m| m["nodes"].as_array().is_none_or(|a| a.is_empty()))
+    {
+        return Err(Error::msg(format!(
+            "no node `{k}` in the revisions ConfigMaps"
+        )));
+    }
+    Ok(match args.output {
+        TextFormat::Table => out,
+        TextFormat::Json => crate::report::json(&serde_json::json!({ "configMaps": json_maps })),
+    })
+}
+
+/// Reads input files (`-` or none: stdin) under the size limit.
+fn read_inputs(
+    ctx: &mut Context<'_>,
+    files: &[std::path::PathBuf],
+    opts: &render::Options,
+) -> Result<Vec<render::Source>> {
+    crate::cli::read_sources(files, &mut *ctx.stdin, opts.max_input_bytes)
+}
+
+fn current_dir() -> Result<std::path::PathBuf> {
+    std::env::current_dir().map_err(|e| Error::io("cannot read the current directory", e))
+}
+
+/// What Argo CD's CMP server hands the plugin, from the environment.
+fn cmp_env() -> Result<cmp::CmpEnv> {
+    let var = |k: &str| std::env::var(k).ok();
+    Ok(cmp::CmpEnv {
+        source_dir: current_dir()?,
+        app_name: var("ARGOCD_APP_NAME"),
+        app_namespace: var("ARGOCD_APP_NAMESPACE"),
+        kube_version: var("KUBE_VERSION"),
+        kube_api_versions: var("KUBE_API_VERSIONS"),
+        parameters: var("ARGOCD_APP_PARAMETERS"),
+        helm: var("EXPRESS_WAVES_HELM")
+            .unwrap_or_else(|| "helm".into())
+            .into(),
+    })
+}
+
+fn render_stream(
+    files: &[std::path::PathBuf],
+    options: &RenderOptions,
+    ctx: &mut Context<'_>,
+) -> Result<Outcome> {
+    let opts = options.to_options()?;
+    let sources = crate::cli::read_sources(files, &mut *ctx.stdin, opts.max_input_bytes)?;
+    render::render(&sources, &opts).map(Outcome::ok)
+}

@@ -1,0 +1,118 @@
+//! Revisions ConfigMaps as stored: what `render` wrote (`revisions.json`,
+//! `nodes.json`), read back from a render or a cluster and recomputed.
+
+use crate::revision;
+use crate::value::{self, Value};
+
+/// A revisions ConfigMap, parsed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredMap {
+    pub namespace: String,
+    pub name: String,
+    /// Node key → stored revision (`revisions.json`).
+    pub revisions: Vec<(String, String)>,
+    /// Node key → the hashed input (`nodes.json`).
+    pub nodes: Vec<(String, Value)>,
+}
+
+/// One node of a stored map, recomputed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredNode {
+    pub key: String,
+    pub stored: Option<String>,
+    pub recomputed: Option<String>,
+    /// The canonical text of the stored input.
+    pub input: Option<String>,
+}
+
+impl StoredNode {
+    pub fn matches(&self) -> bool {
+        self.stored.is_some() && self.stored == self.recomputed
+    }
+}
+
+fn parse_json(text: &str, what: &str) -> Result<Value, String> {
+    let node = crate::yaml::read_document(text, Default::default())
+        .map_err(|e| format!("{what} is not JSON: {}", e.message))?
+        .ok_or(format!("{what} is empty"))?;
+    value::from_node(&node, "").map_err(|m| format!("{what}: {m}"))
+}
+
+/// Whether `o` is a ConfigMap holding `revisions.json` or `nodes.json`.
+pub fn is_revisions_map(o: &Value) -> bool {
+    o.get("kind").and_then(Value::as_str) == Some("ConfigMap")
+        && (o.at(&["data", "revisions.json"]).is_some() || o.at(&["data", "nodes.json"]).is_some())
+}
+
+/// The revisions ConfigMaps among `objects` (those holding `revisions.json`
+/// or `nodes.json`).
+pub fn find(objects: &[Value]) -> Vec<Result<StoredMap, String>> {
+    objects
+        .iter()
+        .filter(|o| is_revisions_map(o))
+        .map(parse)
+        .collect()
+}
+
+/// Parses one revisions ConfigMap.
+pub fn parse(o: &Value) -> Result<StoredMap, String> {
+    let (namespace, name) = crate::live::id(o);
+    let map_of = |field: &str| -> Result<Vec<(String, Value)>, String> {
+        match o.at(&["data", field]) {
+            None => Ok(Vec::new()),
+            Some(Value::Str(text)) => match parse_json(text, field)? {
+                Value::Map(m) => Ok(m),
+                _ => Err(format!("{field} is not a JSON object")),
+            },
+            Some(_) => Err(format!("data.{field} is not a string")),
+        }
+    };
+    let revisions = map_of("revisions.json")?
+        .into_iter()
+        .map(|(k, v)| match v {
+            Value::Str(s) => Ok((k, s)),
+            _ => Err(format!(
+                "revisions.json: the revision of {k} is not a string"
+            )),
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(StoredMap {
+        namespace,
+        name,
+        revisions,
+        nodes: map_of("nodes.json")?,
+    })
+}
+
+/// Recomputes every node of a stored map from its own `nodes.json`.
+pub fn check(map: &StoredMap) -> Vec<StoredNode> {
+    let mut keys: Vec<&str> = map.revisions.iter().map(|(k, _)| k.as_str()).collect();
+    for (k, _) in &map.nodes {
+        if !keys.contains(&k.as_str()) {
+            keys.push(k);
+        }
+    }
+    keys.into_iter()
+        .map(|key| {
+            let stored = map
+                .revisions
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, r)| r.clone());
+            let input = map.nodes.iter().find(|(k, _)| k == key).map(|(_, v)| {
+                let mut s = String::new();
+                crate::json::canonical(v, &mut s);
+                s
+            });
+            let recomputed = input
+                .as_ref()
+                .map(|i| revision::sha256_hex(i)[..revision::LABEL_LEN].to_string());
+            StoredNode {
+                key: key.to_string(),
+                stored,
+                recomputed,
+                input,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,143 @@
+//! `--kubectl`: a fake `kubectl` (EXPRESS_WAVES_KUBECTL) records its argv and
+//! prints fixtures; hostile context and namespace values stay data.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+struct FakeKubectl {
+    dir: PathBuf,
+}
+
+impl FakeKubectl {
+    fn new(name: &str, fail: bool) -> FakeKubectl {
+        let dir = std::env::temp_dir().join(format!("ew-kubectl-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let fixture = root().join("tests/fixtures/live-rollout-list.yaml");
+        let body = if fail {
+            "echo 'error: You must be logged in to the server (Unauthorized)' >&2; exit 1"
+                .to_string()
+        } else {
+            format!(
+                "case \"$2\" in configmaps) printf 'apiVersion: v1\\nkind: List\\nitems: []\\n' ;; *) cat '{}' ;; esac",
+                fixture.display()
+            )
+        };
+        let script = format!(
+            "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done >> '{}'\necho -- >> '{}'\n{body}\n",
+            dir.join("argv").display(),
+            dir.join("argv").display()
+        );
+        let path = dir.join("kubectl");
+        std::fs::write(&path, script).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        FakeKubectl { dir }
+    }
+
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_express-waves"))
+            .args(args)
+            .current_dir(root())
+            .env("EXPRESS_WAVES_KUBECTL", self.dir.join("kubectl"))
+            .output()
+            .unwrap()
+    }
+
+    fn calls(&self) -> Vec<Vec<String>> {
+        let text = std::fs::read_to_string(self.dir.join("argv")).unwrap_or_default();
+        text.split("--\n")
+            .filter(|c| !c.is_empty())
+            .map(|c| c.lines().map(str::to_string).collect())
+            .collect()
+    }
+}
+
+impl Drop for FakeKubectl {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[test]
+fn status_with_kubectl_equals_status_with_the_same_objects_from_a_file() {
+    let k = FakeKubectl::new("status", false);
+    let marker = k.dir.join("pwned");
+    let hostile_ns = format!("t1; touch {}", marker.display());
+    let ctx = format!("$(touch {})", marker.display());
+    let out = k.run(&[
+        "status",
+        "--kubectl",
+        "--context",
+        &ctx,
+        "--namespace",
+        &hostile_ns,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let from_file = Command::new(env!("CARGO_BIN_EXE_express-waves"))
+        .args(["status", "--live", "tests/fixtures/live-rollout-list.yaml"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(out.stdout, from_file.stdout);
+    assert!(!marker.exists(), "a shell ran a parameter");
+    let calls = k.calls();
+    assert_eq!(
+        calls[0],
+        [
+            "get".to_string(),
+            "clusters.express.medallia.com,backends.express.medallia.com,frontends.express.medallia.com".into(),
+            "--output=yaml".into(),
+            format!("--context={ctx}"),
+            format!("--namespace={hostile_ns}"),
+        ]
+    );
+    assert_eq!(
+        calls[1][..3],
+        [
+            "get",
+            "configmaps",
+            "--selector=express.medallia.com/cluster"
+        ]
+    );
+}
+
+#[test]
+fn verify_with_kubectl_all_namespaces_reports_the_rollout() {
+    let k = FakeKubectl::new("verify", false);
+    let out = k.run(&[
+        "verify",
+        "--kubectl",
+        "examples/rendered/varsamisktest.yaml",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("rolling-out  live"), "{text}");
+    assert!(k.calls()[0].contains(&"--all-namespaces".to_string()));
+}
+
+#[test]
+fn kubectl_failing_is_an_error_with_its_message_and_empty_stdout() {
+    let k = FakeKubectl::new("fail", true);
+    let out = k.run(&["status", "--kubectl"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Unauthorized") && err.contains("express-waves: error: kubectl get"),
+        "{err}"
+    );
+}
