@@ -98,14 +98,20 @@ pub enum CmpCommand {
     /// Reads ARGOCD_APP_NAME, ARGOCD_APP_NAMESPACE, KUBE_VERSION,
     /// KUBE_API_VERSIONS, ARGOCD_APP_PARAMETERS; the helm binary is
     /// EXPRESS_WAVES_HELM or `helm` on PATH.
+    ///
+    /// Example: ARGOCD_APP_NAME=acme ARGOCD_APP_NAMESPACE=t1 express-waves cmp generate
     Generate {
         #[command(flatten)]
         options: RenderOptions,
     },
     /// Print the parameter announcement for Argo CD's UI (JSON).
+    ///
+    /// Example: cd app && express-waves cmp parameters
     Parameters,
     /// Print a file under the current directory that mentions the Express
     /// API group (empty output: not an Express application).
+    ///
+    /// Example: express-waves cmp discover
     Discover {
         /// API group of the Express CRs
         #[arg(long, value_name = "G", default_value = "express.medallia.com")]
