@@ -394,6 +394,7 @@ impl RenderOptions {
                 max_alias_nodes: self.max_alias_nodes,
             },
             max_input_bytes: self.max_input_bytes,
+            keep_values: false,
         })
     }
 }
@@ -422,7 +423,9 @@ pub fn read_sources(files: &[PathBuf], stdin: &mut dyn Read, limit: usize) -> Re
             let name = path.display().to_string();
             let f = std::fs::File::open(path)
                 .map_err(|e| Error::io(format!("cannot open {name}"), e))?;
-            let mut buf = Vec::new();
+            // Sized from the file's length, so the buffer is not doubled.
+            let len = f.metadata().map(|m| m.len() as usize).unwrap_or(0);
+            let mut buf = Vec::with_capacity(len.min(limit) + 1);
             f.take(left)
                 .read_to_end(&mut buf)
                 .map_err(|e| Error::io(format!("cannot read {name}"), e))?;

@@ -322,7 +322,7 @@ pub fn generate(env: &CmpEnv, base: &Options) -> Result<Vec<u8>> {
             opts.group
         )));
     }
-    Ok(rendering.bytes)
+    rendering.to_bytes()
 }
 
 /// `cmp parameters`: the dynamic announcement, with the values files found

@@ -35,6 +35,9 @@ impl Outcome {
 /// What a command may use of the process.
 pub struct Context<'a> {
     pub stdin: &'a mut dyn Read,
+    /// `render` writes its stream here directly, once it is complete; the
+    /// other commands return their output in [`Outcome`].
+    pub stdout: &'a mut dyn std::io::Write,
     /// Whether tables may be coloured (a terminal, no NO_COLOR).
     pub colour: bool,
 }
@@ -45,7 +48,8 @@ pub fn run(cli: Cli, ctx: &mut Context<'_>) -> Result<Outcome> {
     match cli.command {
         Some(Command::Render(args)) => render_stream(&args.files, &args.options, ctx),
         Some(Command::Plan(args)) => {
-            let opts = args.options.to_options()?;
+            let mut opts = args.options.to_options()?;
+            opts.keep_values = true;
             let sources = read_inputs(ctx, &args.files, &opts)?;
             let rendering = render::run(&sources, &opts)?;
             let live = match &args.live {
@@ -67,15 +71,12 @@ pub fn run(cli: Cli, ctx: &mut Context<'_>) -> Result<Outcome> {
             if args.old.as_os_str() == "-" && args.new.as_os_str() == "-" {
                 return Err(Error::msg("diff: only one of OLD and NEW can be stdin"));
             }
-            let opts = args.options.to_options()?;
-            let old = render::run(
-                &read_inputs(ctx, std::slice::from_ref(&args.old), &opts)?,
-                &opts,
-            )?;
-            let new = render::run(
-                &read_inputs(ctx, std::slice::from_ref(&args.new), &opts)?,
-                &opts,
-            )?;
+            let mut opts = args.options.to_options()?;
+            opts.keep_values = true;
+            let old_sources = read_inputs(ctx, std::slice::from_ref(&args.old), &opts)?;
+            let new_sources = read_inputs(ctx, std::slice::from_ref(&args.new), &opts)?;
+            let old = render::run(&old_sources, &opts)?;
+            let new = render::run(&new_sources, &opts)?;
             let diffs = crate::diff::diff(&old, &new);
             let total = new.clusters.iter().map(|c| c.nodes.len()).sum();
             let text = match args.output {
@@ -88,18 +89,24 @@ pub fn run(cli: Cli, ctx: &mut Context<'_>) -> Result<Outcome> {
             Ok(Outcome::found(text.into_bytes(), changed))
         }
         Some(Command::Verify(args)) => {
-            let opts = args.options.to_options()?;
+            let mut opts = args.options.to_options()?;
+            opts.keep_values = true;
             let live = live_objects(ctx, &args.live, &opts.group)?;
-            let render = if !args.files.is_empty() || live.is_none() {
-                let sources = read_inputs(ctx, &args.files, &opts)?;
-                let rendering = render::run(&sources, &opts)?;
-                let mut objects = Vec::new();
-                for s in &sources {
-                    objects.extend(crate::live::parse(&s.name, &s.bytes)?);
-                }
-                Some((rendering, objects))
+            let sources = if !args.files.is_empty() || live.is_none() {
+                Some(read_inputs(ctx, &args.files, &opts)?)
             } else {
                 None
+            };
+            let render = match &sources {
+                Some(sources) => {
+                    let rendering = render::run(sources, &opts)?;
+                    let mut objects = Vec::new();
+                    for s in sources {
+                        objects.extend(crate::live::parse(&s.name, &s.bytes)?);
+                    }
+                    Some((rendering, objects))
+                }
+                None => None,
             };
             let findings = crate::verify::verify(
                 render.as_ref().map(|(r, o)| (r, o.as_slice())),
@@ -113,8 +120,10 @@ pub fn run(cli: Cli, ctx: &mut Context<'_>) -> Result<Outcome> {
             Ok(Outcome::found(text.into_bytes(), bad))
         }
         Some(Command::Revision(args)) => {
-            let opts = args.options.to_options()?;
-            let rendering = render::run(&read_inputs(ctx, &args.files, &opts)?, &opts)?;
+            let mut opts = args.options.to_options()?;
+            opts.keep_values = true;
+            let sources = read_inputs(ctx, &args.files, &opts)?;
+            let rendering = render::run(&sources, &opts)?;
             let mut table = crate::report::Table::new(&["CLUSTER", "NODE", "REVISION"]);
             let mut text = String::new();
             let mut found = false;
@@ -332,5 +341,19 @@ fn render_stream(
 ) -> Result<Outcome> {
     let opts = options.to_options()?;
     let sources = crate::cli::read_sources(files, &mut *ctx.stdin, opts.max_input_bytes)?;
-    render::render(&sources, &opts).map(Outcome::ok)
+    let rendering = render::run(&sources, &opts)?;
+    // Written document by document: passed-through ones are not copied,
+    // Express ones are re-read and written one at a time.
+    let written = rendering.write_to(&mut *ctx.stdout).and_then(|()| {
+        ctx.stdout
+            .flush()
+            .map_err(|e| Error::io("cannot write to stdout", e))
+    });
+    match written {
+        Ok(()) => Ok(Outcome::ok(Vec::new())),
+        Err(Error {
+            source: Some(e), ..
+        }) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(Outcome::ok(Vec::new())),
+        Err(e) => Err(e),
+    }
 }

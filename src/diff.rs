@@ -92,7 +92,7 @@ fn canon(v: &Value) -> String {
 }
 
 fn hashed(n: &NodePlan) -> Value {
-    revision::hashed(n.kind.name(), Some(&n.spec))
+    revision::hashed(n.kind.name(), n.spec.as_ref())
 }
 
 /// Nodes that differ between two renders, in the new render's wave order

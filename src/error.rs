@@ -11,8 +11,9 @@ use std::fmt;
 pub struct DocRef {
     /// 1-based index of the document in the whole stream (all files).
     pub index: usize,
-    /// The file it came from (`-` for stdin).
-    pub source: String,
+    /// The file it came from (`stdin` for stdin); shared by all documents
+    /// of a source.
+    pub source: std::sync::Arc<str>,
     /// 1-based line of the document's first line in that source.
     pub line: usize,
     /// `kind`, when it could be read.

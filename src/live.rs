@@ -18,7 +18,7 @@ pub fn parse(source: &str, bytes: &[u8]) -> Result<Vec<Value>> {
     for (i, chunk) in stream::split(bytes).into_iter().enumerate() {
         let at = DocRef {
             index: i,
-            source: source.to_string(),
+            source: source.into(),
             line: chunk.line,
             kind: None,
             name: None,

@@ -40,15 +40,21 @@ fn main() -> ExitCode {
     let colour = std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let mut stdin = std::io::stdin().lock();
+    let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let mut ctx = Context {
         stdin: &mut stdin,
+        stdout: &mut stdout,
         colour,
     };
     let result = commands::run(cli, &mut ctx);
     if let Some(options) = &report_to {
         report_elsewhere(&result, options);
     }
-    match result.and_then(|o| write_stdout(&o.stdout).map(|()| o.code)) {
+    let result = result.and_then(|o| {
+        write_stdout(&mut stdout, &o.stdout)?;
+        Ok(o.code)
+    });
+    match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("express-waves: error: {}", error_chain(&e));
@@ -93,8 +99,7 @@ fn report_elsewhere<T>(result: &Result<T, Error>, options: &RenderOptions) {
 }
 
 /// Writes all of `bytes`; a closed pipe is not an error.
-fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
-    let mut stdout = std::io::stdout().lock();
+fn write_stdout(stdout: &mut dyn Write, bytes: &[u8]) -> Result<(), Error> {
     match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),

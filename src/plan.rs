@@ -78,7 +78,7 @@ pub fn change(cluster: &ClusterPlan, node: &NodePlan, live: &[Value]) -> Change 
         .and_then(Value::as_str);
     if live_rev != Some(node.revision.as_str()) {
         Change::Restart
-    } else if canonical_of(o.get("spec")) != canonical_of(Some(&node.spec)) {
+    } else if canonical_of(o.get("spec")) != canonical_of(node.spec.as_ref()) {
         Change::Update
     } else {
         Change::Unchanged

@@ -6,6 +6,7 @@
 //! whatever a render leaves out.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use crate::emit;
 use crate::error::{DocRef, Error, Result};
@@ -30,6 +31,10 @@ pub struct Options {
     pub recompute_revisions: bool,
     pub limits: Limits,
     pub max_input_bytes: usize,
+    /// Keep every Express document's value in memory (for `plan`, `diff`,
+    /// `verify`, which report specs). `render` re-reads each document when
+    /// writing it instead, so its memory does not grow with the stream.
+    pub keep_values: bool,
 }
 
 impl Default for Options {
@@ -44,6 +49,7 @@ impl Default for Options {
             recompute_revisions: false,
             limits: Limits::default(),
             max_input_bytes: 256 << 20,
+            keep_values: false,
         }
     }
 }
@@ -76,12 +82,107 @@ enum What {
     Replaced(Value),
 }
 
+/// An Express document: what render read from it, and what it will change.
 struct Express {
     kind: ExpressKind,
-    value: Value,
+    /// The document, when `Options::keep_values`.
+    value: Option<Value>,
     name: String,
     namespace: String,
     cluster: String,
+    facts: Facts,
+    patch: Patch,
+}
+
+/// What the order and the revision need of an Express document.
+#[derive(Default)]
+struct Facts {
+    /// `express.medallia.com/up` (nodes).
+    up: Option<bool>,
+    /// `express.medallia.com/dependencies`: `Some(false)` when disabled.
+    dependencies: Option<bool>,
+    /// `express.medallia.com/mode` (Cluster).
+    mode: Option<Mode>,
+    version: Option<String>,
+    chart_label: Option<String>,
+    revision: Option<Arc<Revision>>,
+    rendered: [Vec<model::Rendered>; 2],
+    helm4_file: Option<String>,
+}
+
+/// The changes render makes to an Express document.
+#[derive(Default, Clone)]
+struct Patch {
+    wave: Option<i64>,
+    sha256: Option<String>,
+    label: Option<String>,
+    /// New provisioning and upgrade prerequisites, when managed. The
+    /// entries are built when the document is written, from the documents
+    /// they name (small to keep while a large stream is planned).
+    deps: Option<[Vec<DepRef>; 2]>,
+}
+
+/// A prerequisite to write: the document it names, and the chart's entry
+/// (index into the node's rendered list) when the chart wrote it.
+#[derive(Clone, Copy)]
+struct DepRef {
+    doc: usize,
+    entry: Option<usize>,
+}
+
+/// Applies document `i`'s patch to its value `v`.
+fn apply_patch(docs: &[Doc<'_>], i: usize, v: &mut Value) {
+    let e = express_of(docs, i);
+    let p = &e.patch;
+    if let Some(w) = p.wave {
+        set_annotation(v, model::ANN_SYNC_WAVE, w.to_string());
+    }
+    if let Some(sha) = &p.sha256 {
+        set_annotation(v, model::ANN_REVISION_SHA256, sha.clone());
+    }
+    if let Some(l) = &p.label {
+        set_label(v, model::LABEL_REVISION, l.clone());
+    }
+    let Some(lists) = &p.deps else { return };
+    let entries: Vec<Value> = List::BOTH
+        .iter()
+        .map(|&list| {
+            Value::Seq(
+                lists[list as usize]
+                    .iter()
+                    .map(|d| prerequisite_entry(docs, e, list, *d))
+                    .collect(),
+            )
+        })
+        .collect();
+    if let Some(dd) = v
+        .map_entry("spec")
+        .and_then(|spec| spec.map_entry("deploymentDependencies"))
+    {
+        for (list, entry) in List::BOTH.iter().zip(entries) {
+            dd.set(list.field(), entry);
+        }
+    }
+}
+
+/// The prerequisite entry of `own` on `d.doc` in `list`: the chart's entry
+/// refreshed, or one in the shape the chart renders.
+fn prerequisite_entry(docs: &[Doc<'_>], own: &Express, list: List, d: DepRef) -> Value {
+    let dep = express_of(docs, d.doc);
+    let version = dep.facts.version.clone().unwrap_or_default();
+    let label = dep.patch.label.clone().unwrap_or_default();
+    match d.entry {
+        Some(e) => {
+            let mut entry = own.facts.rendered[list as usize][e].entry.clone();
+            entry.set("expressVersion", Value::Str(version));
+            if list == List::Upgrade || entry.get("deploymentRevision").is_some() {
+                entry.set("deploymentRevision", Value::Str(label));
+            }
+            entry.set("kind", Value::Str(dep.kind.name().into()));
+            entry
+        }
+        None => prerequisite(list, &dep.name, &version, &label, dep.kind),
+    }
 }
 
 /// A node of a cluster being rendered.
@@ -90,12 +191,11 @@ struct NodeInfo {
     key: String,
     kind: ExpressKind,
     version: Option<String>,
-    revision: Revision,
+    revision: Arc<Revision>,
     /// The label value: the chart's, or the computed short revision.
     label: String,
     /// The revision label the chart rendered, if any.
     chart_label: Option<String>,
-    rendered: [Vec<model::Rendered>; 2],
 }
 
 /// What a render decided, per cluster: for `plan`, `diff`, `verify`.
@@ -126,19 +226,97 @@ pub struct NodePlan {
     /// The revision label the chart rendered, if any.
     pub chart_revision: Option<String>,
     /// What the spec hashes to.
-    pub computed: Revision,
+    pub computed: Arc<Revision>,
     /// Keys of the nodes it waits for, per list.
     pub provisioning_after: Vec<String>,
     pub upgrade_after: Vec<String>,
-    /// The node's `spec` as written out (dependencies included).
-    pub spec: Value,
+    /// The node's `spec` as written out (dependencies included), when the
+    /// render kept values (`Options::keep_values`).
+    pub spec: Option<Value>,
 }
 
-/// A render's output stream and what it decided.
-#[derive(Clone, Debug)]
-pub struct Rendering {
-    pub bytes: Vec<u8>,
+/// A render, planned and checked: every document was read and every
+/// decision made; writing it re-reads each Express document (to keep memory
+/// flat) and cannot fail on the input any more, so an error never leaves a
+/// half stream.
+pub struct Rendering<'a> {
+    sources: &'a [Source],
+    docs: Vec<Doc<'a>>,
+    /// New revisions ConfigMaps, written after the document they follow.
+    inserts: HashMap<usize, Value>,
+    limits: Limits,
     pub clusters: Vec<ClusterPlan>,
+}
+
+impl Rendering<'_> {
+    /// The whole output in one buffer.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(self.sources.iter().map(|s| s.bytes.len() * 5 / 4).sum());
+        self.write_to(&mut out)?;
+        Ok(out)
+    }
+
+    /// Writes the output stream.
+    pub fn write_to(&self, w: &mut dyn std::io::Write) -> Result<()> {
+        let io = |e| Error::io("cannot write the output", e);
+        let mut last: Option<u8> = None;
+        fn put(
+            w: &mut dyn std::io::Write,
+            last: &mut Option<u8>,
+            bytes: &[u8],
+        ) -> std::io::Result<()> {
+            if let Some(&b) = bytes.last() {
+                *last = Some(b);
+            }
+            w.write_all(bytes)
+        }
+        let mut current_source = None;
+        let mut buf = Vec::new();
+        for (i, d) in self.docs.iter().enumerate() {
+            if current_source != Some(d.source) {
+                current_source = Some(d.source);
+                // Sources are joined into one stream: the next one starts on
+                // a new line, and with a separator if it has none.
+                if last.is_some() {
+                    if last != Some(b'\n') {
+                        put(w, &mut last, b"\n").map_err(io)?;
+                    }
+                    if d.chunk.separator_len == 0 && !self.sources[d.source].bytes.is_empty() {
+                        put(w, &mut last, b"---\n").map_err(io)?;
+                    }
+                }
+            }
+            match &d.what {
+                What::Pass | What::ConfigMap { .. } => {
+                    put(w, &mut last, d.chunk.bytes).map_err(io)?
+                }
+                What::Express(e) => {
+                    let mut v = match &e.value {
+                        Some(v) => v.clone(),
+                        None => reread(d, self.limits)?,
+                    };
+                    apply_patch(&self.docs, i, &mut v);
+                    buf.clear();
+                    write_value(&d.chunk, &v, &mut buf);
+                    put(w, &mut last, &buf).map_err(io)?;
+                }
+                What::Replaced(v) => {
+                    buf.clear();
+                    write_value(&d.chunk, v, &mut buf);
+                    put(w, &mut last, &buf).map_err(io)?;
+                }
+            }
+            if let Some(v) = self.inserts.get(&i) {
+                if last != Some(b'\n') {
+                    put(w, &mut last, b"\n").map_err(io)?;
+                }
+                let mut s = String::from("---\n");
+                emit::document(v, &mut s);
+                put(w, &mut last, s.as_bytes()).map_err(io)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 #[derive(Default)]
@@ -150,11 +328,11 @@ struct ClusterDocs {
 
 /// Renders `sources` as one stream.
 pub fn render(sources: &[Source], opts: &Options) -> Result<Vec<u8>> {
-    run(sources, opts).map(|r| r.bytes)
+    run(sources, opts)?.to_bytes()
 }
 
 /// Renders `sources` as one stream, and says what it decided.
-pub fn run(sources: &[Source], opts: &Options) -> Result<Rendering> {
+pub fn run<'a>(sources: &'a [Source], opts: &Options) -> Result<Rendering<'a>> {
     let total: usize = sources.iter().map(|s| s.bytes.len()).sum();
     if total > opts.max_input_bytes {
         return Err(Error::msg(format!(
@@ -188,16 +366,21 @@ pub fn run(sources: &[Source], opts: &Options) -> Result<Rendering> {
         }
     }
     Ok(Rendering {
-        bytes: write(sources, &docs, &inserts, total),
+        sources,
+        docs,
+        inserts,
+        limits: opts.limits,
         clusters: plans,
     })
 }
 
 fn read_docs<'a>(sources: &'a [Source], opts: &Options) -> Result<Vec<Doc<'a>>> {
-    let mut docs = Vec::new();
+    let chunks: Vec<Vec<Chunk<'a>>> = sources.iter().map(|s| stream::split(&s.bytes)).collect();
+    let mut docs = Vec::with_capacity(chunks.iter().map(Vec::len).sum());
     let mut index = 0;
-    for (si, src) in sources.iter().enumerate() {
-        for (ci, chunk) in stream::split(&src.bytes).into_iter().enumerate() {
+    for ((si, src), chunks) in sources.iter().enumerate().zip(chunks) {
+        let source_name: Arc<str> = src.name.as_str().into();
+        for (ci, chunk) in chunks.into_iter().enumerate() {
             if ci == 0 && chunk.is_blank() {
                 if !chunk.bytes.is_empty() {
                     docs.push(Doc {
@@ -212,7 +395,7 @@ fn read_docs<'a>(sources: &'a [Source], opts: &Options) -> Result<Vec<Doc<'a>>> 
             index += 1;
             let mut at = DocRef {
                 index,
-                source: src.name.clone(),
+                source: source_name.clone(),
                 line: chunk.line + chunk.separator_len.min(1),
                 kind: None,
                 name: None,
@@ -273,14 +456,14 @@ fn read_doc(chunk: &Chunk<'_>, at: &mut DocRef, opts: &Options) -> Result<What> 
         Identity::Express(kind) => {
             let value = value::from_node(&node, "").map_err(|m| Error::doc(at, m))?;
             drop(node);
-            express(kind, value)
+            express(kind, value, opts)
                 .map(|e| What::Express(Box::new(e)))
                 .map_err(|m| Error::doc(at, m))
         }
     }
 }
 
-fn express(kind: ExpressKind, value: Value) -> Result<Express, String> {
+fn express(kind: ExpressKind, value: Value, opts: &Options) -> Result<Express, String> {
     if !matches!(value, Value::Map(_)) {
         return Err(format!(
             "an Express document must be a mapping, not {}",
@@ -317,15 +500,45 @@ fn express(kind: ExpressKind, value: Value) -> Result<Express, String> {
             }
         }
     }
-    // Validate what render reads later, so errors name this document.
-    model::annotation(&value, model::ANN_UP)?;
+    let mut facts = Facts {
+        dependencies: model::switch(&value, model::ANN_DEPENDENCIES, "disabled", "enabled")?,
+        ..Facts::default()
+    };
+    if kind == ExpressKind::Cluster {
+        facts.mode = model::cluster_mode(&value)?;
+    } else {
+        facts.up = model::switch(&value, model::ANN_UP, "false", "true")?;
+        facts.version = model::string_at(&value, &["spec", "expressVersion"])?.map(str::to_string);
+        facts.chart_label = model::label(&value, model::LABEL_REVISION)?
+            .filter(|l| !l.is_empty())
+            .map(str::to_string);
+        if !matches!(value.get("spec"), None | Some(Value::Null | Value::Map(_))) {
+            return Err("spec must be a mapping".into());
+        }
+        if !matches!(
+            value.at(&["spec", "deploymentDependencies"]),
+            None | Some(Value::Null | Value::Map(_))
+        ) {
+            return Err("spec.deploymentDependencies must be a mapping".into());
+        }
+        facts.revision = Some(Arc::new(revision::compute(kind.name(), value.get("spec"))));
+        for list in List::BOTH {
+            facts.rendered[list as usize] = model::rendered_prerequisites(&value, list.field())?;
+        }
+        facts.helm4_file =
+            model::annotation(&value, model::ANN_HELM4_FILENAME)?.map(str::to_string);
+    }
+    // Metadata maps must be mappings for the patch to land.
+    model::annotation(&value, model::ANN_SYNC_WAVE)?;
     model::label(&value, model::LABEL_REVISION)?;
     Ok(Express {
         kind,
-        value,
+        value: opts.keep_values.then_some(value),
         name,
         namespace,
         cluster,
+        facts,
+        patch: Patch::default(),
     })
 }
 
@@ -380,7 +593,8 @@ fn express_mut<'d>(docs: &'d mut [Doc<'_>], i: usize) -> &'d mut Express {
     }
 }
 
-/// Renders one cluster in place; returns its revisions ConfigMap.
+/// Plans one cluster: sets each document's patch; returns the revisions
+/// ConfigMap (if any) and what was decided.
 fn render_cluster(
     docs: &mut [Doc<'_>],
     namespace: &str,
@@ -391,12 +605,11 @@ fn render_cluster(
     let err = |docs: &[Doc<'_>], i: usize, m: String| Error::doc(&docs[i].at, m);
     let (mut mode, mut disabled) = (Mode::Upgrade, opts.no_dependencies);
     if let Some(ci) = cd.cluster_doc {
-        let v = &express_of(docs, ci).value;
-        if let Some(m) = model::cluster_mode(v).map_err(|m| err(docs, ci, m))? {
+        let f = &express_of(docs, ci).facts;
+        if let Some(m) = f.mode {
             mode = m;
         }
-        let deps = model::switch(v, model::ANN_DEPENDENCIES, "disabled", "enabled");
-        if deps.map_err(|m| err(docs, ci, m))? == Some(false) {
+        if f.dependencies == Some(false) {
             disabled = true;
         }
     }
@@ -405,44 +618,27 @@ fn render_cluster(
     }
 
     // Members: keys, state, revisions, rendered prerequisites.
-    let mut infos = Vec::with_capacity(cd.nodes.len());
-    let mut members = Vec::with_capacity(cd.nodes.len());
     let mut by_name: HashMap<&str, usize> = HashMap::new();
     for (m, &i) in cd.nodes.iter().enumerate() {
         by_name.insert(express_of(docs, i).name.as_str(), m);
     }
+    let mut infos = Vec::with_capacity(cd.nodes.len());
+    let mut members = Vec::with_capacity(cd.nodes.len());
     for &i in &cd.nodes {
         let e = express_of(docs, i);
-        let v = &e.value;
-        let key = e.name[cluster.len() + 1..].to_string();
-        let up = model::switch(v, model::ANN_UP, "false", "true").map_err(|m| err(docs, i, m))?;
-        let node_deps = model::switch(v, model::ANN_DEPENDENCIES, "disabled", "enabled")
-            .map_err(|m| err(docs, i, m))?;
-        let managed = !disabled && node_deps != Some(false);
-        let version = model::string_at(v, &["spec", "expressVersion"])
-            .map_err(|m| err(docs, i, m))?
-            .map(str::to_string);
-        let revision = revision::compute(e.kind.name(), v.get("spec"));
-        let chart_label = model::label(v, model::LABEL_REVISION)
-            .map_err(|m| err(docs, i, m))?
-            .filter(|l| !l.is_empty());
-        let label = match chart_label {
-            Some(l) if !opts.recompute_revisions => l.to_string(),
+        let f = &e.facts;
+        let managed = !disabled && f.dependencies != Some(false);
+        let revision = f.revision.clone().expect("nodes have a revision");
+        let label = match &f.chart_label {
+            Some(l) if !opts.recompute_revisions => l.clone(),
             _ => revision.short().to_string(),
         };
-        let chart_label = chart_label.map(str::to_string);
-        let mut rendered: [Vec<model::Rendered>; 2] = [Vec::new(), Vec::new()];
         let mut refs: [Vec<usize>; 2] = [Vec::new(), Vec::new()];
         for list in List::BOTH {
             let l = list as usize;
-            let entries =
-                model::rendered_prerequisites(v, list.field()).map_err(|m| err(docs, i, m))?;
-            for r in entries {
+            for r in &f.rendered[l] {
                 match by_name.get(r.node.as_str()) {
-                    Some(&t) => {
-                        refs[l].push(t);
-                        rendered[l].push(r);
-                    }
+                    Some(&t) => refs[l].push(t),
                     None if managed => {
                         return Err(err(
                             docs,
@@ -459,95 +655,72 @@ fn render_cluster(
             }
         }
         members.push(Member {
-            key: key.clone(),
+            key: e.name[cluster.len() + 1..].to_string(),
             role: e.kind.role().expect("nodes have a role"),
-            up: up != Some(false),
+            up: f.up != Some(false),
             managed,
             rendered: refs,
         });
         infos.push(NodeInfo {
             doc: i,
-            key,
+            key: e.name[cluster.len() + 1..].to_string(),
             kind: e.kind,
-            version,
+            version: f.version.clone(),
             revision,
             label,
-            chart_label,
-            rendered,
+            chart_label: f.chart_label.clone(),
         });
     }
 
     let plan = order::plan(&members, mode, opts.frontends_before_backend)
         .map_err(|c| err(docs, infos[c.member].doc, c.message))?;
 
-    // Prerequisite entries, built before any document is changed.
-    let mut new_deps: Vec<Option<[Vec<Value>; 2]>> = Vec::with_capacity(infos.len());
-    for (m, info) in infos.iter().enumerate() {
-        if !members[m].managed {
-            new_deps.push(None);
-            continue;
-        }
-        let mut lists: [Vec<Value>; 2] = [Vec::new(), Vec::new()];
-        for list in List::BOTH {
-            let l = list as usize;
-            for d in &plan.deps[l][m] {
-                let dep = &infos[d.target];
-                let Some(version) = &dep.version else {
-                    return Err(err(
-                        docs,
-                        dep.doc,
-                        format!(
-                            "spec.expressVersion is missing, and node `{}` has this node as a prerequisite",
-                            info.key
-                        ),
-                    ));
-                };
-                let dep_name = &express_of(docs, dep.doc).name;
-                let entry = match d.entry {
-                    Some(e) => {
-                        let mut entry = info.rendered[l][e].entry.clone();
-                        entry.set("expressVersion", Value::Str(version.clone()));
-                        if list == List::Upgrade || entry.get("deploymentRevision").is_some() {
-                            entry.set("deploymentRevision", Value::Str(dep.label.clone()));
-                        }
-                        entry.set("kind", Value::Str(dep.kind.name().into()));
-                        entry
-                    }
-                    None => prerequisite(list, dep_name, version, &dep.label, dep.kind),
-                };
-                lists[l].push(entry);
-            }
-        }
-        new_deps.push(Some(lists));
-    }
-
-    // Apply.
+    // Patches: waves, revisions, prerequisite entries.
     let mut waves = vec![0i64; infos.len()];
     for (p, &m) in plan.waves.iter().enumerate() {
         waves[m] = opts.wave_start + p as i64;
     }
+    let mut patches: Vec<Patch> = Vec::with_capacity(infos.len());
     for (m, info) in infos.iter().enumerate() {
-        let doc = info.doc;
-        let at = docs[doc].at.clone();
-        let v = &mut express_mut(docs, doc).value;
-        set_annotation(v, model::ANN_SYNC_WAVE, waves[m].to_string());
-        set_annotation(v, model::ANN_REVISION_SHA256, info.revision.sha256.clone());
-        set_label(v, model::LABEL_REVISION, info.label.clone());
-        if let Some([prov, upg]) = new_deps[m].take() {
-            let spec = v
-                .map_entry("spec")
-                .ok_or_else(|| Error::doc(&at, "spec must be a mapping"))?;
-            let dd = spec
-                .map_entry("deploymentDependencies")
-                .ok_or_else(|| Error::doc(&at, "spec.deploymentDependencies must be a mapping"))?;
-            dd.set(List::Provisioning.field(), Value::Seq(prov));
-            dd.set(List::Upgrade.field(), Value::Seq(upg));
+        let mut patch = Patch {
+            wave: Some(waves[m]),
+            sha256: Some(info.revision.sha256.clone()),
+            label: Some(info.label.clone()),
+            deps: None,
+        };
+        if members[m].managed {
+            let mut lists: [Vec<DepRef>; 2] = [Vec::new(), Vec::new()];
+            for list in List::BOTH {
+                let l = list as usize;
+                for d in &plan.deps[l][m] {
+                    let dep = &infos[d.target];
+                    if dep.version.is_none() {
+                        return Err(err(
+                            docs,
+                            dep.doc,
+                            format!(
+                                "spec.expressVersion is missing, and node `{}` has this node as a prerequisite",
+                                info.key
+                            ),
+                        ));
+                    }
+                    lists[l].push(DepRef {
+                        doc: dep.doc,
+                        entry: d.entry,
+                    });
+                }
+            }
+            patch.deps = Some(lists);
         }
+        patches.push(patch);
+    }
+    for (info, patch) in infos.iter().zip(patches) {
+        express_mut(docs, info.doc).patch = patch;
     }
     if let Some(ci) = cd.cluster_doc {
-        let v = &mut express_mut(docs, ci).value;
-        set_annotation(v, model::ANN_SYNC_WAVE, (opts.wave_start - 1).to_string());
+        express_mut(docs, ci).patch.wave = Some(opts.wave_start - 1);
     }
+
     let keys = |list: List, m: usize| -> Vec<String> {
         plan.deps[list as usize][m]
             .iter()
@@ -566,6 +739,11 @@ fn render_cluster(
             .map(|&m| {
                 let info = &infos[m];
                 let e = express_of(docs, info.doc);
+                let spec = e.value.as_ref().map(|v| {
+                    let mut v = v.clone();
+                    apply_patch(docs, info.doc, &mut v);
+                    v.get("spec").cloned().unwrap_or(Value::Map(Vec::new()))
+                });
                 NodePlan {
                     key: info.key.clone(),
                     name: e.name.clone(),
@@ -579,11 +757,7 @@ fn render_cluster(
                     computed: info.revision.clone(),
                     provisioning_after: keys(List::Provisioning, m),
                     upgrade_after: keys(List::Upgrade, m),
-                    spec: e
-                        .value
-                        .get("spec")
-                        .cloned()
-                        .unwrap_or(Value::Map(Vec::new())),
+                    spec,
                 }
             })
             .collect(),
@@ -592,12 +766,10 @@ fn render_cluster(
     if !write_map {
         return Ok((None, cluster_plan));
     }
-    let helm4_file = infos.iter().rev().find_map(|info| {
-        model::annotation(&express_of(docs, info.doc).value, model::ANN_HELM4_FILENAME)
-            .ok()
-            .flatten()
-            .map(str::to_string)
-    });
+    let helm4_file = infos
+        .iter()
+        .rev()
+        .find_map(|info| express_of(docs, info.doc).facts.helm4_file.clone());
     let map = revisions_configmap(namespace, cluster, &infos, last_wave, helm4_file);
     Ok((Some(map), cluster_plan))
 }
@@ -721,43 +893,17 @@ fn write_value(chunk: &Chunk<'_>, v: &Value, out: &mut Vec<u8>) {
     }
     out.extend_from_slice(chunk.leading_comments());
     ensure_newline(out);
-    let mut s = String::new();
+    // Emit straight into the buffer: the YAML writer produces UTF-8 text.
+    let mut s = String::from_utf8(std::mem::take(out)).expect("separator and comments are UTF-8");
     emit::document(v, &mut s);
-    out.extend_from_slice(s.as_bytes());
+    *out = s.into_bytes();
 }
 
-fn write(
-    sources: &[Source],
-    docs: &[Doc<'_>],
-    inserts: &HashMap<usize, Value>,
-    total: usize,
-) -> Vec<u8> {
-    let mut out = Vec::with_capacity(total + total / 4 + 1024);
-    let mut current_source = None;
-    for (i, d) in docs.iter().enumerate() {
-        if current_source != Some(d.source) {
-            current_source = Some(d.source);
-            // Sources are joined into one stream: the next one must start on
-            // a new line, and with a separator if it has none.
-            if !out.is_empty() {
-                ensure_newline(&mut out);
-                if d.chunk.separator_len == 0 && !sources[d.source].bytes.is_empty() {
-                    out.extend_from_slice(b"---\n");
-                }
-            }
-        }
-        match &d.what {
-            What::Pass | What::ConfigMap { .. } => out.extend_from_slice(d.chunk.bytes),
-            What::Express(e) => write_value(&d.chunk, &e.value, &mut out),
-            What::Replaced(v) => write_value(&d.chunk, v, &mut out),
-        }
-        if let Some(v) = inserts.get(&i) {
-            ensure_newline(&mut out);
-            out.extend_from_slice(b"---\n");
-            let mut s = String::new();
-            emit::document(v, &mut s);
-            out.extend_from_slice(s.as_bytes());
-        }
-    }
-    out
+/// Re-reads an Express document for writing (render does not keep them).
+fn reread(d: &Doc<'_>, limits: Limits) -> Result<Value> {
+    let text = std::str::from_utf8(d.chunk.bytes).map_err(|_| Error::doc(&d.at, "not UTF-8"))?;
+    let node = yaml::read_document(text, limits)
+        .map_err(|e| Error::doc(&d.at, e.message))?
+        .ok_or_else(|| Error::doc(&d.at, "the document vanished"))?;
+    value::from_node(&node, "").map_err(|m| Error::doc(&d.at, m))
 }
