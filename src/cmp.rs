@@ -14,11 +14,11 @@
 //! `disabled`). An unknown parameter is an error, so a typo is not ignored.
 
 use std::path::{Component, Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use crate::error::{Error, Result};
 use crate::json;
 use crate::order::Mode;
+use crate::process;
 use crate::render::{self, Options, Source};
 use crate::value::{self, Value};
 
@@ -234,26 +234,13 @@ pub fn helm_args(env: &CmpEnv, p: &Parameters) -> Result<Vec<String>> {
 }
 
 fn run_helm(env: &CmpEnv, args: &[String]) -> Result<Vec<u8>> {
-    let out = Command::new(&env.helm)
-        .args(args)
-        .current_dir(&env.source_dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| Error::io(format!("cannot run {}", env.helm.display()), e))?;
-    if !out.status.success() {
-        return Err(Error::msg(format!(
-            "helm template failed ({}); its messages are above",
-            out.status
-        )));
-    }
-    if out.stdout.iter().all(u8::is_ascii_whitespace) {
+    let stdout = process::captured(&env.helm, args, Some(&env.source_dir), "helm template")?;
+    if stdout.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::msg(
             "helm template printed nothing; refusing an empty render",
         ));
     }
-    Ok(out.stdout)
+    Ok(stdout)
 }
 
 /// The directory's manifests, in name order.

@@ -17,6 +17,7 @@ pub mod live;
 pub mod model;
 pub mod order;
 pub mod plan;
+pub mod process;
 pub mod render;
 pub mod report;
 pub mod revision;

@@ -5,7 +5,6 @@
 //! path is `EXPRESS_WAVES_KUBECTL` or `kubectl` on PATH.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use crate::error::{DocRef, Error, Result};
 use crate::stream;
@@ -117,21 +116,9 @@ impl Kubectl {
 
     /// Runs kubectl with `args` and reads the objects it prints.
     pub fn get(&self, args: &[String]) -> Result<Vec<Value>> {
-        let out = Command::new(&self.program)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .output()
-            .map_err(|e| Error::io(format!("cannot run {}", self.program.display()), e))?;
-        if !out.status.success() {
-            return Err(Error::msg(format!(
-                "kubectl {} failed ({}); its messages are above",
-                args.join(" "),
-                out.status
-            )));
-        }
-        parse("kubectl", &out.stdout)
+        let what = format!("kubectl {}", args.join(" "));
+        let stdout = crate::process::captured(&self.program, args, None, &what)?;
+        parse("kubectl", &stdout)
     }
 }
 

@@ -22,6 +22,7 @@ mod helm;
 mod helm4;
 mod install;
 mod kubectl;
+mod properties;
 mod waves;
 
 struct Case {
@@ -359,4 +360,32 @@ fn every_subcommand_has_help_with_an_example() {
         String::from_utf8(got.stdout).unwrap(),
         format!("express-waves {}\n", env!("CARGO_PKG_VERSION"))
     );
+}
+
+#[test]
+fn closed_stdout_is_not_an_error() {
+    // Like `express-waves render big.yaml | head -1`: the reader goes away.
+    let tenant =
+        std::fs::read_to_string(root().join("examples/rendered/initech-12-frontends.yaml"))
+            .unwrap();
+    let input: String = (0..200)
+        .map(|i| tenant.replace("initech", &format!("t{i}")))
+        .collect();
+    let path = std::env::temp_dir().join(format!("ew-pipe-{}.yaml", std::process::id()));
+    std::fs::write(&path, input).unwrap();
+    for cmd in [vec!["render"], vec!["plan"]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_express-waves"))
+            .args(&cmd)
+            .arg(&path)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{cmd:?}: {err}");
+        assert!(err.is_empty(), "{cmd:?}: {err}");
+    }
+    std::fs::remove_file(&path).unwrap();
 }

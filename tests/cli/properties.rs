@@ -1,0 +1,224 @@
+//! Property tests on generated clusters (random node sets, down nodes,
+//! version overrides, chart-provided dependencies, ordinary documents):
+//! determinism, idempotence, waves as a linear extension of every
+//! dependency, the nearest-remaining-predecessor rule, revision stability,
+//! and byte-exact passthrough.
+
+use express_waves::order::natural_cmp;
+use express_waves::render::{self, Options, Source};
+use proptest::prelude::*;
+
+#[derive(Clone, Debug)]
+struct Node {
+    key: String,
+    up: bool,
+    version: u8,
+    /// A chart-provided upgrade prerequisite: index (into the node list) of
+    /// an earlier node in the default order.
+    chart_dep: Option<usize>,
+}
+
+#[derive(Clone, Debug)]
+struct Cluster {
+    nodes: Vec<Node>,
+    /// Ordinary documents (name, comment) put between the nodes.
+    ordinary: Vec<(u8, bool)>,
+    flow_spec: bool,
+}
+
+fn cluster_strategy() -> impl Strategy<Value = Cluster> {
+    (
+        prop::collection::vec((any::<bool>(), any::<bool>(), 0u8..3, any::<bool>()), 1..14),
+        any::<bool>(),
+        prop::collection::vec((any::<u8>(), any::<bool>()), 0..5),
+        any::<bool>(),
+    )
+        .prop_map(|(fes, be_present, ordinary, flow_spec)| {
+            let mut nodes = Vec::new();
+            if be_present {
+                nodes.push(Node {
+                    key: "be".into(),
+                    up: true,
+                    version: 0,
+                    chart_dep: None,
+                });
+            }
+            for (i, (present, up, version, _)) in fes.iter().enumerate() {
+                if *present || i == 0 {
+                    nodes.push(Node {
+                        key: format!("fe{}", i + 1),
+                        up: *up,
+                        version: *version,
+                        chart_dep: None,
+                    });
+                }
+            }
+            // Chart dependencies only point backwards in the upgrade order, so no cycles.
+            let order = upgrade_order(&nodes);
+            for (p, &i) in order.iter().enumerate() {
+                if p > 0 && fes.get(i).is_some_and(|f| f.3) && nodes[i].up {
+                    nodes[i].chart_dep = Some(order[p - 1]);
+                }
+            }
+            Cluster {
+                nodes,
+                ordinary,
+                flow_spec,
+            }
+        })
+}
+
+fn ordinal(key: &str) -> Option<u32> {
+    key.trim_start_matches(|c: char| !c.is_ascii_digit())
+        .parse()
+        .ok()
+}
+
+/// The default upgrade order with N = 2 (indices into `nodes`).
+fn upgrade_order(nodes: &[Node]) -> Vec<usize> {
+    let rank = |n: &Node| match (n.key.as_str(), ordinal(&n.key)) {
+        ("be", _) => 1,
+        (_, Some(o)) if o <= 2 => 0,
+        _ => 2,
+    };
+    let mut idx: Vec<usize> = (0..nodes.len()).collect();
+    idx.sort_by(|&a, &b| {
+        rank(&nodes[a])
+            .cmp(&rank(&nodes[b]))
+            .then_with(|| natural_cmp(&nodes[a].key, &nodes[b].key))
+    });
+    idx
+}
+
+fn yaml(c: &Cluster) -> String {
+    let mut s = String::from(
+        "---\napiVersion: express.medallia.com/v2alpha1\nkind: Cluster\nmetadata:\n  name: acme\n  namespace: t1\nspec:\n  clusterConfig:\n    clusterName: acme\n",
+    );
+    for (i, n) in c.nodes.iter().enumerate() {
+        if let Some((name, comment)) = c.ordinary.get(i) {
+            s.push_str(&format!(
+                "---\n{}apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cm{name}}}\ndata:\n  k:   \"on\"   # odd spacing {name}\n",
+                if *comment { "# Source: chart/templates/cm.yaml\n" } else { "" }
+            ));
+        }
+        let kind = if n.key == "be" { "Backend" } else { "Frontend" };
+        let ann = if n.up {
+            String::new()
+        } else {
+            "  annotations:\n    express.medallia.com/up: \"false\"\n".into()
+        };
+        let deps = match n.chart_dep {
+            Some(d) => format!(
+                "  deploymentDependencies:\n    upgradePrerequisites:\n      - conditionStatus: \"True\"\n        expressNode: acme-{}\n        expressVersion: stale\n        kind: Frontend\n        podConditionType: Ready\n",
+                c.nodes[d].key
+            ),
+            None => String::new(),
+        };
+        let spec = if c.flow_spec {
+            format!(
+                "spec: {{expressVersion: v{}, clusterConfig: {{clusterName: acme}}, replicas: 1}}\n",
+                n.version
+            )
+        } else {
+            format!(
+                "spec:\n  clusterConfig:\n    clusterName: acme\n  replicas: 1\n  expressVersion: v{}\n{deps}",
+                n.version
+            )
+        };
+        let spec = if c.flow_spec && !deps.is_empty() {
+            format!(
+                "spec:\n  clusterConfig: {{clusterName: acme}}\n  replicas: 1\n  expressVersion: v{}\n{deps}",
+                n.version
+            )
+        } else {
+            spec
+        };
+        s.push_str(&format!("---\napiVersion: express.medallia.com/v2alpha1\nkind: {kind}\nmetadata:\n  name: acme-{}\n  namespace: t1\n{ann}{spec}", n.key));
+    }
+    s
+}
+
+fn run(text: &str) -> (Vec<u8>, Vec<express_waves::render::ClusterPlan>) {
+    let sources = [Source {
+        name: "p".into(),
+        bytes: text.as_bytes().to_vec(),
+    }];
+    let opts = Options {
+        keep_values: true,
+        ..Options::default()
+    };
+    let r = render::run(&sources, &opts).expect("renders");
+    (r.to_bytes().unwrap(), r.clusters.clone())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn deterministic_and_idempotent(c in cluster_strategy()) {
+        let text = yaml(&c);
+        let (a, _) = run(&text);
+        let (b, _) = run(&text);
+        prop_assert_eq!(&a, &b);
+        let (again, _) = run(std::str::from_utf8(&a).unwrap());
+        prop_assert_eq!(a, again);
+    }
+
+    #[test]
+    fn waves_are_a_linear_extension_of_every_dependency(c in cluster_strategy()) {
+        let (_, clusters) = run(&yaml(&c));
+        let plan = &clusters[0];
+        let wave = |k: &str| plan.nodes.iter().find(|n| n.key == k).unwrap().wave;
+        let mut waves: Vec<i64> = plan.nodes.iter().map(|n| n.wave).collect();
+        waves.dedup();
+        prop_assert_eq!(waves.len(), plan.nodes.len(), "one node per wave");
+        for n in &plan.nodes {
+            for d in &n.upgrade_after {
+                prop_assert!(wave(d) < n.wave, "{} (wave {}) after {} (wave {})", n.key, n.wave, d, wave(d));
+            }
+        }
+    }
+
+    #[test]
+    fn each_remaining_node_depends_on_its_nearest_remaining_predecessor(c in cluster_strategy()) {
+        let mut c = c;
+        for n in &mut c.nodes { n.chart_dep = None; }
+        let (_, clusters) = run(&yaml(&c));
+        let plan = &clusters[0];
+        let mut previous_up: Option<&str> = None;
+        for &i in &upgrade_order(&c.nodes) {
+            let n = &c.nodes[i];
+            let p = plan.nodes.iter().find(|x| x.key == n.key).unwrap();
+            if n.up {
+                let want: Vec<String> = previous_up.into_iter().map(str::to_string).collect();
+                prop_assert_eq!(&p.upgrade_after, &want, "{}", n.key);
+                previous_up = Some(&n.key);
+            } else {
+                prop_assert!(p.upgrade_after.is_empty() && p.provisioning_after.is_empty());
+                prop_assert!(plan.nodes.iter().all(|x| !x.upgrade_after.contains(&n.key)), "nothing depends on a down node");
+            }
+        }
+    }
+
+    #[test]
+    fn ordinary_documents_pass_through_byte_for_byte(c in cluster_strategy()) {
+        let text = yaml(&c);
+        let (out, _) = run(&text);
+        let out = String::from_utf8(out).unwrap();
+        for chunk in text.split_inclusive("\n").collect::<String>().split("---\n").filter(|d| d.contains("kind: ConfigMap")) {
+            prop_assert!(out.contains(&format!("---\n{chunk}")), "{chunk}");
+        }
+    }
+
+    #[test]
+    fn revision_ignores_formatting_and_dependencies_but_not_spec_changes(version in 0u8..5, flow in any::<bool>(), change in any::<bool>()) {
+        let block = format!("spec:\n  replicas: 1\n  expressVersion: v{version}\n  clusterConfig:\n    clusterName: acme\n");
+        let flow_spec = format!("spec: {{clusterConfig: {{clusterName: acme}}, expressVersion: \"v{version}\", replicas: 1.0, deploymentDependencies: {{upgradePrerequisites: []}}}}\n");
+        let changed = format!("spec:\n  replicas: {}\n  expressVersion: v{version}\n  clusterConfig:\n    clusterName: acme\n", if change { 2 } else { 1 });
+        let doc = |spec: &str| format!("apiVersion: express.medallia.com/v1\nkind: Frontend\nmetadata:\n  name: acme-fe1\n{spec}");
+        let rev = |spec: &str| run(&doc(spec)).1[0].nodes[0].computed.sha256.clone();
+        let base = rev(&block);
+        prop_assert_eq!(&base, &rev(if flow { &flow_spec } else { &block }));
+        prop_assert_eq!(base == rev(&changed), !change);
+    }
+}
