@@ -252,6 +252,15 @@ pub fn plan(
                         .map_err(|p| cycle_message(members, list, &p))?;
                     }
                 }
+                // The chart named only down nodes that lead nowhere: its
+                // dependency left the chain, so the default applies (as it
+                // would when this output is rendered again: idempotence).
+                if from_chart
+                    && out.is_empty()
+                    && let Some(p) = pred[i]
+                {
+                    push(Dep { target: p, entry: None }, &mut out);
+                }
             }
             per_node.push(out);
         }
@@ -517,6 +526,21 @@ mod tests {
             }]
         );
         assert_eq!(keys(&ms, &p.waves), "be fe1 fe2 fe3");
+    }
+
+    #[test]
+    fn chart_dependency_on_a_down_node_that_leads_nowhere_falls_back_to_the_default() {
+        // Found by fuzzing: fe3's chart prerequisite is fe0, down and first
+        // in the order. Following it gave fe3 no prerequisite, and a second
+        // render then gave it the default one: not idempotent.
+        let mut ms = members("-fe0 fe1 fe3");
+        ms[2].rendered[List::Upgrade as usize] = vec![0];
+        let p = plan(&ms, Mode::Upgrade, 2).unwrap();
+        assert_eq!(p.deps[List::Upgrade as usize][2], vec![Dep { target: 1, entry: None }]);
+        let mut again = members("-fe0 fe1 fe3");
+        again[2].rendered[List::Upgrade as usize] = vec![1];
+        let q = plan(&again, Mode::Upgrade, 2).unwrap();
+        assert_eq!(q.deps[List::Upgrade as usize][2], vec![Dep { target: 1, entry: Some(0) }]);
     }
 
     #[test]
