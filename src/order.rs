@@ -259,7 +259,13 @@ pub fn plan(
                     && out.is_empty()
                     && let Some(p) = pred[i]
                 {
-                    push(Dep { target: p, entry: None }, &mut out);
+                    push(
+                        Dep {
+                            target: p,
+                            entry: None,
+                        },
+                        &mut out,
+                    );
                 }
             }
             per_node.push(out);
@@ -536,11 +542,23 @@ mod tests {
         let mut ms = members("-fe0 fe1 fe3");
         ms[2].rendered[List::Upgrade as usize] = vec![0];
         let p = plan(&ms, Mode::Upgrade, 2).unwrap();
-        assert_eq!(p.deps[List::Upgrade as usize][2], vec![Dep { target: 1, entry: None }]);
+        assert_eq!(
+            p.deps[List::Upgrade as usize][2],
+            vec![Dep {
+                target: 1,
+                entry: None
+            }]
+        );
         let mut again = members("-fe0 fe1 fe3");
         again[2].rendered[List::Upgrade as usize] = vec![1];
         let q = plan(&again, Mode::Upgrade, 2).unwrap();
-        assert_eq!(q.deps[List::Upgrade as usize][2], vec![Dep { target: 1, entry: Some(0) }]);
+        assert_eq!(
+            q.deps[List::Upgrade as usize][2],
+            vec![Dep {
+                target: 1,
+                entry: Some(0)
+            }]
+        );
     }
 
     #[test]

@@ -1,9 +1,14 @@
 //! `render`: the post-renderer. A stream in, the same stream out with
 //! dependencies, sync waves and revisions on every Express node CR.
 //!
-//! The whole input is read and checked before a byte is written: on any
-//! error the caller gets `Err` and writes nothing, because Argo CD prunes
-//! whatever a render leaves out.
+//! The whole input is read and checked, and every decision made, before a
+//! byte is written: on any error the caller gets `Err` and writes nothing,
+//! because Argo CD prunes whatever a render leaves out.
+//!
+//! Memory stays flat in the size of the stream: documents passed through are
+//! written from the input buffer, and Express documents are kept as the few
+//! facts the order and the revision need (`Facts`) plus the changes to make
+//! (`Patch`); each is read again, patched and written when its turn comes.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
