@@ -24,6 +24,13 @@ pub struct DocRef {
 
 impl fmt::Display for DocRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.index == 0 {
+            return write!(
+                f,
+                "the text before the first document at {}:{}",
+                self.source, self.line
+            );
+        }
         write!(f, "document {}", self.index)?;
         match (&self.kind, &self.name) {
             (Some(k), Some(n)) => write!(f, " ({k} {n})")?,

@@ -388,6 +388,15 @@ fn read_docs<'a>(sources: &'a [Source], opts: &Options) -> Result<Vec<Doc<'a>>> 
         for (ci, chunk) in chunks.into_iter().enumerate() {
             if ci == 0 && chunk.is_blank() {
                 if !chunk.bytes.is_empty() {
+                    // Comments only, but still text: no NUL, valid UTF-8.
+                    let at = DocRef {
+                        index: 0,
+                        source: source_name.clone(),
+                        line: 1,
+                        kind: None,
+                        name: None,
+                    };
+                    text_of(&chunk, &at)?;
                     docs.push(Doc {
                         source: si,
                         chunk,
@@ -420,7 +429,8 @@ fn read_docs<'a>(sources: &'a [Source], opts: &Options) -> Result<Vec<Doc<'a>>> 
     Ok(docs)
 }
 
-fn read_doc(chunk: &Chunk<'_>, at: &mut DocRef, opts: &Options) -> Result<What> {
+/// The chunk as text: valid UTF-8 without NUL bytes (YAML allows neither).
+fn text_of<'a>(chunk: &Chunk<'a>, at: &DocRef) -> Result<&'a str> {
     let text = std::str::from_utf8(chunk.bytes).map_err(|e| {
         let line = chunk.bytes[..e.valid_up_to()]
             .iter()
@@ -438,6 +448,11 @@ fn read_doc(chunk: &Chunk<'_>, at: &mut DocRef, opts: &Options) -> Result<What> 
             format!("NUL byte on line {}", chunk.line + line),
         ));
     }
+    Ok(text)
+}
+
+fn read_doc(chunk: &Chunk<'_>, at: &mut DocRef, opts: &Options) -> Result<What> {
+    let text = text_of(chunk, at)?;
     let node = yaml::read_document(text, opts.limits).map_err(|e| {
         Error::doc(
             at,
