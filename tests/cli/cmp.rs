@@ -123,6 +123,26 @@ impl Sandbox {
     }
 }
 
+impl Sandbox {
+    /// Runs plugin.yaml's `generate` command in the application directory.
+    fn generate(&self, params: &str) -> std::process::Output {
+        self.run(
+            &argv(&plugin(), &["spec", "generate", "command"]),
+            &self.app,
+            params,
+            &[],
+        )
+    }
+}
+
+fn assert_success(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 impl Drop for Sandbox {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
@@ -192,17 +212,8 @@ fn generate_runs_helm_with_argo_cds_settings_and_renders() {
     .unwrap();
     std::fs::write(sb.app.join("values-prod.yaml"), "a: 1\n").unwrap();
     let params = r#"[{"name":"values-files","array":["values-prod.yaml"]},{"name":"mode","string":"provisioning"},{"name":"wave-start","string":"3"}]"#;
-    let out = sb.run(
-        &argv(&plugin(), &["spec", "generate", "command"]),
-        &sb.app,
-        params,
-        &[],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = sb.generate(params);
+    assert_success(&out);
     assert_eq!(
         out.stdout,
         render_of(&fixture, &["--mode=provisioning", "--wave-start=3"])
@@ -331,17 +342,8 @@ fn directory_of_manifests_is_read_in_name_order() {
     std::fs::write(sb.app.join("b.yaml"), &b).unwrap();
     std::fs::write(sb.app.join("a.yml"), a).unwrap();
     std::fs::write(sb.app.join("notes.txt"), "ignored").unwrap();
-    let out = sb.run(
-        &argv(&plugin(), &["spec", "generate", "command"]),
-        &sb.app,
-        "",
-        &[],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = sb.generate("");
+    assert_success(&out);
     assert_eq!(
         out.stdout,
         render_of(
@@ -430,17 +432,8 @@ fn generate_with_real_helm_engine() {
     )
     .unwrap();
     let params = r#"[{"name":"values-files","array":["values-acme.yaml"]},{"name":"release-name","string":"express"}]"#;
-    let out = sb.run(
-        &argv(&plugin(), &["spec", "generate", "command"]),
-        &sb.app,
-        params,
-        &[],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = sb.generate(params);
+    assert_success(&out);
     assert_eq!(
         out.stdout,
         render_of(
