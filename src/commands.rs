@@ -14,19 +14,26 @@ use crate::{argocd, cmp, render};
 #[derive(Debug)]
 pub struct Outcome {
     pub stdout: Vec<u8>,
+    /// Warnings, for stderr.
+    pub warnings: Vec<String>,
     /// 0 success, 1 a check found something.
     pub code: u8,
 }
 
 impl Outcome {
     pub fn ok(stdout: Vec<u8>) -> Outcome {
-        Outcome { stdout, code: 0 }
+        Outcome {
+            stdout,
+            warnings: Vec::new(),
+            code: 0,
+        }
     }
 
     /// A check's result: exit 1 when it found something.
     pub fn found(stdout: Vec<u8>, found: bool) -> Outcome {
         Outcome {
             stdout,
+            warnings: Vec::new(),
             code: u8::from(found),
         }
     }
@@ -65,7 +72,11 @@ pub fn run(cli: Cli, ctx: &mut Context<'_>) -> Result<Outcome> {
                 }
                 None => crate::plan::format(&data, args.output.format(), ctx.colour)?,
             };
-            Ok(Outcome::ok(text.into_bytes()))
+            let mut outcome = Outcome::ok(text.into_bytes());
+            if let Some(live) = &live {
+                outcome.warnings = crate::plan::deadlocks(&rendering, live);
+            }
+            Ok(outcome)
         }
         Some(Command::Diff(args)) => {
             if args.old.as_os_str() == "-" && args.new.as_os_str() == "-" {

@@ -52,6 +52,9 @@ fn main() -> ExitCode {
     }
     let result = result.and_then(|o| {
         write_stdout(&mut stdout, &o.stdout)?;
+        for w in &o.warnings {
+            eprintln!("express-waves: warning: {w}");
+        }
         Ok(o.code)
     });
     match result {

@@ -100,6 +100,36 @@ pub fn removed<'a>(cluster: &ClusterPlan, live: &'a [Value]) -> Vec<&'a Value> {
         .collect()
 }
 
+/// Nodes this sync would wait on forever: in an upgrade-mode sync, a node
+/// that does not exist yet is provisioned by the operator only after its
+/// provisioning prerequisites, and one of those is in a later wave, which
+/// Argo CD applies only once this node is healthy.
+pub fn deadlocks(r: &Rendering, live: &[Value]) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in &r.clusters {
+        if c.mode != crate::order::Mode::Upgrade {
+            continue;
+        }
+        let wave = |k: &str| c.nodes.iter().find(|n| n.key == k).map(|n| n.wave);
+        for n in &c.nodes {
+            if change(c, n, live) != Change::New {
+                continue;
+            }
+            for p in &n.provisioning_after {
+                if let Some(w) = wave(p).filter(|&w| w > n.wave) {
+                    out.push(format!(
+                        "{}: {} is new, so the operator provisions it only after {p}, which is in a later wave ({w} > {}): this upgrade-mode sync would wait forever; sync with --mode provisioning (or the Cluster's express.medallia.com/mode annotation) to create it",
+                        if c.namespace.is_empty() { c.name.clone() } else { format!("{}/{}", c.namespace, c.name) },
+                        n.key,
+                        n.wave
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The plan as JSON data (the `-o json` output and the templates' input).
 pub fn data(r: &Rendering, live: Option<&[Value]>) -> Json {
     let clusters: Vec<Json> = r

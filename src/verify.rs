@@ -8,7 +8,10 @@
 //!   a recomputation from its own `nodes.json` (tampered, or written by
 //!   another algorithm);
 //! - `rolling-out`: a live node whose `status.deploymentRevision` is not its
-//!   label yet: a rollout is still in progress.
+//!   label yet: a rollout is still in progress;
+//! - `deadlock`: in an upgrade-mode sync, a node that does not exist yet
+//!   waits for a provisioning prerequisite in a later wave (see
+//!   `plan::deadlocks`): the sync would never finish.
 //!
 //! Reported, not discrepancies: `restart` (the live label differs from the
 //! rendered revision: applying restarts the node) and `new`.
@@ -167,6 +170,18 @@ pub fn verify(render: Option<(&Rendering, &[Value])>, live: Option<&[Value]>) ->
         }
         configmap_findings("live", live, &mut out);
         if let Some((r, _)) = render {
+            for d in crate::plan::deadlocks(r, live) {
+                let (object, rest) = d.split_once(": ").unwrap_or(("", &d));
+                out.push(Finding {
+                    finding: "deadlock",
+                    source: "render",
+                    object: object.to_string(),
+                    node: rest.split(' ').next().unwrap_or("").to_string(),
+                    detail: rest.to_string(),
+                    discrepancy: true,
+                    input: None,
+                });
+            }
             for c in &r.clusters {
                 for n in &c.nodes {
                     let found = live.iter().find(|o| {
