@@ -74,7 +74,10 @@ pub fn run(cli: Cli, ctx: &mut Context<'_>) -> Result<Outcome> {
             };
             let mut outcome = Outcome::ok(text.into_bytes());
             if let Some(live) = &live {
-                outcome.warnings = crate::plan::deadlocks(&rendering, live);
+                outcome.warnings = crate::plan::deadlocks(&rendering, live)
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect();
             }
             Ok(outcome)
         }

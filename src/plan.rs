@@ -104,7 +104,22 @@ pub fn removed<'a>(cluster: &ClusterPlan, live: &'a [Value]) -> Vec<&'a Value> {
 /// that does not exist yet is provisioned by the operator only after its
 /// provisioning prerequisites, and one of those is in a later wave, which
 /// Argo CD applies only once this node is healthy.
-pub fn deadlocks(r: &Rendering, live: &[Value]) -> Vec<String> {
+/// A node a sync would wait on forever.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Deadlock {
+    /// `namespace/name` of the cluster.
+    pub cluster: String,
+    pub key: String,
+    pub detail: String,
+}
+
+impl std::fmt::Display for Deadlock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.cluster, self.detail)
+    }
+}
+
+pub fn deadlocks(r: &Rendering, live: &[Value]) -> Vec<Deadlock> {
     let mut out = Vec::new();
     for c in &r.clusters {
         if c.mode != crate::order::Mode::Upgrade {
@@ -117,12 +132,18 @@ pub fn deadlocks(r: &Rendering, live: &[Value]) -> Vec<String> {
             }
             for p in &n.provisioning_after {
                 if let Some(w) = wave(p).filter(|&w| w > n.wave) {
-                    out.push(format!(
-                        "{}: {} is new, so the operator provisions it only after {p}, which is in a later wave ({w} > {}): this upgrade-mode sync would wait forever; sync with --mode provisioning (or the Cluster's express.medallia.com/mode annotation) to create it",
-                        if c.namespace.is_empty() { c.name.clone() } else { format!("{}/{}", c.namespace, c.name) },
-                        n.key,
-                        n.wave
-                    ));
+                    out.push(Deadlock {
+                        cluster: if c.namespace.is_empty() {
+                            c.name.clone()
+                        } else {
+                            format!("{}/{}", c.namespace, c.name)
+                        },
+                        key: n.key.clone(),
+                        detail: format!(
+                            "{} is new, so the operator provisions it only after {p}, which is in a later wave ({w} > {}): this upgrade-mode sync would wait forever; sync with --mode provisioning (or the Cluster's express.medallia.com/mode annotation) to create it",
+                            n.key, n.wave
+                        ),
+                    });
                 }
             }
         }

@@ -171,13 +171,12 @@ pub fn verify(render: Option<(&Rendering, &[Value])>, live: Option<&[Value]>) ->
         configmap_findings("live", live, &mut out);
         if let Some((r, _)) = render {
             for d in crate::plan::deadlocks(r, live) {
-                let (object, rest) = d.split_once(": ").unwrap_or(("", &d));
                 out.push(Finding {
                     finding: "deadlock",
                     source: "render",
-                    object: object.to_string(),
-                    node: rest.split(' ').next().unwrap_or("").to_string(),
-                    detail: rest.to_string(),
+                    object: d.cluster,
+                    node: d.key,
+                    detail: d.detail,
                     discrepancy: true,
                     input: None,
                 });
