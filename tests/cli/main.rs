@@ -389,3 +389,53 @@ fn closed_stdout_is_not_an_error() {
     }
     std::fs::remove_file(&path).unwrap();
 }
+
+/// Colour on a terminal only, and never with NO_COLOR: run under `script`
+/// (util-linux), which gives the command a pseudo-terminal.
+#[test]
+fn tables_are_coloured_only_on_a_terminal_without_no_color() {
+    if Command::new("script").arg("--version").output().is_err() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "`script` (util-linux) is needed under CI"
+        );
+        eprintln!("note: `script` not found; terminal colour check skipped");
+        return;
+    }
+    let cmd = format!(
+        "{} plan --live tests/fixtures/live-varsamisktest.yaml tests/fixtures/varsamisktest-frontends-changed.yaml",
+        env!("CARGO_BIN_EXE_express-waves")
+    );
+    let on_tty = |no_color: Option<&str>| {
+        let mut c = Command::new("script");
+        c.args(["-qec", &cmd, "/dev/null"])
+            .current_dir(root())
+            .stdin(Stdio::null());
+        c.env_remove("NO_COLOR");
+        if let Some(v) = no_color {
+            c.env("NO_COLOR", v);
+        }
+        String::from_utf8(c.output().unwrap().stdout).unwrap()
+    };
+    assert!(
+        on_tty(None).contains("\x1b[33mrestart\x1b[0m"),
+        "no colour on a terminal"
+    );
+    assert!(
+        !on_tty(Some("1")).contains('\x1b'),
+        "colour despite NO_COLOR"
+    );
+    let piped = run(
+        &[
+            "plan".into(),
+            "--live".into(),
+            "tests/fixtures/live-varsamisktest.yaml".into(),
+            "tests/fixtures/varsamisktest-frontends-changed.yaml".into(),
+        ],
+        b"",
+    );
+    assert!(
+        !String::from_utf8(piped.stdout).unwrap().contains('\x1b'),
+        "colour into a pipe"
+    );
+}
