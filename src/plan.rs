@@ -6,7 +6,8 @@
 //! "wave","up","expressVersion","revision","provisioningAfter":[keys],
 //! "upgradeAfter":[keys],"change"?}]}]}`. `change` is present only with live
 //! objects: `restart` (the revision changes), `update` (the spec changes but
-//! not the revision, e.g. only dependencies), `unchanged`, `new`, or
+//! not the revision, e.g. only dependencies; fields only the live object has,
+//! such as API-server defaults, do not count), `unchanged`, `new`, or
 //! `removed` (live, no longer rendered; its `wave` is null).
 
 use serde_json::{Map, Value as Json, json};
@@ -67,6 +68,19 @@ fn canonical_of(v: Option<&Value>) -> String {
     s
 }
 
+/// Whether applying `rendered` would change `live`: a field the render sets
+/// to another value, or sets where live has none. Fields only live has
+/// (defaults the API server filled in) do not count.
+pub fn differs(rendered: &Value, live: Option<&Value>) -> bool {
+    match (rendered, live) {
+        (Value::Map(r), Some(Value::Map(_))) => r.iter().any(|(k, v)| {
+            let l = live.and_then(|l| l.get(k));
+            !(matches!(v, Value::Null) && l.is_none()) && differs(v, l)
+        }),
+        (r, l) => canonical_of(Some(r)) != canonical_of(l),
+    }
+}
+
 /// How `node` of `cluster` compares with the live objects.
 pub fn change(cluster: &ClusterPlan, node: &NodePlan, live: &[Value]) -> Change {
     let found = live
@@ -78,7 +92,11 @@ pub fn change(cluster: &ClusterPlan, node: &NodePlan, live: &[Value]) -> Change 
         .and_then(Value::as_str);
     if live_rev != Some(node.revision.as_str()) {
         Change::Restart
-    } else if canonical_of(o.get("spec")) != canonical_of(node.spec.as_ref()) {
+    } else if node
+        .spec
+        .as_ref()
+        .is_some_and(|spec| differs(spec, o.get("spec")))
+    {
         Change::Update
     } else {
         Change::Unchanged
@@ -310,5 +328,32 @@ pub fn format(data: &Json, format: Format, colour: bool) -> crate::Result<String
         Format::Json => Ok(report::json(data)),
         Format::Markdown => report::template("markdown", MARKDOWN_TEMPLATE, data),
         Format::Mermaid => report::template("mermaid", MERMAID_TEMPLATE, data),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(src: &str) -> Value {
+        let n = crate::yaml::read_document(src, Default::default())
+            .unwrap()
+            .unwrap();
+        crate::value::from_node(&n, "").unwrap()
+    }
+
+    #[test]
+    fn server_defaults_are_not_updates() {
+        let rendered = v("a: 1\nb: {c: x}\nl: [1, 2]\n");
+        assert!(!differs(
+            &rendered,
+            Some(&v(
+                "a: 1.0\nb: {c: x, defaulted: true}\nl: [1, 2]\nextra: 3\n"
+            ))
+        ));
+        assert!(differs(&rendered, Some(&v("a: 2\nb: {c: x}\nl: [1, 2]\n"))));
+        assert!(differs(&rendered, Some(&v("a: 1\nb: {c: x}\nl: [1]\n"))));
+        assert!(differs(&rendered, Some(&v("a: 1\nl: [1, 2]\n"))));
+        assert!(!differs(&v("a: null\n"), Some(&v("b: 1\n"))));
     }
 }
