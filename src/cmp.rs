@@ -172,7 +172,7 @@ fn check_release_name(name: &str) -> Result<()> {
         Ok(())
     } else {
         Err(Error::msg(format!(
-            "release name `{name}` is not valid (lower-case letters, digits and '-', at most 53)"
+            "release name `{name}` is not valid for Helm (lower-case DNS labels joined by '.', at most 53 characters)"
         )))
     }
 }
