@@ -1,7 +1,7 @@
-//! Fuzz target: arbitrary bytes into the stream reader and `render`.
-//! Property: no panic, no hang; either an error, or output that renders to
-//! itself again (idempotence) and splits into the same number of documents
-//! plus the revisions ConfigMaps.
+//! Fuzz target: arbitrary bytes into the stream reader, `render`, and the
+//! readers of live objects (`status`, `verify`).
+//! Property: no panic, no hang; `render` either errors, or gives output that
+//! renders to itself again (idempotence).
 #![no_main]
 
 use express_waves::render::{Options, Source, render};
@@ -19,5 +19,10 @@ fuzz_target!(|data: &[u8]| {
         let again = render(&[Source { name: "fuzz".into(), bytes: out.clone() }], &opts)
             .expect("a render's output renders again");
         assert!(again == out, "render is not idempotent");
+    }
+    // The same bytes as live objects: status and verify must not panic.
+    if let Ok(objects) = express_waves::live::parse("fuzz", data) {
+        let _ = express_waves::status::status(&objects);
+        let _ = express_waves::verify::verify(None, Some(&objects));
     }
 });
