@@ -210,10 +210,7 @@ mod tests {
     use super::*;
 
     fn v(src: &str) -> Value {
-        let n = crate::yaml::read_document(src, Default::default())
-            .unwrap()
-            .unwrap();
-        crate::value::from_node(&n, "").unwrap()
+        crate::value::parse_for_test(src).unwrap()
     }
 
     #[test]

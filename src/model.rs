@@ -216,7 +216,7 @@ mod tests {
     }
 
     fn value(src: &str) -> Value {
-        crate::value::from_node(&node(src), "").unwrap()
+        crate::value::parse_for_test(src).unwrap()
     }
 
     #[test]

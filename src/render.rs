@@ -674,8 +674,9 @@ fn render_cluster(
                 }
             }
         }
+        let key = e.name[cluster.len() + 1..].to_string();
         members.push(Member {
-            key: e.name[cluster.len() + 1..].to_string(),
+            key: key.clone(),
             role: e.kind.role().expect("nodes have a role"),
             up: f.up != Some(false),
             managed,
@@ -683,7 +684,7 @@ fn render_cluster(
         });
         infos.push(NodeInfo {
             doc: i,
-            key: e.name[cluster.len() + 1..].to_string(),
+            key,
             kind: e.kind,
             version: f.version.clone(),
             revision,

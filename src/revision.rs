@@ -88,10 +88,7 @@ mod tests {
     use super::*;
 
     fn spec(src: &str) -> Value {
-        let n = crate::yaml::read_document(src, Default::default())
-            .unwrap()
-            .unwrap();
-        crate::value::from_node(&n, "").unwrap()
+        crate::value::parse_for_test(src).unwrap()
     }
 
     #[test]

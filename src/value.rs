@@ -384,6 +384,16 @@ fn is_timestamp(s: &str) -> bool {
     b.len() > 4 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-'
 }
 
+/// Test helper: the value of one YAML document as Go reads it, or why it
+/// can't be carried over.
+#[cfg(test)]
+pub(crate) fn parse_for_test(src: &str) -> Result<Value, String> {
+    let node = crate::yaml::read_document(src, Default::default())
+        .map_err(|e| e.message)?
+        .ok_or("empty document")?;
+    from_node(&node, "")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -453,10 +463,7 @@ mod tests {
     }
 
     fn conv(src: &str) -> Result<Value, String> {
-        let n = crate::yaml::read_document(src, Default::default())
-            .unwrap()
-            .unwrap();
-        from_node(&n, "")
+        parse_for_test(src)
     }
 
     #[test]
