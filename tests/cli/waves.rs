@@ -85,7 +85,7 @@ fn express_kind(kind: &str) -> Option<ExpressKind> {
 /// built-in kinds used here (ConfigMap, ClusterIP Service) are Healthy.
 fn lua_health(r: &Resource) -> String {
     match express_kind(&r.kind) {
-        Some(k) => crate::health::run_lua(health::lua(k), &r.obj).0,
+        Some(k) => crate::health::lua_status(health::lua(k), &r.obj),
         None => "Healthy".into(),
     }
 }

@@ -1,5 +1,6 @@
 -- Argo CD health of an Express Cluster CR. Runs in Argo CD's sandbox: Lua
--- 5.1 with only the base, table and os libraries (no string, no math).
+-- 5.1 with only the base, package and table libraries (no global os, string
+-- or math).
 -- Rules, first match wins (express-waves' `status` command applies the same):
 --   no status                                       -> Progressing
 --   status.observedGeneration < metadata.generation -> Progressing

@@ -1,7 +1,7 @@
 -- Argo CD health of an Express node (Backend or Frontend), which makes sync
 -- waves wait for the node. Runs in Argo CD's sandbox: Lua 5.1 with only the
--- base, table and os libraries (no string, no math). Rules, first match wins
--- (express-waves' `status` command applies the same ones):
+-- base, package and table libraries (no global os, string or math). Rules,
+-- first match wins (express-waves' `status` command applies the same ones):
 --   annotation express.medallia.com/up: "false"     -> Healthy (down on purpose)
 --   no status                                       -> Progressing
 --   status.observedGeneration < metadata.generation -> Progressing
