@@ -10,6 +10,8 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
 COPY argocd ./argocd
+COPY assets ./assets
+COPY benches ./benches
 RUN cargo build --release --locked \
  && strip target/release/express-waves \
  && ! ldd target/release/express-waves 2>/dev/null | grep -q '=>'
