@@ -13,6 +13,11 @@ use crate::yaml::Node;
 
 /// Argo CD's sync-wave annotation.
 pub const ANN_SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
+/// Argo CD's per-resource sync options (comma-separated).
+pub const ANN_SYNC_OPTIONS: &str = "argocd.argoproj.io/sync-options";
+/// The sync option every node carries: a removed node is deleted after
+/// every other node's wave (see [`with_prune_last`]).
+pub const PRUNE_LAST: &str = "PruneLast=true";
 /// The short revision (label).
 pub const LABEL_REVISION: &str = "express.medallia.com/deployment-revision";
 /// The full SHA-256 of the hashed input (annotation).
@@ -167,6 +172,47 @@ pub fn switch(doc: &Value, key: &str, off: &str, on: &str) -> Result<Option<bool
     }
 }
 
+/// A node's `argocd.argoproj.io/sync-options` with `PruneLast=true` in it:
+/// `None` when it is there already (nothing to change).
+///
+/// Why every node carries it: when a node CR leaves the render, Argo CD
+/// prunes it in the wave of its *live* object (gitops-engine
+/// `pkg/sync/sync_task.go`, `syncTask.wave()` reads `liveObj` for a prune),
+/// reverses the waves of prune tasks among themselves, and runs a wave's
+/// prunes and applies together (`pkg/sync/sync_context.go`,
+/// `getSyncTasks`, `Sync`). The remaining nodes are renumbered, so the
+/// removed node's deletion would share a wave with another node's restart.
+/// A prune whose live object has `PruneLast=true` is moved to one wave after
+/// the last (`getSyncTasks`: `syncPhaseLastWave + 1`, checked with
+/// `HasAnnotationOption` on `task.liveObj`): after every node has been
+/// applied and waited on. Since it is read from the live object, it must be
+/// in place from the render before; rendering it on every node always does
+/// that. Items are read as Argo CD reads them (`GetAnnotationCSVs`: split on
+/// `,`, trimmed); any other `PruneLast=` value is refused, since it would
+/// either contradict what is added or silently undo it.
+pub fn with_prune_last(current: Option<&str>) -> Result<Option<String>, String> {
+    let current = current.unwrap_or("");
+    let mut has = false;
+    for item in current.split(',').map(str::trim) {
+        if item == PRUNE_LAST {
+            has = true;
+        } else if item.starts_with("PruneLast=") {
+            return Err(format!(
+                "annotation {ANN_SYNC_OPTIONS} holds `{item}`: express-waves sets {PRUNE_LAST} on every node so that a removed node is deleted after every other node has rolled; remove `{item}`"
+            ));
+        }
+    }
+    if has {
+        return Ok(None);
+    }
+    let kept = current.trim_end_matches([' ', '\t', ',']);
+    Ok(Some(if kept.trim().is_empty() {
+        PRUNE_LAST.to_string()
+    } else {
+        format!("{kept},{PRUNE_LAST}")
+    }))
+}
+
 /// The mode a Cluster CR asks for.
 pub fn cluster_mode(doc: &Value) -> Result<Option<Mode>, String> {
     Ok(switch(doc, ANN_MODE, "upgrade", "provisioning")?
@@ -240,6 +286,24 @@ mod tests {
             identify(&n, g),
             Ok(Identity::ConfigMap("b".into(), "a".into()))
         );
+    }
+
+    #[test]
+    fn prune_last_is_merged_into_sync_options_as_argo_cd_reads_them() {
+        assert_eq!(with_prune_last(None).unwrap().as_deref(), Some(PRUNE_LAST));
+        assert_eq!(with_prune_last(Some("")).unwrap().as_deref(), Some(PRUNE_LAST));
+        assert_eq!(
+            with_prune_last(Some("ServerSideApply=true")).unwrap().as_deref(),
+            Some("ServerSideApply=true,PruneLast=true")
+        );
+        assert_eq!(
+            with_prune_last(Some("Replace=false, ")).unwrap().as_deref(),
+            Some("Replace=false,PruneLast=true")
+        );
+        // Already there (with the spaces GetAnnotationCSVs trims): unchanged.
+        assert_eq!(with_prune_last(Some("Prune=true, PruneLast=true ")).unwrap(), None);
+        let e = with_prune_last(Some("PruneLast=false")).unwrap_err();
+        assert!(e.contains("remove `PruneLast=false`"), "{e}");
     }
 
     #[test]

@@ -113,12 +113,16 @@ struct Facts {
     revision: Option<Arc<Revision>>,
     rendered: [Vec<model::Rendered>; 2],
     helm4_file: Option<String>,
+    /// `argocd.argoproj.io/sync-options` with `PruneLast=true` merged in,
+    /// when it is not there yet (nodes).
+    sync_options: Option<String>,
 }
 
 /// The changes render makes to an Express document.
 #[derive(Default, Clone)]
 struct Patch {
     wave: Option<i64>,
+    sync_options: Option<String>,
     sha256: Option<String>,
     label: Option<String>,
     /// New provisioning and upgrade prerequisites, when managed. The
@@ -141,6 +145,9 @@ fn apply_patch(docs: &[Doc<'_>], i: usize, v: &mut Value) {
     let p = &e.patch;
     if let Some(w) = p.wave {
         set_annotation(v, model::ANN_SYNC_WAVE, w.to_string());
+    }
+    if let Some(o) = &p.sync_options {
+        set_annotation(v, model::ANN_SYNC_OPTIONS, o.clone());
     }
     if let Some(sha) = &p.sha256 {
         set_annotation(v, model::ANN_REVISION_SHA256, sha.clone());
@@ -547,6 +554,8 @@ fn express(kind: ExpressKind, value: Value, opts: &Options) -> Result<Express, S
         }
         facts.helm4_file =
             model::annotation(&value, model::ANN_HELM4_FILENAME)?.map(str::to_string);
+        facts.sync_options =
+            model::with_prune_last(model::annotation(&value, model::ANN_SYNC_OPTIONS)?)?;
     }
     // Metadata maps must be mappings for the patch to land.
     model::annotation(&value, model::ANN_SYNC_WAVE)?;
@@ -705,6 +714,7 @@ fn render_cluster(
     for (m, info) in infos.iter().enumerate() {
         let mut patch = Patch {
             wave: Some(waves[m]),
+            sync_options: express_of(docs, info.doc).facts.sync_options.clone(),
             sha256: Some(info.revision.sha256.clone()),
             label: Some(info.label.clone()),
             deps: None,
