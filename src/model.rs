@@ -291,9 +291,14 @@ mod tests {
     #[test]
     fn prune_last_is_merged_into_sync_options_as_argo_cd_reads_them() {
         assert_eq!(with_prune_last(None).unwrap().as_deref(), Some(PRUNE_LAST));
-        assert_eq!(with_prune_last(Some("")).unwrap().as_deref(), Some(PRUNE_LAST));
         assert_eq!(
-            with_prune_last(Some("ServerSideApply=true")).unwrap().as_deref(),
+            with_prune_last(Some("")).unwrap().as_deref(),
+            Some(PRUNE_LAST)
+        );
+        assert_eq!(
+            with_prune_last(Some("ServerSideApply=true"))
+                .unwrap()
+                .as_deref(),
             Some("ServerSideApply=true,PruneLast=true")
         );
         assert_eq!(
@@ -301,7 +306,10 @@ mod tests {
             Some("Replace=false,PruneLast=true")
         );
         // Already there (with the spaces GetAnnotationCSVs trims): unchanged.
-        assert_eq!(with_prune_last(Some("Prune=true, PruneLast=true ")).unwrap(), None);
+        assert_eq!(
+            with_prune_last(Some("Prune=true, PruneLast=true ")).unwrap(),
+            None
+        );
         let e = with_prune_last(Some("PruneLast=false")).unwrap_err();
         assert!(e.contains("remove `PruneLast=false`"), "{e}");
     }

@@ -131,21 +131,30 @@ pub fn run_lua(script: &str, obj: &Value) -> LuaHealth {
     let lua = sandbox();
     lua.globals().set("obj", to_lua(&lua, obj)).unwrap();
     let start = Instant::now();
-    lua.set_hook(HookTriggers::new().every_nth_instruction(1000), move |_, _| {
-        if start.elapsed() > LIMIT {
-            Err(mlua::Error::runtime("context deadline exceeded"))
-        } else {
-            Ok(VmState::Continue)
-        }
-    })
+    lua.set_hook(
+        HookTriggers::new().every_nth_instruction(1000),
+        move |_, _| {
+            if start.elapsed() > LIMIT {
+                Err(mlua::Error::runtime("context deadline exceeded"))
+            } else {
+                Ok(VmState::Continue)
+            }
+        },
+    )
     .unwrap();
     let t: mlua::Table = match lua.load(script).eval() {
         Ok(mlua::Value::Table(t)) => t,
         Ok(other) => return LuaHealth::Error(format!("returned a {}", other.type_name())),
         Err(e) => return LuaHealth::Error(e.to_string()),
     };
-    let status: String = t.get::<Option<String>>("status").unwrap().unwrap_or_default();
-    let message: String = t.get::<Option<String>>("message").unwrap().unwrap_or_default();
+    let status: String = t
+        .get::<Option<String>>("status")
+        .unwrap()
+        .unwrap_or_default();
+    let message: String = t
+        .get::<Option<String>>("message")
+        .unwrap()
+        .unwrap_or_default();
     if Status::parse(&status).is_none() {
         return LuaHealth::Status(
             "Unknown".into(),
@@ -153,14 +162,6 @@ pub fn run_lua(script: &str, obj: &Value) -> LuaHealth {
         );
     }
     LuaHealth::Status(status, message)
-}
-
-/// The status of a run, for callers that need a plain status.
-pub fn lua_status(script: &str, obj: &Value) -> String {
-    match run_lua(script, obj) {
-        LuaHealth::Status(s, _) => s,
-        LuaHealth::Error(e) => panic!("lua error: {e}"),
-    }
 }
 
 /// The gopher-lua harness (`../shared/tools/argocd-lua`), when available.

@@ -15,6 +15,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+mod argocd_sync;
 mod cmp;
 mod go_readback;
 mod health;
