@@ -92,31 +92,24 @@ pub enum Command {
 
 #[derive(Subcommand, Debug)]
 pub enum CmpCommand {
-    /// Render the Application in the current directory (helm template when
-    /// there is a Chart.yaml, else its *.yaml/*.yml/*.json), then render.
+    /// Render the Application in the current directory (helm template of the
+    /// `chart` parameter or of a Chart.yaml here, else its
+    /// *.yaml/*.yml/*.json), then render.
     ///
-    /// Reads ARGOCD_APP_NAME, ARGOCD_APP_NAMESPACE, KUBE_VERSION,
-    /// KUBE_API_VERSIONS, ARGOCD_APP_PARAMETERS; the helm binary is
-    /// EXPRESS_WAVES_HELM or `helm` on PATH.
+    /// Reads ARGOCD_APP_NAME, ARGOCD_APP_NAMESPACE, ARGOCD_APP_SOURCE_PATH,
+    /// KUBE_VERSION, KUBE_API_VERSIONS, ARGOCD_APP_PARAMETERS; the helm
+    /// binary is EXPRESS_WAVES_HELM or `helm` on PATH.
     ///
     /// Example: ARGOCD_APP_NAME=acme ARGOCD_APP_NAMESPACE=t1 express-waves cmp generate
     Generate {
         #[command(flatten)]
         options: RenderOptions,
     },
-    /// Print the parameter announcement for Argo CD's UI (JSON).
+    /// Print the dynamic parameter announcement for Argo CD's UI (JSON):
+    /// `values-files`, defaulting to the values*.yaml files found here.
     ///
     /// Example: cd app && express-waves cmp parameters
     Parameters,
-    /// Print a file under the current directory that mentions the Express
-    /// API group (empty output: not an Express application).
-    ///
-    /// Example: express-waves cmp discover
-    Discover {
-        /// API group of the Express CRs
-        #[arg(long, value_name = "G", default_value = "express.medallia.com")]
-        group: String,
-    },
 }
 
 #[derive(Subcommand, Debug)]

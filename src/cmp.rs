@@ -1,17 +1,35 @@
 //! `cmp`: the Argo CD Config Management Plugin (sidecar) commands.
 //!
-//! `generate` runs in the Application's source directory. With a
-//! `Chart.yaml` it runs `helm template` (argv only, never a shell) with the
-//! release name, namespace, Kubernetes version and API versions Argo CD
-//! gives, and the values files of the `values-files` parameter; without one
-//! it reads the directory's `*.yaml`, `*.yml` and `*.json` files in name
-//! order. Then it renders in-process. helm failing or printing nothing, or a
-//! render without any Express node, is an error: Argo CD prunes what an empty
-//! render leaves out.
+//! `generate` runs in the Application's source directory, inside a copy of
+//! the whole repository (argo-cd `reposerver/repository/repository.go`,
+//! `runConfigManagementPluginSidecars`; `cmpserver/plugin/plugin.go`,
+//! `generateManifestGeneric`: the command's directory is the app path below
+//! the unpacked repository). With a chart (the `chart` parameter, or a
+//! `Chart.yaml` in the directory) it runs `helm template` (argv only, never
+//! a shell) as Argo CD's own Helm source does (`util/helm/cmd.go`,
+//! `template`): the release name, namespace, Kubernetes version, API
+//! versions, `--include-crds`, and the values files of the `values-files`
+//! parameter; when the chart's dependencies are not vendored, `helm
+//! dependency build` and once more (`helmTemplate`, on
+//! `IsMissingDependencyErr`). Without a chart it reads the directory's
+//! `*.yaml`, `*.yml` and `*.json` files in name order. Then it renders
+//! in-process. helm failing or printing nothing, or a render without any
+//! Express node, is an error: Argo CD prunes what an empty render leaves out.
 //!
-//! Parameters (`ARGOCD_APP_PARAMETERS`): `values-files` (array),
+//! Files named by parameters (values files, the chart) may be anywhere in
+//! the repository, like the seeds' `overlays/<dc>/<tenant>/values.yaml`
+//! beside `master_charts/express`; anything that resolves outside it
+//! (absolute paths, `..` past the root, symbolic links) is refused. The root
+//! is the working directory less `ARGOCD_APP_SOURCE_PATH` (the app's path in
+//! the repository); when that does not match, only the app's directory.
+//!
+//! Parameters (`ARGOCD_APP_PARAMETERS`): `values-files` (array), `chart`,
 //! `release-name`, `mode`, `wave-start`, `dependencies` (`enabled` or
-//! `disabled`). An unknown parameter is an error, so a typo is not ignored.
+//! `disabled`). A string cleared in the UI arrives as `""` and means unset
+//! (argo-cd `ui/.../array-input.tsx` keeps the entry with an empty string).
+//! An unknown parameter is an error, so a typo is not ignored. Argo CD sends
+//! no announced default to `generate` (`getPluginEnvs` sends only what the
+//! Application sets): the defaults live here.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -31,6 +49,8 @@ pub struct CmpEnv {
     pub app_name: Option<String>,
     /// `ARGOCD_APP_NAMESPACE`.
     pub app_namespace: Option<String>,
+    /// `ARGOCD_APP_SOURCE_PATH`: the app's directory in the repository.
+    pub source_path: Option<String>,
     /// `KUBE_VERSION`.
     pub kube_version: Option<String>,
     /// `KUBE_API_VERSIONS`, comma-separated.
@@ -45,18 +65,20 @@ pub struct CmpEnv {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Parameters {
     pub values_files: Vec<String>,
+    pub chart: Option<String>,
     pub release_name: Option<String>,
     pub mode: Option<Mode>,
     pub wave_start: Option<i64>,
     pub dependencies: Option<bool>,
 }
 
-/// The parameters announced to Argo CD's UI (`plugin.yaml` lists the same).
-pub const ANNOUNCED: [(&str, &str, &str); 5] = [
+/// The parameters `plugin.yaml` announces statically: (name, title,
+/// tooltip). `plugin.yaml` lists the same; a test keeps them equal.
+pub const STATIC: [(&str, &str, &str); 5] = [
     (
-        "values-files",
-        "Helm values files",
-        "Values files inside the application's directory, applied in order (helm -f).",
+        "chart",
+        "Helm chart",
+        "Path of the chart in the repository, relative to the application's directory (e.g. ../../../charts/express); default: the application's directory if it has a Chart.yaml.",
     ),
     (
         "release-name",
@@ -80,6 +102,16 @@ pub const ANNOUNCED: [(&str, &str, &str); 5] = [
     ),
 ];
 
+/// The one parameter announced dynamically (`cmp parameters`), because its
+/// default depends on the directory. Argo CD concatenates dynamic and static
+/// announcements without removing duplicates (`cmpserver/plugin/plugin.go`,
+/// `getParametersAnnouncement`), so each parameter is announced once.
+pub const DYNAMIC: (&str, &str, &str) = (
+    "values-files",
+    "Helm values files",
+    "Values files, relative to the application's directory and inside the repository, applied in order (helm -f); default: the values*.yaml files here.",
+);
+
 /// Parses `ARGOCD_APP_PARAMETERS`.
 pub fn parse_parameters(json_text: &str) -> Result<Parameters> {
     let bad = |m: String| Error::msg(format!("ARGOCD_APP_PARAMETERS: {m}"));
@@ -98,10 +130,11 @@ pub fn parse_parameters(json_text: &str) -> Result<Parameters> {
             .get("name")
             .and_then(Value::as_str)
             .ok_or_else(|| bad("a parameter has no name".into()))?;
+        // `None` for a field cleared in the UI (`""`).
         let string = || {
             item.get("string")
                 .and_then(Value::as_str)
-                .map(str::to_string)
+                .map(|v| (!v.is_empty()).then(|| v.to_string()))
                 .ok_or_else(|| bad(format!("parameter {name} needs a string value")))
         };
         match name {
@@ -116,38 +149,45 @@ pub fn parse_parameters(json_text: &str) -> Result<Parameters> {
                     p.values_files.push(f.to_string());
                 }
             }
-            "release-name" => p.release_name = Some(string()?),
+            "chart" => p.chart = string()?,
+            "release-name" => p.release_name = string()?,
             "mode" => {
-                p.mode = Some(match string()?.as_str() {
-                    "upgrade" => Mode::Upgrade,
-                    "provisioning" => Mode::Provisioning,
-                    other => {
+                p.mode = match string()?.as_deref() {
+                    None => None,
+                    Some("upgrade") => Some(Mode::Upgrade),
+                    Some("provisioning") => Some(Mode::Provisioning),
+                    Some(other) => {
                         return Err(bad(format!(
                             "mode `{other}`: expected upgrade or provisioning"
                         )));
                     }
-                })
+                }
             }
             "wave-start" => {
-                let s = string()?;
-                p.wave_start = Some(
-                    s.parse()
-                        .map_err(|_| bad(format!("wave-start `{s}` is not an integer")))?,
-                );
+                p.wave_start = match string()? {
+                    None => None,
+                    Some(s) => Some(
+                        s.parse()
+                            .map_err(|_| bad(format!("wave-start `{s}` is not an integer")))?,
+                    ),
+                }
             }
             "dependencies" => {
-                p.dependencies = Some(match string()?.as_str() {
-                    "enabled" | "true" => true,
-                    "disabled" | "false" => false,
-                    other => {
+                p.dependencies = match string()?.as_deref() {
+                    None => None,
+                    Some("enabled" | "true") => Some(true),
+                    Some("disabled" | "false") => Some(false),
+                    Some(other) => {
                         return Err(bad(format!(
                             "dependencies `{other}`: expected enabled or disabled"
                         )));
                     }
-                })
+                }
             }
             other => {
-                let known: Vec<&str> = ANNOUNCED.iter().map(|a| a.0).collect();
+                let known: Vec<&str> = std::iter::once(DYNAMIC.0)
+                    .chain(STATIC.iter().map(|a| a.0))
+                    .collect();
                 return Err(bad(format!(
                     "unknown parameter `{other}` (known: {})",
                     known.join(", ")
@@ -158,17 +198,19 @@ pub fn parse_parameters(json_text: &str) -> Result<Parameters> {
     Ok(p)
 }
 
-/// Helm's release-name rule: lower-case DNS label of at most 53 characters.
-/// Checked here too so a name can never be read by helm as a flag.
+/// Helm's release-name rule (helm `pkg/chart/v2/util/validate_name.go`,
+/// `ValidateReleaseName`): lower-case DNS labels joined by `.`, at most 53
+/// characters. Checked here too, so a name can never be read by helm as a
+/// flag.
 fn check_release_name(name: &str) -> Result<()> {
-    let ok = !name.is_empty()
-        && name.len() <= 53
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !name.starts_with('-')
-        && !name.ends_with('-');
-    if ok {
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    if !name.is_empty() && name.len() <= 53 && name.split('.').all(label_ok) {
         Ok(())
     } else {
         Err(Error::msg(format!(
@@ -177,44 +219,100 @@ fn check_release_name(name: &str) -> Result<()> {
     }
 }
 
-/// Resolves a values file inside `dir`, refusing absolute paths, `..` and
-/// symbolic links that lead out of it.
-pub fn values_file_in(dir: &Path, file: &str) -> Result<PathBuf> {
-    let refuse = |why: &str| Error::msg(format!("values file `{file}` refused: {why}"));
+/// The release name: the parameter, else the Application's name. For an
+/// Application outside Argo CD's own namespace `ARGOCD_APP_NAME` is
+/// `<namespace>_<name>` (argo-cd `pkg/apis/application/v1alpha1/types.go`,
+/// `InstanceName`); Argo CD's own Helm source releases it as `<name>`
+/// (`helmTemplate`: `argo.ParseInstanceName`, split at the first `_`), and
+/// so does this.
+pub fn release_name(env: &CmpEnv, p: &Parameters) -> String {
+    if let Some(r) = &p.release_name {
+        return r.clone();
+    }
+    match env.app_name.as_deref().filter(|n| !n.is_empty()) {
+        Some(n) => n.split_once('_').map_or(n, |(_, name)| name).to_string(),
+        None => "release".into(),
+    }
+}
+
+/// The repository's root: the working directory less the components of
+/// `ARGOCD_APP_SOURCE_PATH`, when it ends with them; else the app's own
+/// directory (the narrower boundary).
+pub fn repository_root(env: &CmpEnv) -> Result<PathBuf> {
+    let dir = env
+        .source_dir
+        .canonicalize()
+        .map_err(|e| Error::io(format!("cannot resolve {}", env.source_dir.display()), e))?;
+    let rel: Vec<Component> = Path::new(env.source_path.as_deref().unwrap_or(""))
+        .components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .collect();
+    if rel.iter().any(|c| !matches!(c, Component::Normal(_))) {
+        return Ok(dir);
+    }
+    let mut root = dir.as_path();
+    for c in rel.iter().rev() {
+        match (root.file_name(), c, root.parent()) {
+            (Some(name), Component::Normal(want), Some(parent)) if name == *want => root = parent,
+            _ => return Ok(dir),
+        }
+    }
+    Ok(root.to_path_buf())
+}
+
+/// Resolves `file` (relative to `dir`, the app's directory) inside `root`,
+/// refusing absolute paths and anything that resolves outside the root,
+/// symbolic links included.
+pub fn path_in(root: &Path, dir: &Path, file: &str, what: &str) -> Result<PathBuf> {
+    let refuse = |why: &str| Error::msg(format!("{what} `{file}` refused: {why}"));
     let rel = Path::new(file);
     if file.is_empty() || rel.is_absolute() {
         return Err(refuse(
-            "it must be a path inside the application's directory",
+            "it must be a path relative to the application's directory",
         ));
     }
-    if rel
-        .components()
-        .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
-    {
-        return Err(refuse("`..` is not allowed"));
-    }
-    let root = dir
-        .canonicalize()
-        .map_err(|e| Error::io(format!("cannot resolve {}", dir.display()), e))?;
-    let full = root
+    let full = dir
         .join(rel)
         .canonicalize()
-        .map_err(|e| Error::io(format!("values file `{file}`"), e))?;
-    if !full.starts_with(&root) {
-        return Err(refuse("it leads out of the application's directory"));
+        .map_err(|e| Error::io(format!("{what} `{file}`"), e))?;
+    if !full.starts_with(root) {
+        return Err(refuse("it resolves outside the repository"));
     }
     Ok(full)
 }
 
-/// The argv of `helm template` (after the program name).
-pub fn helm_args(env: &CmpEnv, p: &Parameters) -> Result<Vec<String>> {
-    let release = p
-        .release_name
-        .clone()
-        .or_else(|| env.app_name.clone())
-        .unwrap_or_else(|| "release".into());
+/// The chart to render, if any: the `chart` parameter, else the app's
+/// directory when it has a `Chart.yaml`.
+fn chart_of(env: &CmpEnv, root: &Path, p: &Parameters) -> Result<Option<PathBuf>> {
+    let Some(chart) = &p.chart else {
+        return Ok(env
+            .source_dir
+            .join("Chart.yaml")
+            .is_file()
+            .then(|| PathBuf::from(".")));
+    };
+    let path = path_in(root, &env.source_dir, chart, "chart")?;
+    if !path.join("Chart.yaml").is_file() {
+        return Err(Error::msg(format!(
+            "chart `{chart}` has no Chart.yaml ({})",
+            path.display()
+        )));
+    }
+    Ok(Some(path))
+}
+
+/// The argv of `helm template` of `chart` (after the program name), with
+/// the flags Argo CD's own Helm source passes (`util/helm/cmd.go`,
+/// `template`; `--include-crds` unless `skipCrds`).
+pub fn helm_args(env: &CmpEnv, root: &Path, chart: &Path, p: &Parameters) -> Result<Vec<String>> {
+    let release = release_name(env, p);
     check_release_name(&release)?;
-    let mut args = vec!["template".to_string(), release, ".".to_string()];
+    let mut args = vec![
+        "template".to_string(),
+        release,
+        chart.display().to_string(),
+        "--include-crds".to_string(),
+    ];
     if let Some(ns) = env.app_namespace.as_deref().filter(|s| !s.is_empty()) {
         args.push(format!("--namespace={ns}"));
     }
@@ -227,14 +325,41 @@ pub fn helm_args(env: &CmpEnv, p: &Parameters) -> Result<Vec<String>> {
         }
     }
     for f in &p.values_files {
-        let path = values_file_in(&env.source_dir, f)?;
+        let path = path_in(root, &env.source_dir, f, "values file")?;
         args.push(format!("--values={}", path.display()));
     }
     Ok(args)
 }
 
-fn run_helm(env: &CmpEnv, args: &[String]) -> Result<Vec<u8>> {
-    let stdout = process::captured(&env.helm, args, Some(&env.source_dir), "helm template")?;
+/// What helm says when Chart.yaml declares dependencies that are not in
+/// `charts/` (helm `pkg/action/dependency.go`; what argo-cd
+/// `util/helm/helm.go` `IsMissingDependencyErr` looks for).
+fn missing_dependencies(stderr: &str) -> bool {
+    stderr.contains("found in Chart.yaml, but missing in charts/ directory")
+        || stderr.contains("found in requirements.yaml, but missing in charts")
+}
+
+/// `helm template`; when the chart's dependencies are not vendored, `helm
+/// dependency build` and once more, as Argo CD does.
+fn run_helm(env: &CmpEnv, chart: &Path, args: &[String]) -> Result<Vec<u8>> {
+    let cwd = Some(env.source_dir.as_path());
+    let stdout = match process::run(&env.helm, args, cwd)? {
+        Ok(out) => out,
+        Err(failed) if missing_dependencies(&failed.stderr) => {
+            let build = [
+                "dependency".to_string(),
+                "build".into(),
+                chart.display().to_string(),
+            ];
+            if let Err(f) = process::run(&env.helm, &build, cwd)? {
+                return Err(f.into_error(
+                    "the chart's dependencies are not in charts/, and helm dependency build",
+                ));
+            }
+            process::run(&env.helm, args, cwd)?.map_err(|f| f.into_error("helm template"))?
+        }
+        Err(failed) => return Err(failed.into_error("helm template")),
+    };
     if stdout.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::msg(
             "helm template printed nothing; refusing an empty render",
@@ -287,20 +412,23 @@ pub fn generate(env: &CmpEnv, base: &Options) -> Result<Vec<u8>> {
     if p.dependencies == Some(false) {
         opts.no_dependencies = true;
     }
-    let sources = if env.source_dir.join("Chart.yaml").is_file() {
-        let args = helm_args(env, &p)?;
-        let bytes = run_helm(env, &args)?;
-        vec![Source {
-            name: "helm template".into(),
-            bytes,
-        }]
-    } else {
-        if !p.values_files.is_empty() {
-            return Err(Error::msg(
-                "values-files given, but the directory has no Chart.yaml",
-            ));
+    let root = repository_root(env)?;
+    let sources = match chart_of(env, &root, &p)? {
+        Some(chart) => {
+            let args = helm_args(env, &root, &chart, &p)?;
+            vec![Source {
+                name: "helm template".into(),
+                bytes: run_helm(env, &chart, &args)?,
+            }]
         }
-        read_directory(&env.source_dir)?
+        None => {
+            if !p.values_files.is_empty() {
+                return Err(Error::msg(
+                    "values-files given, but there is no chart (no Chart.yaml here and no `chart` parameter)",
+                ));
+            }
+            read_directory(&env.source_dir)?
+        }
     };
     let rendering = render::run(&sources, &opts)?;
     if rendering.clusters.iter().all(|c| c.nodes.is_empty()) {
@@ -312,8 +440,8 @@ pub fn generate(env: &CmpEnv, base: &Options) -> Result<Vec<u8>> {
     rendering.to_bytes()
 }
 
-/// `cmp parameters`: the dynamic announcement, with the values files found
-/// in the directory as the default of `values-files`.
+/// `cmp parameters`: the dynamic announcement: `values-files`, defaulting
+/// to the values files found in the directory.
 pub fn parameters(dir: &Path) -> String {
     let mut found: Vec<String> = std::fs::read_dir(dir)
         .map(|rd| {
@@ -326,64 +454,22 @@ pub fn parameters(dir: &Path) -> String {
         })
         .unwrap_or_default();
     found.sort();
-    let mut out = String::from("[");
-    for (i, (name, title, tooltip)) in ANNOUNCED.iter().enumerate() {
-        if i > 0 {
+    let (name, title, tooltip) = DYNAMIC;
+    let mut out = String::from("[{\"name\":");
+    json::string(name, &mut out);
+    out.push_str(",\"title\":");
+    json::string(title, &mut out);
+    out.push_str(",\"tooltip\":");
+    json::string(tooltip, &mut out);
+    out.push_str(",\"collectionType\":\"array\",\"array\":[");
+    for (j, f) in found.iter().enumerate() {
+        if j > 0 {
             out.push(',');
         }
-        out.push_str("{\"name\":");
-        json::string(name, &mut out);
-        out.push_str(",\"title\":");
-        json::string(title, &mut out);
-        out.push_str(",\"tooltip\":");
-        json::string(tooltip, &mut out);
-        if *name == "values-files" {
-            out.push_str(",\"collectionType\":\"array\",\"array\":[");
-            for (j, f) in found.iter().enumerate() {
-                if j > 0 {
-                    out.push(',');
-                }
-                json::string(f, &mut out);
-            }
-            out.push(']');
-        }
-        out.push('}');
+        json::string(f, &mut out);
     }
-    out.push_str("]\n");
+    out.push_str("]}]\n");
     out
-}
-
-/// `cmp discover`: the first file (in path order) under `dir` that mentions
-/// `group`, or `None`. Skips `.git`, links, and files over 4 MiB.
-pub fn discover(dir: &Path, group: &str) -> Option<PathBuf> {
-    let mut stack = vec![(dir.to_path_buf(), 0usize)];
-    let mut files = Vec::new();
-    while let Some((d, depth)) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        let mut entries: Vec<_> = rd.filter_map(|e| e.ok()).collect();
-        entries.sort_by_key(|e| e.file_name());
-        for e in entries {
-            let Ok(ft) = e.file_type() else { continue };
-            let path = e.path();
-            if ft.is_dir() && depth < 16 && e.file_name() != ".git" {
-                stack.push((path, depth + 1));
-            } else if ft.is_file() {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files.into_iter().find(|p| {
-        let ext_ok = matches!(
-            p.extension().and_then(|e| e.to_str()),
-            Some("yaml" | "yml" | "json" | "tpl")
-        );
-        ext_ok
-            && std::fs::metadata(p).is_ok_and(|m| m.len() <= 4 << 20)
-            && std::fs::read(p).is_ok_and(|b| b.windows(group.len()).any(|w| w == group.as_bytes()))
-    })
 }
 
 #[cfg(test)]
@@ -410,6 +496,15 @@ mod tests {
     }
 
     #[test]
+    fn a_field_cleared_in_the_ui_is_unset() {
+        let p = parse_parameters(
+            r#"[{"name":"mode","string":""},{"name":"wave-start","string":""},{"name":"release-name","string":""},{"name":"chart","string":""},{"name":"dependencies","string":""},{"name":"values-files","array":[]}]"#,
+        )
+        .unwrap();
+        assert_eq!(p, Parameters::default());
+    }
+
+    #[test]
     fn hostile_release_names_are_refused() {
         for name in [
             "x; rm -rf /",
@@ -418,31 +513,82 @@ mod tests {
             "-x",
             "UPPER",
             "",
+            "a..b",
+            ".a",
+            "a.",
+            "a.-b",
+            &"a".repeat(54),
         ] {
             assert!(check_release_name(name).is_err(), "{name}");
         }
-        check_release_name("acme-prod-1").unwrap();
+        for name in ["acme-prod-1", "acme.prod", "a.b-c.d9", &"a".repeat(53)] {
+            check_release_name(name).unwrap();
+        }
+    }
+
+    fn env(app: &str, source_path: Option<&str>) -> CmpEnv {
+        CmpEnv {
+            source_dir: app.into(),
+            app_name: Some(app.into()),
+            source_path: source_path.map(str::to_string),
+            ..CmpEnv::default()
+        }
     }
 
     #[test]
-    fn values_files_stay_inside_the_directory() {
+    fn release_name_strips_the_applications_namespace_as_argo_cd_does() {
+        let p = Parameters::default();
+        assert_eq!(release_name(&env("acme", None), &p), "acme");
+        assert_eq!(release_name(&env("tenants_acme", None), &p), "acme");
+        assert_eq!(release_name(&env("a_b_c", None), &p), "b_c");
+        let named = Parameters {
+            release_name: Some("express".into()),
+            ..Parameters::default()
+        };
+        assert_eq!(release_name(&env("tenants_acme", None), &named), "express");
+    }
+
+    #[test]
+    fn files_may_be_anywhere_in_the_repository_and_nowhere_else() {
         let dir = std::env::temp_dir().join(format!("ew-cmp-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("app")).unwrap();
-        std::fs::write(dir.join("app/values.yaml"), "a: 1\n").unwrap();
+        let repo = dir.join("repo");
+        let app = repo.join("overlays/den/acme");
+        std::fs::create_dir_all(&app).unwrap();
+        std::fs::create_dir_all(repo.join("charts/express")).unwrap();
+        std::fs::write(app.join("values.yaml"), "a: 1\n").unwrap();
+        std::fs::write(repo.join("common.yaml"), "a: 1\n").unwrap();
         std::fs::write(dir.join("secret.yaml"), "a: 1\n").unwrap();
-        std::os::unix::fs::symlink(dir.join("secret.yaml"), dir.join("app/link.yaml")).unwrap();
-        let app = dir.join("app");
-        assert!(values_file_in(&app, "values.yaml").is_ok());
-        assert!(values_file_in(&app, "./values.yaml").is_ok());
-        for bad in [
-            "../secret.yaml",
-            "/etc/passwd",
-            "link.yaml",
-            "sub/../../secret.yaml",
-            "",
+        std::os::unix::fs::symlink(dir.join("secret.yaml"), app.join("link.yaml")).unwrap();
+        let with_path = CmpEnv {
+            source_dir: app.clone(),
+            source_path: Some("overlays/den/acme".into()),
+            ..CmpEnv::default()
+        };
+        let root = repository_root(&with_path).unwrap();
+        assert_eq!(root, repo.canonicalize().unwrap());
+        for ok in [
+            "values.yaml",
+            "./values.yaml",
+            "../../../common.yaml",
+            "../../../charts/express",
         ] {
-            assert!(values_file_in(&app, bad).is_err(), "{bad}");
+            assert!(path_in(&root, &app, ok, "values file").is_ok(), "{ok}");
+        }
+        for bad in ["../../../../secret.yaml", "/etc/passwd", "link.yaml", ""] {
+            let e = path_in(&root, &app, bad, "values file").unwrap_err();
+            assert!(e.to_string().contains("refused"), "{bad}: {e}");
+        }
+        // A source path that does not match the directory: only the app's
+        // own directory is inside.
+        for sp in [None, Some("elsewhere/acme"), Some("../x")] {
+            let narrow = CmpEnv {
+                source_path: sp.map(str::to_string),
+                ..with_path.clone()
+            };
+            let root = repository_root(&narrow).unwrap();
+            assert_eq!(root, app.canonicalize().unwrap(), "{sp:?}");
+            assert!(path_in(&root, &app, "../../../common.yaml", "values file").is_err());
         }
         std::fs::remove_dir_all(&dir).unwrap();
     }

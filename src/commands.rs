@@ -209,12 +209,6 @@ pub fn run(cli: Cli, ctx: &mut Context<'_>) -> Result<Outcome> {
         Some(Command::Cmp(CmpCommand::Parameters)) => {
             Ok(Outcome::ok(cmp::parameters(&current_dir()?).into_bytes()))
         }
-        Some(Command::Cmp(CmpCommand::Discover { group })) => {
-            match cmp::discover(&current_dir()?, &group) {
-                Some(p) => Ok(Outcome::ok(format!("{}\n", p.display()).into_bytes())),
-                None => Ok(Outcome::ok(Vec::new())),
-            }
-        }
         None => render_stream(&[], &cli.render, ctx),
     }
 }
@@ -339,6 +333,7 @@ fn cmp_env() -> Result<cmp::CmpEnv> {
         source_dir: current_dir()?,
         app_name: var("ARGOCD_APP_NAME"),
         app_namespace: var("ARGOCD_APP_NAMESPACE"),
+        source_path: var("ARGOCD_APP_SOURCE_PATH"),
         kube_version: var("KUBE_VERSION"),
         kube_api_versions: var("KUBE_API_VERSIONS"),
         parameters: var("ARGOCD_APP_PARAMETERS"),

@@ -1,7 +1,10 @@
 //! Running the external tools (helm, kubectl): an argument vector, never a
-//! shell; stdin closed, stdout captured, stderr passed on to ours so their
-//! own messages reach the user.
+//! shell; stdin closed, stdout captured. A tool's stderr reaches the user
+//! either way: passed straight on (`captured`), or captured so the caller
+//! can read it and then carried in the error (`run`), and passed on when the
+//! tool succeeds (its warnings).
 
+use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -33,4 +36,51 @@ pub fn captured(
         )));
     }
     Ok(out.stdout)
+}
+
+/// A tool that ran and failed: its exit status and what it wrote to stderr.
+#[derive(Debug)]
+pub struct Failed {
+    pub status: std::process::ExitStatus,
+    pub stderr: String,
+}
+
+impl Failed {
+    /// The error to report: `what` failed, with the tool's own message.
+    pub fn into_error(self, what: &str) -> Error {
+        Error::msg(format!(
+            "{what} failed ({}):\n{}",
+            self.status,
+            self.stderr.trim_end()
+        ))
+    }
+}
+
+/// Runs `program` like [`captured`], but captures its stderr: `Ok(Err(_))`
+/// when it ran and failed, so the caller can read why. On success its
+/// stderr (warnings) is passed on to ours.
+pub fn run(
+    program: &Path,
+    args: &[String],
+    cwd: Option<&Path>,
+) -> Result<std::result::Result<Vec<u8>, Failed>> {
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(dir) = cwd {
+        cmd.current_dir(dir);
+    }
+    let out = cmd
+        .output()
+        .map_err(|e| Error::io(format!("cannot run {}", program.display()), e))?;
+    if !out.status.success() {
+        return Ok(Err(Failed {
+            status: out.status,
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }));
+    }
+    let _ = std::io::stderr().write_all(&out.stderr);
+    Ok(Ok(out.stdout))
 }

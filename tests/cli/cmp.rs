@@ -183,6 +183,18 @@ fn plugin_yaml_is_a_cmp_v2_config_naming_our_commands() {
         argv(&p, &["spec", "generate", "command"]),
         ["express-waves", "cmp", "generate"]
     );
+    // No `discover`: Argo CD runs every sidecar's discovery, before Helm and
+    // Kustomize, on each Application without an explicit source type
+    // (argo-cd util/app/discovery/discovery.go, `Discover`), and uses a
+    // plugin without one only when the Application names it
+    // (`cmpSupports`: `!cfg.IsDiscoveryConfigured` → supported iff named).
+    assert!(
+        p.at(&["spec", "discover"]).is_none(),
+        "plugin.yaml has discover"
+    );
+    // Without spec.version the socket, so the name Applications use, is
+    // `<metadata.name>` (cmpserver/plugin/config.go, `Address`).
+    assert!(p.at(&["spec", "version"]).is_none());
     let Some(Value::Seq(stat)) = p.at(&["spec", "parameters", "static"]) else {
         panic!()
     };
@@ -190,8 +202,9 @@ fn plugin_yaml_is_a_cmp_v2_config_naming_our_commands() {
         .iter()
         .map(|s| s.get("name").and_then(Value::as_str).unwrap())
         .collect();
-    let announced: Vec<&str> = express_waves::cmp::ANNOUNCED.iter().map(|a| a.0).collect();
-    assert_eq!(names, announced, "plugin.yaml and cmp::ANNOUNCED disagree");
+    let announced: Vec<&str> = express_waves::cmp::STATIC.iter().map(|a| a.0).collect();
+    assert_eq!(names, announced, "plugin.yaml and cmp::STATIC disagree");
+    assert!(!names.contains(&express_waves::cmp::DYNAMIC.0));
     for s in stat {
         assert!(
             s.get("title").is_some() && s.get("tooltip").is_some(),
@@ -225,6 +238,7 @@ fn generate_runs_helm_with_argo_cds_settings_and_renders() {
             "template".to_string(),
             "acme".into(),
             ".".into(),
+            "--include-crds".into(),
             "--namespace=tenant-200001-prod".into(),
             "--kube-version=1.29.3".into(),
             "--api-versions=v1".into(),
@@ -354,31 +368,6 @@ fn directory_of_manifests_is_read_in_name_order() {
 }
 
 #[test]
-fn discover_matches_express_apps_only() {
-    let sb = Sandbox::new("cmp-discover");
-    let find = argv(&plugin(), &["spec", "discover", "find", "command"]);
-    std::fs::create_dir_all(sb.app.join("templates")).unwrap();
-    std::fs::write(
-        sb.app.join("templates/cm.yaml"),
-        "apiVersion: v1\nkind: ConfigMap\n",
-    )
-    .unwrap();
-    let out = sb.run(&find, &sb.app, "", &[]);
-    assert!(
-        out.status.success() && out.stdout.is_empty(),
-        "no match expected"
-    );
-    std::fs::write(
-        sb.app.join("templates/nodes.yaml"),
-        "apiVersion: express.medallia.com/v2alpha1\n",
-    )
-    .unwrap();
-    let out = sb.run(&find, &sb.app, "", &[]);
-    assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("templates/nodes.yaml"));
-}
-
-#[test]
 fn parameters_announce_values_files_found() {
     let sb = Sandbox::new("cmp-params");
     std::fs::write(sb.app.join("values-prod.yaml"), "").unwrap();
@@ -387,14 +376,14 @@ fn parameters_announce_values_files_found() {
     let out = sb.run(&dynamic, &sb.app, "", &[]);
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Argo CD concatenates dynamic and static announcements as they are
+    // (cmpserver/plugin/plugin.go, `getParametersAnnouncement`): the dynamic
+    // one holds only what is not static.
+    assert_eq!(v.as_array().unwrap().len(), 1, "{v}");
     assert_eq!(v[0]["name"], "values-files");
     assert_eq!(
         v[0]["array"],
         serde_json::json!(["values-prod.yaml", "values.yaml"])
-    );
-    assert_eq!(
-        v.as_array().unwrap().len(),
-        express_waves::cmp::ANNOUNCED.len()
     );
 }
 
@@ -440,6 +429,135 @@ fn generate_with_real_helm_engine() {
             &root().join("examples/rendered/acme-backend-down.yaml"),
             &[]
         )
+    );
+}
+
+/// The seeds' layout: values in `overlays/<dc>/<tenant>/`, the chart in
+/// `master_charts/express`, one repository; the Application's path is the
+/// overlay. Files anywhere in the repository are accepted, nothing outside.
+#[test]
+fn values_and_chart_elsewhere_in_the_repository_are_used_and_nothing_outside_it() {
+    let sb = Sandbox::new("cmp-overlay");
+    let fixture = root().join("examples/rendered/acme-backend-down.yaml");
+    sb.fake_helm(Some(&fixture));
+    let repo = sb.dir.join("repo");
+    let overlay = repo.join("overlays/den/acme");
+    std::fs::create_dir_all(&overlay).unwrap();
+    std::fs::create_dir_all(repo.join("master_charts/express")).unwrap();
+    std::fs::write(
+        repo.join("master_charts/express/Chart.yaml"),
+        "apiVersion: v2\nname: express\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    std::fs::write(overlay.join("values.yaml"), "a: 1\n").unwrap();
+    std::fs::write(repo.join("overlays/den/common.yaml"), "b: 1\n").unwrap();
+    std::fs::write(sb.dir.join("outside.yaml"), "c: 1\n").unwrap();
+    let generate = argv(&plugin(), &["spec", "generate", "command"]);
+    let env = [
+        ("ARGOCD_APP_SOURCE_PATH", "overlays/den/acme"),
+        // An Application outside Argo CD's namespace: `<namespace>_<name>`.
+        ("ARGOCD_APP_NAME", "tenants_acme"),
+    ];
+    let params = r#"[{"name":"chart","string":"../../../master_charts/express"},{"name":"values-files","array":["../common.yaml","values.yaml"]}]"#;
+    let out = sb.run(&generate, &overlay, params, &env);
+    assert_success(&out);
+    assert_eq!(out.stdout, render_of(&fixture, &[]));
+    let canon = |p: &Path| p.canonicalize().unwrap().display().to_string();
+    let argv = sb.helm_argv();
+    assert_eq!(
+        argv[..4],
+        [
+            "template",
+            "acme",
+            &canon(&repo.join("master_charts/express")),
+            "--include-crds"
+        ]
+    );
+    assert_eq!(
+        argv[argv.len() - 2..],
+        [
+            format!("--values={}", canon(&repo.join("overlays/den/common.yaml"))),
+            format!("--values={}", canon(&overlay.join("values.yaml"))),
+        ]
+    );
+    for (params, want) in [
+        (
+            r#"[{"name":"chart","string":"../../../master_charts/express"},{"name":"values-files","array":["../../../../outside.yaml"]}]"#,
+            "values file `../../../../outside.yaml` refused: it resolves outside the repository",
+        ),
+        (
+            r#"[{"name":"chart","string":"../../../.."}]"#,
+            "chart `../../../..` refused: it resolves outside the repository",
+        ),
+        (
+            r#"[{"name":"chart","string":"../../../overlays"}]"#,
+            "chart `../../../overlays` has no Chart.yaml",
+        ),
+    ] {
+        let out = sb.run(&generate, &overlay, params, &env);
+        assert_eq!(out.status.code(), Some(2), "{params}");
+        assert!(out.stdout.is_empty());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(want), "{params}: {err}");
+    }
+}
+
+/// A chart whose dependencies are not vendored: helm template fails with
+/// helm's missing-dependency message, so `helm dependency build` runs and
+/// the template is tried once more (argo-cd `helmTemplate`,
+/// `IsMissingDependencyErr`). When the build fails, its message is shown.
+#[test]
+fn unvendored_chart_dependencies_are_built_as_argo_cd_does() {
+    let sb = Sandbox::new("cmp-deps");
+    let fixture = root().join("examples/rendered/acme-backend-down.yaml");
+    std::fs::write(
+        sb.app.join("Chart.yaml"),
+        "apiVersion: v2\nname: express\nversion: 0.1.0\ndependencies:\n  - name: common\n    version: 1.0.0\n    repository: https://charts.example\n",
+    )
+    .unwrap();
+    let log = sb.dir.join("helm-calls");
+    let helm = |build_ok: bool| {
+        let build = if build_ok {
+            "mkdir -p \"$3/charts/common\""
+        } else {
+            "echo 'Error: no cached repository for helm-manager found' >&2; exit 1"
+        };
+        let script = format!(
+            "#!/bin/sh\necho \"$*\" >> '{log}'\nif [ \"$1\" = dependency ]; then {build}; exit 0; fi\n\
+             if [ ! -d charts/common ]; then echo 'Error: found in Chart.yaml, but missing in charts/ directory: common' >&2; exit 1; fi\n\
+             cat '{fixture}'\n",
+            log = log.display(),
+            fixture = fixture.display()
+        );
+        let path = sb.bin.join("helm");
+        std::fs::write(&path, script).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    helm(false);
+    let out = sb.generate("");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "the chart's dependencies are not in charts/, and helm dependency build failed"
+        ) && err.contains("no cached repository"),
+        "{err}"
+    );
+    std::fs::remove_file(&log).unwrap();
+    helm(true);
+    let out = sb.generate("");
+    assert_success(&out);
+    assert_eq!(out.stdout, render_of(&fixture, &[]));
+    let calls: Vec<String> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| l.split(' ').take(2).collect::<Vec<_>>().join(" "))
+        .collect();
+    assert_eq!(
+        calls,
+        ["template acme", "dependency build", "template acme"]
     );
 }
 

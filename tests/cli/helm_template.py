@@ -1,8 +1,8 @@
 """A stand-in for `helm template RELEASE CHART [--namespace=NS] [--values=F]...`
 that renders with real Helm's engine (helm-python-sdk), printing what
 `helm template` prints. Used by the CMP test because no helm binary can be
-installed here; flags it does not model (--kube-version, --api-versions) are
-accepted and ignored."""
+installed here; flags it does not model (--kube-version, --api-versions,
+--include-crds: the example chart has no crds/) are accepted and ignored."""
 
 import pathlib
 import sys
@@ -25,7 +25,7 @@ def main(argv):
             namespace = arg.split("=", 1)[1]
         elif arg.startswith("--values="):
             values.update(yaml.safe_load(open(arg.split("=", 1)[1])) or {})
-        elif arg.startswith("--kube-version=") or arg.startswith("--api-versions="):
+        elif arg.startswith("--kube-version=") or arg.startswith("--api-versions=") or arg == "--include-crds":
             pass
         elif arg.startswith("-"):
             print(f"stand-in helm: unknown flag {arg}", file=sys.stderr)

@@ -105,7 +105,9 @@ fn application_uses_the_plugin_with_announced_parameters() {
     let Some(Value::Seq(params)) = app.at(&["spec", "source", "plugin", "parameters"]) else {
         panic!()
     };
-    let announced: Vec<&str> = express_waves::cmp::ANNOUNCED.iter().map(|a| a.0).collect();
+    let announced: Vec<&str> = std::iter::once(express_waves::cmp::DYNAMIC.0)
+        .chain(express_waves::cmp::STATIC.iter().map(|a| a.0))
+        .collect();
     for p in params {
         let name = p.get("name").and_then(Value::as_str).unwrap();
         assert!(
