@@ -97,6 +97,41 @@ fn strip_added(v: &mut Value) {
     }
 }
 
+/// On a node, the output's `argocd.argoproj.io/sync-options` must be the
+/// input's with `PruneLast=true` merged in, as Go reads both; then the
+/// annotation is set aside on both sides.
+fn check_sync_options(case: &str, before: &mut Value, after: &mut Value) {
+    const KEY: &str = "/metadata/annotations/argocd.argoproj.io~1sync-options";
+    let node = matches!(
+        before.get("kind").and_then(Value::as_str),
+        Some("Backend" | "Frontend")
+    ) && before
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .is_some_and(|a| a.starts_with("express.medallia.com/"));
+    if !node {
+        return;
+    }
+    let had = before.pointer(KEY).and_then(Value::as_str).map(str::to_string);
+    let want = express_waves::model::with_prune_last(had.as_deref())
+        .unwrap()
+        .or(had);
+    assert_eq!(
+        after.pointer(KEY).and_then(Value::as_str),
+        want.as_deref(),
+        "{case}: {} sync-options",
+        id(after)
+    );
+    for v in [before, after] {
+        if let Some(m) = v
+            .pointer_mut("/metadata/annotations")
+            .and_then(Value::as_object_mut)
+        {
+            m.remove("argocd.argoproj.io/sync-options");
+        }
+    }
+}
+
 pub fn assert_same_meaning(tool: &PathBuf, case: &str, input: &[u8], output: &[u8]) {
     let mut before = go_json(tool, input);
     let mut after = go_json(tool, output);
@@ -112,6 +147,7 @@ pub fn assert_same_meaning(tool: &PathBuf, case: &str, input: &[u8], output: &[u
     assert_eq!(before.len(), after.len(), "{case}: document count");
     for (mut b, mut a) in before.into_iter().zip(after) {
         assert_eq!(id(&b), id(&a), "{case}: documents out of order");
+        check_sync_options(case, &mut b, &mut a);
         strip_added(&mut b);
         strip_added(&mut a);
         assert_eq!(b, a, "{case}: {} reads differently in Go", id(&b));
