@@ -112,7 +112,10 @@ fn check_sync_options(case: &str, before: &mut Value, after: &mut Value) {
     if !node {
         return;
     }
-    let had = before.pointer(KEY).and_then(Value::as_str).map(str::to_string);
+    let had = before
+        .pointer(KEY)
+        .and_then(Value::as_str)
+        .map(str::to_string);
     let want = express_waves::model::with_prune_last(had.as_deref())
         .unwrap()
         .or(had);

@@ -15,7 +15,8 @@ fn root() -> &'static Path {
 }
 
 fn plugin() -> Value {
-    let text = std::fs::read_to_string(root().join("helm-plugin/plugin.yaml")).unwrap();
+    let text =
+        std::fs::read_to_string(root().join("helm-plugin/express-waves/plugin.yaml")).unwrap();
     let node = express_waves::yaml::read_document(&text, Default::default())
         .unwrap()
         .unwrap();
@@ -66,9 +67,27 @@ fn plugin_yaml_is_a_helm4_postrenderer() {
     assert!(p.get("version").and_then(Value::as_str).is_some());
 }
 
+/// `helm plugin install DIR` links DIR under its base name, not the name in
+/// plugin.yaml (helm `internal/plugin/installer/local_installer.go`,
+/// `LocalInstaller.Path`: `filepath.Base(i.Source)`), and HELM_PLUGIN_DIR
+/// is that link (`runtime_subprocess.go`, `runPostrenderer`). The directory
+/// is named after the plugin, so the documented error file path holds.
+#[test]
+fn the_plugin_directory_is_named_after_the_plugin() {
+    let dir = root().join("helm-plugin/express-waves");
+    assert_eq!(
+        dir.file_name().and_then(|n| n.to_str()),
+        plugin().get("name").and_then(Value::as_str)
+    );
+}
+
 #[test]
 fn every_document_keeps_or_gets_the_helm4_filename_annotation() {
-    let dir = std::env::temp_dir().join(format!("ew-helm4-{}", std::process::id()));
+    // HELM_PLUGIN_DIR is $HELM_PLUGINS/<the installed directory's name>.
+    let dir = std::env::temp_dir().join(format!(
+        "ew-helm4-{}/plugins/express-waves",
+        std::process::id()
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     let input = std::fs::read(root().join("tests/fixtures/helm4-annotated.yaml")).unwrap();
     let (status, stdout, stderr) = run_plugin(&dir, &input);
@@ -84,12 +103,15 @@ fn every_document_keeps_or_gets_the_helm4_filename_annotation() {
         );
     }
     assert!(!dir.join("last-error.txt").exists());
-    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_dir_all(dir.parent().unwrap().parent().unwrap()).unwrap();
 }
 
 #[test]
 fn a_failure_is_visible_in_the_error_file_and_stdout_stays_empty() {
-    let dir = std::env::temp_dir().join(format!("ew-helm4-err-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "ew-helm4-err-{}/plugins/express-waves",
+        std::process::id()
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     let input = b"apiVersion: express.medallia.com/v2alpha1\nkind: Frontend\nmetadata:\n  name: acme-fe1\nspec: {}\n";
     let (status, stdout, stderr) = run_plugin(&dir, input);
@@ -105,5 +127,5 @@ fn a_failure_is_visible_in_the_error_file_and_stdout_stays_empty() {
     let good = std::fs::read(root().join("tests/fixtures/helm4-annotated.yaml")).unwrap();
     assert_eq!(run_plugin(&dir, &good).0, 0);
     assert!(!dir.join("last-error.txt").exists());
-    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_dir_all(dir.parent().unwrap().parent().unwrap()).unwrap();
 }

@@ -133,9 +133,51 @@ fn argocd_cm_patch_is_what_the_binary_prints() {
 
 #[test]
 fn helm_plugin_version_is_the_crate_version() {
-    let p = yaml("helm-plugin/plugin.yaml");
+    let p = yaml("helm-plugin/express-waves/plugin.yaml");
     assert_eq!(
         p.get("version").and_then(Value::as_str),
         Some(env!("CARGO_PKG_VERSION"))
     );
+}
+
+/// The Helm chart values install the same health checks and the same
+/// sidecar as the kustomize patches (argo-helm `charts/argo-cd`:
+/// `configs.cm` entries land in argocd-cm; `repoServer.extraContainers`
+/// and `repoServer.volumes` are added to the repo-server pod).
+#[test]
+fn argo_cd_helm_values_match_the_patches() {
+    let values = yaml("examples/argocd/argo-cd-values.yaml");
+    let cm = yaml("examples/argocd/argocd-cm-health.yaml");
+    assert_eq!(values.at(&["configs", "cm"]), cm.get("data"));
+    let patch = yaml("examples/argocd/repo-server-sidecar.yaml");
+    assert_eq!(
+        values.at(&["repoServer", "extraContainers"]),
+        patch.at(&["spec", "template", "spec", "containers"])
+    );
+    assert_eq!(
+        values.at(&["repoServer", "volumes"]),
+        patch.at(&["spec", "template", "spec", "volumes"])
+    );
+    // The chart renders extraContainers through `tpl`.
+    let text = std::fs::read_to_string(root().join("examples/argocd/argo-cd-values.yaml")).unwrap();
+    assert!(!text.contains("{{"), "tpl would evaluate it");
+}
+
+/// The kustomize entry is a Component: it patches an Argo CD the user
+/// already manages with kustomize instead of installing one.
+#[test]
+fn kustomize_component_patches_without_installing_argo_cd() {
+    let k = yaml("examples/argocd/kustomization.yaml");
+    assert_eq!(k.get("kind").and_then(Value::as_str), Some("Component"));
+    assert!(k.get("resources").is_none());
+    let Some(Value::Seq(patches)) = k.get("patches") else {
+        panic!()
+    };
+    for p in patches {
+        let path = p.get("path").and_then(Value::as_str).unwrap();
+        assert!(
+            root().join("examples/argocd").join(path).is_file(),
+            "{path}"
+        );
+    }
 }
