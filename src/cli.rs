@@ -137,6 +137,44 @@ pub enum ArgocdCommand {
         #[arg(long, value_name = "G", default_value = "express.medallia.com")]
         group: String,
     },
+    /// Check Argo CD's settings against the guarantee: the plugin named,
+    /// the health checks installed and current, no ApplyOutOfSyncOnly, no
+    /// selective sync, what automated sync and retries do. Exit 0: nothing
+    /// breaks the guarantee; 1: something does; 2: error.
+    ///
+    /// Example: kubectl -n argocd get application acme configmap/argocd-cm -o yaml | express-waves argocd check -
+    Check(CheckArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Applications, ApplicationSets, the argocd-cm ConfigMap and
+    /// (optionally) the argocd-application-controller StatefulSet, in any
+    /// files or streams, `kubectl get -o yaml` Lists included (`-`: stdin)
+    pub files: Vec<PathBuf>,
+    /// Read them with kubectl (argv only, no shell) from Argo CD's
+    /// namespace; with --app, those Applications, else every Application
+    /// and ApplicationSet that names the plugin
+    #[arg(long)]
+    pub kubectl: bool,
+    /// kubectl context
+    #[arg(long, requires = "kubectl")]
+    pub context: Option<String>,
+    /// Argo CD's namespace
+    #[arg(long = "argocd-namespace", value_name = "NS", default_value = "argocd")]
+    pub argocd_namespace: String,
+    /// An Application to check (with --kubectl; repeatable)
+    #[arg(long = "app", value_name = "NAME", requires = "kubectl")]
+    pub apps: Vec<String>,
+    /// The plugin's name (metadata.name in plugin.yaml)
+    #[arg(long, default_value = "express-waves")]
+    pub plugin: String,
+    /// API group of the Express CRs
+    #[arg(long, value_name = "G", default_value = "express.medallia.com")]
+    pub group: String,
+    /// Output format
+    #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
+    pub output: TextFormat,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -202,6 +202,7 @@ pub fn run(cli: Cli, ctx: &mut Context<'_>) -> Result<Outcome> {
         Some(Command::Argocd(ArgocdCommand::Config { namespace, group })) => {
             Ok(Outcome::ok(argocd::config(&group, &namespace).into_bytes()))
         }
+        Some(Command::Argocd(ArgocdCommand::Check(args))) => argocd_check(ctx, &args),
         Some(Command::Cmp(CmpCommand::Generate { options })) => {
             let out = cmp::generate(&cmp_env()?, &options.to_options()?)?;
             Ok(Outcome::ok(out))
@@ -235,6 +236,69 @@ fn live_objects(
     let mut objects = k.get(&k.express_args(group))?;
     objects.extend(k.get(&k.configmap_args())?);
     Ok(Some(objects))
+}
+
+/// `argocd check`: Argo CD's objects from files and/or kubectl, checked.
+fn argocd_check(ctx: &mut Context<'_>, args: &crate::cli::CheckArgs) -> Result<Outcome> {
+    let mut objects = Vec::new();
+    for f in &args.files {
+        objects.extend(crate::live::read_file(f, &mut *ctx.stdin)?);
+    }
+    if args.kubectl {
+        let k = crate::live::Kubectl {
+            program: std::env::var_os("EXPRESS_WAVES_KUBECTL")
+                .unwrap_or_else(|| "kubectl".into())
+                .into(),
+            context: args.context.clone(),
+            namespace: Some(args.argocd_namespace.clone()),
+        };
+        objects.extend(k.get(&k.get_args(&["configmap", "argocd-cm"], &[]))?);
+        objects.extend(k.get(&k.get_args(
+            &["statefulsets.apps,deployments.apps"],
+            &["--selector=app.kubernetes.io/name=argocd-application-controller".into()],
+        ))?);
+        if args.apps.is_empty() {
+            let all = k.get(&k.get_args(
+                &["applications.argoproj.io,applicationsets.argoproj.io"],
+                &[],
+            ))?;
+            let before = all.len();
+            objects.extend(
+                all.into_iter()
+                    .filter(|o| crate::argocd_check::names_plugin(o, &args.plugin)),
+            );
+            if !objects.iter().any(|o| {
+                matches!(
+                    o.get("kind").and_then(crate::value::Value::as_str),
+                    Some("Application" | "ApplicationSet")
+                )
+            }) {
+                return Err(Error::msg(format!(
+                    "argocd check: none of the {before} Applications and ApplicationSets in namespace {} names the plugin {} (check one with --app NAME)",
+                    args.argocd_namespace, args.plugin
+                )));
+            }
+        } else {
+            let mut what = vec!["applications.argoproj.io"];
+            what.extend(args.apps.iter().map(String::as_str));
+            objects.extend(k.get(&k.get_args(&what, &[]))?);
+        }
+    }
+    if args.files.is_empty() && !args.kubectl {
+        return Err(Error::msg(
+            "argocd check needs Argo CD's objects: files (`-`: stdin) or --kubectl",
+        ));
+    }
+    let settings = crate::argocd_check::Settings {
+        group: args.group.clone(),
+        plugin: args.plugin.clone(),
+    };
+    let report = crate::argocd_check::check(&objects, &settings)?;
+    let text = match args.output {
+        TextFormat::Table => crate::argocd_check::text(&report),
+        TextFormat::Json => crate::argocd_check::json(&report),
+    };
+    Ok(Outcome::found(text.into_bytes(), report.breaks()))
 }
 
 /// `inspect`: stored revisions and node data, recomputed.

@@ -5,6 +5,7 @@
 //! that. Start at [`render::render`].
 
 pub mod argocd;
+pub mod argocd_check;
 pub mod cli;
 pub mod cmp;
 pub mod commands;

@@ -102,6 +102,17 @@ impl Kubectl {
         args
     }
 
+    /// The argv that fetches `what` (kubectl's resource arguments, e.g.
+    /// `configmap`, `argocd-cm`) as YAML, plus `extra` flags, in this scope.
+    pub fn get_args(&self, what: &[&str], extra: &[String]) -> Vec<String> {
+        let mut args = vec!["get".to_string()];
+        args.extend(what.iter().map(|w| w.to_string()));
+        args.extend(extra.iter().cloned());
+        args.push("--output=yaml".into());
+        args.extend(self.scope());
+        args
+    }
+
     /// The argv that fetches revisions ConfigMaps.
     pub fn configmap_args(&self) -> Vec<String> {
         let mut args = vec![

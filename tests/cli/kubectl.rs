@@ -141,3 +141,63 @@ fn kubectl_failing_is_an_error_with_its_message_and_empty_stdout() {
         "{err}"
     );
 }
+
+/// `argocd check --kubectl` reads argocd-cm, the controller and the
+/// Applications from Argo CD's namespace (argv only), and checks only the
+/// Applications that name the plugin: an unrelated one is not an error.
+#[test]
+fn argocd_check_with_kubectl_reads_argo_cds_namespace_and_the_plugins_applications() {
+    let dir = std::env::temp_dir().join(format!("ew-kubectl-check-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let argv = dir.join("argv");
+    let script = format!(
+        "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done >> '{argv}'\necho -- >> '{argv}'\n\
+         case \"$2\" in\n  configmap) cat '{cm}' ;;\n  applications*) cat '{apps}' ;;\n  *) printf 'apiVersion: v1\\nkind: List\\nitems: []\\n' ;;\nesac\n",
+        argv = argv.display(),
+        cm = root()
+            .join("examples/argocd/argocd-cm-health.yaml")
+            .display(),
+        apps = root()
+            .join("tests/fixtures/argocd-applications-list.yaml")
+            .display(),
+    );
+    let kubectl = dir.join("kubectl");
+    std::fs::write(&kubectl, script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&kubectl, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_express-waves"))
+        .args(["argocd", "check", "--kubectl", "--context", "prod;id"])
+        .env("EXPRESS_WAVES_KUBECTL", &kubectl)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("checked argocd-cm and Application argocd/acme: 0 break the guarantee"),
+        "{stdout}"
+    );
+    let calls: Vec<String> = std::fs::read_to_string(&argv)
+        .unwrap()
+        .split("--\n")
+        .filter(|c| !c.is_empty())
+        .map(|c| c.lines().collect::<Vec<_>>().join(" "))
+        .collect();
+    let scope = "--output=yaml --context=prod;id --namespace=argocd";
+    assert_eq!(
+        calls,
+        [
+            format!("get configmap argocd-cm {scope}"),
+            format!(
+                "get statefulsets.apps,deployments.apps --selector=app.kubernetes.io/name=argocd-application-controller {scope}"
+            ),
+            format!("get applications.argoproj.io,applicationsets.argoproj.io {scope}"),
+        ]
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
