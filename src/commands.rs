@@ -77,6 +77,7 @@ pub fn run(cli: Cli, ctx: &mut Context<'_>) -> Result<Outcome> {
                 outcome.warnings = crate::plan::deadlocks(&rendering, live)
                     .iter()
                     .map(ToString::to_string)
+                    .chain(crate::plan::early_prunes(&rendering, live))
                     .collect();
             }
             Ok(outcome)

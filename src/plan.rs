@@ -118,6 +118,42 @@ pub fn removed<'a>(cluster: &ClusterPlan, live: &'a [Value]) -> Vec<&'a Value> {
         .collect()
 }
 
+/// Removed nodes whose deletion would overlap another node's change: their
+/// live object lacks `PruneLast=true` (rendered before express-waves set
+/// it, or the option taken off), so Argo CD prunes them in the wave of the
+/// live object (gitops-engine `sync_task.go`, `wave()`), where a remaining
+/// node may now be applied (`sync_context.go`, `runTasks`: a wave's prunes
+/// and applies run together).
+pub fn early_prunes(r: &Rendering, live: &[Value]) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in &r.clusters {
+        for o in removed(c, live) {
+            let options = o
+                .at(&["metadata", "annotations", crate::model::ANN_SYNC_OPTIONS])
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            if options
+                .split(',')
+                .any(|i| i.trim() == crate::model::PRUNE_LAST)
+            {
+                continue;
+            }
+            let (_, name) = live::id(o);
+            let cluster = if c.namespace.is_empty() {
+                c.name.clone()
+            } else {
+                format!("{}/{}", c.namespace, c.name)
+            };
+            out.push(format!(
+                "{cluster}: {name} is removed, and its live object has no {}: {}; Argo CD deletes it in its live wave, at the same time as whatever node is applied in that wave. Sync once with it still rendered (this version adds PruneLast=true), or render it down (up: false) first",
+                crate::model::ANN_SYNC_OPTIONS,
+                crate::model::PRUNE_LAST
+            ));
+        }
+    }
+    out
+}
+
 /// Nodes this sync would wait on forever: in an upgrade-mode sync, a node
 /// that does not exist yet is provisioned by the operator only after its
 /// provisioning prerequisites, and one of those is in a later wave, which
