@@ -463,8 +463,9 @@ fn check_controller(c: &Value, report: &mut Report) {
 
 /// `vX.Y.Z` from an image reference's tag.
 fn version_of(image: &str) -> Option<(u32, u32, u32)> {
-    let tag = image.rsplit_once(':')?.1;
-    let tag = tag.split('@').next()?;
+    let name = image.split('@').next()?;
+    let last = name.rsplit('/').next()?;
+    let tag = last.rsplit_once(':')?.1;
     let core = tag.strip_prefix('v')?.split(['-', '+']).next()?;
     let mut parts = core.split('.').map(|p| p.parse::<u32>().ok());
     let v = (parts.next()??, parts.next()??, parts.next()??);
