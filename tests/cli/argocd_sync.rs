@@ -45,10 +45,15 @@
 //!   Running; a Service (ClusterIP) is Healthy; a ConfigMap has no health
 //!   check.
 //!
+//! - **The cache** (argo-cd `controller/state.go`, `CompareAppState` →
+//!   `GetManagedLiveObjs`): tasks, health and deletions are read from the
+//!   controller's watch-fed cache, which may lag behind the API server
+//!   (`App::cache_lag`); applies and deletes go to the API server.
+//!
 //! Time is counted in operator *ticks*: one between controller passes (the
 //! requeue) and `App::wave_delay` more after a wave is applied.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use express_waves::health;
 use express_waves::model::ExpressKind;
@@ -179,6 +184,9 @@ pub struct Cluster {
     pub live: BTreeMap<Key, Live>,
     /// Nodes (by name) the operator fails to roll out (they go Degraded).
     pub failing: BTreeSet<String>,
+    /// The live objects at the end of each recent tick, newest last: what
+    /// a watch cache that lags behind the API server still shows.
+    history: VecDeque<BTreeMap<Key, Live>>,
 }
 
 impl Cluster {
@@ -201,6 +209,20 @@ impl Cluster {
             }
         }
         c
+    }
+
+    /// The objects as Argo CD's cache shows them `lag` ticks behind the API
+    /// server (the controller reads live objects and their health from its
+    /// watch-fed cluster cache: argo-cd `controller/state.go`,
+    /// `GetManagedLiveObjs`).
+    pub fn cache(&self, lag: usize) -> BTreeMap<Key, Live> {
+        match lag {
+            0 => self.live.clone(),
+            n => self.history.len().checked_sub(n).map_or_else(
+                || self.history.front().cloned().unwrap_or_default(),
+                |i| self.history[i].clone(),
+            ),
+        }
     }
 
     pub fn obj(&self, name: &str) -> Option<&Value> {
@@ -337,6 +359,10 @@ impl Cluster {
         for k in gone {
             self.live.remove(&k);
         }
+        self.history.push_back(self.live.clone());
+        if self.history.len() > 16 {
+            self.history.pop_front();
+        }
     }
 }
 
@@ -388,6 +414,8 @@ pub struct App {
     pub only: Option<BTreeSet<String>>,
     /// `ARGOCD_SYNC_WAVE_DELAY` in ticks.
     pub wave_delay: u32,
+    /// How many ticks the controller's cache lags behind the API server.
+    pub cache_lag: usize,
     pub scripts: Scripts,
 }
 
@@ -400,6 +428,7 @@ impl Default for App {
             retry_limit: 0,
             only: None,
             wave_delay: 2,
+            cache_lag: 0,
             scripts: shipped,
         }
     }
@@ -502,6 +531,8 @@ pub fn sync(
             run.end = Some(End::Terminated);
             return run;
         }
+        // What the controller sees: its cache.
+        let view = cluster.cache(app.cache_lag);
         // getSyncTasks: targets, then prunes for live objects without one.
         let mut tasks: Vec<Task> = target
             .iter()
@@ -513,7 +544,7 @@ pub fn sync(
             })
             .collect();
         let targets: BTreeSet<Key> = tasks.iter().map(|t| t.key.clone()).collect();
-        for (key, l) in &cluster.live {
+        for (key, l) in &view {
             if !targets.contains(key) && selected(&l.obj) {
                 tasks.push(Task {
                     key: key.clone(),
@@ -537,7 +568,7 @@ pub fn sync(
         // PruneLast: one wave after the largest (floor 0).
         let last = tasks.iter().map(|t| t.wave).max().unwrap_or(0).max(0) + 1;
         for t in tasks.iter_mut().filter(|t| t.target.is_none()) {
-            if app.prune_last || has_sync_option(&cluster.live[&t.key].obj, "PruneLast=true") {
+            if app.prune_last || has_sync_option(&view[&t.key].obj, "PruneLast=true") {
                 t.wave = last;
             }
         }
@@ -551,7 +582,7 @@ pub fn sync(
             if results.get(&t.key) != Some(&TaskState::Running) {
                 continue;
             }
-            let Some(l) = cluster.live.get(&t.key) else {
+            let Some(l) = view.get(&t.key) else {
                 continue;
             };
             match health_of(&l.obj, app.scripts) {
@@ -578,10 +609,7 @@ pub fn sync(
         } else if let Some(t) = tasks.iter().find(|t| {
             t.target.is_none()
                 && results.contains_key(&t.key)
-                && cluster
-                    .live
-                    .get(&t.key)
-                    .is_some_and(|l| l.deleting.is_some())
+                && view.get(&t.key).is_some_and(|l| l.deleting.is_some())
         }) {
             run.message = format!("waiting for deletion of {}/{}", t.key.0, t.key.2);
         // (6) A failed task fails the operation.
@@ -595,7 +623,7 @@ pub fn sync(
                 .filter(|t| !results.contains_key(&t.key))
                 .filter(|t| {
                     !app.apply_out_of_sync_only
-                        || match (&t.target, cluster.live.get(&t.key)) {
+                        || match (&t.target, view.get(&t.key)) {
                             (Some(target), Some(l)) => modified(target, &l.obj),
                             _ => true,
                         }
@@ -627,7 +655,7 @@ pub fn sync(
                         changed_nodes.push(node.into());
                     };
                     for t in this.iter().filter(|t| t.target.is_none()) {
-                        let live = &cluster.live[&t.key].obj;
+                        let live = &view[&t.key].obj;
                         if app.prune && !has_sync_option(live, "Prune=false") {
                             if is_node(&t.key.0) {
                                 record(&t.key.2, "deleted", cluster);

@@ -252,7 +252,10 @@ fn without_the_revisions_configmap_the_sync_succeeds_before_the_last_node_is_hea
 
 /// Terminate pressed before every pass of a 13-node rollout: no node of a
 /// later wave ever changes, the node in flight finishes (nothing is rolled
-/// back), and the operation is Failed at once (`Terminate`).
+/// back), and the operation is Failed at once (`Terminate`). The controller
+/// sees Terminate at the start of a pass (argo-cd `controller/sync.go`,
+/// `SyncAppState`): a pass already running (its wave delay included)
+/// finishes first, so "pressed" here means "seen by the next pass".
 #[test]
 fn terminate_in_every_wave_stops_every_later_node_and_keeps_the_one_in_flight() {
     let ex = example("initech-12-frontends");
@@ -297,7 +300,9 @@ fn terminate_in_every_wave_stops_every_later_node_and_keeps_the_one_in_flight() 
     );
 }
 
-/// A node dropped from the render while the others restart. Its prune
+/// A node dropped from the render while the others restart, in a sync that
+/// prunes (`argocd app sync --prune`, or `automated.prune: true`; without
+/// it the node is left running, OutOfSync). Its prune
 /// takes the wave of its live object (`sync_task.go` `wave()`), where fe2
 /// now restarts; PruneLast (read from the live object, `getSyncTasks`)
 /// moves it after every other wave.
@@ -446,11 +451,11 @@ fn a_lua_error_in_the_health_check_hangs_the_sync_on_that_node() {
     assert_eq!(run.changes.len(), 1, "{:?}", run.changes);
 }
 
-/// Health is read from the controller's cache 2 s after a wave is applied
-/// (`delayBetweenSyncWaves`), which upstream calls "not foolproof". With no
-/// delay at all the waves still wait: the checks compare
-/// `observedGeneration` and the revision label, so a stale status is never
-/// Healthy.
+/// Health is read 2 s after a wave is applied (`delayBetweenSyncWaves`),
+/// which upstream calls "not foolproof". With no delay at all, and an
+/// operator that has not reacted yet, the waves still wait: the checks
+/// compare `observedGeneration` and the revision label, so a status the
+/// operator has not updated is never Healthy.
 #[test]
 fn waves_wait_even_when_health_is_read_before_the_operator_has_seen_the_change() {
     let ex = example("initech-12-frontends");
@@ -468,6 +473,52 @@ fn waves_wait_even_when_health_is_read_before_the_operator_has_seen_the_change()
     assert_eq!(run.end, Some(End::Succeeded));
     run.one_node_at_a_time().unwrap();
     rolled_out(&cluster, &new).unwrap();
+}
+
+/// Argo CD reads health from its watch-fed cache. While the cache lags
+/// less than the wave delay plus a requeue, it already holds the applied
+/// node (new label, new generation) when health is read, and the waves
+/// hold.
+#[test]
+fn waves_hold_while_argo_cds_cache_lags_no_more_than_the_wave_delay() {
+    let ex = example("varsamisktest");
+    let old = render(&ex);
+    let new = render(&next_changeset(&ex));
+    let mut cluster = Cluster::settled(&old);
+    let app = App {
+        cache_lag: 2,
+        ..App::default()
+    };
+    let run = sync(&mut cluster, &new, &app);
+    assert_eq!(run.end, Some(End::Succeeded), "{}", run.message);
+    run.one_node_at_a_time().unwrap();
+    rolled_out(&cluster, &new).unwrap();
+}
+
+/// The residual risk, shown: a cache lagging past the wave delay still
+/// holds the node as it was before the apply (old label, Ready), which no
+/// health check can tell from a settled node, so the next node starts
+/// early. This is why the README and `argocd check` ask for a larger
+/// `ARGOCD_SYNC_WAVE_DELAY` on a large cluster.
+#[test]
+fn a_cache_lagging_past_the_wave_delay_lets_the_next_node_start_early() {
+    let ex = example("varsamisktest");
+    let old = render(&ex);
+    let new = render(&next_changeset(&ex));
+    let lagging = App {
+        cache_lag: 4,
+        ..App::default()
+    };
+    let run = sync(&mut Cluster::settled(&old), &new, &lagging);
+    assert!(run.one_node_at_a_time().is_err(), "{:?}", run.changes);
+    // A delay longer than the lag closes the gap again.
+    let patient = App {
+        cache_lag: 4,
+        wave_delay: 4,
+        ..App::default()
+    };
+    let run = sync(&mut Cluster::settled(&old), &new, &patient);
+    run.one_node_at_a_time().unwrap();
 }
 
 /// `ApplyOutOfSyncOnly=true` drops in-sync resources before the wave is
