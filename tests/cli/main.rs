@@ -173,7 +173,8 @@ fn errors_leave_stdout_empty_and_exit_2() {
     let mut checked = 0;
     for case in cases() {
         let got = run(&case.args, &case.stdin);
-        // 0: success; 1: a check found something (diff, verify); 2: error.
+        // 0: success; 1: a check found something (diff, verify, argocd
+        // check); 2: error.
         assert!(
             (0..=2).contains(&got.status),
             "{}: exit {}",
@@ -182,7 +183,9 @@ fn errors_leave_stdout_empty_and_exit_2() {
         );
         if got.status == 1 {
             assert!(
-                case.name.starts_with("diff-") || case.name.starts_with("verify-"),
+                ["diff-", "verify-", "argocd-check-"]
+                    .iter()
+                    .any(|p| case.name.starts_with(p)),
                 "{}",
                 case.name
             );
