@@ -19,11 +19,14 @@
 //! Files named by parameters (values files, the chart) may be anywhere in
 //! the repository, like the seeds' `overlays/<dc>/<tenant>/values.yaml`
 //! beside `master_charts/express`; anything that resolves outside it
-//! (absolute paths, `..` past the root, symbolic links) is refused. The root
+//! (absolute paths, `..` past the root, symbolic links, also inside the
+//! chart and the directory of manifests) is refused, and so is a values
+//! path helm would split (its `--values` is a comma-separated list). The root
 //! is the working directory less `ARGOCD_APP_SOURCE_PATH` (the app's path in
 //! the repository); when that does not match, only the app's directory.
 //!
-//! Parameters (`ARGOCD_APP_PARAMETERS`): `values-files` (array), `chart`,
+//! Parameters (`ARGOCD_APP_PARAMETERS`): `values-files` (array; default the
+//! directory's `values*.yaml`, as announced), `chart`,
 //! `release-name`, `mode`, `wave-start`, `dependencies` (`enabled` or
 //! `disabled`). A string cleared in the UI arrives as `""` and means unset
 //! (argo-cd `ui/.../array-input.tsx` keeps the entry with an empty string).
@@ -64,7 +67,9 @@ pub struct CmpEnv {
 /// The parameters, checked.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Parameters {
-    pub values_files: Vec<String>,
+    /// `None`: not set, so the directory's `values*.yaml` (the announced
+    /// default, which Argo CD does not send).
+    pub values_files: Option<Vec<String>>,
     pub chart: Option<String>,
     pub release_name: Option<String>,
     pub mode: Option<Mode>,
@@ -142,12 +147,18 @@ pub fn parse_parameters(json_text: &str) -> Result<Parameters> {
                 let Some(Value::Seq(files)) = item.get("array") else {
                     return Err(bad("parameter values-files needs an array value".into()));
                 };
+                let mut list = Vec::new();
                 for f in files {
                     let f = f
                         .as_str()
                         .ok_or_else(|| bad("values-files holds a non-string".into()))?;
-                    p.values_files.push(f.to_string());
+                    // An entry cleared in the UI.
+                    if !f.is_empty() {
+                        list.push(f.to_string());
+                    }
                 }
+                // Empty (cleared) means unset, like a cleared string.
+                p.values_files = (!list.is_empty()).then_some(list);
             }
             "chart" => p.chart = string()?,
             "release-name" => p.release_name = string()?,
@@ -324,9 +335,25 @@ pub fn helm_args(env: &CmpEnv, root: &Path, chart: &Path, p: &Parameters) -> Res
             args.push(format!("--api-versions={}", api.trim()));
         }
     }
-    for f in &p.values_files {
+    let defaults;
+    let files = match &p.values_files {
+        Some(files) => files,
+        None => {
+            defaults = default_values_files(&env.source_dir);
+            &defaults
+        }
+    };
+    for f in files {
         let path = path_in(root, &env.source_dir, f, "values file")?;
-        args.push(format!("--values={}", path.display()));
+        let text = path.display().to_string();
+        // helm reads --values as comma-separated values (a CSV record):
+        // a comma, quote or line break would make it read other files.
+        if text.contains([',', '"', '\n', '\r']) {
+            return Err(Error::msg(format!(
+                "values file `{f}` refused: helm would split its path ({text}) at a comma, quote or line break"
+            )));
+        }
+        args.push(format!("--values={text}"));
     }
     Ok(args)
 }
@@ -368,8 +395,56 @@ fn run_helm(env: &CmpEnv, chart: &Path, args: &[String]) -> Result<Vec<u8>> {
     Ok(stdout)
 }
 
-/// The directory's manifests, in name order.
-fn read_directory(dir: &Path) -> Result<Vec<Source>> {
+/// Every symbolic link under `dir` (a chart: helm follows them) must
+/// resolve inside `root`.
+fn links_inside(root: &Path, dir: &Path) -> Result<()> {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let rd = std::fs::read_dir(&d)
+            .map_err(|e| Error::io(format!("cannot list {}", d.display()), e))?;
+        for e in rd {
+            let e = e.map_err(|e| Error::io(format!("cannot list {}", d.display()), e))?;
+            let path = e.path();
+            let ft = e
+                .file_type()
+                .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+            if ft.is_symlink() {
+                let ok = path.canonicalize().is_ok_and(|t| t.starts_with(root));
+                if !ok {
+                    return Err(Error::msg(format!(
+                        "{} refused: a symbolic link that resolves outside the repository",
+                        path.display()
+                    )));
+                }
+            } else if ft.is_dir() {
+                stack.push(path);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The directory's `values*.yaml` / `values*.yml`, in name order: the
+/// default of `values-files`.
+pub fn default_values_files(dir: &Path) -> Vec<String> {
+    let mut found: Vec<String> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .filter(|e| e.path().is_file())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| {
+                    n.starts_with("values") && (n.ends_with(".yaml") || n.ends_with(".yml"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    found
+}
+
+/// The directory's manifests, in name order; each must resolve inside
+/// `root` (symbolic links included).
+fn read_directory(root: &Path, dir: &Path) -> Result<Vec<Source>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| Error::io(format!("cannot list {}", dir.display()), e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -385,6 +460,8 @@ fn read_directory(dir: &Path) -> Result<Vec<Source>> {
     files
         .into_iter()
         .map(|p| {
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+            path_in(root, dir, name.as_deref().unwrap_or(""), "manifest")?;
             let bytes = std::fs::read(&p)
                 .map_err(|e| Error::io(format!("cannot read {}", p.display()), e))?;
             let name = p
@@ -415,6 +492,7 @@ pub fn generate(env: &CmpEnv, base: &Options) -> Result<Vec<u8>> {
     let root = repository_root(env)?;
     let sources = match chart_of(env, &root, &p)? {
         Some(chart) => {
+            links_inside(&root, &env.source_dir.join(&chart))?;
             let args = helm_args(env, &root, &chart, &p)?;
             vec![Source {
                 name: "helm template".into(),
@@ -422,12 +500,19 @@ pub fn generate(env: &CmpEnv, base: &Options) -> Result<Vec<u8>> {
             }]
         }
         None => {
-            if !p.values_files.is_empty() {
+            if p.values_files.is_some() {
                 return Err(Error::msg(
                     "values-files given, but there is no chart (no Chart.yaml here and no `chart` parameter)",
                 ));
             }
-            read_directory(&env.source_dir)?
+            if p.values_files.is_none()
+                && let Some(v) = default_values_files(&env.source_dir).first()
+            {
+                return Err(Error::msg(format!(
+                    "{v} is here but there is no chart (no Chart.yaml here and no `chart` parameter): set the `chart` parameter to the chart's path in the repository"
+                )));
+            }
+            read_directory(&root, &env.source_dir)?
         }
     };
     let rendering = render::run(&sources, &opts)?;
@@ -443,17 +528,7 @@ pub fn generate(env: &CmpEnv, base: &Options) -> Result<Vec<u8>> {
 /// `cmp parameters`: the dynamic announcement: `values-files`, defaulting
 /// to the values files found in the directory.
 pub fn parameters(dir: &Path) -> String {
-    let mut found: Vec<String> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| {
-                    n.starts_with("values") && (n.ends_with(".yaml") || n.ends_with(".yml"))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    found.sort();
+    let found = default_values_files(dir);
     let (name, title, tooltip) = DYNAMIC;
     let mut out = String::from("[{\"name\":");
     json::string(name, &mut out);
@@ -482,7 +557,7 @@ mod tests {
             r#"[{"name":"values-files","array":["a.yaml","b.yaml"]},{"name":"mode","string":"provisioning"},{"name":"wave-start","string":"5"},{"name":"dependencies","string":"disabled"},{"name":"release-name","string":"acme"}]"#,
         )
         .unwrap();
-        assert_eq!(p.values_files, ["a.yaml", "b.yaml"]);
+        assert_eq!(p.values_files, Some(vec!["a.yaml".into(), "b.yaml".into()]));
         assert_eq!(p.mode, Some(Mode::Provisioning));
         assert_eq!(p.wave_start, Some(5));
         assert_eq!(p.dependencies, Some(false));
@@ -498,7 +573,7 @@ mod tests {
     #[test]
     fn a_field_cleared_in_the_ui_is_unset() {
         let p = parse_parameters(
-            r#"[{"name":"mode","string":""},{"name":"wave-start","string":""},{"name":"release-name","string":""},{"name":"chart","string":""},{"name":"dependencies","string":""},{"name":"values-files","array":[]}]"#,
+            r#"[{"name":"mode","string":""},{"name":"wave-start","string":""},{"name":"release-name","string":""},{"name":"chart","string":""},{"name":"dependencies","string":""},{"name":"values-files","array":["",""]}]"#,
         )
         .unwrap();
         assert_eq!(p, Parameters::default());

@@ -573,3 +573,134 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// A repository laid out as the seeds have it, with a fake helm: returns
+/// (sandbox, the overlay directory, the chart directory).
+fn overlay_repo(name: &str) -> (Sandbox, PathBuf, PathBuf) {
+    let sb = Sandbox::new(name);
+    sb.fake_helm(Some(
+        &root().join("examples/rendered/acme-backend-down.yaml"),
+    ));
+    let repo = sb.dir.join("repo");
+    let overlay = repo.join("overlays/den/acme");
+    let chart = repo.join("master_charts/express");
+    std::fs::create_dir_all(&overlay).unwrap();
+    std::fs::create_dir_all(chart.join("templates")).unwrap();
+    std::fs::write(
+        chart.join("Chart.yaml"),
+        "apiVersion: v2\nname: express\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    (sb, overlay, chart)
+}
+
+const OVERLAY_ENV: [(&str, &str); 1] = [("ARGOCD_APP_SOURCE_PATH", "overlays/den/acme")];
+const CHART_ONLY: &str = r#"[{"name":"chart","string":"../../../master_charts/express"}]"#;
+
+/// Argo CD sends no announced default (`getPluginEnvs` sends only what the
+/// Application sets): without `values-files`, the directory's
+/// `values*.yaml` are used, in name order, as announced.
+#[test]
+fn values_files_default_to_the_directorys_values_files_as_announced() {
+    let (sb, overlay, _) = overlay_repo("cmp-values-default");
+    std::fs::write(overlay.join("values.yaml"), "a: 1\n").unwrap();
+    std::fs::write(overlay.join("values-den.yaml"), "b: 1\n").unwrap();
+    std::fs::write(overlay.join("notes.yaml"), "c: 1\n").unwrap();
+    let generate = argv(&plugin(), &["spec", "generate", "command"]);
+    for params in [
+        CHART_ONLY.to_string(),
+        // Cleared in the UI: unset, not "no values files".
+        r#"[{"name":"chart","string":"../../../master_charts/express"},{"name":"values-files","array":[""]}]"#.into(),
+    ] {
+        let out = sb.run(&generate, &overlay, &params, &OVERLAY_ENV);
+        assert_success(&out);
+        let values: Vec<String> = sb
+            .helm_argv()
+            .into_iter()
+            .filter(|a| a.starts_with("--values="))
+            .collect();
+        let canon = overlay.canonicalize().unwrap();
+        assert_eq!(
+            values,
+            [
+                format!("--values={}", canon.join("values-den.yaml").display()),
+                format!("--values={}", canon.join("values.yaml").display()),
+            ],
+            "{params}"
+        );
+    }
+}
+
+/// helm reads `--values` as a comma-separated list (a CSV record), so a
+/// path with a comma would make it read a second file, anywhere.
+#[test]
+fn a_values_path_helm_would_split_is_refused() {
+    let (sb, overlay, _) = overlay_repo("cmp-values-comma");
+    let odd = overlay.join("x,").join("etc");
+    std::fs::create_dir_all(&odd).unwrap();
+    std::fs::write(odd.join("passwd"), "a: 1\n").unwrap();
+    let generate = argv(&plugin(), &["spec", "generate", "command"]);
+    let params = r#"[{"name":"chart","string":"../../../master_charts/express"},{"name":"values-files","array":["x,/etc/passwd"]}]"#;
+    let out = sb.run(&generate, &overlay, params, &OVERLAY_ENV);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("helm would split its path"), "{err}");
+    assert!(!sb.dir.join("helm-argv").exists(), "helm ran");
+}
+
+/// Symbolic links that resolve outside the repository are refused in a
+/// directory of manifests and anywhere in the chart (helm follows them).
+#[test]
+fn symbolic_links_out_of_the_repository_are_refused() {
+    let (sb, overlay, chart) = overlay_repo("cmp-links");
+    let secret = sb.dir.join("secret.yaml");
+    std::fs::write(
+        &secret,
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n",
+    )
+    .unwrap();
+    let generate = argv(&plugin(), &["spec", "generate", "command"]);
+
+    std::os::unix::fs::symlink(&secret, chart.join("templates/stolen.yaml")).unwrap();
+    let out = sb.run(&generate, &overlay, CHART_ONLY, &OVERLAY_ENV);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("stolen.yaml refused: a symbolic link that resolves outside the repository"),
+        "{err}"
+    );
+
+    std::fs::copy(
+        root().join("examples/rendered/acme-backend-down.yaml"),
+        overlay.join("a.yaml"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&secret, overlay.join("z.yaml")).unwrap();
+    let out = sb.run(&generate, &overlay, "", &OVERLAY_ENV);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("manifest `z.yaml` refused: it resolves outside the repository"),
+        "{err}"
+    );
+}
+
+/// An overlay of values with no chart named: an error that says what to
+/// set, not the values file read as a manifest.
+#[test]
+fn values_without_a_chart_ask_for_the_chart_parameter() {
+    let (sb, overlay, _) = overlay_repo("cmp-no-chart");
+    std::fs::write(overlay.join("values.yaml"), "a: 1\n").unwrap();
+    let generate = argv(&plugin(), &["spec", "generate", "command"]);
+    let out = sb.run(&generate, &overlay, "", &OVERLAY_ENV);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("values.yaml is here but there is no chart"),
+        "{err}"
+    );
+}
