@@ -343,8 +343,26 @@ pub fn render(sources: &[Source], opts: &Options) -> Result<Vec<u8>> {
     run(sources, opts)?.to_bytes()
 }
 
+/// The range `--wave-start` may take. Argo CD reads a wave with Go's
+/// `strconv.Atoi` into an `int` (gitops-engine `pkg/sync/syncwaves`,
+/// `Wave`), 32 bits on 32-bit builds, and adds one past the last wave for
+/// `PruneLast` (`getSyncTasks`): every wave a render assigns (the Cluster's
+/// one before the start, the nodes', the revisions ConfigMap's after them)
+/// stays far inside that, for any number of nodes a stream can hold.
+pub const WAVE_START_LIMIT: i64 = 1_000_000_000;
+
+fn check_wave_start(w: i64) -> Result<()> {
+    if !(-WAVE_START_LIMIT..=WAVE_START_LIMIT).contains(&w) {
+        return Err(Error::msg(format!(
+            "--wave-start {w} is out of range: it must be between -{WAVE_START_LIMIT} and {WAVE_START_LIMIT}, so that every wave fits the int Argo CD reads it into"
+        )));
+    }
+    Ok(())
+}
+
 /// Renders `sources` as one stream, and says what it decided.
 pub fn run<'a>(sources: &'a [Source], opts: &Options) -> Result<Rendering<'a>> {
+    check_wave_start(opts.wave_start)?;
     let total: usize = sources.iter().map(|s| s.bytes.len()).sum();
     if total > opts.max_input_bytes {
         return Err(Error::msg(format!(
