@@ -213,6 +213,30 @@ pub fn with_prune_last(current: Option<&str>) -> Result<Option<String>, String> 
     }))
 }
 
+/// Refuses an Express CR that Argo CD would run as a hook (gitops-engine
+/// `pkg/sync/hook/hook.go`, `IsHook`: any `argocd.argoproj.io/hook`, or
+/// Helm's `helm.sh/hook` other than `crd-install`; `Skip` means it is never
+/// applied at all). A hook is deleted and created again on every sync
+/// (default policy `BeforeHookCreation`), outside the waves, and a node
+/// recreated from scratch is an outage.
+pub fn refuse_hooks(doc: &Value) -> Result<(), String> {
+    for key in ["argocd.argoproj.io/hook", "helm.sh/hook"] {
+        let Some(v) = doc
+            .at(&["metadata", "annotations"])
+            .and_then(|a| a.get(key))
+        else {
+            continue;
+        };
+        if key == "helm.sh/hook" && v.as_str() == Some("crd-install") {
+            continue;
+        }
+        return Err(format!(
+            "annotation {key} makes Argo CD treat this Express CR as a hook: deleted and created again on every sync, outside the waves (or, with Skip, never applied); remove it"
+        ));
+    }
+    Ok(())
+}
+
 /// The mode a Cluster CR asks for.
 pub fn cluster_mode(doc: &Value) -> Result<Option<Mode>, String> {
     Ok(switch(doc, ANN_MODE, "upgrade", "provisioning")?

@@ -545,6 +545,7 @@ fn express(kind: ExpressKind, value: Value, opts: &Options) -> Result<Express, S
             }
         }
     }
+    model::refuse_hooks(&value)?;
     let mut facts = Facts {
         dependencies: model::switch(&value, model::ANN_DEPENDENCIES, "disabled", "enabled")?,
         ..Facts::default()
