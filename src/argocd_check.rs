@@ -168,65 +168,248 @@ pub fn check(objects: &[Value], settings: &Settings) -> Result<Report> {
     Ok(report)
 }
 
-/// The health checks in `argocd-cm`, for every Express kind.
+/// Go's `strconv.ParseBool`.
+fn parse_bool(v: &str) -> Option<bool> {
+    match v {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+/// `*` and `?` globbing, as Argo CD matches override keys and resource
+/// exclusions (`util/glob`).
+fn glob(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(sp) = star {
+            pi = sp + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+/// A resource override as Argo CD assembles it from `argocd-cm`: the
+/// `resource.customizations` block, then the split keys over it
+/// (`util/settings/settings.go`, `GetResourceOverrides`,
+/// `appendResourceOverridesFromSplitKeys`).
+#[derive(Clone, Debug, Default)]
+struct Override {
+    health: Option<String>,
+    open_libs: bool,
+}
+
+/// Overrides by `group/Kind` key (wildcards kept), in the order read.
+type Overrides = Vec<(String, Override)>;
+
+/// The overrides, and the keys Argo CD could not load (which fail every
+/// sync).
+fn overrides(data: Option<&Value>) -> Result<(Overrides, Vec<String>)> {
+    let mut out: Overrides = Vec::new();
+    let mut bad = Vec::new();
+    let get = |key: &str| data.and_then(|d| d.get(key)).and_then(Value::as_str);
+    let entry = |out: &mut Overrides, key: &str| -> usize {
+        match out.iter().position(|(k, _)| k == key) {
+            Some(i) => i,
+            None => {
+                out.push((key.to_string(), Override::default()));
+                out.len() - 1
+            }
+        }
+    };
+    if let Some(text) = get("resource.customizations")
+        && let Value::Map(block) = parse_block(text)?
+    {
+        for (key, o) in &block {
+            let i = entry(&mut out, key);
+            out[i].1.health = o
+                .get("health.lua")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            out[i].1.open_libs = matches!(o.get("health.lua.useOpenLibs"), Some(Value::Bool(true)));
+        }
+    }
+    if let Some(Value::Map(d)) = data {
+        for (k, v) in d {
+            let parts: Vec<&str> = k.splitn(4, '.').collect();
+            let [_, "customizations", kind @ ("health" | "useOpenLibs"), gk] = parts[..] else {
+                continue;
+            };
+            if parts[0] != "resource" {
+                continue;
+            }
+            let key = match gk.rsplit_once('_') {
+                Some((g, k)) => format!("{g}/{k}"),
+                None => gk.to_string(),
+            };
+            let v = v.as_str().unwrap_or("");
+            let i = entry(&mut out, &key);
+            if kind == "health" {
+                out[i].1.health = Some(v.to_string());
+            } else {
+                match parse_bool(v) {
+                    Some(b) => out[i].1.open_libs = b,
+                    None => bad.push(format!("{k}: `{v}` is not a boolean")),
+                }
+            }
+        }
+    }
+    Ok((out, bad))
+}
+
+/// The health script Argo CD runs for `group/kind` (`util/lua/lua.go`,
+/// `GetHealthScript`: the exact key, else a wildcard key that matches), and
+/// whether other wildcard keys match with a different script (Argo CD then
+/// picks one at random: it ranges over a map).
+fn script_for<'a>(overrides: &'a Overrides, key: &str) -> (Option<&'a Override>, bool) {
+    if let Some((_, o)) = overrides
+        .iter()
+        .find(|(k, o)| k == key && o.health.as_deref().is_some_and(|h| !h.is_empty()))
+    {
+        return (Some(o), false);
+    }
+    let matching: Vec<&Override> = overrides
+        .iter()
+        .filter(|(k, o)| {
+            k.contains(['*', '?'])
+                && glob(k, key)
+                && o.health.as_deref().is_some_and(|h| !h.is_empty())
+        })
+        .map(|(_, o)| o)
+        .collect();
+    let ambiguous = matching.windows(2).any(|w| w[0].health != w[1].health);
+    (matching.first().copied(), ambiguous)
+}
+
+/// A script as Argo CD runs it: line endings and surrounding blank space
+/// do not change what Lua does.
+fn same_script(a: &str, b: &str) -> bool {
+    a.replace("\r\n", "\n").trim() == b.replace("\r\n", "\n").trim()
+}
+
+/// The health checks in `argocd-cm`, for every Express kind, and what
+/// would keep Argo CD from loading them or from seeing the nodes at all.
 fn check_health(cm: &Value, settings: &Settings, report: &mut Report) -> Result<()> {
     let data = cm.get("data");
-    let get = |key: &str| data.and_then(|d| d.get(key)).and_then(Value::as_str);
-    // The older form: one YAML block keyed by `group/Kind`.
-    let old_block = match get("resource.customizations") {
-        Some(text) => Some(parse_block(text)?),
-        None => None,
-    };
     let place = place(cm);
-    for kind in KINDS {
-        let key = health_key(&settings.group, kind);
-        let old_key = format!("{}/{}", settings.group, kind.name());
-        let script = get(&key).map(str::to_string).or_else(|| {
-            old_block
-                .as_ref()
-                .and_then(|b| b.get(&old_key))
-                .and_then(|o| o.get("health.lua"))
-                .and_then(Value::as_str)
-                .map(str::to_string)
+    let (overrides, bad) = overrides(data)?;
+    let install = "express-waves argocd config > health.yaml && kubectl -n argocd patch configmap argocd-cm --type merge --patch-file health.yaml";
+    for b in bad {
+        report.findings.push(Finding {
+            severity: Severity::Breaks,
+            place: place.clone(),
+            check: "argocd-cm-unloadable",
+            problem: b,
+            why: "Argo CD cannot load its resource overrides, and every sync fails (\"Failed to load resource overrides\")".into(),
+            fix: "set it to true or false".into(),
         });
+    }
+    for kind in KINDS {
+        let key = format!("{}/{}", settings.group, kind.name());
+        let (found, ambiguous) = script_for(&overrides, &key);
         let want = health::lua(kind);
-        match script {
+        match found {
             None => report.findings.push(Finding {
                 severity: Severity::Breaks,
                 place: place.clone(),
                 check: "health-check-missing",
-                problem: format!("no health check for {}/{} ({key})", settings.group, kind.name()),
+                problem: format!("no health check for {key} ({})", health_key(&settings.group, kind)),
                 why: "Argo CD counts a resource without a health check as done the moment it is applied: the waves do not wait for this kind".into(),
-                fix: "express-waves argocd config > health.yaml && kubectl -n argocd patch configmap argocd-cm --type merge --patch-file health.yaml".into(),
+                fix: install.into(),
             }),
-            Some(have) if have.trim_end() != want.trim_end() => report.findings.push(Finding {
-                severity: Severity::Breaks,
-                place: place.clone(),
-                check: "health-check-stale",
-                problem: format!(
-                    "the health check for {}/{} ({key}) is not the one this express-waves {} prints",
-                    settings.group,
-                    kind.name(),
-                    env!("CARGO_PKG_VERSION")
-                ),
-                why: "a check from another version (or edited by hand) may not wait for what this version renders".into(),
-                fix: "express-waves argocd config > health.yaml && kubectl -n argocd patch configmap argocd-cm --type merge --patch-file health.yaml".into(),
-            }),
-            Some(_) => {}
-        }
-        let libs = format!(
-            "resource.customizations.useOpenLibs.{}_{}",
-            settings.group,
-            kind.name()
-        );
-        if get(&libs).is_some_and(|v| v.eq_ignore_ascii_case("true")) {
-            report.findings.push(Finding {
+            Some(o) if !same_script(o.health.as_deref().unwrap_or(""), want) || ambiguous => {
+                report.findings.push(Finding {
+                    severity: Severity::Breaks,
+                    place: place.clone(),
+                    check: "health-check-stale",
+                    problem: if ambiguous {
+                        format!("several wildcard health checks match {key}, with different scripts")
+                    } else {
+                        format!(
+                            "the health check for {key} is not the one this express-waves {} prints",
+                            env!("CARGO_PKG_VERSION")
+                        )
+                    },
+                    why: "a check from another version (or edited by hand) may not wait for what this version renders".into(),
+                    fix: install.into(),
+                })
+            }
+            Some(o) if o.open_libs => report.findings.push(Finding {
                 severity: Severity::Warning,
                 place: place.clone(),
                 check: "use-open-libs",
-                problem: format!("{libs} is true"),
+                problem: format!("the health check for {key} runs with useOpenLibs"),
                 why: "the checks need only Argo CD's sandbox (base and table); opening every library gives them os and io for nothing".into(),
-                fix: format!("remove {libs} from argocd-cm"),
+                fix: format!(
+                    "remove resource.customizations.useOpenLibs.{}_{} from argocd-cm",
+                    settings.group,
+                    kind.name()
+                ),
+            }),
+            Some(_) => {}
+        }
+    }
+    check_exclusions(data, settings, &place, report)?;
+    Ok(())
+}
+
+/// `resource.exclusions` / `resource.inclusions` that hide the Express
+/// kinds from Argo CD (`util/settings/settings.go`,
+/// `FilteredResource`): it then never applies nor waits for them, and the
+/// sync goes green.
+fn check_exclusions(
+    data: Option<&Value>,
+    settings: &Settings,
+    place: &str,
+    report: &mut Report,
+) -> Result<()> {
+    let get = |key: &str| data.and_then(|d| d.get(key)).and_then(Value::as_str);
+    let matches = |rule: &Value, kind: &str| {
+        let any = |field: &str, text: &str| match rule.get(field) {
+            Some(Value::Seq(pats)) if !pats.is_empty() => {
+                pats.iter().filter_map(Value::as_str).any(|p| glob(p, text))
+            }
+            _ => true,
+        };
+        any("apiGroups", &settings.group) && any("kinds", kind)
+    };
+    let rules = |key: &str| -> Result<Vec<Value>> {
+        Ok(match get(key) {
+            Some(text) => match parse_block(text)? {
+                Value::Seq(r) => r,
+                _ => Vec::new(),
+            },
+            None => Vec::new(),
+        })
+    };
+    let exclusions = rules("resource.exclusions")?;
+    let inclusions = rules("resource.inclusions")?;
+    for kind in KINDS.map(ExpressKind::name) {
+        let excluded = exclusions.iter().any(|r| matches(r, kind))
+            || (!inclusions.is_empty() && !inclusions.iter().any(|r| matches(r, kind)));
+        if excluded {
+            report.findings.push(Finding {
+                severity: Severity::Breaks,
+                place: place.to_string(),
+                check: "resource-excluded",
+                problem: format!(
+                    "resource.exclusions/resource.inclusions hide {}/{kind} from Argo CD",
+                    settings.group
+                ),
+                why: "Argo CD neither applies nor waits for an excluded kind, and the sync still goes green".into(),
+                fix: format!("exclude no {} kind", settings.group),
             });
         }
     }
@@ -252,25 +435,51 @@ fn app_spec(app: &Value) -> Option<&Value> {
     }
 }
 
-/// Whether one of the sources names `plugin` (or `plugin-<version>`, the
-/// socket name of a plugin.yaml with `spec.version`:
-/// `cmpserver/plugin/config.go`, `Address`).
-pub fn names_plugin(app: &Value, plugin: &str) -> bool {
-    let Some(spec) = app_spec(app) else {
-        return false;
-    };
-    let sources: Vec<&Value> = match (spec.get("source"), spec.get("sources")) {
-        (_, Some(Value::Seq(list))) => list.iter().collect(),
+/// The sources Argo CD renders (argo-cd `pkg/apis/application/v1alpha1/types.go`,
+/// `GetSources`: the hydrator's dry source when there is one, else
+/// `sources` when not empty, else `source`).
+fn sources_of(spec: &Value) -> Vec<&Value> {
+    if let Some(dry) = spec.at(&["sourceHydrator", "drySource"]) {
+        return vec![dry];
+    }
+    match (spec.get("source"), spec.get("sources")) {
+        (_, Some(Value::Seq(list))) if !list.is_empty() => list.iter().collect(),
         (Some(one), _) => vec![one],
         _ => Vec::new(),
-    };
-    sources.iter().any(|src| {
-        s(src, &["plugin", "name"]).is_some_and(|n| {
-            n == plugin
-                || n.strip_prefix(plugin)
-                    .is_some_and(|rest| rest.starts_with('-'))
-        })
+    }
+}
+
+/// Whether a source names `plugin` (or `plugin-<version>`, the socket name
+/// of a plugin.yaml with `spec.version`: `cmpserver/plugin/config.go`,
+/// `Address`).
+fn source_names_plugin(src: &Value, plugin: &str) -> bool {
+    s(src, &["plugin", "name"]).is_some_and(|n| {
+        n == plugin
+            || n.strip_prefix(plugin)
+                .is_some_and(|rest| rest.starts_with('-'))
     })
+}
+
+/// Whether one of the sources names `plugin`.
+pub fn names_plugin(app: &Value, plugin: &str) -> bool {
+    app_spec(app).is_some_and(|spec| {
+        sources_of(spec)
+            .iter()
+            .any(|src| source_names_plugin(src, plugin))
+    })
+}
+
+/// Whether the Application's status lists resources of `group`: it syncs
+/// Express CRs, with or without the plugin.
+pub fn manages_group(app: &Value, group: &str) -> bool {
+    matches!(app.at(&["status", "resources"]), Some(Value::Seq(list))
+        if list.iter().any(|r| s(r, &["group"]) == Some(group)))
+}
+
+/// The sync options of a list, as Argo CD matches them: exactly
+/// (`SyncOptions.HasOption`, no trimming).
+fn has_option(list: Option<&Value>, option: &str) -> bool {
+    matches!(list, Some(Value::Seq(o)) if o.iter().any(|v| v.as_str() == Some(option)))
 }
 
 /// One Application, or an ApplicationSet's template.
@@ -288,18 +497,29 @@ fn check_application(app: &Value, settings: &Settings, report: &mut Report) {
             fix,
         });
     };
-    if appset && app.at(&["spec", "templatePatch"]).is_some() {
-        add(
-            Severity::Warning,
-            "template-patch",
-            "spec.templatePatch is not evaluated here".into(),
-            "it may change the sync policy or the source of the generated Applications",
-            "run argocd check on the generated Applications (--kubectl --app NAME)".into(),
-        );
+    if appset {
+        let generator_templates = matches!(app.at(&["spec", "generators"]), Some(Value::Seq(g))
+        if g.iter().any(|g| match g {
+            Value::Map(m) => m.iter().any(|(_, v)| v.get("template").is_some()),
+            _ => false,
+        }));
+        let templated = format!("{:?}", app.at(&["spec", "template"])).contains("{{");
+        if app.at(&["spec", "templatePatch"]).is_some() || generator_templates || templated {
+            add(
+                Severity::Warning,
+                "template-not-evaluated",
+                "the ApplicationSet has a templatePatch, generator-level templates or templated fields, which are not evaluated here".into(),
+                "they may change the sync policy or the source of the generated Applications",
+                "run argocd check on the generated Applications (--kubectl --app NAME)".into(),
+            );
+        }
     }
 
-    let names_plugin = names_plugin(app, &settings.plugin);
-    if !names_plugin {
+    let sources = sources_of(&spec);
+    if !sources
+        .iter()
+        .any(|src| source_names_plugin(src, &settings.plugin))
+    {
         add(
             Severity::Breaks,
             "plugin-not-named",
@@ -310,26 +530,57 @@ fn check_application(app: &Value, settings: &Settings, report: &mut Report) {
             "the plugin has no discover rule, so Argo CD uses it only for an Application that names it: without it nothing assigns waves",
             format!("set spec.source.plugin.name: {}", settings.plugin),
         );
+    } else if sources.len() > 1 {
+        for (n, src) in sources.iter().enumerate() {
+            let only_ref =
+                src.get("ref").is_some() && src.get("path").is_none() && src.get("chart").is_none();
+            if !only_ref && !source_names_plugin(src, &settings.plugin) {
+                add(
+                    Severity::Warning,
+                    "source-without-plugin",
+                    format!("source {n} does not use the plugin"),
+                    "every source is synced in the same operation: Express nodes it renders get no waves, no dependencies and no revision",
+                    "render Express nodes only through the plugin's source".into(),
+                );
+            }
+        }
     }
 
-    let options: Vec<String> = match spec.at(&["syncPolicy", "syncOptions"]) {
-        Some(Value::Seq(o)) => o
-            .iter()
-            .filter_map(Value::as_str)
-            .map(|o| o.trim().to_string())
-            .collect(),
-        _ => Vec::new(),
-    };
-    if options.iter().any(|o| o == "ApplyOutOfSyncOnly=true") {
-        add(
+    let policy_options = spec.at(&["syncPolicy", "syncOptions"]);
+    for (list, severity, when) in [
+        (
+            policy_options,
             Severity::Breaks,
-            "apply-out-of-sync-only",
-            "syncOptions has ApplyOutOfSyncOnly=true".into(),
-            "in-sync resources are dropped before the next wave is chosen, even a node still Progressing or Degraded: after a Terminate or a failure the next sync starts the next node at once",
-            "remove ApplyOutOfSyncOnly=true from spec.syncPolicy.syncOptions".into(),
-        );
+            "spec.syncPolicy.syncOptions has",
+        ),
+        (
+            app.at(&["operation", "sync", "syncOptions"]),
+            Severity::Breaks,
+            "the operation in progress has",
+        ),
+        (
+            app.at(&[
+                "status",
+                "operationState",
+                "operation",
+                "sync",
+                "syncOptions",
+            ]),
+            Severity::Warning,
+            "the last operation had",
+        ),
+    ] {
+        if has_option(list, "ApplyOutOfSyncOnly=true") {
+            add(
+                severity,
+                "apply-out-of-sync-only",
+                format!("{when} ApplyOutOfSyncOnly=true"),
+                "in-sync resources are dropped before the next wave is chosen, even a node still Progressing or Degraded: after a Terminate or a failure the next sync starts the next node at once",
+                "remove ApplyOutOfSyncOnly=true (from spec.syncPolicy.syncOptions; for a manual sync, do not tick it)".into(),
+            );
+        }
     }
-    if options.iter().any(|o| o == "Replace=true") {
+    if has_option(policy_options, "Replace=true") {
         add(
             Severity::Warning,
             "replace",
@@ -344,7 +595,7 @@ fn check_application(app: &Value, settings: &Settings, report: &mut Report) {
         (
             &["operation", "sync", "resources"][..],
             Severity::Breaks,
-            "the operation in progress",
+            "the operation in progress is",
         ),
         (
             &["status", "operationState", "operation", "sync", "resources"][..],
@@ -363,29 +614,44 @@ fn check_application(app: &Value, settings: &Settings, report: &mut Report) {
         }
     }
 
-    // Automated sync: what Terminate and a failure do, and how to stop.
-    let automated = spec.at(&["syncPolicy", "automated"]);
-    let enabled = automated.is_some_and(|a| !matches!(a.get("enabled"), Some(Value::Bool(false))));
-    if enabled {
-        let limit = match spec.at(&["syncPolicy", "retry", "limit"]) {
-            Some(Value::Int(n)) => *n,
-            Some(Value::Str(n)) => n.parse().unwrap_or(5),
-            _ => 5,
+    // Automated sync (`automated: null` is off; `enabled: false` too).
+    let automated = spec.at(&["syncPolicy", "automated"]).filter(|a| {
+        matches!(a, Value::Map(_)) && !matches!(a.get("enabled"), Some(Value::Bool(false)))
+    });
+    if let Some(automated) = automated {
+        // `retry` replaces the default whole (`op.Retry = *Retry`): a
+        // `retry` without `limit` retries nothing.
+        let limit = match spec.at(&["syncPolicy", "retry"]) {
+            None | Some(Value::Null) => 5,
+            Some(r) => match r.get("limit") {
+                Some(Value::Int(n)) => *n as i64,
+                Some(Value::Str(n)) => n.parse().unwrap_or(0),
+                _ => 0,
+            },
         };
-        let retries = if limit < 0 {
-            "retried without limit".to_string()
-        } else {
-            format!("retried up to {limit} times (each from the first wave)")
+        let failure = match limit {
+            0 => "a Degraded node fails the sync, which is not retried: the rollout stays stopped until the next commit or a manual sync".to_string(),
+            n if n < 0 => "a Degraded node fails the sync, which is retried without limit, each time from the first wave: the rollout carries on once the node recovers".to_string(),
+            n => format!("a Degraded node fails the sync, which is retried up to {n} times, each from the first wave: the rollout carries on if the node recovers meanwhile"),
         };
         add(
             Severity::Warning,
             "automated-sync",
             "automated sync is on".into(),
             &format!(
-                "Terminate stops this operation and the same commit is not synced again, but the next commit starts the rollout again from the first node; a Degraded node fails the sync, which is {retries}, and the rollout carries on once the node recovers"
+                "Terminate stops this operation and the same commit is not synced again, but the next commit starts the rollout again from the first node; {failure}"
             ),
             "to stop a rollout for good: turn automated sync off (argocd app set NAME --sync-policy none) and Terminate, or revert the commit".into(),
         );
+        if matches!(automated.get("selfHeal"), Some(Value::Bool(true))) {
+            add(
+                Severity::Warning,
+                "self-heal",
+                "automated sync heals itself (selfHeal: true)".into(),
+                "a self-heal sync syncs only the resources that drifted (a selective sync: appcontroller.go, autoSync); the waves hold among those, but a node that did not drift and is still rolling out is not waited on",
+                "turn selfHeal off, or keep hand edits off the nodes".into(),
+            );
+        }
     }
 }
 
@@ -406,16 +672,19 @@ fn check_controller(c: &Value, report: &mut Report) {
             .push(format!("{place}: no container to read"));
         return;
     };
-    let delay = match container.get("env") {
+    // Kubernetes keeps the last of duplicate names.
+    let entry = match container.get("env") {
         Some(Value::Seq(env)) => env
             .iter()
-            .find(|e| s(e, &["name"]) == Some("ARGOCD_SYNC_WAVE_DELAY"))
-            .and_then(|e| s(e, &["value"]))
-            .map(str::to_string),
+            .rev()
+            .find(|e| s(e, &["name"]) == Some("ARGOCD_SYNC_WAVE_DELAY")),
         _ => None,
     };
-    let why = "health is read from the controller's cache this long after a wave is applied (upstream: \"not foolproof\"); the health checks also compare status.observedGeneration, so the waves hold as long as the operator sets it";
-    match delay.as_deref().map(|d| d.trim().parse::<i64>()) {
+    let why = "health is read from the controller's cache this long after a wave is applied (upstream: \"not foolproof\"); the health checks also compare status.observedGeneration, so the waves hold as long as the operator sets it and the cache keeps up";
+    match entry {
+        Some(e) if e.get("value").is_none() => report.not_checked.push(format!(
+            "{place}: ARGOCD_SYNC_WAVE_DELAY comes from valueFrom"
+        )),
         None => report.findings.push(Finding {
             severity: Severity::Warning,
             place: place.clone(),
@@ -424,15 +693,21 @@ fn check_controller(c: &Value, report: &mut Report) {
             why: format!("{why}; on a large cluster the cache can lag more than 2 s"),
             fix: "on a large cluster set ARGOCD_SYNC_WAVE_DELAY (seconds) on the application controller, e.g. 10".into(),
         }),
-        Some(Ok(n)) if n < 2 => report.findings.push(Finding {
-            severity: Severity::Warning,
-            place: place.clone(),
-            check: "sync-wave-delay",
-            problem: format!("ARGOCD_SYNC_WAVE_DELAY is {n}"),
-            why: why.into(),
-            fix: "set ARGOCD_SYNC_WAVE_DELAY to 2 or more".into(),
-        }),
-        _ => {}
+        Some(e) => {
+            // `delayBetweenSyncWaves`: strconv.Atoi, else the default 2.
+            let text = s(e, &["value"]).unwrap_or("");
+            let n = go_atoi(text).unwrap_or(2);
+            if n < 2 {
+                report.findings.push(Finding {
+                    severity: Severity::Warning,
+                    place: place.clone(),
+                    check: "sync-wave-delay",
+                    problem: format!("ARGOCD_SYNC_WAVE_DELAY is {n}"),
+                    why: why.into(),
+                    fix: "set ARGOCD_SYNC_WAVE_DELAY to 2 or more".into(),
+                });
+            }
+        }
     }
     let image = s(container, &["image"]).unwrap_or("");
     match version_of(image) {
@@ -459,6 +734,15 @@ fn check_controller(c: &Value, report: &mut Report) {
             "Argo CD's version: the image `{image}` has no vX.Y.Z tag"
         )),
     }
+}
+
+/// Go's `strconv.Atoi`: an optional sign and decimal digits, nothing else.
+fn go_atoi(text: &str) -> Option<i64> {
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
 }
 
 /// `vX.Y.Z` from an image reference's tag.
@@ -539,6 +823,66 @@ pub fn json(r: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn globs_match_as_argo_cd_keys_do() {
+        assert!(glob(
+            "express.medallia.com/*",
+            "express.medallia.com/Backend"
+        ));
+        assert!(glob("*.medallia.com/*end", "express.medallia.com/Frontend"));
+        assert!(glob(
+            "express.medallia.com/?ackend",
+            "express.medallia.com/Backend"
+        ));
+        assert!(!glob("apps/*", "express.medallia.com/Backend"));
+        assert!(!glob(
+            "express.medallia.com/Backend",
+            "express.medallia.com/Frontend"
+        ));
+    }
+
+    fn cm(data: &str) -> Value {
+        let text = format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: argocd-cm}}\ndata:\n{data}"
+        );
+        let node = crate::yaml::read_document(&text, Default::default())
+            .unwrap()
+            .unwrap();
+        crate::value::from_node(&node, "").unwrap()
+    }
+
+    fn settings() -> Settings {
+        Settings {
+            group: "express.medallia.com".into(),
+            plugin: "express-waves".into(),
+        }
+    }
+
+    #[test]
+    fn excluded_or_not_included_express_kinds_break_the_guarantee() {
+        for data in [
+            "  resource.exclusions: |\n    - apiGroups: [\"*.medallia.com\"]\n      kinds: [\"*\"]\n",
+            "  resource.inclusions: |\n    - apiGroups: [apps]\n      kinds: [Deployment]\n",
+        ] {
+            let mut r = Report::default();
+            check_health(&cm(data), &settings(), &mut r).unwrap();
+            let excluded = r
+                .findings
+                .iter()
+                .filter(|f| f.check == "resource-excluded")
+                .count();
+            assert_eq!(excluded, 3, "{data}");
+        }
+        let mut r = Report::default();
+        check_health(
+            &cm("  resource.exclusions: |\n    - apiGroups: [apps]\n      kinds: [\"*\"]\n"),
+            &settings(),
+            &mut r,
+        )
+        .unwrap();
+        assert!(r.findings.iter().all(|f| f.check != "resource-excluded"));
+    }
 
     #[test]
     fn versions_come_from_image_tags() {

@@ -242,6 +242,7 @@ fn live_objects(
 /// `argocd check`: Argo CD's objects from files and/or kubectl, checked.
 fn argocd_check(ctx: &mut Context<'_>, args: &crate::cli::CheckArgs) -> Result<Outcome> {
     let mut objects = Vec::new();
+    let mut unrelated = None;
     for f in &args.files {
         objects.extend(crate::live::read_file(f, &mut *ctx.stdin)?);
     }
@@ -264,21 +265,27 @@ fn argocd_check(ctx: &mut Context<'_>, args: &crate::cli::CheckArgs) -> Result<O
                 &[],
             ))?;
             let before = all.len();
-            objects.extend(
-                all.into_iter()
-                    .filter(|o| crate::argocd_check::names_plugin(o, &args.plugin)),
-            );
-            if !objects.iter().any(|o| {
-                matches!(
-                    o.get("kind").and_then(crate::value::Value::as_str),
-                    Some("Application" | "ApplicationSet")
-                )
-            }) {
+            // Those that name the plugin, and those that sync Express CRs
+            // without it (the case that breaks the guarantee most).
+            let (ours, others): (Vec<_>, Vec<_>) = all.into_iter().partition(|o| {
+                crate::argocd_check::names_plugin(o, &args.plugin)
+                    || crate::argocd_check::manages_group(o, &args.group)
+            });
+            if ours.is_empty() {
                 return Err(Error::msg(format!(
-                    "argocd check: none of the {before} Applications and ApplicationSets in namespace {} names the plugin {} (check one with --app NAME)",
-                    args.argocd_namespace, args.plugin
+                    "argocd check: none of the {before} Applications and ApplicationSets in namespace {} names the plugin {} or syncs {} resources (check one with --app NAME)",
+                    args.argocd_namespace, args.plugin, args.group
                 )));
             }
+            if !others.is_empty() {
+                unrelated = Some(format!(
+                    "{} Applications/ApplicationSets in namespace {} that neither name the plugin nor list {} resources in their status",
+                    others.len(),
+                    args.argocd_namespace,
+                    args.group
+                ));
+            }
+            objects.extend(ours);
         } else {
             let mut what = vec!["applications.argoproj.io"];
             what.extend(args.apps.iter().map(String::as_str));
@@ -294,7 +301,8 @@ fn argocd_check(ctx: &mut Context<'_>, args: &crate::cli::CheckArgs) -> Result<O
         group: args.group.clone(),
         plugin: args.plugin.clone(),
     };
-    let report = crate::argocd_check::check(&objects, &settings)?;
+    let mut report = crate::argocd_check::check(&objects, &settings)?;
+    report.not_checked.extend(unrelated);
     let text = match args.output {
         TextFormat::Table => crate::argocd_check::text(&report),
         TextFormat::Json => crate::argocd_check::json(&report),

@@ -143,8 +143,10 @@ fn kubectl_failing_is_an_error_with_its_message_and_empty_stdout() {
 }
 
 /// `argocd check --kubectl` reads argocd-cm, the controller and the
-/// Applications from Argo CD's namespace (argv only), and checks only the
-/// Applications that name the plugin: an unrelated one is not an error.
+/// Applications from Argo CD's namespace (argv only), and checks those that
+/// name the plugin or sync Express resources without it (globex, through
+/// plain Helm: it breaks the guarantee); an unrelated one is listed as not
+/// checked.
 #[test]
 fn argocd_check_with_kubectl_reads_argo_cds_namespace_and_the_plugins_applications() {
     let dir = std::env::temp_dir().join(format!("ew-kubectl-check-{}", std::process::id()));
@@ -174,12 +176,24 @@ fn argocd_check_with_kubectl_reads_argo_cds_namespace_and_the_plugins_applicatio
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),
-        Some(0),
+        Some(1),
         "{stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        stdout.contains("checked argocd-cm and Application argocd/acme: 0 break the guarantee"),
+        stdout.contains("breaks argocd/globex: no source names the plugin"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "checked argocd-cm and Application argocd/acme, Application argocd/globex: 1 breaks the guarantee"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "not checked: 1 Applications/ApplicationSets in namespace argocd that neither name the plugin"
+        ),
         "{stdout}"
     );
     let calls: Vec<String> = std::fs::read_to_string(&argv)
