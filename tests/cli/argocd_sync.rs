@@ -583,6 +583,11 @@ pub fn sync(
                 continue;
             }
             let Some(l) = view.get(&t.key) else {
+                // Not in the cache: a live GET; gone there too, the task
+                // fails ("Resource ... is missing").
+                if !cluster.live.contains_key(&t.key) {
+                    results.insert(t.key.clone(), TaskState::Failed);
+                }
                 continue;
             };
             match health_of(&l.obj, app.scripts) {
