@@ -10,6 +10,26 @@ use std::process::{Command, Stdio};
 
 use crate::error::{Error, Result};
 
+/// Runs `program` with `args` (in `cwd`, if given), stdin closed, stdout
+/// captured, stderr as `stderr` says.
+fn output(
+    program: &Path,
+    args: &[String],
+    cwd: Option<&Path>,
+    stderr: Stdio,
+) -> Result<std::process::Output> {
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(stderr);
+    if let Some(dir) = cwd {
+        cmd.current_dir(dir);
+    }
+    cmd.output()
+        .map_err(|e| Error::io(format!("cannot run {}", program.display()), e))
+}
+
 /// Runs `program` with `args` (in `cwd`, if given) and returns its stdout;
 /// a failure names `what` and points at the tool's own messages.
 pub fn captured(
@@ -18,17 +38,7 @@ pub fn captured(
     cwd: Option<&Path>,
     what: &str,
 ) -> Result<Vec<u8>> {
-    let mut cmd = Command::new(program);
-    cmd.args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
-    if let Some(dir) = cwd {
-        cmd.current_dir(dir);
-    }
-    let out = cmd
-        .output()
-        .map_err(|e| Error::io(format!("cannot run {}", program.display()), e))?;
+    let out = output(program, args, cwd, Stdio::inherit())?;
     if !out.status.success() {
         return Err(Error::msg(format!(
             "{what} failed ({}); its messages are above",
@@ -64,17 +74,7 @@ pub fn run(
     args: &[String],
     cwd: Option<&Path>,
 ) -> Result<std::result::Result<Vec<u8>, Failed>> {
-    let mut cmd = Command::new(program);
-    cmd.args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    if let Some(dir) = cwd {
-        cmd.current_dir(dir);
-    }
-    let out = cmd
-        .output()
-        .map_err(|e| Error::io(format!("cannot run {}", program.display()), e))?;
+    let out = output(program, args, cwd, Stdio::piped())?;
     if !out.status.success() {
         return Ok(Err(Failed {
             status: out.status,
