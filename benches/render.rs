@@ -3,7 +3,7 @@
 //! Whole-process comparisons are in bench/run.sh.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use express_waves::render::{Options, Source, render};
+use express_waves::render::{Options, Source, run};
 use std::hint::black_box;
 
 fn tenant(i: usize) -> String {
@@ -36,7 +36,11 @@ fn bench(c: &mut Criterion) {
         let mut g = c.benchmark_group("render");
         g.throughput(Throughput::Bytes(sources[0].bytes.len() as u64));
         g.bench_function(format!("{tenants} tenants"), |b| {
-            b.iter(|| render(black_box(&sources), &opts).expect("renders"))
+            b.iter(|| {
+                run(black_box(&sources), &opts)
+                    .and_then(|r| r.to_bytes())
+                    .expect("renders")
+            })
         });
         g.finish();
     }

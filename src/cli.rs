@@ -425,7 +425,6 @@ impl RenderOptions {
                 max_alias_nodes: self.max_alias_nodes,
             },
             max_input_bytes: self.max_input_bytes,
-            keep_values: false,
         })
     }
 }

@@ -55,10 +55,9 @@ pub fn run(cli: Cli, ctx: &mut Context<'_>) -> Result<Outcome> {
     match cli.command {
         Some(Command::Render(args)) => render_stream(&args.files, &args.options, ctx),
         Some(Command::Plan(args)) => {
-            let mut opts = args.options.to_options()?;
-            opts.keep_values = true;
+            let opts = args.options.to_options()?;
             let sources = read_inputs(ctx, &args.files, &opts)?;
-            let rendering = render::run(&sources, &opts)?;
+            let rendering = render::analyse(&sources, &opts)?;
             let live = match &args.live {
                 Some(p) => Some(crate::live::read_file(p, &mut *ctx.stdin)?),
                 None => None,
@@ -86,12 +85,11 @@ pub fn run(cli: Cli, ctx: &mut Context<'_>) -> Result<Outcome> {
             if args.old.as_os_str() == "-" && args.new.as_os_str() == "-" {
                 return Err(Error::msg("diff: only one of OLD and NEW can be stdin"));
             }
-            let mut opts = args.options.to_options()?;
-            opts.keep_values = true;
+            let opts = args.options.to_options()?;
             let old_sources = read_inputs(ctx, std::slice::from_ref(&args.old), &opts)?;
             let new_sources = read_inputs(ctx, std::slice::from_ref(&args.new), &opts)?;
-            let old = render::run(&old_sources, &opts)?;
-            let new = render::run(&new_sources, &opts)?;
+            let old = render::analyse(&old_sources, &opts)?;
+            let new = render::analyse(&new_sources, &opts)?;
             let diffs = crate::diff::diff(&old, &new);
             let total = new.clusters.iter().map(|c| c.nodes.len()).sum();
             let text = match args.output {
@@ -104,8 +102,7 @@ pub fn run(cli: Cli, ctx: &mut Context<'_>) -> Result<Outcome> {
             Ok(Outcome::found(text.into_bytes(), changed))
         }
         Some(Command::Verify(args)) => {
-            let mut opts = args.options.to_options()?;
-            opts.keep_values = true;
+            let opts = args.options.to_options()?;
             let live = live_objects(ctx, &args.live, &opts.group)?;
             let sources = if !args.files.is_empty() || live.is_none() {
                 Some(read_inputs(ctx, &args.files, &opts)?)
@@ -114,7 +111,7 @@ pub fn run(cli: Cli, ctx: &mut Context<'_>) -> Result<Outcome> {
             };
             let render = match &sources {
                 Some(sources) => {
-                    let rendering = render::run(sources, &opts)?;
+                    let rendering = render::analyse(sources, &opts)?;
                     let mut objects = Vec::new();
                     for s in sources {
                         objects.extend(crate::live::parse(&s.name, &s.bytes)?);
@@ -135,8 +132,7 @@ pub fn run(cli: Cli, ctx: &mut Context<'_>) -> Result<Outcome> {
             Ok(Outcome::found(text.into_bytes(), bad))
         }
         Some(Command::Revision(args)) => {
-            let mut opts = args.options.to_options()?;
-            opts.keep_values = true;
+            let opts = args.options.to_options()?;
             let sources = read_inputs(ctx, &args.files, &opts)?;
             let rendering = render::run(&sources, &opts)?;
             let mut table = crate::report::Table::new(&["CLUSTER", "NODE", "REVISION"]);

@@ -6,7 +6,7 @@
 use serde_json::{Value as Json, json};
 
 use crate::json::to_serde;
-use crate::render::{NodePlan, Rendering};
+use crate::render::{NodeRollout, Rendering};
 use crate::report;
 use crate::revision;
 use crate::value::{Value, pointer_push};
@@ -91,7 +91,7 @@ fn canon(v: &Value) -> String {
     s
 }
 
-fn hashed(n: &NodePlan) -> Value {
+fn hashed(n: &NodeRollout) -> Value {
     revision::hashed(n.kind.name(), n.spec.as_ref())
 }
 
@@ -99,7 +99,7 @@ fn hashed(n: &NodePlan) -> Value {
 /// (removed nodes last).
 pub fn diff(old: &Rendering, new: &Rendering) -> Vec<NodeDiff> {
     let mut out = Vec::new();
-    let find = |r: &Rendering, ns: &str, cluster: &str, key: &str| -> Option<NodePlan> {
+    let find = |r: &Rendering, ns: &str, cluster: &str, key: &str| -> Option<NodeRollout> {
         r.clusters
             .iter()
             .find(|c| c.namespace == ns && c.name == cluster)

@@ -1,8 +1,14 @@
 //! express-waves: orders Express node CRs into Argo CD sync waves, injects
 //! their default dependencies and deployment revisions.
 //!
+//! The post-renderer's pipeline is [`render::run`]: read every document
+//! ([`stream`], [`yaml`], [`value`]), group the Express CRs by cluster, decide
+//! each cluster's order, dependencies and waves ([`order`], [`revision`]),
+//! then write the stream with the changes ([`emit`]). Every decision is
+//! made before the first byte is written.
+//!
 //! The library does no printing and never exits the process: `main.rs` does
-//! that. Start at [`render::render`].
+//! that; [`commands`] runs each subcommand.
 
 pub mod argocd;
 pub mod argocd_check;

@@ -15,7 +15,7 @@ use serde_json::{Map, Value as Json, json};
 use crate::json as canonical;
 use crate::live;
 use crate::model::LABEL_REVISION;
-use crate::render::{ClusterPlan, NodePlan, Rendering};
+use crate::render::{ClusterRollout, NodeRollout, Rendering};
 use crate::report::{self, Colour, Format, Table};
 use crate::value::Value;
 
@@ -82,7 +82,7 @@ pub fn differs(rendered: &Value, live: Option<&Value>) -> bool {
 }
 
 /// How `node` of `cluster` compares with the live objects.
-pub fn change(cluster: &ClusterPlan, node: &NodePlan, live: &[Value]) -> Change {
+pub fn change(cluster: &ClusterRollout, node: &NodeRollout, live: &[Value]) -> Change {
     let found = live
         .iter()
         .find(|o| is_node(o) && live::id(o) == (cluster.namespace.clone(), node.name.clone()));
@@ -104,7 +104,7 @@ pub fn change(cluster: &ClusterPlan, node: &NodePlan, live: &[Value]) -> Change 
 }
 
 /// Live nodes of `cluster` that the render no longer has.
-pub fn removed<'a>(cluster: &ClusterPlan, live: &'a [Value]) -> Vec<&'a Value> {
+pub fn removed<'a>(cluster: &ClusterRollout, live: &'a [Value]) -> Vec<&'a Value> {
     live.iter()
         .filter(|o| is_node(o))
         .filter(|o| {

@@ -4,7 +4,7 @@
 //! renders to itself again (idempotence).
 #![no_main]
 
-use express_waves::render::{Options, Source, render};
+use express_waves::render::{Options, Source, run};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -15,8 +15,9 @@ fuzz_target!(|data: &[u8]| {
     };
     let sources = [Source { name: "fuzz".into(), bytes: data.to_vec() }];
     let _ = express_waves::stream::split(data);
-    if let Ok(out) = render(&sources, &opts) {
-        let again = render(&[Source { name: "fuzz".into(), bytes: out.clone() }], &opts)
+    if let Ok(out) = run(&sources, &opts).and_then(|r| r.to_bytes()) {
+        let again = run(&[Source { name: "fuzz".into(), bytes: out.clone() }], &opts)
+            .and_then(|r| r.to_bytes())
             .expect("a render's output renders again");
         assert!(again == out, "render is not idempotent");
     }

@@ -138,16 +138,12 @@ fn yaml(c: &Cluster) -> String {
     s
 }
 
-fn run(text: &str) -> (Vec<u8>, Vec<express_waves::render::ClusterPlan>) {
+fn run(text: &str) -> (Vec<u8>, Vec<express_waves::render::ClusterRollout>) {
     let sources = [Source {
         name: "p".into(),
         bytes: text.as_bytes().to_vec(),
     }];
-    let opts = Options {
-        keep_values: true,
-        ..Options::default()
-    };
-    let r = render::run(&sources, &opts).expect("renders");
+    let r = render::analyse(&sources, &Options::default()).expect("renders");
     (r.to_bytes().unwrap(), r.clusters.clone())
 }
 

@@ -1,0 +1,122 @@
+//! The revisions ConfigMap of a cluster (`<cluster>-deployment-revisions`):
+//! the revision label and the hashed input of every node, in the wave after
+//! the last node, so that Argo CD waits for the last node too (it does not
+//! wait on a sync's final wave).
+
+use crate::json;
+use crate::model;
+use crate::order;
+use crate::value::Value;
+
+use std::collections::HashMap;
+
+use super::cluster::NodeInfo;
+use super::read::{Doc, What};
+
+/// Where the new revisions ConfigMaps go: in place of an earlier render's
+/// map of the same name (so rendering is idempotent), else after the
+/// cluster's last document.
+pub(super) struct Placement {
+    existing: HashMap<(String, String), usize>,
+    /// New maps, by the index of the document they follow.
+    pub inserts: HashMap<usize, Value>,
+}
+
+impl Placement {
+    pub fn new(docs: &[Doc<'_>]) -> Placement {
+        let existing = docs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, d)| match &d.what {
+                What::ConfigMap { namespace, name } => Some(((namespace.clone(), name.clone()), i)),
+                _ => None,
+            })
+            .collect();
+        Placement {
+            existing,
+            inserts: HashMap::new(),
+        }
+    }
+
+    pub fn place(
+        &mut self,
+        docs: &mut [Doc<'_>],
+        namespace: &str,
+        cluster: &str,
+        last_doc: usize,
+        map: Value,
+    ) {
+        let name = format!("{cluster}-deployment-revisions");
+        match self.existing.get(&(namespace.to_string(), name)) {
+            Some(&i) => docs[i].what = What::Replaced(map),
+            None => {
+                self.inserts.insert(last_doc, map);
+            }
+        }
+    }
+}
+
+pub(super) fn revisions_configmap(
+    namespace: &str,
+    cluster: &str,
+    infos: &[NodeInfo],
+    wave: i64,
+    helm4_file: Option<String>,
+) -> Value {
+    let mut sorted: Vec<&NodeInfo> = infos.iter().collect();
+    sorted.sort_by(|a, b| order::natural_cmp(&a.key, &b.key));
+    let mut nodes = String::from("{\n");
+    let mut revisions = String::from("{\n");
+    for (i, info) in sorted.iter().enumerate() {
+        let sep = if i + 1 < sorted.len() { ",\n" } else { "\n" };
+        nodes.push_str("  ");
+        json::string(&info.key, &mut nodes);
+        nodes.push_str(": ");
+        nodes.push_str(&info.revision.input);
+        nodes.push_str(sep);
+        revisions.push_str("  ");
+        json::string(&info.key, &mut revisions);
+        revisions.push_str(": ");
+        json::string(&info.label, &mut revisions);
+        revisions.push_str(sep);
+    }
+    nodes.push_str("}\n");
+    revisions.push_str("}\n");
+    let mut meta = vec![(
+        "name".to_string(),
+        Value::Str(format!("{cluster}-deployment-revisions")),
+    )];
+    if !namespace.is_empty() {
+        meta.push(("namespace".into(), Value::Str(namespace.into())));
+    }
+    meta.push((
+        "labels".into(),
+        Value::Map(vec![
+            (
+                "app.kubernetes.io/created-by".into(),
+                Value::Str("express-waves".into()),
+            ),
+            (model::LABEL_CLUSTER.into(), Value::Str(cluster.into())),
+        ]),
+    ));
+    let mut annotations = vec![(
+        model::ANN_SYNC_WAVE.to_string(),
+        Value::Str(wave.to_string()),
+    )];
+    if let Some(f) = helm4_file {
+        annotations.push((model::ANN_HELM4_FILENAME.into(), Value::Str(f)));
+    }
+    meta.push(("annotations".into(), Value::Map(annotations)));
+    Value::Map(vec![
+        ("apiVersion".into(), Value::Str("v1".into())),
+        ("kind".into(), Value::Str("ConfigMap".into())),
+        ("metadata".into(), Value::Map(meta)),
+        (
+            "data".into(),
+            Value::Map(vec![
+                ("nodes.json".into(), Value::Str(nodes)),
+                ("revisions.json".into(), Value::Str(revisions)),
+            ]),
+        ),
+    ])
+}

@@ -1,0 +1,54 @@
+//! Grouping: the Express documents of a stream by cluster (namespace and
+//! `spec.clusterConfig.clusterName`), refusing a second Cluster CR or a
+//! duplicate node.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::error::{Error, Result};
+use crate::model::ExpressKind;
+
+use super::read::{Doc, What};
+
+#[derive(Default)]
+pub(super) struct ClusterDocs {
+    pub cluster_doc: Option<usize>,
+    pub nodes: Vec<usize>,
+    pub last_doc: usize,
+}
+
+pub(super) fn clusters(docs: &[Doc<'_>]) -> Result<BTreeMap<(String, String), ClusterDocs>> {
+    let mut clusters: BTreeMap<(String, String), ClusterDocs> = BTreeMap::new();
+    let mut names: HashMap<(&str, &str), usize> = HashMap::new();
+    for (i, d) in docs.iter().enumerate() {
+        let What::Express(e) = &d.what else { continue };
+        let c = clusters
+            .entry((e.namespace.clone(), e.cluster.clone()))
+            .or_default();
+        c.last_doc = i;
+        if e.kind == ExpressKind::Cluster {
+            if let Some(prev) = c.cluster_doc {
+                return Err(Error::doc(
+                    &d.at,
+                    format!(
+                        "a second Cluster CR for cluster `{}` (the first is document {})",
+                        e.cluster, docs[prev].at.index
+                    ),
+                ));
+            }
+            c.cluster_doc = Some(i);
+        } else {
+            if let Some(&prev) = names.get(&(e.namespace.as_str(), e.name.as_str())) {
+                return Err(Error::doc(
+                    &d.at,
+                    format!(
+                        "duplicate node `{}` (also document {})",
+                        e.name, docs[prev].at.index
+                    ),
+                ));
+            }
+            names.insert((&e.namespace, &e.name), i);
+            c.nodes.push(i);
+        }
+    }
+    Ok(clusters)
+}

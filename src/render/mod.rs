@@ -1,0 +1,150 @@
+//! `render`: the post-renderer. A stream in, the same stream out with
+//! dependencies, sync waves, `PruneLast=true` and revisions on every Express
+//! node CR.
+//!
+//! The pipeline, one step a module:
+//!
+//! 1. [`read`]: every document, checked as Go reads it; of Express CRs, the
+//!    facts the order needs and the revision;
+//! 2. [`group`]: Express documents by cluster;
+//! 3. [`cluster`]: per cluster, the order, dependencies and waves, as a
+//!    [`Patch`](patch::Patch) per document ([`patch`]) and a revisions
+//!    ConfigMap ([`configmap`]); what was decided is a [`ClusterRollout`];
+//! 4. [`write`]: the stream, patched.
+//!
+//! The whole input is read and checked, and every decision made, before a
+//! byte is written: on any error the caller gets `Err` and writes nothing,
+//! because Argo CD prunes whatever a render leaves out.
+//!
+//! Memory stays flat in the size of the stream: documents passed through are
+//! written from the input buffer, and Express documents are kept as the few
+//! facts the order and the revision need plus the changes to make; each is
+//! read again, patched and written when its turn comes. [`analyse`] keeps
+//! every Express document's value instead, for the commands that report on
+//! specs (`plan`, `diff`, `verify`, `revision`).
+
+mod cluster;
+mod configmap;
+mod group;
+mod patch;
+mod read;
+mod rollout;
+mod write;
+
+use crate::error::{Error, Result};
+use crate::order::Mode;
+use crate::yaml::Limits;
+
+pub use rollout::{ClusterRollout, NodeRollout};
+pub use write::Rendering;
+
+/// What `render` is asked to do.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Overrides the Cluster CR's mode annotation when set.
+    pub mode: Option<Mode>,
+    pub wave_start: i64,
+    pub no_dependencies: bool,
+    pub frontends_before_backend: usize,
+    pub group: String,
+    pub revision_configmap: bool,
+    pub recompute_revisions: bool,
+    pub limits: Limits,
+    pub max_input_bytes: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            mode: None,
+            wave_start: 1,
+            no_dependencies: false,
+            frontends_before_backend: 2,
+            group: "express.medallia.com".into(),
+            revision_configmap: true,
+            recompute_revisions: false,
+            limits: Limits::default(),
+            max_input_bytes: 256 << 20,
+        }
+    }
+}
+
+/// One input: a file or stdin.
+#[derive(Clone, Debug)]
+pub struct Source {
+    /// What to call it in messages (`-` for stdin).
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The range `--wave-start` may take. Argo CD reads a wave with Go's
+/// `strconv.Atoi` into an `int` (gitops-engine `pkg/sync/syncwaves`,
+/// `Wave`), 32 bits on 32-bit builds, and adds one past the last wave for
+/// `PruneLast` (`getSyncTasks`): every wave a render assigns (the Cluster's
+/// one before the start, the nodes', the revisions ConfigMap's after them)
+/// stays far inside that, for any number of nodes a stream can hold.
+pub const WAVE_START_LIMIT: i64 = 1_000_000_000;
+
+fn check_wave_start(w: i64) -> Result<()> {
+    if !(-WAVE_START_LIMIT..=WAVE_START_LIMIT).contains(&w) {
+        return Err(Error::msg(format!(
+            "--wave-start {w} is out of range: it must be between -{WAVE_START_LIMIT} and {WAVE_START_LIMIT}, so that every wave fits the int Argo CD reads it into"
+        )));
+    }
+    Ok(())
+}
+
+/// Renders `sources` as one stream, and says what it decided. Express
+/// documents are kept as facts and read again when written.
+pub fn run<'a>(sources: &'a [Source], opts: &Options) -> Result<Rendering<'a>> {
+    pipeline(sources, opts, Keep::Facts)
+}
+
+/// Like [`run`], and every [`NodeRollout`] carries the node's spec as
+/// written out: for the commands that report on specs.
+pub fn analyse<'a>(sources: &'a [Source], opts: &Options) -> Result<Rendering<'a>> {
+    pipeline(sources, opts, Keep::Values)
+}
+
+/// What render keeps of an Express document while it plans.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Keep {
+    Facts,
+    Values,
+}
+
+/// read → group by cluster → per cluster {order, waves, patches} → write.
+fn pipeline<'a>(sources: &'a [Source], opts: &Options, keep: Keep) -> Result<Rendering<'a>> {
+    check_input(sources, opts)?;
+    let mut docs = read::documents(sources, opts, keep)?;
+    let clusters = group::clusters(&docs)?;
+    let mut maps = configmap::Placement::new(&docs);
+    let mut rollouts = Vec::with_capacity(clusters.len());
+    for ((namespace, name), members) in &clusters {
+        let (map, rollout) = cluster::decide(&mut docs, namespace, name, members, opts)?;
+        if let Some(map) = map {
+            maps.place(&mut docs, namespace, name, members.last_doc, map);
+        }
+        rollouts.push(rollout);
+    }
+    Ok(Rendering::new(
+        sources,
+        docs,
+        maps.inserts,
+        opts.limits,
+        rollouts,
+    ))
+}
+
+/// The limits checked before anything is read.
+fn check_input(sources: &[Source], opts: &Options) -> Result<()> {
+    check_wave_start(opts.wave_start)?;
+    let total: usize = sources.iter().map(|s| s.bytes.len()).sum();
+    if total > opts.max_input_bytes {
+        return Err(Error::msg(format!(
+            "input is {total} bytes, over the limit of {} (--max-input-bytes)",
+            opts.max_input_bytes
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,126 @@
+//! The changes render makes to an Express document (`Patch`), and applying
+//! them to its value: the sync wave, `PruneLast=true` in the sync options,
+//! the revision label and its full SHA-256, and the prerequisite entries
+//! (the chart's, refreshed, or new ones in the chart's shape).
+
+use crate::model::{self, ExpressKind};
+use crate::order::List;
+use crate::value::Value;
+
+use super::read::{Doc, Express, express_of};
+
+/// The changes render makes to an Express document.
+#[derive(Default, Clone)]
+pub(super) struct Patch {
+    pub(super) wave: Option<i64>,
+    pub(super) sync_options: Option<String>,
+    pub(super) sha256: Option<String>,
+    pub(super) label: Option<String>,
+    /// New provisioning and upgrade prerequisites, when managed. The
+    /// entries are built when the document is written, from the documents
+    /// they name (small to keep while a large stream is planned).
+    pub(super) deps: Option<[Vec<DepRef>; 2]>,
+}
+
+/// A prerequisite to write: the document it names, and the chart's entry
+/// (index into the node's rendered list) when the chart wrote it.
+#[derive(Clone, Copy)]
+pub(super) struct DepRef {
+    pub(super) doc: usize,
+    pub(super) entry: Option<usize>,
+}
+
+/// Applies document `i`'s patch to its value `v`.
+pub(super) fn apply(docs: &[Doc<'_>], i: usize, v: &mut Value) {
+    let e = express_of(docs, i);
+    let p = &e.patch;
+    if let Some(w) = p.wave {
+        set_annotation(v, model::ANN_SYNC_WAVE, w.to_string());
+    }
+    if let Some(o) = &p.sync_options {
+        set_annotation(v, model::ANN_SYNC_OPTIONS, o.clone());
+    }
+    if let Some(sha) = &p.sha256 {
+        set_annotation(v, model::ANN_REVISION_SHA256, sha.clone());
+    }
+    if let Some(l) = &p.label {
+        set_label(v, model::LABEL_REVISION, l.clone());
+    }
+    let Some(lists) = &p.deps else { return };
+    let entries: Vec<Value> = List::BOTH
+        .iter()
+        .map(|&list| {
+            Value::Seq(
+                lists[list as usize]
+                    .iter()
+                    .map(|d| prerequisite_entry(docs, e, list, *d))
+                    .collect(),
+            )
+        })
+        .collect();
+    if let Some(dd) = v
+        .map_entry("spec")
+        .and_then(|spec| spec.map_entry("deploymentDependencies"))
+    {
+        for (list, entry) in List::BOTH.iter().zip(entries) {
+            dd.set(list.field(), entry);
+        }
+    }
+}
+
+/// The prerequisite entry of `own` on `d.doc` in `list`: the chart's entry
+/// refreshed, or one in the shape the chart renders.
+fn prerequisite_entry(docs: &[Doc<'_>], own: &Express, list: List, d: DepRef) -> Value {
+    let dep = express_of(docs, d.doc);
+    let version = dep.facts.version.clone().unwrap_or_default();
+    let label = dep.patch.label.clone().unwrap_or_default();
+    match d.entry {
+        Some(e) => {
+            let mut entry = own.facts.rendered[list as usize][e].entry.clone();
+            entry.set("expressVersion", Value::Str(version));
+            if list == List::Upgrade || entry.get("deploymentRevision").is_some() {
+                entry.set("deploymentRevision", Value::Str(label));
+            }
+            entry.set("kind", Value::Str(dep.kind.name().into()));
+            entry
+        }
+        None => prerequisite(list, &dep.name, &version, &label, dep.kind),
+    }
+}
+
+/// A prerequisite entry in the shape the chart renders.
+pub(super) fn prerequisite(
+    list: List,
+    node: &str,
+    version: &str,
+    revision: &str,
+    kind: ExpressKind,
+) -> Value {
+    let mut e = vec![
+        ("conditionStatus".to_string(), Value::Str("True".into())),
+        ("expressNode".to_string(), Value::Str(node.into())),
+        ("expressVersion".to_string(), Value::Str(version.into())),
+    ];
+    if list == List::Upgrade {
+        e.push(("deploymentRevision".into(), Value::Str(revision.into())));
+    }
+    e.push(("kind".into(), Value::Str(kind.name().into())));
+    e.push(("podConditionType".into(), Value::Str("Ready".into())));
+    Value::Map(e)
+}
+
+fn set_annotation(v: &mut Value, key: &str, value: String) {
+    set_meta(v, "annotations", key, value);
+}
+
+fn set_label(v: &mut Value, key: &str, value: String) {
+    set_meta(v, "labels", key, value);
+}
+
+/// Sets a metadata string map entry. The maps were checked to be mappings
+/// (or absent) when the document was read.
+fn set_meta(v: &mut Value, field: &str, key: &str, value: String) {
+    if let Some(map) = v.map_entry("metadata").and_then(|m| m.map_entry(field)) {
+        map.set(key, Value::Str(value));
+    }
+}

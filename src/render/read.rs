@@ -1,0 +1,272 @@
+//! Reading: every document of the stream, checked as Go reads it. A
+//! document passes through untouched unless it is an Express CR (then what
+//! the order and the revision need is kept: `Facts`, and the revision
+//! itself) or a ConfigMap that may be an earlier revisions map.
+
+use std::sync::Arc;
+
+use crate::error::{DocRef, Error, Result};
+use crate::model::{self, ExpressKind, Identity};
+use crate::order::{List, Mode};
+use crate::revision::{self, Revision};
+use crate::stream::{self, Chunk};
+use crate::value::{self, Value};
+use crate::yaml;
+
+use super::patch::Patch;
+use super::{Keep, Options, Source};
+
+/// A document of the input with what render learnt about it.
+pub(super) struct Doc<'a> {
+    pub(super) source: usize,
+    pub(super) chunk: Chunk<'a>,
+    pub(super) at: DocRef,
+    pub(super) what: What,
+}
+
+pub(super) enum What {
+    Pass,
+    Express(Box<Express>),
+    /// A ConfigMap that may be an earlier render's revisions map.
+    ConfigMap {
+        namespace: String,
+        name: String,
+    },
+    /// Replaced by a freshly built document.
+    Replaced(Value),
+}
+
+/// An Express document: what render read from it, and what it will change.
+pub(super) struct Express {
+    pub(super) kind: ExpressKind,
+    /// The document, when `Options::keep_values`.
+    pub(super) value: Option<Value>,
+    pub(super) name: String,
+    pub(super) namespace: String,
+    pub(super) cluster: String,
+    pub(super) facts: Facts,
+    pub(super) patch: Patch,
+}
+
+/// What the order and the revision need of an Express document.
+#[derive(Default)]
+pub(super) struct Facts {
+    /// `express.medallia.com/up` (nodes).
+    pub(super) up: Option<bool>,
+    /// `express.medallia.com/dependencies`: `Some(false)` when disabled.
+    pub(super) dependencies: Option<bool>,
+    /// `express.medallia.com/mode` (Cluster).
+    pub(super) mode: Option<Mode>,
+    pub(super) version: Option<String>,
+    pub(super) chart_label: Option<String>,
+    pub(super) revision: Option<Arc<Revision>>,
+    pub(super) rendered: [Vec<model::Rendered>; 2],
+    pub(super) helm4_file: Option<String>,
+    /// `argocd.argoproj.io/sync-options` with `PruneLast=true` merged in,
+    /// when it is not there yet (nodes).
+    pub(super) sync_options: Option<String>,
+}
+
+pub(super) fn documents<'a>(
+    sources: &'a [Source],
+    opts: &Options,
+    keep: Keep,
+) -> Result<Vec<Doc<'a>>> {
+    let chunks: Vec<Vec<Chunk<'a>>> = sources.iter().map(|s| stream::split(&s.bytes)).collect();
+    let mut docs = Vec::with_capacity(chunks.iter().map(Vec::len).sum());
+    let mut index = 0;
+    for ((si, src), chunks) in sources.iter().enumerate().zip(chunks) {
+        let source_name: Arc<str> = src.name.as_str().into();
+        for (ci, chunk) in chunks.into_iter().enumerate() {
+            if ci == 0 && chunk.is_blank() {
+                if !chunk.bytes.is_empty() {
+                    // Comments only, but still text: no NUL, valid UTF-8.
+                    let at = DocRef {
+                        index: 0,
+                        source: source_name.clone(),
+                        line: 1,
+                        kind: None,
+                        name: None,
+                    };
+                    text_of(&chunk, &at)?;
+                    docs.push(Doc {
+                        source: si,
+                        chunk,
+                        at: DocRef::default(),
+                        what: What::Pass,
+                    });
+                }
+                continue;
+            }
+            index += 1;
+            let mut at = DocRef {
+                index,
+                source: source_name.clone(),
+                line: chunk.line + chunk.separator_len.min(1),
+                kind: None,
+                name: None,
+            };
+            if chunk.separator_len == 0 {
+                at.line = chunk.line;
+            }
+            let what = read_doc(&chunk, &mut at, opts, keep)?;
+            docs.push(Doc {
+                source: si,
+                chunk,
+                at,
+                what,
+            });
+        }
+    }
+    Ok(docs)
+}
+
+/// The chunk as text: valid UTF-8 without NUL bytes (YAML allows neither).
+fn text_of<'a>(chunk: &Chunk<'a>, at: &DocRef) -> Result<&'a str> {
+    let text = std::str::from_utf8(chunk.bytes).map_err(|e| {
+        let line = chunk.bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        Error::doc(
+            at,
+            format!("not UTF-8: invalid byte on line {}", chunk.line + line),
+        )
+    })?;
+    if let Some(pos) = text.find('\0') {
+        let line = text[..pos].matches('\n').count();
+        return Err(Error::doc(
+            at,
+            format!("NUL byte on line {}", chunk.line + line),
+        ));
+    }
+    Ok(text)
+}
+
+fn read_doc(chunk: &Chunk<'_>, at: &mut DocRef, opts: &Options, keep: Keep) -> Result<What> {
+    let text = text_of(chunk, at)?;
+    let node = yaml::read_document(text, opts.limits).map_err(|e| {
+        Error::doc(
+            at,
+            format!(
+                "{} (line {})",
+                e.message,
+                chunk.line + e.line.saturating_sub(1)
+            ),
+        )
+    })?;
+    let Some(node) = node else {
+        return Ok(What::Pass);
+    };
+    let (kind, name) = model::label_of(&node);
+    at.kind = kind;
+    at.name = name;
+    let identity = model::identify(&node, &opts.group).map_err(|m| Error::doc(at, m))?;
+    match identity {
+        Identity::Other => Ok(What::Pass),
+        Identity::ConfigMap(namespace, name) => Ok(What::ConfigMap { namespace, name }),
+        Identity::Express(kind) => {
+            let value = value::from_node(&node, "").map_err(|m| Error::doc(at, m))?;
+            drop(node);
+            express(kind, value, keep)
+                .map(|e| What::Express(Box::new(e)))
+                .map_err(|m| Error::doc(at, m))
+        }
+    }
+}
+
+fn express(kind: ExpressKind, value: Value, keep: Keep) -> Result<Express, String> {
+    if !matches!(value, Value::Map(_)) {
+        return Err(format!(
+            "an Express document must be a mapping, not {}",
+            value.type_name()
+        ));
+    }
+    let name = model::string_at(&value, &["metadata", "name"])?
+        .filter(|n| !n.is_empty())
+        .ok_or("metadata.name is missing")?
+        .to_string();
+    let namespace = model::string_at(&value, &["metadata", "namespace"])?
+        .unwrap_or("")
+        .to_string();
+    let cluster_name = model::string_at(&value, &["spec", "clusterConfig", "clusterName"])?;
+    let cluster = match (kind, cluster_name) {
+        (_, Some(c)) if !c.is_empty() => c.to_string(),
+        (ExpressKind::Cluster, _) => name.clone(),
+        _ => {
+            return Err(
+                "spec.clusterConfig.clusterName is missing: a node must name its cluster".into(),
+            );
+        }
+    };
+    if kind != ExpressKind::Cluster {
+        match name
+            .strip_prefix(&cluster)
+            .and_then(|r| r.strip_prefix('-'))
+        {
+            Some(key) if !key.is_empty() => {}
+            _ => {
+                return Err(format!(
+                    "node name `{name}` does not start with `{cluster}-` (its cluster name and a node key)"
+                ));
+            }
+        }
+    }
+    model::refuse_hooks(&value)?;
+    let mut facts = Facts {
+        dependencies: model::switch(&value, model::ANN_DEPENDENCIES, "disabled", "enabled")?,
+        ..Facts::default()
+    };
+    if kind == ExpressKind::Cluster {
+        facts.mode = model::cluster_mode(&value)?;
+    } else {
+        facts.up = model::switch(&value, model::ANN_UP, "false", "true")?;
+        facts.version = model::string_at(&value, &["spec", "expressVersion"])?.map(str::to_string);
+        facts.chart_label = model::label(&value, model::LABEL_REVISION)?
+            .filter(|l| !l.is_empty())
+            .map(str::to_string);
+        if !matches!(value.get("spec"), None | Some(Value::Null | Value::Map(_))) {
+            return Err("spec must be a mapping".into());
+        }
+        if !matches!(
+            value.at(&["spec", "deploymentDependencies"]),
+            None | Some(Value::Null | Value::Map(_))
+        ) {
+            return Err("spec.deploymentDependencies must be a mapping".into());
+        }
+        facts.revision = Some(Arc::new(revision::compute(kind.name(), value.get("spec"))));
+        for list in List::BOTH {
+            facts.rendered[list as usize] = model::rendered_prerequisites(&value, list.field())?;
+        }
+        facts.helm4_file =
+            model::annotation(&value, model::ANN_HELM4_FILENAME)?.map(str::to_string);
+        facts.sync_options =
+            model::with_prune_last(model::annotation(&value, model::ANN_SYNC_OPTIONS)?)?;
+    }
+    // Metadata maps must be mappings for the patch to land.
+    model::annotation(&value, model::ANN_SYNC_WAVE)?;
+    model::label(&value, model::LABEL_REVISION)?;
+    Ok(Express {
+        kind,
+        value: (keep == Keep::Values).then_some(value),
+        name,
+        namespace,
+        cluster,
+        facts,
+        patch: Patch::default(),
+    })
+}
+
+pub(super) fn express_of<'d>(docs: &'d [Doc<'_>], i: usize) -> &'d Express {
+    match &docs[i].what {
+        What::Express(e) => e,
+        _ => unreachable!("cluster members are Express documents"),
+    }
+}
+
+pub(super) fn express_mut<'d>(docs: &'d mut [Doc<'_>], i: usize) -> &'d mut Express {
+    match &mut docs[i].what {
+        What::Express(e) => e,
+        _ => unreachable!("cluster members are Express documents"),
+    }
+}

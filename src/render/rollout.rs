@@ -1,0 +1,46 @@
+//! What a render decided, per cluster and per node: the rollout Argo CD
+//! will run. `plan`, `diff` and `verify` report from it.
+
+use std::sync::Arc;
+
+use crate::model::ExpressKind;
+use crate::order::Mode;
+use crate::revision::Revision;
+use crate::value::Value;
+
+/// What a render decided, per cluster: for `plan`, `diff`, `verify`.
+#[derive(Clone, Debug)]
+pub struct ClusterRollout {
+    pub namespace: String,
+    pub name: String,
+    pub mode: Mode,
+    /// Nodes in wave order.
+    pub nodes: Vec<NodeRollout>,
+    /// Wave of the revisions ConfigMap, if one is written.
+    pub configmap_wave: Option<i64>,
+}
+
+/// One node as rendered.
+#[derive(Clone, Debug)]
+pub struct NodeRollout {
+    pub key: String,
+    pub name: String,
+    pub kind: ExpressKind,
+    pub wave: i64,
+    pub up: bool,
+    /// Whether express-waves manages its dependencies.
+    pub managed: bool,
+    pub express_version: Option<String>,
+    /// The revision label written (the chart's, or the computed one).
+    pub revision: String,
+    /// The revision label the chart rendered, if any.
+    pub chart_revision: Option<String>,
+    /// What the spec hashes to.
+    pub computed: Arc<Revision>,
+    /// Keys of the nodes it waits for, per list.
+    pub provisioning_after: Vec<String>,
+    pub upgrade_after: Vec<String>,
+    /// The node's `spec` as written out (dependencies included), when the
+    /// render kept values (`Options::keep_values`).
+    pub spec: Option<Value>,
+}

@@ -1,0 +1,156 @@
+//! Writing a planned render: passed-through documents byte for byte from
+//! the input, Express documents re-read, patched and re-serialised in place
+//! (keeping their separator line and leading comments), each new revisions
+//! ConfigMap after its cluster's last document. Nothing here can fail on the
+//! input: it was all read and checked before.
+
+use std::collections::HashMap;
+
+use crate::emit;
+use crate::error::{Error, Result};
+use crate::stream::Chunk;
+use crate::value::{self, Value};
+use crate::yaml::{self, Limits};
+
+use super::Source;
+use super::patch;
+use super::read::{Doc, What};
+use super::rollout::ClusterRollout;
+
+/// A render, planned and checked: every document was read and every
+/// decision made; writing it re-reads each Express document (to keep memory
+/// flat) and cannot fail on the input any more, so an error never leaves a
+/// half stream.
+pub struct Rendering<'a> {
+    sources: &'a [Source],
+    docs: Vec<Doc<'a>>,
+    /// New revisions ConfigMaps, written after the document they follow.
+    inserts: HashMap<usize, Value>,
+    limits: Limits,
+    pub clusters: Vec<ClusterRollout>,
+}
+
+impl<'a> Rendering<'a> {
+    pub(super) fn new(
+        sources: &'a [Source],
+        docs: Vec<Doc<'a>>,
+        inserts: HashMap<usize, Value>,
+        limits: Limits,
+        clusters: Vec<ClusterRollout>,
+    ) -> Rendering<'a> {
+        Rendering {
+            sources,
+            docs,
+            inserts,
+            limits,
+            clusters,
+        }
+    }
+
+    /// The whole output in one buffer.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(self.sources.iter().map(|s| s.bytes.len() * 5 / 4).sum());
+        self.write_to(&mut out)?;
+        Ok(out)
+    }
+
+    /// Writes the output stream.
+    pub fn write_to(&self, w: &mut dyn std::io::Write) -> Result<()> {
+        let io = |e| Error::io("cannot write the output", e);
+        let mut last: Option<u8> = None;
+        fn put(
+            w: &mut dyn std::io::Write,
+            last: &mut Option<u8>,
+            bytes: &[u8],
+        ) -> std::io::Result<()> {
+            if let Some(&b) = bytes.last() {
+                *last = Some(b);
+            }
+            w.write_all(bytes)
+        }
+        let mut current_source = None;
+        let mut buf = Vec::new();
+        for (i, d) in self.docs.iter().enumerate() {
+            if current_source != Some(d.source) {
+                current_source = Some(d.source);
+                // Sources are joined into one stream: the next one starts on
+                // a new line, and with a separator if it has none.
+                if last.is_some() {
+                    if last != Some(b'\n') {
+                        put(w, &mut last, b"\n").map_err(io)?;
+                    }
+                    if d.chunk.separator_len == 0 && !self.sources[d.source].bytes.is_empty() {
+                        put(w, &mut last, b"---\n").map_err(io)?;
+                    }
+                }
+            }
+            match &d.what {
+                What::Pass | What::ConfigMap { .. } => {
+                    put(w, &mut last, d.chunk.bytes).map_err(io)?
+                }
+                What::Express(e) => {
+                    let mut v = match &e.value {
+                        Some(v) => v.clone(),
+                        None => reread(d, self.limits)?,
+                    };
+                    patch::apply(&self.docs, i, &mut v);
+                    buf.clear();
+                    write_value(&d.chunk, &v, &mut buf);
+                    put(w, &mut last, &buf).map_err(io)?;
+                }
+                What::Replaced(v) => {
+                    buf.clear();
+                    write_value(&d.chunk, v, &mut buf);
+                    put(w, &mut last, &buf).map_err(io)?;
+                }
+            }
+            if let Some(v) = self.inserts.get(&i) {
+                if last != Some(b'\n') {
+                    put(w, &mut last, b"\n").map_err(io)?;
+                }
+                let mut s = String::from("---\n");
+                emit::document(v, &mut s);
+                put(w, &mut last, s.as_bytes()).map_err(io)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn ensure_newline(out: &mut Vec<u8>) {
+    if !out.is_empty() && !out.ends_with(b"\n") {
+        out.push(b'\n');
+    }
+}
+
+/// Writes a re-serialised document in place of `chunk`, keeping its
+/// separator line and leading comments.
+fn write_value(chunk: &Chunk<'_>, v: &Value, out: &mut Vec<u8>) {
+    let sep = chunk.separator();
+    if !sep.is_empty() {
+        let rest = &sep[3..];
+        let rest_blank = rest.iter().all(|b| b.is_ascii_whitespace())
+            || rest.iter().find(|b| !matches!(b, b' ' | b'\t')) == Some(&b'#');
+        if rest_blank {
+            out.extend_from_slice(sep);
+            ensure_newline(out);
+        } else {
+            out.extend_from_slice(b"---\n");
+        }
+    }
+    out.extend_from_slice(chunk.leading_comments());
+    ensure_newline(out);
+    // Emit straight into the buffer: the YAML writer produces UTF-8 text.
+    let mut s = String::from_utf8(std::mem::take(out)).expect("separator and comments are UTF-8");
+    emit::document(v, &mut s);
+    *out = s.into_bytes();
+}
+
+/// Re-reads an Express document for writing (render does not keep them).
+fn reread(d: &Doc<'_>, limits: Limits) -> Result<Value> {
+    let text = std::str::from_utf8(d.chunk.bytes).map_err(|_| Error::doc(&d.at, "not UTF-8"))?;
+    let node = yaml::read_document(text, limits)
+        .map_err(|e| Error::doc(&d.at, e.message))?
+        .ok_or_else(|| Error::doc(&d.at, "the document vanished"))?;
+    value::from_node(&node, "").map_err(|m| Error::doc(&d.at, m))
+}
