@@ -105,7 +105,7 @@ pub struct Dep {
 
 /// The result for one cluster.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Plan {
+pub struct Order {
     /// Prerequisites per [`List`], per member.
     pub deps: [Vec<Vec<Dep>>; 2],
     /// Member indices in wave order.
@@ -189,11 +189,11 @@ pub struct Cycle {
 }
 
 /// Resolves dependencies and waves for one cluster.
-pub fn plan(
+pub fn resolve(
     members: &[Member],
     mode: Mode,
     frontends_before_backend: usize,
-) -> Result<Plan, Cycle> {
+) -> Result<Order, Cycle> {
     let mut deps: [Vec<Vec<Dep>>; 2] = [Vec::new(), Vec::new()];
     for list in List::BOTH {
         let order = default_order(members, list.mode(), frontends_before_backend);
@@ -281,7 +281,7 @@ pub fn plan(
         mode,
         frontends_before_backend,
     );
-    Ok(Plan { deps, waves })
+    Ok(Order { deps, waves })
 }
 
 /// Follows the dependencies of down node `t` to up nodes.
@@ -435,7 +435,7 @@ mod tests {
             .join(" ")
     }
 
-    fn chain(ms: &[Member], p: &Plan, list: List) -> String {
+    fn chain(ms: &[Member], p: &Order, list: List) -> String {
         let mut out = Vec::new();
         for (i, ds) in p.deps[list as usize].iter().enumerate() {
             for d in ds {
@@ -473,7 +473,7 @@ mod tests {
     #[test]
     fn all_up_chains() {
         let ms = members("be fe1 fe2 fe3 fe4");
-        let p = plan(&ms, Mode::Upgrade, 2).unwrap();
+        let p = resolve(&ms, Mode::Upgrade, 2).unwrap();
         assert_eq!(
             chain(&ms, &p, List::Upgrade),
             "be<fe2 fe2<fe1 fe3<be fe4<fe3"
@@ -488,7 +488,7 @@ mod tests {
     #[test]
     fn down_nodes_leave_the_chain_but_keep_their_wave() {
         let ms = members("-be fe1 -fe2 fe3");
-        let p = plan(&ms, Mode::Upgrade, 2).unwrap();
+        let p = resolve(&ms, Mode::Upgrade, 2).unwrap();
         assert_eq!(chain(&ms, &p, List::Upgrade), "fe3<fe1");
         assert_eq!(chain(&ms, &p, List::Provisioning), "fe3<fe1");
         assert_eq!(keys(&ms, &p.waves), "fe1 fe2 be fe3");
@@ -498,8 +498,8 @@ mod tests {
     fn absent_and_down_frontends_give_the_same_chain() {
         let absent = members("be fe2 fe3 fe4");
         let down = members("be -fe1 fe2 fe3 fe4");
-        let pa = plan(&absent, Mode::Upgrade, 2).unwrap();
-        let pd = plan(&down, Mode::Upgrade, 2).unwrap();
+        let pa = resolve(&absent, Mode::Upgrade, 2).unwrap();
+        let pd = resolve(&down, Mode::Upgrade, 2).unwrap();
         assert_eq!(chain(&absent, &pa, List::Upgrade), "be<fe2 fe3<be fe4<fe3");
         assert_eq!(
             chain(&absent, &pa, List::Upgrade),
@@ -515,7 +515,7 @@ mod tests {
         ms[3].rendered[List::Upgrade as usize] = vec![2];
         // fe1 says: after be in provisioning (as the default would).
         ms[1].rendered[List::Provisioning as usize] = vec![0];
-        let p = plan(&ms, Mode::Provisioning, 2).unwrap();
+        let p = resolve(&ms, Mode::Provisioning, 2).unwrap();
         assert_eq!(chain(&ms, &p, List::Upgrade), "be<fe1 fe3<fe1");
         assert_eq!(
             p.deps[List::Upgrade as usize][3],
@@ -541,7 +541,7 @@ mod tests {
         // render then gave it the default one: not idempotent.
         let mut ms = members("-fe0 fe1 fe3");
         ms[2].rendered[List::Upgrade as usize] = vec![0];
-        let p = plan(&ms, Mode::Upgrade, 2).unwrap();
+        let p = resolve(&ms, Mode::Upgrade, 2).unwrap();
         assert_eq!(
             p.deps[List::Upgrade as usize][2],
             vec![Dep {
@@ -551,7 +551,7 @@ mod tests {
         );
         let mut again = members("-fe0 fe1 fe3");
         again[2].rendered[List::Upgrade as usize] = vec![1];
-        let q = plan(&again, Mode::Upgrade, 2).unwrap();
+        let q = resolve(&again, Mode::Upgrade, 2).unwrap();
         assert_eq!(
             q.deps[List::Upgrade as usize][2],
             vec![Dep {
@@ -566,7 +566,7 @@ mod tests {
         let mut ms = members("be fe1 fe2 fe3");
         ms[1].rendered[List::Upgrade as usize] = vec![3];
         ms[3].rendered[List::Upgrade as usize] = vec![1];
-        let e = plan(&ms, Mode::Upgrade, 2).unwrap_err().message;
+        let e = resolve(&ms, Mode::Upgrade, 2).unwrap_err().message;
         assert!(
             e.starts_with("upgrade prerequisites form a cycle: fe1 -> fe3 -> fe1"),
             "{e}"
@@ -579,7 +579,7 @@ mod tests {
         // The chart puts be right after fe1 and fe2 after be.
         ms[0].rendered[List::Upgrade as usize] = vec![1];
         ms[2].rendered[List::Upgrade as usize] = vec![0];
-        let p = plan(&ms, Mode::Upgrade, 2).unwrap();
+        let p = resolve(&ms, Mode::Upgrade, 2).unwrap();
         assert_eq!(keys(&ms, &p.waves), "fe1 be fe2 fe3");
     }
 
@@ -590,7 +590,7 @@ mod tests {
         let mut ms = members("be fe1 fe2");
         ms[1].managed = false;
         ms[1].rendered[List::Upgrade as usize] = vec![2];
-        let e = plan(&ms, Mode::Upgrade, 2).unwrap_err().message;
+        let e = resolve(&ms, Mode::Upgrade, 2).unwrap_err().message;
         assert!(e.contains("fe2 -> fe1 -> fe2"), "{e}");
     }
 
@@ -600,7 +600,7 @@ mod tests {
         ms[2].rendered[List::Upgrade as usize] = vec![3];
         ms[3].rendered[List::Upgrade as usize] = vec![2];
         ms[4].rendered[List::Upgrade as usize] = vec![2];
-        let e = plan(&ms, Mode::Upgrade, 2).unwrap_err().message;
+        let e = resolve(&ms, Mode::Upgrade, 2).unwrap_err().message;
         assert!(e.contains("fe2 -> fe3 -> fe2"), "{e}");
     }
 }

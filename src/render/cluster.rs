@@ -30,8 +30,15 @@ pub(super) struct NodeInfo {
     pub(super) chart_label: Option<String>,
 }
 
-/// Plans one cluster: sets each document's patch; returns the revisions
-/// ConfigMap (if any) and what was decided.
+/// The nodes of a cluster: what the order needs of each ([`Member`]) and
+/// what render needs ([`NodeInfo`]), index for index.
+struct Nodes {
+    members: Vec<Member>,
+    infos: Vec<NodeInfo>,
+}
+
+/// Decides one cluster: sets each document's patch; returns the revisions
+/// ConfigMap (if any) and the rollout.
 pub(super) fn decide(
     docs: &mut [Doc<'_>],
     namespace: &str,
@@ -39,7 +46,45 @@ pub(super) fn decide(
     cd: &ClusterDocs,
     opts: &Options,
 ) -> Result<(Option<Value>, ClusterRollout)> {
-    let err = |docs: &[Doc<'_>], i: usize, m: String| Error::doc(&docs[i].at, m);
+    let (mode, disabled) = settings(docs, cd, opts);
+    let nodes = nodes(docs, cluster, cd, disabled, opts)?;
+    let order = order::resolve(&nodes.members, mode, opts.frontends_before_backend)
+        .map_err(|c| Error::doc(&docs[nodes.infos[c.member].doc].at, c.message))?;
+    let mut waves = vec![0i64; nodes.infos.len()];
+    for (p, &m) in order.waves.iter().enumerate() {
+        waves[m] = opts.wave_start + p as i64;
+    }
+    set_patches(docs, &nodes, &order, &waves)?;
+    if let Some(ci) = cd.cluster_doc {
+        express_mut(docs, ci).patch.wave = Some(opts.wave_start - 1);
+    }
+    let configmap_wave = (opts.revision_configmap && !nodes.infos.is_empty())
+        .then(|| opts.wave_start + nodes.infos.len() as i64);
+    let rollout = ClusterRollout {
+        namespace: namespace.to_string(),
+        name: cluster.to_string(),
+        mode,
+        nodes: order
+            .waves
+            .iter()
+            .map(|&m| node_rollout(docs, &nodes, &order, m, waves[m]))
+            .collect(),
+        configmap_wave,
+    };
+    let map = configmap_wave.map(|wave| {
+        let helm4_file = nodes
+            .infos
+            .iter()
+            .rev()
+            .find_map(|info| express_of(docs, info.doc).facts.helm4_file.clone());
+        configmap::revisions_configmap(namespace, cluster, &nodes.infos, wave, helm4_file)
+    });
+    Ok((map, rollout))
+}
+
+/// The mode, and whether injection is off for the whole cluster: the
+/// Cluster CR's annotations, overridden by the options.
+fn settings(docs: &[Doc<'_>], cd: &ClusterDocs, opts: &Options) -> (Mode, bool) {
     let (mut mode, mut disabled) = (Mode::Upgrade, opts.no_dependencies);
     if let Some(ci) = cd.cluster_doc {
         let f = &express_of(docs, ci).facts;
@@ -50,17 +95,28 @@ pub(super) fn decide(
             disabled = true;
         }
     }
-    if let Some(m) = opts.mode {
-        mode = m;
-    }
+    (opts.mode.unwrap_or(mode), disabled)
+}
 
-    // Members: keys, state, revisions, rendered prerequisites.
-    let mut by_name: HashMap<&str, usize> = HashMap::new();
-    for (m, &i) in cd.nodes.iter().enumerate() {
-        by_name.insert(express_of(docs, i).name.as_str(), m);
-    }
-    let mut infos = Vec::with_capacity(cd.nodes.len());
-    let mut members = Vec::with_capacity(cd.nodes.len());
+/// Each node's key, state, revision and rendered prerequisites (which must
+/// name nodes of the cluster when express-waves manages them).
+fn nodes(
+    docs: &[Doc<'_>],
+    cluster: &str,
+    cd: &ClusterDocs,
+    disabled: bool,
+    opts: &Options,
+) -> Result<Nodes> {
+    let by_name: HashMap<&str, usize> = cd
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(m, &i)| (express_of(docs, i).name.as_str(), m))
+        .collect();
+    let mut nodes = Nodes {
+        members: Vec::with_capacity(cd.nodes.len()),
+        infos: Vec::with_capacity(cd.nodes.len()),
+    };
     for &i in &cd.nodes {
         let e = express_of(docs, i);
         let f = &e.facts;
@@ -72,14 +128,12 @@ pub(super) fn decide(
         };
         let mut refs: [Vec<usize>; 2] = [Vec::new(), Vec::new()];
         for list in List::BOTH {
-            let l = list as usize;
-            for r in &f.rendered[l] {
+            for r in &f.rendered[list as usize] {
                 match by_name.get(r.node.as_str()) {
-                    Some(&t) => refs[l].push(t),
+                    Some(&t) => refs[list as usize].push(t),
                     None if managed => {
-                        return Err(err(
-                            docs,
-                            i,
+                        return Err(Error::doc(
+                            &docs[i].at,
                             format!(
                                 "spec.deploymentDependencies.{} names `{}`, which is not a node of cluster `{cluster}` in this stream (the operator would wait for it forever)",
                                 list.field(),
@@ -92,14 +146,14 @@ pub(super) fn decide(
             }
         }
         let key = e.name[cluster.len() + 1..].to_string();
-        members.push(Member {
+        nodes.members.push(Member {
             key: key.clone(),
             role: e.kind.role().expect("nodes have a role"),
             up: f.up != Some(false),
             managed,
             rendered: refs,
         });
-        infos.push(NodeInfo {
+        nodes.infos.push(NodeInfo {
             doc: i,
             key,
             kind: e.kind,
@@ -109,17 +163,18 @@ pub(super) fn decide(
             chart_label: f.chart_label.clone(),
         });
     }
+    Ok(nodes)
+}
 
-    let plan = order::plan(&members, mode, opts.frontends_before_backend)
-        .map_err(|c| err(docs, infos[c.member].doc, c.message))?;
-
-    // Patches: waves, revisions, prerequisite entries.
-    let mut waves = vec![0i64; infos.len()];
-    for (p, &m) in plan.waves.iter().enumerate() {
-        waves[m] = opts.wave_start + p as i64;
-    }
-    let mut patches: Vec<Patch> = Vec::with_capacity(infos.len());
-    for (m, info) in infos.iter().enumerate() {
+/// Every node's patch: its wave, sync options, revision, and (when managed)
+/// its prerequisites, each of which must have an `expressVersion`.
+fn set_patches(
+    docs: &mut [Doc<'_>],
+    nodes: &Nodes,
+    order: &order::Order,
+    waves: &[i64],
+) -> Result<()> {
+    for (m, info) in nodes.infos.iter().enumerate() {
         let mut patch = Patch {
             wave: Some(waves[m]),
             sync_options: express_of(docs, info.doc).facts.sync_options.clone(),
@@ -127,23 +182,21 @@ pub(super) fn decide(
             label: Some(info.label.clone()),
             deps: None,
         };
-        if members[m].managed {
+        if nodes.members[m].managed {
             let mut lists: [Vec<DepRef>; 2] = [Vec::new(), Vec::new()];
             for list in List::BOTH {
-                let l = list as usize;
-                for d in &plan.deps[l][m] {
-                    let dep = &infos[d.target];
+                for d in &order.deps[list as usize][m] {
+                    let dep = &nodes.infos[d.target];
                     if dep.version.is_none() {
-                        return Err(err(
-                            docs,
-                            dep.doc,
+                        return Err(Error::doc(
+                            &docs[dep.doc].at,
                             format!(
                                 "spec.expressVersion is missing, and node `{}` has this node as a prerequisite",
                                 info.key
                             ),
                         ));
                     }
-                    lists[l].push(DepRef {
+                    lists[list as usize].push(DepRef {
                         doc: dep.doc,
                         entry: d.entry,
                     });
@@ -151,64 +204,46 @@ pub(super) fn decide(
             }
             patch.deps = Some(lists);
         }
-        patches.push(patch);
-    }
-    for (info, patch) in infos.iter().zip(patches) {
         express_mut(docs, info.doc).patch = patch;
     }
-    if let Some(ci) = cd.cluster_doc {
-        express_mut(docs, ci).patch.wave = Some(opts.wave_start - 1);
-    }
+    Ok(())
+}
 
-    let keys = |list: List, m: usize| -> Vec<String> {
-        plan.deps[list as usize][m]
+/// What was decided for node `m`; its spec as written out when the render
+/// kept values.
+fn node_rollout(
+    docs: &[Doc<'_>],
+    nodes: &Nodes,
+    order: &order::Order,
+    m: usize,
+    wave: i64,
+) -> NodeRollout {
+    let info = &nodes.infos[m];
+    let e = express_of(docs, info.doc);
+    let keys = |list: List| -> Vec<String> {
+        order.deps[list as usize][m]
             .iter()
-            .map(|d| infos[d.target].key.clone())
+            .map(|d| nodes.infos[d.target].key.clone())
             .collect()
     };
-    let write_map = opts.revision_configmap && !infos.is_empty();
-    let last_wave = opts.wave_start + infos.len() as i64;
-    let cluster_plan = ClusterRollout {
-        namespace: namespace.to_string(),
-        name: cluster.to_string(),
-        mode,
-        nodes: plan
-            .waves
-            .iter()
-            .map(|&m| {
-                let info = &infos[m];
-                let e = express_of(docs, info.doc);
-                let spec = e.value.as_ref().map(|v| {
-                    let mut v = v.clone();
-                    patch::apply(docs, info.doc, &mut v);
-                    v.get("spec").cloned().unwrap_or(Value::Map(Vec::new()))
-                });
-                NodeRollout {
-                    key: info.key.clone(),
-                    name: e.name.clone(),
-                    kind: info.kind,
-                    wave: waves[m],
-                    up: members[m].up,
-                    managed: members[m].managed,
-                    express_version: info.version.clone(),
-                    revision: info.label.clone(),
-                    chart_revision: info.chart_label.clone(),
-                    computed: info.revision.clone(),
-                    provisioning_after: keys(List::Provisioning, m),
-                    upgrade_after: keys(List::Upgrade, m),
-                    spec,
-                }
-            })
-            .collect(),
-        configmap_wave: write_map.then_some(last_wave),
-    };
-    if !write_map {
-        return Ok((None, cluster_plan));
+    let spec = e.value.as_ref().map(|v| {
+        let mut v = v.clone();
+        patch::apply(docs, info.doc, &mut v);
+        v.get("spec").cloned().unwrap_or(Value::Map(Vec::new()))
+    });
+    NodeRollout {
+        key: info.key.clone(),
+        name: e.name.clone(),
+        kind: info.kind,
+        wave,
+        up: nodes.members[m].up,
+        managed: nodes.members[m].managed,
+        express_version: info.version.clone(),
+        revision: info.label.clone(),
+        chart_revision: info.chart_label.clone(),
+        computed: info.revision.clone(),
+        provisioning_after: keys(List::Provisioning),
+        upgrade_after: keys(List::Upgrade),
+        spec,
     }
-    let helm4_file = infos
-        .iter()
-        .rev()
-        .find_map(|info| express_of(docs, info.doc).facts.helm4_file.clone());
-    let map = configmap::revisions_configmap(namespace, cluster, &infos, last_wave, helm4_file);
-    Ok((Some(map), cluster_plan))
 }
