@@ -1,13 +1,12 @@
 //! Command-line arguments, turned once into checked options.
 
-use std::io::Read;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::{Error, Result};
 use crate::order::Mode;
-use crate::render::{Options, Source};
+use crate::render::Options;
 use crate::yaml::Limits;
 
 /// Orders Express node CRs into Argo CD sync waves and injects their
@@ -427,47 +426,4 @@ impl RenderOptions {
             max_input_bytes: self.max_input_bytes,
         })
     }
-}
-
-/// Reads `files` in order (`-` or none: `stdin`), refusing more than `limit`
-/// bytes in all.
-pub fn read_sources(files: &[PathBuf], stdin: &mut dyn Read, limit: usize) -> Result<Vec<Source>> {
-    let mut sources = Vec::new();
-    let mut total = 0usize;
-    let stdin_only = [PathBuf::from("-")];
-    let files = if files.is_empty() {
-        &stdin_only[..]
-    } else {
-        files
-    };
-    for path in files {
-        let left = (limit - total.min(limit)) as u64 + 1;
-        let (name, bytes) = if path.as_os_str() == "-" {
-            let mut buf = Vec::new();
-            stdin
-                .take(left)
-                .read_to_end(&mut buf)
-                .map_err(|e| Error::io("cannot read stdin", e))?;
-            ("stdin".to_string(), buf)
-        } else {
-            let name = path.display().to_string();
-            let f = std::fs::File::open(path)
-                .map_err(|e| Error::io(format!("cannot open {name}"), e))?;
-            // Sized from the file's length, so the buffer is not doubled.
-            let len = f.metadata().map(|m| m.len() as usize).unwrap_or(0);
-            let mut buf = Vec::with_capacity(len.min(limit) + 1);
-            f.take(left)
-                .read_to_end(&mut buf)
-                .map_err(|e| Error::io(format!("cannot read {name}"), e))?;
-            (name, buf)
-        };
-        total += bytes.len();
-        if total > limit {
-            return Err(Error::msg(format!(
-                "input is over the limit of {limit} bytes (--max-input-bytes)"
-            )));
-        }
-        sources.push(Source { name, bytes });
-    }
-    Ok(sources)
 }

@@ -120,12 +120,9 @@ pub const DYNAMIC: (&str, &str, &str) = (
 /// Parses `ARGOCD_APP_PARAMETERS`.
 pub fn parse_parameters(json_text: &str) -> Result<Parameters> {
     let bad = |m: String| Error::msg(format!("ARGOCD_APP_PARAMETERS: {m}"));
-    let node =
-        crate::yaml::read_document(json_text, Default::default()).map_err(|e| bad(e.message))?;
-    let Some(node) = node else {
+    let Some(v) = value::read(json_text, Default::default()).map_err(|e| bad(e.message))? else {
         return Ok(Parameters::default());
     };
-    let v = value::from_node(&node, "").map_err(bad)?;
     let Value::Seq(items) = v else {
         return Err(bad("must be a JSON list".into()));
     };

@@ -388,7 +388,7 @@ fn read_inputs(
     files: &[std::path::PathBuf],
     opts: &render::Options,
 ) -> Result<Vec<render::Source>> {
-    crate::cli::read_sources(files, &mut *ctx.stdin, opts.max_input_bytes)
+    crate::input::read(files, &mut *ctx.stdin, opts.max_input_bytes)
 }
 
 fn current_dir() -> Result<std::path::PathBuf> {
@@ -418,7 +418,7 @@ fn render_stream(
     ctx: &mut Context<'_>,
 ) -> Result<Outcome> {
     let opts = options.to_options()?;
-    let sources = crate::cli::read_sources(files, &mut *ctx.stdin, opts.max_input_bytes)?;
+    let sources = crate::input::read(files, &mut *ctx.stdin, opts.max_input_bytes)?;
     let rendering = render::run(&sources, &opts)?;
     // Written document by document: passed-through ones are not copied,
     // Express ones are re-read and written one at a time.

@@ -19,6 +19,7 @@ pub mod diff;
 pub mod emit;
 pub mod error;
 pub mod health;
+pub mod input;
 pub mod json;
 pub mod live;
 pub mod model;

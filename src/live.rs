@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{DocRef, Error, Result};
 use crate::stream;
 use crate::value::{self, Value};
-use crate::yaml::{self, Limits};
+use crate::yaml::Limits;
 
 /// Reads every object in `bytes`: items of `List` kinds are unpacked.
 pub fn parse(source: &str, bytes: &[u8]) -> Result<Vec<Value>> {
@@ -22,19 +22,17 @@ pub fn parse(source: &str, bytes: &[u8]) -> Result<Vec<Value>> {
             kind: None,
             name: None,
         };
-        let text = std::str::from_utf8(chunk.bytes).map_err(|_| Error::doc(&at, "not UTF-8"))?;
-        let node = yaml::read_document(text, Limits::default()).map_err(|e| {
-            Error::doc(
-                &at,
-                format!(
-                    "{} (line {})",
-                    e.message,
-                    chunk.line + e.line.saturating_sub(1)
-                ),
-            )
-        })?;
-        let Some(node) = node else { continue };
-        let v = value::from_node(&node, "").map_err(|m| Error::doc(&at, m))?;
+        let text = chunk.text().map_err(|m| Error::doc(&at, m))?;
+        let Some(v) = value::read(text, Limits::default()).map_err(|e| {
+            let message = match e.line {
+                0 => e.message,
+                n => format!("{} (line {})", e.message, chunk.line + n - 1),
+            };
+            Error::doc(&at, message)
+        })?
+        else {
+            continue;
+        };
         let is_list = v
             .get("kind")
             .and_then(Value::as_str)
@@ -53,20 +51,10 @@ pub fn parse(source: &str, bytes: &[u8]) -> Result<Vec<Value>> {
     Ok(out)
 }
 
-/// Reads live objects from a file (`-`: stdin).
+/// Reads live objects from a file (`-`: stdin), under the input limit.
 pub fn read_file(path: &Path, stdin: &mut dyn std::io::Read) -> Result<Vec<Value>> {
-    let (name, bytes) = if path.as_os_str() == "-" {
-        let mut b = Vec::new();
-        stdin
-            .read_to_end(&mut b)
-            .map_err(|e| Error::io("cannot read stdin", e))?;
-        ("stdin".to_string(), b)
-    } else {
-        let name = path.display().to_string();
-        let b = std::fs::read(path).map_err(|e| Error::io(format!("cannot read {name}"), e))?;
-        (name, b)
-    };
-    parse(&name, &bytes)
+    let source = crate::input::read_one(path, stdin)?;
+    parse(&source.name, &source.bytes)
 }
 
 /// Where `kubectl` should look.

@@ -32,10 +32,9 @@ impl StoredNode {
 }
 
 fn parse_json(text: &str, what: &str) -> Result<Value, String> {
-    let node = crate::yaml::read_document(text, Default::default())
+    value::read(text, Default::default())
         .map_err(|e| format!("{what} is not JSON: {}", e.message))?
-        .ok_or(format!("{what} is empty"))?;
-    value::from_node(&node, "").map_err(|m| format!("{what}: {m}"))
+        .ok_or(format!("{what} is empty"))
 }
 
 /// Whether `o` is a ConfigMap holding `revisions.json` or `nodes.json`.

@@ -25,6 +25,23 @@ impl<'a> Chunk<'a> {
         &self.bytes[..self.separator_len]
     }
 
+    /// The chunk as text: valid UTF-8 without NUL bytes (YAML allows
+    /// neither); the error names the line.
+    pub fn text(&self) -> Result<&'a str, String> {
+        let text = std::str::from_utf8(self.bytes).map_err(|e| {
+            let line = self.bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+            format!("not UTF-8: invalid byte on line {}", self.line + line)
+        })?;
+        if let Some(pos) = text.find('\0') {
+            let line = text[..pos].matches('\n').count();
+            return Err(format!("NUL byte on line {}", self.line + line));
+        }
+        Ok(text)
+    }
+
     /// Everything after the separator line.
     pub fn body(&self) -> &'a [u8] {
         &self.bytes[self.separator_len..]

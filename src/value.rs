@@ -10,7 +10,7 @@
 //! integers or booleans, duplicate keys) is refused with the JSON pointer of
 //! the offending place.
 
-use crate::yaml::{Node, Style};
+use crate::yaml::{Limits, Node, ReadError, Style};
 
 /// A JSON-like value, as Go would hold it after reading the YAML.
 #[derive(Clone, Debug, PartialEq)]
@@ -384,14 +384,26 @@ fn is_timestamp(s: &str) -> bool {
     b.len() > 4 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-'
 }
 
+/// One document's text as Go reads it: the syntax tree (under `limits`),
+/// then its value. `Ok(None)` for an empty or comment-only document. A
+/// value that cannot be carried over is an error at line 0 (it has a JSON
+/// pointer instead).
+pub fn read(text: &str, limits: Limits) -> Result<Option<Value>, ReadError> {
+    let Some(node) = crate::yaml::read_document(text, limits)? else {
+        return Ok(None);
+    };
+    from_node(&node, "")
+        .map(Some)
+        .map_err(|message| ReadError { line: 0, message })
+}
+
 /// Test helper: the value of one YAML document as Go reads it, or why it
 /// can't be carried over.
 #[cfg(test)]
 pub(crate) fn parse_for_test(src: &str) -> Result<Value, String> {
-    let node = crate::yaml::read_document(src, Default::default())
+    read(src, Limits::default())
         .map_err(|e| e.message)?
-        .ok_or("empty document")?;
-    from_node(&node, "")
+        .ok_or_else(|| "empty document".into())
 }
 
 #[cfg(test)]

@@ -260,12 +260,9 @@ fn check_exclusions(
 
 /// The `resource.customizations` block, read like any other YAML.
 fn parse_block(text: &str) -> Result<Value> {
-    let bad = |m: String| Error::msg(format!("argocd-cm resource.customizations: {m}"));
-    let node = crate::yaml::read_document(text, Default::default()).map_err(|e| bad(e.message))?;
-    match node {
-        Some(n) => crate::value::from_node(&n, "").map_err(bad),
-        None => Ok(Value::Map(Vec::new())),
-    }
+    crate::value::read(text, Default::default())
+        .map(|v| v.unwrap_or(Value::Map(Vec::new())))
+        .map_err(|e| Error::msg(format!("argocd-cm resource.customizations: {}", e.message)))
 }
 
 #[cfg(test)]
@@ -294,10 +291,9 @@ mod tests {
         let text = format!(
             "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: argocd-cm}}\ndata:\n{data}"
         );
-        let node = crate::yaml::read_document(&text, Default::default())
+        crate::value::read(&text, Default::default())
             .unwrap()
-            .unwrap();
-        crate::value::from_node(&node, "").unwrap()
+            .unwrap()
     }
 
     fn settings() -> Settings {

@@ -35,6 +35,7 @@ use crate::error::{Error, Result};
 use crate::order::Mode;
 use crate::yaml::Limits;
 
+pub use crate::input::Source;
 pub use rollout::{ClusterRollout, NodeRollout};
 pub use write::Rendering;
 
@@ -64,17 +65,9 @@ impl Default for Options {
             revision_configmap: true,
             recompute_revisions: false,
             limits: Limits::default(),
-            max_input_bytes: 256 << 20,
+            max_input_bytes: crate::input::DEFAULT_LIMIT,
         }
     }
-}
-
-/// One input: a file or stdin.
-#[derive(Clone, Debug)]
-pub struct Source {
-    /// What to call it in messages (`-` for stdin).
-    pub name: String,
-    pub bytes: Vec<u8>,
 }
 
 /// The range `--wave-start` may take. Argo CD reads a wave with Go's

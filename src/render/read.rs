@@ -88,7 +88,7 @@ pub(super) fn documents<'a>(
                         kind: None,
                         name: None,
                     };
-                    text_of(&chunk, &at)?;
+                    chunk.text().map_err(|m| Error::doc(&at, m))?;
                     docs.push(Doc {
                         source: si,
                         chunk,
@@ -121,30 +121,8 @@ pub(super) fn documents<'a>(
     Ok(docs)
 }
 
-/// The chunk as text: valid UTF-8 without NUL bytes (YAML allows neither).
-fn text_of<'a>(chunk: &Chunk<'a>, at: &DocRef) -> Result<&'a str> {
-    let text = std::str::from_utf8(chunk.bytes).map_err(|e| {
-        let line = chunk.bytes[..e.valid_up_to()]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
-        Error::doc(
-            at,
-            format!("not UTF-8: invalid byte on line {}", chunk.line + line),
-        )
-    })?;
-    if let Some(pos) = text.find('\0') {
-        let line = text[..pos].matches('\n').count();
-        return Err(Error::doc(
-            at,
-            format!("NUL byte on line {}", chunk.line + line),
-        ));
-    }
-    Ok(text)
-}
-
 fn read_doc(chunk: &Chunk<'_>, at: &mut DocRef, opts: &Options, keep: Keep) -> Result<What> {
-    let text = text_of(chunk, at)?;
+    let text = chunk.text().map_err(|m| Error::doc(at, m))?;
     let node = yaml::read_document(text, opts.limits).map_err(|e| {
         Error::doc(
             at,

@@ -10,7 +10,7 @@ use crate::emit;
 use crate::error::{Error, Result};
 use crate::stream::Chunk;
 use crate::value::{self, Value};
-use crate::yaml::{self, Limits};
+use crate::yaml::Limits;
 
 use super::Source;
 use super::patch;
@@ -148,9 +148,8 @@ fn write_value(chunk: &Chunk<'_>, v: &Value, out: &mut Vec<u8>) {
 
 /// Re-reads an Express document for writing (render does not keep them).
 fn reread(d: &Doc<'_>, limits: Limits) -> Result<Value> {
-    let text = std::str::from_utf8(d.chunk.bytes).map_err(|_| Error::doc(&d.at, "not UTF-8"))?;
-    let node = yaml::read_document(text, limits)
+    let text = d.chunk.text().map_err(|m| Error::doc(&d.at, m))?;
+    value::read(text, limits)
         .map_err(|e| Error::doc(&d.at, e.message))?
-        .ok_or_else(|| Error::doc(&d.at, "the document vanished"))?;
-    value::from_node(&node, "").map_err(|m| Error::doc(&d.at, m))
+        .ok_or_else(|| Error::doc(&d.at, "the document vanished"))
 }
