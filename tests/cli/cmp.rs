@@ -10,17 +10,7 @@ use std::process::{Command, Stdio};
 
 use express_waves::value::Value;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn read_yaml(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path).unwrap();
-    let node = express_waves::yaml::read_document(&text, Default::default())
-        .unwrap()
-        .unwrap();
-    express_waves::value::from_node(&node, "").unwrap()
-}
+use crate::root;
 
 fn argv(plugin: &Value, path: &[&str]) -> Vec<String> {
     match plugin.at(path) {
@@ -150,7 +140,7 @@ impl Drop for Sandbox {
 }
 
 fn plugin() -> Value {
-    read_yaml(&root().join("plugin.yaml"))
+    crate::yaml_file(Path::new("plugin.yaml"))
 }
 
 fn render_of(fixture: &Path, args: &[&str]) -> Vec<u8> {

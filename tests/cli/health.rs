@@ -23,26 +23,17 @@
 //! ones becomes Unknown with "Lua returned an invalid health status"
 //! (`ExecuteHealthLua`, `isValidHealthStatusCode`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use express_waves::health::{self, Status};
 use express_waves::model::ExpressKind;
-use express_waves::value::{self, Value};
+use express_waves::value::Value;
 use mlua::{HookTriggers, Lua, LuaOptions, StdLib, VmState};
 
 fn dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("argocd/resource_customizations/express.medallia.com")
-}
-
-fn read_yaml(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let node = express_waves::yaml::read_document(&text, Default::default())
-        .unwrap_or_else(|e| panic!("{}: {e:?}", path.display()))
-        .expect("a document");
-    value::from_node(&node, "").unwrap()
+    crate::root().join("argocd/resource_customizations/express.medallia.com")
 }
 
 /// Argo CD converts the object to Lua tables; numbers become Lua numbers.
@@ -195,7 +186,7 @@ fn every_health_test_case_passes_in_lua_and_in_rust() {
             health::lua(kind),
             "{name}: embedded script differs from the file"
         );
-        let tests = read_yaml(&kdir.join("health_test.yaml"));
+        let tests = crate::yaml_file(&kdir.join("health_test.yaml"));
         let Some(Value::Seq(list)) = tests.get("tests") else {
             panic!("{name}: no tests")
         };
@@ -213,7 +204,7 @@ fn every_health_test_case_passes_in_lua_and_in_rust() {
                 Status::parse(want_status).is_some(),
                 "{name}/{input}: invalid status"
             );
-            let obj = read_yaml(&kdir.join(input));
+            let obj = crate::yaml_file(&kdir.join(input));
             assert_eq!(
                 run_lua(&script, &obj),
                 LuaHealth::Status(want_status.into(), want_message.into()),
@@ -241,7 +232,7 @@ fn every_health_test_case_passes_in_argo_cds_gopher_lua_sandbox() {
     let Some(tool) = argocd_lua() else { return };
     let out = Command::new(&tool)
         .args(["test", "argocd/resource_customizations"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(crate::root())
         .output()
         .unwrap_or_else(|e| panic!("{}: {e}", tool.display()));
     let text = String::from_utf8_lossy(&out.stdout);

@@ -23,7 +23,7 @@ fn examples_rendered_match_real_helm() {
     let out = Command::new(python)
         .arg("examples/render_chart.py")
         .arg("--check")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(crate::root())
         .output()
         .expect("python runs");
     assert!(
@@ -54,7 +54,7 @@ fn revisions_recompute_with_python_json_dumps() {
         }
         let mut child = Command::new(&python)
             .arg("tests/cli/recompute.py")
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .current_dir(crate::root())
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())

@@ -10,17 +10,10 @@ use std::process::{Command, Stdio};
 
 use express_waves::value::Value;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::root;
 
 fn plugin() -> Value {
-    let text =
-        std::fs::read_to_string(root().join("helm-plugin/express-waves/plugin.yaml")).unwrap();
-    let node = express_waves::yaml::read_document(&text, Default::default())
-        .unwrap()
-        .unwrap();
-    express_waves::value::from_node(&node, "").unwrap()
+    crate::yaml_file(Path::new("helm-plugin/express-waves/plugin.yaml"))
 }
 
 /// Runs the plugin's command like Helm 4: returns (status, stdout, stderr).

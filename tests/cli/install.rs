@@ -8,16 +8,10 @@ use std::process::Command;
 
 use express_waves::value::Value;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::root;
 
 fn yaml(rel: &str) -> Value {
-    let text = std::fs::read_to_string(root().join(rel)).unwrap();
-    let node = express_waves::yaml::read_document(&text, Default::default())
-        .unwrap()
-        .unwrap();
-    express_waves::value::from_node(&node, "").unwrap()
+    crate::yaml_file(Path::new(rel))
 }
 
 fn dockerfile_final_stage() -> Vec<String> {

@@ -1,12 +1,10 @@
 //! `--kubectl`: a fake `kubectl` (EXPRESS_WAVES_KUBECTL) records its argv and
 //! prints fixtures; hostile context and namespace values stay data.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::root;
 
 struct FakeKubectl {
     dir: PathBuf,

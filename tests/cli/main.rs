@@ -41,8 +41,19 @@ struct Outcome {
     stderr: Vec<u8>,
 }
 
-fn root() -> &'static Path {
+/// The repository's root (the crate's directory).
+pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The single YAML document of a file (relative to the root, or absolute),
+/// as Go reads it.
+pub fn yaml_file(path: &Path) -> express_waves::value::Value {
+    let path = root().join(path);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    express_waves::value::read(&text, Default::default())
+        .unwrap_or_else(|e| panic!("{}: {e:?}", path.display()))
+        .unwrap_or_else(|| panic!("{}: no document", path.display()))
 }
 
 fn run(args: &[String], stdin: &[u8]) -> Outcome {

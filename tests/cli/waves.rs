@@ -12,19 +12,16 @@
 
 use std::collections::BTreeSet;
 use std::io::Write;
-use std::path::Path;
 use std::process::{Command, Stdio};
 
 use express_waves::model::ExpressKind;
 use express_waves::value::Value;
 
+use crate::root;
+
 use crate::argocd_sync::{
     self, ANN_SYNC_OPTIONS, ANN_WAVE, App, Cluster, End, LABEL_REVISION, Run, is_node, s,
 };
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn example(name: &str) -> String {
     std::fs::read_to_string(root().join(format!("examples/rendered/{name}.yaml"))).unwrap()
