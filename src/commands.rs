@@ -59,10 +59,13 @@ pub fn run(cli: Cli, ctx: &mut Context<'_>) -> Result<Outcome> {
             let sources = read_inputs(ctx, &args.files, &opts)?;
             let rendering = render::analyse(&sources, &opts)?;
             let live = match &args.live {
-                Some(p) => Some(crate::live::read_file(p, &mut *ctx.stdin)?),
+                Some(p) => Some(crate::live::Live::new(
+                    crate::live::read_file(p, &mut *ctx.stdin)?,
+                    &opts.group,
+                )),
                 None => None,
             };
-            let data = crate::plan::data(&rendering, live.as_deref());
+            let data = crate::plan::data(&rendering, live.as_ref());
             let text = match &args.template {
                 Some(path) => {
                     let t = std::fs::read_to_string(path)
@@ -122,7 +125,7 @@ pub fn run(cli: Cli, ctx: &mut Context<'_>) -> Result<Outcome> {
             };
             let findings = crate::verify::verify(
                 render.as_ref().map(|(r, o)| (r, o.as_slice())),
-                live.as_deref(),
+                live.as_ref(),
             );
             let text = match args.output {
                 TextFormat::Table => crate::verify::table(&findings, args.verbose, ctx.colour),
@@ -182,6 +185,14 @@ pub fn run(cli: Cli, ctx: &mut Context<'_>) -> Result<Outcome> {
                 ));
             };
             let clusters = crate::status::status(&live);
+            if clusters.is_empty() {
+                // Nothing read is not "nothing rolling out".
+                return Err(Error::msg(format!(
+                    "status: the live objects ({} read) hold no {} Backend or Frontend",
+                    live.objects.len(),
+                    live.group
+                )));
+            }
             let text = match args.output {
                 TextFormat::Table => crate::status::table(&clusters, ctx.colour),
                 TextFormat::Json => crate::status::json(&clusters),
@@ -216,9 +227,10 @@ fn live_objects(
     ctx: &mut Context<'_>,
     args: &crate::cli::LiveArgs,
     group: &str,
-) -> Result<Option<Vec<crate::value::Value>>> {
+) -> Result<Option<crate::live::Live>> {
     if let Some(path) = &args.live {
-        return crate::live::read_file(path, &mut *ctx.stdin).map(Some);
+        let objects = crate::live::read_file(path, &mut *ctx.stdin)?;
+        return Ok(Some(crate::live::Live::new(objects, group)));
     }
     if !args.kubectl {
         return Ok(None);
@@ -232,7 +244,7 @@ fn live_objects(
     };
     let mut objects = k.get(&k.express_args(group))?;
     objects.extend(k.get(&k.configmap_args())?);
-    Ok(Some(objects))
+    Ok(Some(crate::live::Live::new(objects, group)))
 }
 
 /// `argocd check`: Argo CD's objects from files and/or kubectl, checked.

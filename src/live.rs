@@ -1,5 +1,6 @@
 //! Live objects: what `kubectl get -o yaml` prints (a `List`, or a stream of
-//! objects), read from a file or from kubectl itself.
+//! objects), read from a file or from kubectl itself; and the one view of a
+//! live Express CR ([`LiveNode`]) that every command reads them through.
 //!
 //! `kubectl` is run with an argument vector, never through a shell; its
 //! path is `EXPRESS_WAVES_KUBECTL` or `kubectl` on PATH.
@@ -7,6 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{DocRef, Error, Result};
+use crate::model::{self, ExpressKind};
 use crate::stream;
 use crate::value::{self, Value};
 use crate::yaml::Limits;
@@ -49,6 +51,114 @@ pub fn parse(source: &str, bytes: &[u8]) -> Result<Vec<Value>> {
         }
     }
     Ok(out)
+}
+
+/// Live objects, and the API group their Express CRs belong to.
+#[derive(Clone, Debug, Default)]
+pub struct Live {
+    pub objects: Vec<Value>,
+    pub group: String,
+}
+
+impl Live {
+    pub fn new(objects: Vec<Value>, group: &str) -> Live {
+        Live {
+            objects,
+            group: group.to_string(),
+        }
+    }
+
+    /// The Express CRs (Cluster, Backend, Frontend) of the group.
+    pub fn express(&self) -> impl Iterator<Item = LiveNode<'_>> {
+        self.objects
+            .iter()
+            .filter_map(|o| LiveNode::of(o, &self.group))
+    }
+
+    /// The nodes (Backend, Frontend) of the group.
+    pub fn nodes(&self) -> impl Iterator<Item = LiveNode<'_>> {
+        self.express().filter(LiveNode::is_node)
+    }
+
+    /// The live node `namespace/name`, if there is one.
+    pub fn node(&self, namespace: &str, name: &str) -> Option<LiveNode<'_>> {
+        self.nodes()
+            .find(|n| n.namespace == namespace && n.name == name)
+    }
+}
+
+/// A live Express CR, read once.
+#[derive(Clone, Debug)]
+pub struct LiveNode<'a> {
+    pub obj: &'a Value,
+    pub kind: ExpressKind,
+    pub namespace: String,
+    pub name: String,
+    /// `spec.clusterConfig.clusterName` (a Cluster CR without one: its
+    /// name).
+    pub cluster: String,
+    /// The name less `<cluster>-` (the whole name if it does not start so).
+    pub key: String,
+}
+
+impl<'a> LiveNode<'a> {
+    /// `obj` as an Express CR of `group` (`apiVersion` `<group>/<version>`),
+    /// if it is one.
+    pub fn of(obj: &'a Value, group: &str) -> Option<LiveNode<'a>> {
+        let api = obj.get("apiVersion").and_then(Value::as_str)?;
+        if api.split_once('/').map(|(g, _)| g) != Some(group) {
+            return None;
+        }
+        let kind = ExpressKind::from_name(obj.get("kind").and_then(Value::as_str)?)?;
+        let (namespace, name) = id(obj);
+        let cluster = obj
+            .at(&["spec", "clusterConfig", "clusterName"])
+            .and_then(Value::as_str)
+            .filter(|c| !c.is_empty())
+            .map_or_else(|| name.clone(), str::to_string);
+        let key = name
+            .strip_prefix(cluster.as_str())
+            .and_then(|k| k.strip_prefix('-'))
+            .unwrap_or(&name)
+            .to_string();
+        Some(LiveNode {
+            obj,
+            kind,
+            namespace,
+            name,
+            cluster,
+            key,
+        })
+    }
+
+    pub fn is_node(&self) -> bool {
+        self.kind != ExpressKind::Cluster
+    }
+
+    /// The revision it should run: the label.
+    pub fn label(&self) -> Option<&'a str> {
+        model::label(self.obj, model::LABEL_REVISION).ok().flatten()
+    }
+
+    /// The revision it runs: `status.deploymentRevision`.
+    pub fn running(&self) -> Option<&'a str> {
+        self.obj
+            .at(&["status", "deploymentRevision"])
+            .and_then(Value::as_str)
+    }
+
+    /// Its sync wave.
+    pub fn wave(&self) -> Option<i64> {
+        model::annotation(self.obj, model::ANN_SYNC_WAVE)
+            .ok()
+            .flatten()
+            .and_then(|w| w.parse().ok())
+    }
+
+    /// `namespace/cluster`.
+    pub fn qualified_cluster(&self) -> String {
+        model::qualified(&self.namespace, &self.cluster)
+    }
 }
 
 /// Reads live objects from a file (`-`: stdin), under the input limit.

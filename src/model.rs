@@ -50,6 +50,15 @@ impl ExpressKind {
         }
     }
 
+    pub fn from_name(kind: &str) -> Option<ExpressKind> {
+        match kind {
+            "Cluster" => Some(ExpressKind::Cluster),
+            "Backend" => Some(ExpressKind::Backend),
+            "Frontend" => Some(ExpressKind::Frontend),
+            _ => None,
+        }
+    }
+
     pub fn role(self) -> Option<Role> {
         match self {
             ExpressKind::Cluster => None,
@@ -68,6 +77,16 @@ pub enum Identity {
     Other,
 }
 
+/// `namespace/name`, or `name` without a namespace: how objects are named
+/// in every message and report.
+pub fn qualified(namespace: &str, name: &str) -> String {
+    if namespace.is_empty() {
+        name.to_string()
+    } else {
+        format!("{namespace}/{name}")
+    }
+}
+
 /// `kind` and `namespace/name` as written, for messages.
 pub fn label_of(node: &Node) -> (Option<String>, Option<String>) {
     let kind = node
@@ -79,11 +98,7 @@ pub fn label_of(node: &Node) -> (Option<String>, Option<String>) {
     let ns = meta
         .and_then(|m| m.get("namespace"))
         .and_then(Node::as_scalar);
-    let name = match (ns, name) {
-        (Some(ns), Some(n)) if !ns.is_empty() => Some(format!("{ns}/{n}")),
-        (_, Some(n)) => Some(n.to_string()),
-        _ => None,
-    };
+    let name = name.map(|n| qualified(ns.unwrap_or(""), n));
     (kind, name)
 }
 
@@ -97,14 +112,11 @@ pub fn identify(node: &Node, group: &str) -> Result<Identity, String> {
         .unwrap_or("");
     let kind = node.get("kind").and_then(Node::as_scalar).unwrap_or("");
     if api.split_once('/').map(|(g, _)| g) == Some(group) {
-        return match kind {
-            "Cluster" => Ok(Identity::Express(ExpressKind::Cluster)),
-            "Backend" => Ok(Identity::Express(ExpressKind::Backend)),
-            "Frontend" => Ok(Identity::Express(ExpressKind::Frontend)),
-            other => Err(format!(
-                "unknown {group} kind `{other}` (expected Cluster, Backend or Frontend)"
-            )),
-        };
+        return ExpressKind::from_name(kind)
+            .map(Identity::Express)
+            .ok_or_else(|| {
+                format!("unknown {group} kind `{kind}` (expected Cluster, Backend or Frontend)")
+            });
     }
     if api == "v1" && kind == "ConfigMap" {
         let meta = node.get("metadata");

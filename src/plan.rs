@@ -13,8 +13,8 @@
 use serde_json::{Map, Value as Json, json};
 
 use crate::json as canonical;
-use crate::live;
-use crate::model::LABEL_REVISION;
+use crate::live::{Live, LiveNode};
+use crate::model;
 use crate::render::{ClusterRollout, NodeRollout, Rendering};
 use crate::report::{self, Colour, Format, Table};
 use crate::value::Value;
@@ -55,13 +55,6 @@ impl Change {
     }
 }
 
-fn is_node(v: &Value) -> bool {
-    matches!(
-        v.get("kind").and_then(Value::as_str),
-        Some("Backend" | "Frontend")
-    )
-}
-
 fn canonical_of(v: Option<&Value>) -> String {
     let mut s = String::new();
     canonical::canonical(v.unwrap_or(&Value::Null), &mut s);
@@ -82,20 +75,16 @@ pub fn differs(rendered: &Value, live: Option<&Value>) -> bool {
 }
 
 /// How `node` of `cluster` compares with the live objects.
-pub fn change(cluster: &ClusterRollout, node: &NodeRollout, live: &[Value]) -> Change {
-    let found = live
-        .iter()
-        .find(|o| is_node(o) && live::id(o) == (cluster.namespace.clone(), node.name.clone()));
-    let Some(o) = found else { return Change::New };
-    let live_rev = o
-        .at(&["metadata", "labels", LABEL_REVISION])
-        .and_then(Value::as_str);
-    if live_rev != Some(node.revision.as_str()) {
+pub fn change(cluster: &ClusterRollout, node: &NodeRollout, live: &Live) -> Change {
+    let Some(l) = live.node(&cluster.namespace, &node.name) else {
+        return Change::New;
+    };
+    if node.restarts(&l) {
         Change::Restart
     } else if node
         .spec
         .as_ref()
-        .is_some_and(|spec| differs(spec, o.get("spec")))
+        .is_some_and(|spec| differs(spec, l.obj.get("spec")))
     {
         Change::Update
     } else {
@@ -104,16 +93,12 @@ pub fn change(cluster: &ClusterRollout, node: &NodeRollout, live: &[Value]) -> C
 }
 
 /// Live nodes of `cluster` that the render no longer has.
-pub fn removed<'a>(cluster: &ClusterRollout, live: &'a [Value]) -> Vec<&'a Value> {
-    live.iter()
-        .filter(|o| is_node(o))
-        .filter(|o| {
-            let (ns, name) = live::id(o);
-            ns == cluster.namespace
-                && o.at(&["spec", "clusterConfig", "clusterName"])
-                    .and_then(Value::as_str)
-                    == Some(cluster.name.as_str())
-                && !cluster.nodes.iter().any(|n| n.name == name)
+pub fn removed<'a>(cluster: &ClusterRollout, live: &'a Live) -> Vec<LiveNode<'a>> {
+    live.nodes()
+        .filter(|l| {
+            l.namespace == cluster.namespace
+                && l.cluster == cluster.name
+                && !cluster.nodes.iter().any(|n| n.name == l.name)
         })
         .collect()
 }
@@ -124,11 +109,12 @@ pub fn removed<'a>(cluster: &ClusterRollout, live: &'a [Value]) -> Vec<&'a Value
 /// live object (gitops-engine `sync_task.go`, `wave()`), where a remaining
 /// node may now be applied (`sync_context.go`, `runTasks`: a wave's prunes
 /// and applies run together).
-pub fn early_prunes(r: &Rendering, live: &[Value]) -> Vec<String> {
+pub fn early_prunes(r: &Rendering, live: &Live) -> Vec<String> {
     let mut out = Vec::new();
     for c in &r.clusters {
-        for o in removed(c, live) {
-            let options = o
+        for l in removed(c, live) {
+            let options = l
+                .obj
                 .at(&["metadata", "annotations", crate::model::ANN_SYNC_OPTIONS])
                 .and_then(Value::as_str)
                 .unwrap_or("");
@@ -138,14 +124,10 @@ pub fn early_prunes(r: &Rendering, live: &[Value]) -> Vec<String> {
             {
                 continue;
             }
-            let (_, name) = live::id(o);
-            let cluster = if c.namespace.is_empty() {
-                c.name.clone()
-            } else {
-                format!("{}/{}", c.namespace, c.name)
-            };
             out.push(format!(
-                "{cluster}: {name} is removed, and its live object has no {}: {}; Argo CD deletes it in its live wave, at the same time as whatever node is applied in that wave. Sync once with it still rendered (this version adds PruneLast=true), or render it down (up: false) first",
+                "{}: {} is removed, and its live object has no {}: {}; Argo CD deletes it in its live wave, at the same time as whatever node is applied in that wave. Sync once with it still rendered (this version adds PruneLast=true), or render it down (up: false) first",
+                model::qualified(&c.namespace, &c.name),
+                l.name,
                 crate::model::ANN_SYNC_OPTIONS,
                 crate::model::PRUNE_LAST
             ));
@@ -173,7 +155,7 @@ impl std::fmt::Display for Deadlock {
     }
 }
 
-pub fn deadlocks(r: &Rendering, live: &[Value]) -> Vec<Deadlock> {
+pub fn deadlocks(r: &Rendering, live: &Live) -> Vec<Deadlock> {
     let mut out = Vec::new();
     for c in &r.clusters {
         if c.mode != crate::order::Mode::Upgrade {
@@ -187,11 +169,7 @@ pub fn deadlocks(r: &Rendering, live: &[Value]) -> Vec<Deadlock> {
             for p in &n.provisioning_after {
                 if let Some(w) = wave(p).filter(|&w| w > n.wave) {
                     out.push(Deadlock {
-                        cluster: if c.namespace.is_empty() {
-                            c.name.clone()
-                        } else {
-                            format!("{}/{}", c.namespace, c.name)
-                        },
+                        cluster: model::qualified(&c.namespace, &c.name),
                         key: n.key.clone(),
                         detail: format!(
                             "{} is new, so the operator provisions it only after {p}, which is in a later wave ({w} > {}): this upgrade-mode sync would wait forever; sync with --mode provisioning (or the Cluster's express.medallia.com/mode annotation) to create it",
@@ -206,7 +184,7 @@ pub fn deadlocks(r: &Rendering, live: &[Value]) -> Vec<Deadlock> {
 }
 
 /// The plan as JSON data (the `-o json` output and the templates' input).
-pub fn data(r: &Rendering, live: Option<&[Value]>) -> Json {
+pub fn data(r: &Rendering, live: Option<&Live>) -> Json {
     let clusters: Vec<Json> = r
         .clusters
         .iter()
@@ -232,17 +210,15 @@ pub fn data(r: &Rendering, live: Option<&[Value]>) -> Json {
                 })
                 .collect();
             if let Some(live) = live {
-                for o in removed(c, live) {
-                    let (_, name) = live::id(o);
-                    let key = name.strip_prefix(&format!("{}-", c.name)).unwrap_or(&name).to_string();
+                for l in removed(c, live) {
                     nodes.push(json!({
-                        "key": key,
-                        "name": name,
-                        "kind": o.get("kind").and_then(Value::as_str),
+                        "key": l.key,
+                        "name": l.name,
+                        "kind": l.kind.name(),
                         "wave": null,
                         "up": false,
-                        "expressVersion": o.at(&["spec", "expressVersion"]).and_then(Value::as_str),
-                        "revision": o.at(&["metadata", "labels", LABEL_REVISION]).and_then(Value::as_str),
+                        "expressVersion": l.obj.at(&["spec", "expressVersion"]).and_then(Value::as_str),
+                        "revision": l.label(),
                         "provisioningAfter": [],
                         "upgradeAfter": [],
                         "change": Change::Removed.name(),

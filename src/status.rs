@@ -8,10 +8,9 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use crate::health::{self, Health, Status};
-use crate::live;
-use crate::model::{ANN_SYNC_WAVE, ExpressKind, LABEL_REVISION};
+use crate::live::Live;
+use crate::model::ExpressKind;
 use crate::report::{self, Colour, Table};
-use crate::value::Value;
 
 #[derive(Clone, Debug)]
 pub struct NodeStatus {
@@ -50,39 +49,22 @@ impl ClusterStatus {
     }
 }
 
-fn kind_of(o: &Value) -> Option<ExpressKind> {
-    match o.get("kind").and_then(Value::as_str)? {
-        "Backend" => Some(ExpressKind::Backend),
-        "Frontend" => Some(ExpressKind::Frontend),
-        _ => None,
-    }
-}
-
 /// The rollout state of every cluster among the live objects.
-pub fn status(objects: &[Value]) -> Vec<ClusterStatus> {
+pub fn status(live: &Live) -> Vec<ClusterStatus> {
     let mut clusters: BTreeMap<(String, String), Vec<NodeStatus>> = BTreeMap::new();
-    for o in objects {
-        let Some(kind) = kind_of(o) else { continue };
-        let (ns, name) = live::id(o);
-        let cluster = o
-            .at(&["spec", "clusterConfig", "clusterName"])
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
-        let key = name
-            .strip_prefix(&format!("{cluster}-"))
-            .unwrap_or(&name)
-            .to_string();
-        let text = |p: &[&str]| o.at(p).and_then(Value::as_str).map(str::to_string);
-        clusters.entry((ns, cluster)).or_default().push(NodeStatus {
-            key,
-            name,
-            kind,
-            wave: text(&["metadata", "annotations", ANN_SYNC_WAVE]).and_then(|w| w.parse().ok()),
-            health: health::assess(kind, o),
-            desired: text(&["metadata", "labels", LABEL_REVISION]),
-            running: text(&["status", "deploymentRevision"]),
+    for l in live.nodes() {
+        let entry = clusters
+            .entry((l.namespace.clone(), l.cluster.clone()))
+            .or_default();
+        entry.push(NodeStatus {
+            wave: l.wave(),
+            health: health::assess(l.kind, l.obj),
+            desired: l.label().map(str::to_string),
+            running: l.running().map(str::to_string),
             state: "waiting",
+            key: l.key,
+            name: l.name,
+            kind: l.kind,
         });
     }
     clusters
@@ -129,11 +111,7 @@ pub fn table(clusters: &[ClusterStatus], use_colour: bool) -> String {
         if i > 0 {
             out.push('\n');
         }
-        let name = if c.namespace.is_empty() {
-            c.name.clone()
-        } else {
-            format!("{}/{}", c.namespace, c.name)
-        };
+        let name = crate::model::qualified(&c.namespace, &c.name);
         out.push_str(&format!("CLUSTER {name}: {}\n", c.summary()));
         let mut t = Table::new(&[
             "WAVE", "NODE", "KIND", "STATE", "HEALTH", "DESIRED", "RUNNING", "MESSAGE",

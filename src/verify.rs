@@ -18,8 +18,7 @@
 
 use serde_json::json;
 
-use crate::live;
-use crate::model::LABEL_REVISION;
+use crate::live::{self, Live};
 use crate::render::Rendering;
 use crate::report::{self, Colour, Table};
 use crate::revision;
@@ -41,14 +40,6 @@ pub struct Finding {
     pub input: Option<String>,
 }
 
-fn object(ns: &str, name: &str) -> String {
-    if ns.is_empty() {
-        name.to_string()
-    } else {
-        format!("{ns}/{name}")
-    }
-}
-
 fn configmap_findings(source: &'static str, objects: &[Value], out: &mut Vec<Finding>) {
     for o in objects.iter().filter(|o| stored::is_revisions_map(o)) {
         let (ns, name) = live::id(o);
@@ -58,7 +49,7 @@ fn configmap_findings(source: &'static str, objects: &[Value], out: &mut Vec<Fin
                 out.push(Finding {
                     finding: "configmap",
                     source,
-                    object: object(&ns, &name),
+                    object: crate::model::qualified(&ns, &name),
                     node: "-".into(),
                     detail: e,
                     discrepancy: true,
@@ -72,7 +63,7 @@ fn configmap_findings(source: &'static str, objects: &[Value], out: &mut Vec<Fin
                 out.push(Finding {
                     finding: "configmap",
                     source,
-                    object: object(&ns, &name),
+                    object: crate::model::qualified(&ns, &name),
                     node: n.key.clone(),
                     detail: format!(
                         "stored {}, nodes.json hashes to {}",
@@ -87,15 +78,8 @@ fn configmap_findings(source: &'static str, objects: &[Value], out: &mut Vec<Fin
     }
 }
 
-fn is_node(o: &Value) -> bool {
-    matches!(
-        o.get("kind").and_then(Value::as_str),
-        Some("Backend" | "Frontend")
-    )
-}
-
 /// Checks a render (with the objects of its input) and/or live objects.
-pub fn verify(render: Option<(&Rendering, &[Value])>, live: Option<&[Value]>) -> Vec<Finding> {
+pub fn verify(render: Option<(&Rendering, &[Value])>, live: Option<&Live>) -> Vec<Finding> {
     let mut out = Vec::new();
     if let Some((r, input)) = render {
         for c in &r.clusters {
@@ -106,7 +90,7 @@ pub fn verify(render: Option<(&Rendering, &[Value])>, live: Option<&[Value]>) ->
                     out.push(Finding {
                         finding: "label",
                         source: "render",
-                        object: object(&c.namespace, &c.name),
+                        object: crate::model::qualified(&c.namespace, &c.name),
                         node: n.key.clone(),
                         detail: format!(
                             "chart set {chart}, the spec hashes to {}",
@@ -121,27 +105,15 @@ pub fn verify(render: Option<(&Rendering, &[Value])>, live: Option<&[Value]>) ->
         configmap_findings("render", input, &mut out);
     }
     if let Some(live) = live {
-        for o in live.iter().filter(|o| is_node(o)) {
-            let (ns, name) = live::id(o);
-            let cluster = o
-                .at(&["spec", "clusterConfig", "clusterName"])
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            let key = name
-                .strip_prefix(&format!("{cluster}-"))
-                .unwrap_or(&name)
-                .to_string();
-            let kind = o.get("kind").and_then(Value::as_str).unwrap_or("");
-            let label = o
-                .at(&["metadata", "labels", LABEL_REVISION])
-                .and_then(Value::as_str);
-            let computed = revision::compute(kind, o.get("spec"));
+        for l in live.nodes() {
+            let label = l.label();
+            let computed = revision::compute(l.kind.name(), l.obj.get("spec"));
             if label != Some(computed.short()) {
                 out.push(Finding {
                     finding: "label",
                     source: "live",
-                    object: object(&ns, cluster),
-                    node: key.clone(),
+                    object: l.qualified_cluster(),
+                    node: l.key.clone(),
                     detail: format!(
                         "label {}, the spec hashes to {}",
                         label.unwrap_or("(none)"),
@@ -151,24 +123,21 @@ pub fn verify(render: Option<(&Rendering, &[Value])>, live: Option<&[Value]>) ->
                     input: Some(computed.input.clone()),
                 });
             }
-            let running = o
-                .at(&["status", "deploymentRevision"])
-                .and_then(Value::as_str);
-            if let (Some(running), Some(label)) = (running, label)
+            if let (Some(running), Some(label)) = (l.running(), label)
                 && running != label
             {
                 out.push(Finding {
                     finding: "rolling-out",
                     source: "live",
-                    object: object(&ns, cluster),
-                    node: key.clone(),
+                    object: l.qualified_cluster(),
+                    node: l.key.clone(),
                     detail: format!("label {label}, running {running}"),
                     discrepancy: true,
                     input: None,
                 });
             }
         }
-        configmap_findings("live", live, &mut out);
+        configmap_findings("live", &live.objects, &mut out);
         if let Some((r, _)) = render {
             for d in crate::plan::deadlocks(r, live) {
                 out.push(Finding {
@@ -183,32 +152,26 @@ pub fn verify(render: Option<(&Rendering, &[Value])>, live: Option<&[Value]>) ->
             }
             for c in &r.clusters {
                 for n in &c.nodes {
-                    let found = live.iter().find(|o| {
-                        is_node(o) && live::id(o) == (c.namespace.clone(), n.name.clone())
-                    });
-                    match found {
+                    match live.node(&c.namespace, &n.name) {
                         None => out.push(Finding {
                             finding: "new",
                             source: "render",
-                            object: object(&c.namespace, &c.name),
+                            object: crate::model::qualified(&c.namespace, &c.name),
                             node: n.key.clone(),
                             detail: format!("not live yet; will be created at {}", n.revision),
                             discrepancy: false,
                             input: None,
                         }),
-                        Some(o) => {
-                            let label = o
-                                .at(&["metadata", "labels", LABEL_REVISION])
-                                .and_then(Value::as_str);
-                            if label != Some(n.revision.as_str()) {
+                        Some(l) => {
+                            if n.restarts(&l) {
                                 out.push(Finding {
                                     finding: "restart",
                                     source: "render",
-                                    object: object(&c.namespace, &c.name),
+                                    object: crate::model::qualified(&c.namespace, &c.name),
                                     node: n.key.clone(),
                                     detail: format!(
                                         "live {} -> rendered {}",
-                                        label.unwrap_or("(none)"),
+                                        l.label().unwrap_or("(none)"),
                                         n.revision
                                     ),
                                     discrepancy: false,

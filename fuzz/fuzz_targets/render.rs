@@ -23,7 +23,8 @@ fuzz_target!(|data: &[u8]| {
     }
     // The same bytes as live objects: status and verify must not panic.
     if let Ok(objects) = express_waves::live::parse("fuzz", data) {
-        let _ = express_waves::status::status(&objects);
-        let _ = express_waves::verify::verify(None, Some(&objects));
+        let live = express_waves::live::Live::new(objects, &opts.group);
+        let _ = express_waves::status::status(&live);
+        let _ = express_waves::verify::verify(None, Some(&live));
     }
 });

@@ -44,3 +44,11 @@ pub struct NodeRollout {
     /// render kept values (`Options::keep_values`).
     pub spec: Option<Value>,
 }
+
+impl NodeRollout {
+    /// Whether syncing this node restarts `live`: the revision label
+    /// changes (the operator restarts a node when its revision changes).
+    pub fn restarts(&self, live: &crate::live::LiveNode<'_>) -> bool {
+        live.label() != Some(self.revision.as_str())
+    }
+}
