@@ -142,11 +142,7 @@ pub fn run(cli: Cli, ctx: &mut Context<'_>) -> Result<Outcome> {
             let mut text = String::new();
             let mut found = false;
             for c in &rendering.clusters {
-                let cluster = if c.namespace.is_empty() {
-                    c.name.clone()
-                } else {
-                    format!("{}/{}", c.namespace, c.name)
-                };
+                let cluster = crate::model::qualified(&c.namespace, &c.name);
                 for n in c
                     .nodes
                     .iter()
@@ -340,11 +336,7 @@ fn inspect(
             .into_iter()
             .filter(|n| args.node.as_ref().is_none_or(|k| *k == n.key))
             .collect();
-        let title = if m.namespace.is_empty() {
-            m.name.clone()
-        } else {
-            format!("{}/{}", m.namespace, m.name)
-        };
+        let title = crate::model::qualified(&m.namespace, &m.name);
         json_maps.push(serde_json::json!({
             "configMap": title,
             "nodes": nodes.iter().map(|n| serde_json::json!({

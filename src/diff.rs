@@ -153,11 +153,7 @@ fn short(v: &Option<Value>) -> String {
 pub fn table(diffs: &[NodeDiff], nodes_total: usize) -> String {
     let mut out = String::new();
     for d in diffs {
-        let cluster = if d.namespace.is_empty() {
-            d.cluster.clone()
-        } else {
-            format!("{}/{}", d.namespace, d.cluster)
-        };
+        let cluster = crate::model::qualified(&d.namespace, &d.cluster);
         out.push_str(&format!(
             "{cluster} {}: {} -> {} ({})\n",
             d.key,

@@ -110,11 +110,7 @@ pub(crate) fn s<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
 pub(crate) fn place(v: &Value) -> String {
     let ns = s(v, &["metadata", "namespace"]).unwrap_or("");
     let name = s(v, &["metadata", "name"]).unwrap_or("?");
-    if ns.is_empty() {
-        name.to_string()
-    } else {
-        format!("{ns}/{name}")
-    }
+    crate::model::qualified(ns, name)
 }
 
 /// Checks `objects` (any mix of Applications, ApplicationSets, ConfigMaps,
