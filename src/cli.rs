@@ -27,6 +27,9 @@ pub struct Cli {
     /// Render options, for use without a subcommand (Helm post-renderer).
     #[command(flatten)]
     pub render: RenderOptions,
+
+    #[command(flatten)]
+    pub report: ErrorReport,
 }
 
 #[derive(Subcommand, Debug)]
@@ -203,6 +206,9 @@ pub struct RenderArgs {
 
     #[command(flatten)]
     pub options: RenderOptions,
+
+    #[command(flatten)]
+    pub report: ErrorReport,
 }
 
 #[derive(Args, Debug)]
@@ -345,6 +351,20 @@ pub enum ModeArg {
     Provisioning,
 }
 
+/// Where else a render's error goes: Helm 4 does not show a post-renderer
+/// plugin's stderr. Only `render` (and no subcommand) takes these.
+#[derive(Args, Clone, Debug, Default)]
+pub struct ErrorReport {
+    /// On error, also write the message to this file (removed on success):
+    /// Helm 4 does not show a post-renderer plugin's stderr
+    #[arg(long, value_name = "PATH")]
+    pub error_file: Option<PathBuf>,
+
+    /// On error, also write the message to the terminal (/dev/tty) if any
+    #[arg(long)]
+    pub error_tty: bool,
+}
+
 /// Options shared by every command that renders.
 #[derive(Args, Debug, Clone)]
 pub struct RenderOptions {
@@ -388,15 +408,6 @@ pub struct RenderOptions {
     /// Most nodes YAML aliases may add to one document
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_alias_nodes)]
     pub max_alias_nodes: usize,
-
-    /// On error, also write the message to this file (removed on success):
-    /// Helm 4 does not show a post-renderer plugin's stderr
-    #[arg(long, value_name = "PATH")]
-    pub error_file: Option<PathBuf>,
-
-    /// On error, also write the message to the terminal (/dev/tty) if any
-    #[arg(long)]
-    pub error_tty: bool,
 }
 
 impl RenderOptions {

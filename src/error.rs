@@ -79,6 +79,16 @@ impl Error {
     }
 }
 
+impl Error {
+    /// Whether this is a write to a reader that went away (`| head`):
+    /// not a failure, it reads nothing more.
+    pub fn is_broken_pipe(&self) -> bool {
+        self.source
+            .as_ref()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.doc {

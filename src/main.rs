@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 use express_waves::Error;
-use express_waves::cli::{Cli, Command, RenderOptions};
+use express_waves::cli::{Cli, Command, ErrorReport};
 use express_waves::commands::{self, Context};
 
 fn main() -> ExitCode {
@@ -33,8 +33,8 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let report_to = match &cli.command {
-        Some(Command::Render(args)) => Some(args.options.clone()),
-        None => Some(cli.render.clone()),
+        Some(Command::Render(args)) => Some(args.report.clone()),
+        None => Some(cli.report.clone()),
         _ => None,
     };
     let colour = std::io::stdout().is_terminal()
@@ -80,7 +80,7 @@ fn error_chain(e: &Error) -> String {
 /// Helm 4 keeps a failing post-renderer's stderr to itself: with
 /// `--error-file` the message also goes to a file (removed on success), with
 /// `--error-tty` to the terminal, if there is one.
-fn report_elsewhere<T>(result: &Result<T, Error>, options: &RenderOptions) {
+fn report_elsewhere<T>(result: &Result<T, Error>, options: &ErrorReport) {
     match result {
         Ok(_) => {
             if let Some(path) = &options.error_file {
@@ -103,9 +103,12 @@ fn report_elsewhere<T>(result: &Result<T, Error>, options: &RenderOptions) {
 
 /// Writes all of `bytes`; a closed pipe is not an error.
 fn write_stdout(stdout: &mut dyn Write, bytes: &[u8]) -> Result<(), Error> {
-    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Error::io("cannot write to stdout", e)),
+    match stdout
+        .write_all(bytes)
+        .and_then(|()| stdout.flush())
+        .map_err(|e| Error::io("cannot write to stdout", e))
+    {
+        Err(e) if !e.is_broken_pipe() => Err(e),
+        _ => Ok(()),
     }
 }

@@ -1,0 +1,115 @@
+//! Running a parsed command line: every subcommand, as a function from
+//! arguments and stdin to the bytes for stdout and an exit code. `main.rs`
+//! does the printing and exiting.
+
+use std::io::Read;
+
+use clap::CommandFactory;
+
+use crate::cli::{Cli, Command};
+use crate::error::Result;
+
+mod argocd;
+mod cmp;
+mod diff;
+mod inspect;
+mod plan;
+mod render;
+mod revision;
+mod status;
+mod verify;
+
+/// What a command produced.
+#[derive(Debug)]
+pub struct Outcome {
+    pub stdout: Vec<u8>,
+    /// Warnings, for stderr.
+    pub warnings: Vec<String>,
+    /// 0 success, 1 a check found something.
+    pub code: u8,
+}
+
+impl Outcome {
+    pub fn ok(stdout: Vec<u8>) -> Outcome {
+        Outcome {
+            stdout,
+            warnings: Vec::new(),
+            code: 0,
+        }
+    }
+
+    /// A check's result: exit 1 when it found something.
+    pub fn found(stdout: Vec<u8>, found: bool) -> Outcome {
+        Outcome {
+            stdout,
+            warnings: Vec::new(),
+            code: u8::from(found),
+        }
+    }
+}
+
+/// What a command may use of the process.
+pub struct Context<'a> {
+    pub stdin: &'a mut dyn Read,
+    /// `render` writes its stream here directly, once it is complete; the
+    /// other commands return their output in [`Outcome`].
+    pub stdout: &'a mut dyn std::io::Write,
+    /// Whether tables may be coloured (a terminal, no NO_COLOR).
+    pub colour: bool,
+}
+
+/// Runs a parsed command line. `None` means "print help" (no subcommand
+/// and stdin is a terminal), which only `main` can do.
+pub fn run(cli: Cli, ctx: &mut Context<'_>) -> Result<Outcome> {
+    match cli.command {
+        Some(Command::Render(args)) => render::run(&args.files, &args.options, ctx),
+        Some(Command::Plan(args)) => plan::run(&args, ctx),
+        Some(Command::Diff(args)) => diff::run(&args, ctx),
+        Some(Command::Verify(args)) => verify::run(&args, ctx),
+        Some(Command::Revision(args)) => revision::run(&args, ctx),
+        Some(Command::Inspect(args)) => inspect::run(&args, ctx),
+        Some(Command::Status(args)) => status::run(&args, ctx),
+        Some(Command::Completions { shell }) => {
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "express-waves", &mut buf);
+            Ok(Outcome::ok(buf))
+        }
+        Some(Command::Argocd(command)) => argocd::run(&command, ctx),
+        Some(Command::Cmp(command)) => cmp::run(&command),
+        None => render::run(&[], &cli.render, ctx),
+    }
+}
+
+/// Live objects from --live FILE or --kubectl, if asked for.
+pub(super) fn live_objects(
+    ctx: &mut Context<'_>,
+    args: &crate::cli::LiveArgs,
+    group: &str,
+) -> Result<Option<crate::live::Live>> {
+    if let Some(path) = &args.live {
+        let objects = crate::live::read_file(path, &mut *ctx.stdin)?;
+        return Ok(Some(crate::live::Live::new(objects, group)));
+    }
+    if !args.kubectl {
+        return Ok(None);
+    }
+    let k = crate::live::Kubectl {
+        program: std::env::var_os("EXPRESS_WAVES_KUBECTL")
+            .unwrap_or_else(|| "kubectl".into())
+            .into(),
+        context: args.context.clone(),
+        namespace: args.namespace.clone(),
+    };
+    let mut objects = k.get(&k.express_args(group))?;
+    objects.extend(k.get(&k.configmap_args())?);
+    Ok(Some(crate::live::Live::new(objects, group)))
+}
+
+/// Reads input files (`-` or none: stdin) under the size limit.
+pub(super) fn read_inputs(
+    ctx: &mut Context<'_>,
+    files: &[std::path::PathBuf],
+    opts: &crate::render::Options,
+) -> Result<Vec<crate::render::Source>> {
+    crate::input::read(files, &mut *ctx.stdin, opts.max_input_bytes)
+}

@@ -1,0 +1,39 @@
+//! `plan`: what a sync of this render will do, per cluster, in wave order;
+//! with live objects, which nodes restart and the hazards of the sync.
+
+use crate::cli::PlanArgs;
+use crate::error::{Error, Result};
+use crate::render;
+
+use super::{Context, Outcome, read_inputs};
+
+pub fn run(args: &PlanArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
+    let opts = args.options.to_options()?;
+    let sources = read_inputs(ctx, &args.files, &opts)?;
+    let rendering = render::analyse(&sources, &opts)?;
+    let live = match &args.live {
+        Some(p) => Some(crate::live::Live::new(
+            crate::live::read_file(p, &mut *ctx.stdin)?,
+            &opts.group,
+        )),
+        None => None,
+    };
+    let data = crate::plan::data(&rendering, live.as_ref());
+    let text = match &args.template {
+        Some(path) => {
+            let t = std::fs::read_to_string(path)
+                .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+            crate::report::template(&path.display().to_string(), &t, &data)?
+        }
+        None => crate::plan::format(&data, args.output.format(), ctx.colour)?,
+    };
+    let mut outcome = Outcome::ok(text.into_bytes());
+    if let Some(live) = &live {
+        outcome.warnings = crate::plan::deadlocks(&rendering, live)
+            .iter()
+            .map(ToString::to_string)
+            .chain(crate::plan::early_prunes(&rendering, live))
+            .collect();
+    }
+    Ok(outcome)
+}

@@ -1,0 +1,38 @@
+//! `verify`: a render and/or live objects checked; exit 1 on a discrepancy.
+
+use crate::cli::{TextFormat, VerifyArgs};
+use crate::error::Result;
+use crate::render;
+
+use super::{Context, Outcome, live_objects, read_inputs};
+
+pub fn run(args: &VerifyArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
+    let opts = args.options.to_options()?;
+    let live = live_objects(ctx, &args.live, &opts.group)?;
+    let sources = if !args.files.is_empty() || live.is_none() {
+        Some(read_inputs(ctx, &args.files, &opts)?)
+    } else {
+        None
+    };
+    let render = match &sources {
+        Some(sources) => {
+            let rendering = render::analyse(sources, &opts)?;
+            let mut objects = Vec::new();
+            for s in sources {
+                objects.extend(crate::live::parse(&s.name, &s.bytes)?);
+            }
+            Some((rendering, objects))
+        }
+        None => None,
+    };
+    let findings = crate::verify::verify(
+        render.as_ref().map(|(r, o)| (r, o.as_slice())),
+        live.as_ref(),
+    );
+    let text = match args.output {
+        TextFormat::Table => crate::verify::table(&findings, args.verbose, ctx.colour),
+        TextFormat::Json => crate::verify::json(&findings, args.verbose),
+    };
+    let bad = findings.iter().any(|f| f.discrepancy);
+    Ok(Outcome::found(text.into_bytes(), bad))
+}
