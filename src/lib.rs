@@ -15,6 +15,7 @@ pub mod argocd_check;
 pub mod cli;
 pub mod cmp;
 pub mod commands;
+pub mod compare;
 pub mod diff;
 pub mod emit;
 pub mod error;

@@ -11,7 +11,7 @@
 //!   label yet: a rollout is still in progress;
 //! - `deadlock`: in an upgrade-mode sync, a node that does not exist yet
 //!   waits for a provisioning prerequisite in a later wave (see
-//!   `plan::deadlocks`): the sync would never finish.
+//!   `compare::deadlocks`): the sync would never finish.
 //!
 //! Reported, not discrepancies: `restart` (the live label differs from the
 //! rendered revision: applying restarts the node) and `new`.
@@ -139,7 +139,7 @@ pub fn verify(render: Option<(&Rendering, &[Value])>, live: Option<&Live>) -> Ve
         }
         configmap_findings("live", &live.objects, &mut out);
         if let Some((r, _)) = render {
-            for d in crate::plan::deadlocks(r, live) {
+            for d in crate::compare::deadlocks(r, live) {
                 out.push(Finding {
                     finding: "deadlock",
                     source: "render",

@@ -29,10 +29,10 @@ pub fn run(args: &PlanArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
     };
     let mut outcome = Outcome::ok(text.into_bytes());
     if let Some(live) = &live {
-        outcome.warnings = crate::plan::deadlocks(&rendering, live)
+        outcome.warnings = crate::compare::deadlocks(&rendering, live)
             .iter()
             .map(ToString::to_string)
-            .chain(crate::plan::early_prunes(&rendering, live))
+            .chain(crate::compare::early_prunes(&rendering, live))
             .collect();
     }
     Ok(outcome)
