@@ -82,109 +82,122 @@ fn configmap_findings(source: &'static str, objects: &[Value], out: &mut Vec<Fin
 pub fn verify(render: Option<(&Rendering, &[Value])>, live: Option<&Live>) -> Vec<Finding> {
     let mut out = Vec::new();
     if let Some((r, input)) = render {
-        for c in &r.clusters {
-            for n in &c.nodes {
-                if let Some(chart) = &n.chart_revision
-                    && chart != n.computed.short()
-                {
-                    out.push(Finding {
-                        finding: "label",
-                        source: "render",
-                        object: crate::model::qualified(&c.namespace, &c.name),
-                        node: n.key.clone(),
-                        detail: format!(
-                            "chart set {chart}, the spec hashes to {}",
-                            n.computed.short()
-                        ),
-                        discrepancy: true,
-                        input: Some(n.computed.input.clone()),
-                    });
-                }
-            }
-        }
+        render_labels(r, &mut out);
         configmap_findings("render", input, &mut out);
     }
     if let Some(live) = live {
-        for l in live.nodes() {
-            let label = l.label();
-            let computed = revision::compute(l.kind.name(), l.obj.get("spec"));
-            if label != Some(computed.short()) {
-                out.push(Finding {
-                    finding: "label",
-                    source: "live",
-                    object: l.qualified_cluster(),
-                    node: l.key.clone(),
-                    detail: format!(
-                        "label {}, the spec hashes to {}",
-                        label.unwrap_or("(none)"),
-                        computed.short()
-                    ),
-                    discrepancy: true,
-                    input: Some(computed.input.clone()),
-                });
-            }
-            if let (Some(running), Some(label)) = (l.running(), label)
-                && running != label
-            {
-                out.push(Finding {
-                    finding: "rolling-out",
-                    source: "live",
-                    object: l.qualified_cluster(),
-                    node: l.key.clone(),
-                    detail: format!("label {label}, running {running}"),
-                    discrepancy: true,
-                    input: None,
-                });
-            }
-        }
+        live_nodes(live, &mut out);
         configmap_findings("live", &live.objects, &mut out);
         if let Some((r, _)) = render {
-            for d in crate::compare::deadlocks(r, live) {
-                out.push(Finding {
-                    finding: "deadlock",
-                    source: "render",
-                    object: d.cluster,
-                    node: d.key,
-                    detail: d.detail,
-                    discrepancy: true,
-                    input: None,
-                });
-            }
-            for c in &r.clusters {
-                for n in &c.nodes {
-                    match live.node(&c.namespace, &n.name) {
-                        None => out.push(Finding {
-                            finding: "new",
-                            source: "render",
-                            object: crate::model::qualified(&c.namespace, &c.name),
-                            node: n.key.clone(),
-                            detail: format!("not live yet; will be created at {}", n.revision),
-                            discrepancy: false,
-                            input: None,
-                        }),
-                        Some(l) => {
-                            if n.restarts(&l) {
-                                out.push(Finding {
-                                    finding: "restart",
-                                    source: "render",
-                                    object: crate::model::qualified(&c.namespace, &c.name),
-                                    node: n.key.clone(),
-                                    detail: format!(
-                                        "live {} -> rendered {}",
-                                        l.label().unwrap_or("(none)"),
-                                        n.revision
-                                    ),
-                                    discrepancy: false,
-                                    input: None,
-                                });
-                            }
-                        }
-                    }
-                }
-            }
+            render_against_live(r, live, &mut out);
         }
     }
     out
+}
+
+/// A revision label the chart set that is not what the spec hashes to.
+fn render_labels(r: &Rendering, out: &mut Vec<Finding>) {
+    for c in &r.clusters {
+        for n in &c.nodes {
+            if let Some(chart) = &n.chart_revision
+                && chart != n.computed.short()
+            {
+                out.push(Finding {
+                    finding: "label",
+                    source: "render",
+                    object: crate::model::qualified(&c.namespace, &c.name),
+                    node: n.key.clone(),
+                    detail: format!(
+                        "chart set {chart}, the spec hashes to {}",
+                        n.computed.short()
+                    ),
+                    discrepancy: true,
+                    input: Some(n.computed.input.clone()),
+                });
+            }
+        }
+    }
+}
+
+/// Live nodes whose label is not what their spec hashes to, or that do
+/// not run their label's revision yet.
+fn live_nodes(live: &Live, out: &mut Vec<Finding>) {
+    for l in live.nodes() {
+        let label = l.label();
+        let computed = revision::compute(l.kind.name(), l.obj.get("spec"));
+        if label != Some(computed.short()) {
+            out.push(Finding {
+                finding: "label",
+                source: "live",
+                object: l.qualified_cluster(),
+                node: l.key.clone(),
+                detail: format!(
+                    "label {}, the spec hashes to {}",
+                    label.unwrap_or("(none)"),
+                    computed.short()
+                ),
+                discrepancy: true,
+                input: Some(computed.input.clone()),
+            });
+        }
+        if let (Some(running), Some(label)) = (l.running(), label)
+            && running != label
+        {
+            out.push(Finding {
+                finding: "rolling-out",
+                source: "live",
+                object: l.qualified_cluster(),
+                node: l.key.clone(),
+                detail: format!("label {label}, running {running}"),
+                discrepancy: true,
+                input: None,
+            });
+        }
+    }
+}
+
+/// What syncing the render over the live objects would do: deadlocks
+/// (discrepancies), nodes created and restarted (not).
+fn render_against_live(r: &Rendering, live: &Live, out: &mut Vec<Finding>) {
+    for d in crate::compare::deadlocks(r, live) {
+        out.push(Finding {
+            finding: "deadlock",
+            source: "render",
+            object: d.cluster,
+            node: d.key,
+            detail: d.detail,
+            discrepancy: true,
+            input: None,
+        });
+    }
+    for c in &r.clusters {
+        for n in &c.nodes {
+            let (finding, detail) = match live.node(&c.namespace, &n.name) {
+                None => (
+                    "new",
+                    format!("not live yet; will be created at {}", n.revision),
+                ),
+                Some(l) if n.restarts(&l) => (
+                    "restart",
+                    format!(
+                        "live {} -> rendered {}",
+                        l.label().unwrap_or("(none)"),
+                        n.revision
+                    ),
+                ),
+                Some(_) => continue,
+            };
+            out.push(Finding {
+                finding,
+                source: "render",
+                object: crate::model::qualified(&c.namespace, &c.name),
+                node: n.key.clone(),
+                detail,
+                discrepancy: false,
+                input: None,
+            });
+        }
+    }
 }
 
 fn summary(findings: &[Finding]) -> String {
