@@ -1,7 +1,10 @@
 //! Integration tests: the binary run on golden cases, and properties every
 //! case must have (idempotent, stdout empty on error, reads back in Go).
 //!
-//! A case is a folder in `tests/cases/`:
+//! A case is a folder `tests/cases/<group>/<case>/`, grouped by the README
+//! section it specifies (order, dependencies, waves, revisions, yaml,
+//! passthrough, errors, plan, diff, verify, status, inspect, revision,
+//! argocd), each self-contained:
 //! - `in.yaml` (stdin) or `input` (a path, relative to the crate, fed as stdin);
 //! - `args` (optional): one argument per line;
 //! - `out.yaml`: expected stdout (absent: stdout must be empty);
@@ -79,16 +82,25 @@ fn run(args: &[String], stdin: &[u8]) -> Outcome {
     }
 }
 
-fn cases() -> Vec<Case> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root().join("tests/cases"))
-        .expect("tests/cases")
+/// The folders below `dir`, in name order.
+fn subdirs(dir: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.expect("entry").path())
         .filter(|p| p.is_dir())
         .collect();
     dirs.sort();
-    dirs.into_iter()
+    dirs
+}
+
+/// Every case: `tests/cases/<README section>/<case>/`, named `section/case`.
+fn cases() -> Vec<Case> {
+    subdirs(&root().join("tests/cases"))
+        .iter()
+        .flat_map(|group| subdirs(group))
         .map(|dir| {
-            let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+            let group = dir.parent().unwrap().file_name().unwrap().to_string_lossy();
+            let name = format!("{group}/{}", dir.file_name().unwrap().to_string_lossy());
             let args = std::fs::read_to_string(dir.join("args"))
                 .map(|s| {
                     s.lines()
@@ -194,7 +206,7 @@ fn errors_leave_stdout_empty_and_exit_2() {
         );
         if got.status == 1 {
             assert!(
-                ["diff-", "verify-", "argocd-check-"]
+                ["diff/", "verify/", "argocd/argocd-check-"]
                     .iter()
                     .any(|p| case.name.starts_with(p)),
                 "{}",
