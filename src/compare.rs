@@ -10,7 +10,8 @@ use crate::render::{ClusterRollout, NodeRollout, Rendering};
 use crate::value::Value;
 
 /// How a live node compares with the render.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Change {
     Restart,
     Update,

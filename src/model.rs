@@ -34,7 +34,7 @@ pub const LABEL_CLUSTER: &str = "express.medallia.com/cluster";
 pub const ANN_HELM4_FILENAME: &str = "postrenderer.helm.sh/postrender-filename";
 
 /// The kinds of Express CR.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub enum ExpressKind {
     Cluster,
     Backend,

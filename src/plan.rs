@@ -10,10 +10,12 @@
 //! such as API-server defaults, do not count), `unchanged`, `new`, or
 //! `removed` (live, no longer rendered; its `wave` is null).
 
-use serde_json::{Map, Value as Json, json};
+use serde::Serialize;
 
 use crate::compare::{Change, change, removed};
 use crate::live::Live;
+use crate::model::{self, ExpressKind};
+use crate::order::Mode;
 use crate::render::Rendering;
 use crate::report::{self, Colour, Format, Table};
 use crate::value::Value;
@@ -32,68 +34,95 @@ fn change_colour(c: Change) -> Colour {
     }
 }
 
-/// The plan as JSON data (the `-o json` output and the templates' input).
-pub fn data(r: &Rendering, live: Option<&Live>) -> Json {
-    let clusters: Vec<Json> = r
+/// The plan: what a sync will do, per cluster, in wave order. Its JSON is
+/// the `-o json` output and the templates' input.
+#[derive(Clone, Debug, Serialize)]
+pub struct Plan {
+    pub clusters: Vec<PlanCluster>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PlanCluster {
+    pub namespace: String,
+    pub name: String,
+    pub mode: Mode,
+    pub nodes: Vec<PlanNode>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanNode {
+    pub key: String,
+    pub name: String,
+    pub kind: ExpressKind,
+    /// `None` for a removed node.
+    pub wave: Option<i64>,
+    pub up: bool,
+    pub express_version: Option<String>,
+    pub revision: Option<String>,
+    pub provisioning_after: Vec<String>,
+    pub upgrade_after: Vec<String>,
+    /// Only against live objects.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<Change>,
+}
+
+/// The plan of a render, against live objects if given.
+pub fn plan(r: &Rendering, live: Option<&Live>) -> Plan {
+    let clusters = r
         .clusters
         .iter()
         .map(|c| {
-            let mut nodes: Vec<Json> = c
+            let mut nodes: Vec<PlanNode> = c
                 .nodes
                 .iter()
-                .map(|n| {
-                    let mut m = Map::new();
-                    m.insert("key".into(), json!(n.key));
-                    m.insert("name".into(), json!(n.name));
-                    m.insert("kind".into(), json!(n.kind.name()));
-                    m.insert("wave".into(), json!(n.wave));
-                    m.insert("up".into(), json!(n.up));
-                    m.insert("expressVersion".into(), json!(n.express_version));
-                    m.insert("revision".into(), json!(n.revision));
-                    m.insert("provisioningAfter".into(), json!(n.provisioning_after));
-                    m.insert("upgradeAfter".into(), json!(n.upgrade_after));
-                    if let Some(live) = live {
-                        m.insert("change".into(), json!(change(c, n, live).name()));
-                    }
-                    Json::Object(m)
+                .map(|n| PlanNode {
+                    key: n.key.clone(),
+                    name: n.name.clone(),
+                    kind: n.kind,
+                    wave: Some(n.wave),
+                    up: n.up,
+                    express_version: n.express_version.clone(),
+                    revision: Some(n.revision.clone()),
+                    provisioning_after: n.provisioning_after.clone(),
+                    upgrade_after: n.upgrade_after.clone(),
+                    change: live.map(|live| change(c, n, live)),
                 })
                 .collect();
-            if let Some(live) = live {
-                for l in removed(c, live) {
-                    nodes.push(json!({
-                        "key": l.key,
-                        "name": l.name,
-                        "kind": l.kind.name(),
-                        "wave": null,
-                        "up": false,
-                        "expressVersion": l.obj.at(&["spec", "expressVersion"]).and_then(Value::as_str),
-                        "revision": l.label(),
-                        "provisioningAfter": [],
-                        "upgradeAfter": [],
-                        "change": Change::Removed.name(),
-                    }));
-                }
+            for l in live.map(|live| removed(c, live)).unwrap_or_default() {
+                nodes.push(PlanNode {
+                    key: l.key.clone(),
+                    name: l.name.clone(),
+                    kind: l.kind,
+                    wave: None,
+                    up: false,
+                    express_version: l
+                        .obj
+                        .at(&["spec", "expressVersion"])
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                    revision: l.label().map(str::to_string),
+                    provisioning_after: Vec::new(),
+                    upgrade_after: Vec::new(),
+                    change: Some(Change::Removed),
+                });
             }
-            json!({
-                "namespace": c.namespace,
-                "name": c.name,
-                "mode": c.mode.name(),
-                "nodes": nodes,
-            })
+            PlanCluster {
+                namespace: c.namespace.clone(),
+                name: c.name.clone(),
+                mode: c.mode,
+                nodes,
+            }
         })
         .collect();
-    json!({ "clusters": clusters })
+    Plan { clusters }
 }
 
 fn cell(s: impl Into<String>) -> (String, Colour) {
     (s.into(), Colour::None)
 }
 
-fn list(v: &Json) -> String {
-    let items: Vec<&str> = v
-        .as_array()
-        .map(|a| a.iter().filter_map(Json::as_str).collect())
-        .unwrap_or_default();
+fn list(items: &[String]) -> String {
     if items.is_empty() {
         "-".into()
     } else {
@@ -102,31 +131,18 @@ fn list(v: &Json) -> String {
 }
 
 /// The table format.
-pub fn table(data: &Json, colour: bool) -> String {
+pub fn table(plan: &Plan, colour: bool) -> String {
     let mut out = String::new();
-    let empty = Vec::new();
-    for (i, c) in data["clusters"]
-        .as_array()
-        .unwrap_or(&empty)
-        .iter()
-        .enumerate()
-    {
+    for (i, c) in plan.clusters.iter().enumerate() {
         if i > 0 {
             out.push('\n');
         }
-        let ns = c["namespace"].as_str().unwrap_or("");
-        let name = c["name"].as_str().unwrap_or("");
-        let cluster = if ns.is_empty() {
-            name.to_string()
-        } else {
-            format!("{ns}/{name}")
-        };
         out.push_str(&format!(
-            "CLUSTER {cluster} ({})\n",
-            c["mode"].as_str().unwrap_or("")
+            "CLUSTER {} ({})\n",
+            model::qualified(&c.namespace, &c.name),
+            c.mode.name()
         ));
-        let nodes = c["nodes"].as_array().unwrap_or(&empty);
-        let with_change = nodes.iter().any(|n| n.get("change").is_some());
+        let with_change = c.nodes.iter().any(|n| n.change.is_some());
         let mut header = vec![
             "WAVE",
             "NODE",
@@ -141,39 +157,25 @@ pub fn table(data: &Json, colour: bool) -> String {
             header.push("CHANGE");
         }
         let mut t = Table::new(&header);
-        for n in nodes {
-            let up = n["up"].as_bool().unwrap_or(false);
+        for n in &c.nodes {
             let mut row = vec![
-                cell(
-                    n["wave"]
-                        .as_i64()
-                        .map(|w| w.to_string())
-                        .unwrap_or_else(|| "-".into()),
-                ),
-                cell(n["key"].as_str().unwrap_or("")),
-                cell(n["kind"].as_str().unwrap_or("")),
-                cell(n["expressVersion"].as_str().unwrap_or("-")),
-                cell(n["revision"].as_str().unwrap_or("-")),
+                cell(n.wave.map_or_else(|| "-".into(), |w| w.to_string())),
+                cell(n.key.clone()),
+                cell(n.kind.name()),
+                cell(n.express_version.as_deref().unwrap_or("-")),
+                cell(n.revision.as_deref().unwrap_or("-")),
                 (
-                    if up { "yes" } else { "down" }.into(),
-                    if up { Colour::None } else { Colour::Dim },
+                    if n.up { "yes" } else { "down" }.into(),
+                    if n.up { Colour::None } else { Colour::Dim },
                 ),
-                cell(list(&n["upgradeAfter"])),
-                cell(list(&n["provisioningAfter"])),
+                cell(list(&n.upgrade_after)),
+                cell(list(&n.provisioning_after)),
             ];
             if with_change {
-                let ch = n["change"].as_str().unwrap_or("");
-                let colour = [
-                    Change::Restart,
-                    Change::Update,
-                    Change::Unchanged,
-                    Change::New,
-                    Change::Removed,
-                ]
-                .into_iter()
-                .find(|c| c.name() == ch)
-                .map_or(Colour::None, change_colour);
-                row.push((ch.to_string(), colour));
+                row.push(match n.change {
+                    Some(ch) => (ch.name().to_string(), change_colour(ch)),
+                    None => cell(""),
+                });
             }
             t.row(row);
         }
@@ -183,11 +185,12 @@ pub fn table(data: &Json, colour: bool) -> String {
 }
 
 /// Formats the plan.
-pub fn format(data: &Json, format: Format, colour: bool) -> crate::Result<String> {
+pub fn format(plan: &Plan, format: Format, colour: bool) -> crate::Result<String> {
+    let data = || serde_json::to_value(plan).expect("a plan serialises");
     match format {
-        Format::Table => Ok(table(data, colour)),
-        Format::Json => Ok(report::json(data)),
-        Format::Markdown => report::template("markdown", MARKDOWN_TEMPLATE, data),
-        Format::Mermaid => report::template("mermaid", MERMAID_TEMPLATE, data),
+        Format::Table => Ok(table(plan, colour)),
+        Format::Json => Ok(report::json(&data())),
+        Format::Markdown => report::template("markdown", MARKDOWN_TEMPLATE, &data()),
+        Format::Mermaid => report::template("mermaid", MERMAID_TEMPLATE, &data()),
     }
 }

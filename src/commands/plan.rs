@@ -18,14 +18,15 @@ pub fn run(args: &PlanArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
         )),
         None => None,
     };
-    let data = crate::plan::data(&rendering, live.as_ref());
+    let plan = crate::plan::plan(&rendering, live.as_ref());
     let text = match &args.template {
         Some(path) => {
             let t = std::fs::read_to_string(path)
                 .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+            let data = serde_json::to_value(&plan).expect("a plan serialises");
             crate::report::template(&path.display().to_string(), &t, &data)?
         }
-        None => crate::plan::format(&data, args.output.format(), ctx.colour)?,
+        None => crate::plan::format(&plan, args.output.format(), ctx.colour)?,
     };
     let mut outcome = Outcome::ok(text.into_bytes());
     if let Some(live) = &live {
