@@ -24,7 +24,7 @@ pub fn lua(kind: ExpressKind) -> &'static str {
 }
 
 /// Argo CD's health statuses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub enum Status {
     Healthy,
     Progressing,
@@ -60,8 +60,11 @@ impl Status {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A health status and its message; serialised (in `status`) as `health`
+/// and `message`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Health {
+    #[serde(rename = "health")]
     pub status: Status,
     pub message: String,
 }

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use serde::Serialize;
 use serde_json::json;
 
 use crate::health::{self, Health, Status};
@@ -12,40 +13,68 @@ use crate::live::Live;
 use crate::model::ExpressKind;
 use crate::report::{self, Colour, Table};
 
-#[derive(Clone, Debug)]
+/// Where a node is in its cluster's rollout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum State {
+    /// Healthy, and so is every node before it.
+    Done,
+    /// The first node not done: rolling out now.
+    RollingOut,
+    Degraded,
+    /// Behind a node that is not done.
+    Waiting,
+}
+
+impl State {
+    pub fn name(self) -> &'static str {
+        match self {
+            State::Done => "done",
+            State::RollingOut => "rolling-out",
+            State::Degraded => "degraded",
+            State::Waiting => "waiting",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct NodeStatus {
     pub key: String,
     pub name: String,
     pub kind: ExpressKind,
     pub wave: Option<i64>,
+    pub state: State,
+    /// As `health` (the status) and `message`.
+    #[serde(flatten)]
     pub health: Health,
+    #[serde(rename = "desiredRevision")]
     pub desired: Option<String>,
+    #[serde(rename = "runningRevision")]
     pub running: Option<String>,
-    /// `done`, `rolling-out`, `degraded` or `waiting`.
-    pub state: &'static str,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize)]
 pub struct ClusterStatus {
     pub namespace: String,
     pub name: String,
+    /// One line: where the rollout is.
+    pub summary: String,
     pub nodes: Vec<NodeStatus>,
 }
 
-impl ClusterStatus {
-    /// One line: where the rollout is.
-    pub fn summary(&self) -> String {
-        let total = self.nodes.len();
-        let done = self.nodes.iter().filter(|n| n.state == "done").count();
-        match self.nodes.iter().find(|n| n.state != "done") {
-            None => format!("all {total} nodes healthy"),
-            Some(n) => format!(
-                "{done} of {total} nodes done; {} {} (wave {})",
-                n.key,
-                n.state,
-                n.wave.map(|w| w.to_string()).unwrap_or_else(|| "-".into())
-            ),
-        }
+/// One line: where the rollout of `nodes` is.
+fn summary(nodes: &[NodeStatus]) -> String {
+    let total = nodes.len();
+    let done = nodes.iter().filter(|n| n.state == State::Done).count();
+    match nodes.iter().find(|n| n.state != State::Done) {
+        None => format!("all {total} nodes healthy"),
+        Some(n) => format!(
+            "{done} of {total} nodes done; {} {} (wave {})",
+            n.key,
+            n.state.name(),
+            n.wave.map(|w| w.to_string()).unwrap_or_else(|| "-".into())
+        ),
     }
 }
 
@@ -56,12 +85,13 @@ pub fn status(live: &Live) -> Vec<ClusterStatus> {
         let entry = clusters
             .entry((l.namespace.clone(), l.cluster.clone()))
             .or_default();
+        let health = health::assess(l.kind, l.obj);
         entry.push(NodeStatus {
             wave: l.wave(),
-            health: health::assess(l.kind, l.obj),
+            health,
             desired: l.label().map(str::to_string),
             running: l.running().map(str::to_string),
-            state: "waiting",
+            state: State::Waiting,
             key: l.key,
             name: l.name,
             kind: l.kind,
@@ -78,30 +108,31 @@ pub fn status(live: &Live) -> Vec<ClusterStatus> {
             let mut blocked = false;
             for n in &mut nodes {
                 n.state = match (n.health.status, blocked) {
-                    (Status::Degraded, _) => "degraded",
-                    (Status::Healthy, false) => "done",
-                    (_, false) => "rolling-out",
-                    (_, true) => "waiting",
+                    (Status::Degraded, _) => State::Degraded,
+                    (Status::Healthy, false) => State::Done,
+                    (_, false) => State::RollingOut,
+                    (_, true) => State::Waiting,
                 };
-                if n.state != "done" {
+                if n.state != State::Done {
                     blocked = true;
                 }
             }
             ClusterStatus {
                 namespace,
                 name,
+                summary: summary(&nodes),
                 nodes,
             }
         })
         .collect()
 }
 
-fn colour(state: &str) -> Colour {
+fn colour(state: State) -> Colour {
     match state {
-        "done" => Colour::Green,
-        "rolling-out" => Colour::Yellow,
-        "degraded" => Colour::Red,
-        _ => Colour::Dim,
+        State::Done => Colour::Green,
+        State::RollingOut => Colour::Yellow,
+        State::Degraded => Colour::Red,
+        State::Waiting => Colour::Dim,
     }
 }
 
@@ -112,7 +143,7 @@ pub fn table(clusters: &[ClusterStatus], use_colour: bool) -> String {
             out.push('\n');
         }
         let name = crate::model::qualified(&c.namespace, &c.name);
-        out.push_str(&format!("CLUSTER {name}: {}\n", c.summary()));
+        out.push_str(&format!("CLUSTER {name}: {}\n", c.summary));
         let mut t = Table::new(&[
             "WAVE", "NODE", "KIND", "STATE", "HEALTH", "DESIRED", "RUNNING", "MESSAGE",
         ]);
@@ -124,7 +155,7 @@ pub fn table(clusters: &[ClusterStatus], use_colour: bool) -> String {
                 ),
                 (n.key.clone(), Colour::None),
                 (n.kind.name().into(), Colour::None),
-                (n.state.into(), colour(n.state)),
+                (n.state.name().into(), colour(n.state)),
                 (n.health.status.name().into(), Colour::None),
                 (
                     n.desired.clone().unwrap_or_else(|| "-".into()),
@@ -143,26 +174,5 @@ pub fn table(clusters: &[ClusterStatus], use_colour: bool) -> String {
 }
 
 pub fn json(clusters: &[ClusterStatus]) -> String {
-    let list: Vec<_> = clusters
-        .iter()
-        .map(|c| {
-            json!({
-                "namespace": c.namespace,
-                "name": c.name,
-                "summary": c.summary(),
-                "nodes": c.nodes.iter().map(|n| json!({
-                    "key": n.key,
-                    "name": n.name,
-                    "kind": n.kind.name(),
-                    "wave": n.wave,
-                    "state": n.state,
-                    "health": n.health.status.name(),
-                    "message": n.health.message,
-                    "desiredRevision": n.desired,
-                    "runningRevision": n.running,
-                })).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    report::json(&json!({ "clusters": list }))
+    report::json(&json!({ "clusters": clusters }))
 }
