@@ -16,6 +16,7 @@
 //! Reported, not discrepancies: `restart` (the live label differs from the
 //! rendered revision: applying restarts the node) and `new`.
 
+use serde::Serialize;
 use serde_json::json;
 
 use crate::live::{self, Live};
@@ -25,34 +26,97 @@ use crate::revision;
 use crate::stored;
 use crate::value::Value;
 
+/// What a finding is about (module doc).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    Label,
+    Configmap,
+    RollingOut,
+    Deadlock,
+    Restart,
+    New,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Label => "label",
+            Kind::Configmap => "configmap",
+            Kind::RollingOut => "rolling-out",
+            Kind::Deadlock => "deadlock",
+            Kind::Restart => "restart",
+            Kind::New => "new",
+        }
+    }
+
+    /// Whether it fails the check (exit 1); `restart` and `new` are what
+    /// any change does.
+    pub fn discrepancy(self) -> bool {
+        !matches!(self, Kind::Restart | Kind::New)
+    }
+}
+
+/// Where a finding was read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    Render,
+    Live,
+}
+
+impl Source {
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Render => "render",
+            Source::Live => "live",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Finding {
-    /// `label`, `configmap`, `rolling-out`, `restart` or `new`.
-    pub finding: &'static str,
-    /// `render` or `live`.
-    pub source: &'static str,
+    pub finding: Kind,
+    pub source: Source,
     /// `namespace/name` of the cluster or ConfigMap.
     pub object: String,
     pub node: String,
     pub detail: String,
-    pub discrepancy: bool,
     /// The hashed input, for `-v`.
     pub input: Option<String>,
 }
 
-fn configmap_findings(source: &'static str, objects: &[Value], out: &mut Vec<Finding>) {
+impl Finding {
+    pub fn discrepancy(&self) -> bool {
+        self.finding.discrepancy()
+    }
+}
+
+/// A finding as JSON: with `discrepancy`, and `input` when verbose.
+#[derive(Serialize)]
+struct FindingJson<'a> {
+    finding: Kind,
+    source: Source,
+    object: &'a str,
+    node: &'a str,
+    detail: &'a str,
+    discrepancy: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    input: Option<&'a str>,
+}
+
+fn configmap_findings(source: Source, objects: &[Value], out: &mut Vec<Finding>) {
     for o in objects.iter().filter(|o| stored::is_revisions_map(o)) {
         let (ns, name) = live::id(o);
         let map = match stored::parse(o) {
             Ok(m) => m,
             Err(e) => {
                 out.push(Finding {
-                    finding: "configmap",
+                    finding: Kind::Configmap,
                     source,
                     object: crate::model::qualified(&ns, &name),
                     node: "-".into(),
                     detail: e,
-                    discrepancy: true,
                     input: None,
                 });
                 continue;
@@ -61,7 +125,7 @@ fn configmap_findings(source: &'static str, objects: &[Value], out: &mut Vec<Fin
         for n in stored::check(&map) {
             if !n.matches() {
                 out.push(Finding {
-                    finding: "configmap",
+                    finding: Kind::Configmap,
                     source,
                     object: crate::model::qualified(&ns, &name),
                     node: n.key.clone(),
@@ -70,7 +134,6 @@ fn configmap_findings(source: &'static str, objects: &[Value], out: &mut Vec<Fin
                         n.stored.as_deref().unwrap_or("(none)"),
                         n.recomputed.as_deref().unwrap_or("(no input)")
                     ),
-                    discrepancy: true,
                     input: n.input,
                 });
             }
@@ -83,11 +146,11 @@ pub fn verify(render: Option<(&Rendering, &[Value])>, live: Option<&Live>) -> Ve
     let mut out = Vec::new();
     if let Some((r, input)) = render {
         render_labels(r, &mut out);
-        configmap_findings("render", input, &mut out);
+        configmap_findings(Source::Render, input, &mut out);
     }
     if let Some(live) = live {
         live_nodes(live, &mut out);
-        configmap_findings("live", &live.objects, &mut out);
+        configmap_findings(Source::Live, &live.objects, &mut out);
         if let Some((r, _)) = render {
             render_against_live(r, live, &mut out);
         }
@@ -103,15 +166,14 @@ fn render_labels(r: &Rendering, out: &mut Vec<Finding>) {
                 && chart != n.computed.short()
             {
                 out.push(Finding {
-                    finding: "label",
-                    source: "render",
+                    finding: Kind::Label,
+                    source: Source::Render,
                     object: crate::model::qualified(&c.namespace, &c.name),
                     node: n.key.clone(),
                     detail: format!(
                         "chart set {chart}, the spec hashes to {}",
                         n.computed.short()
                     ),
-                    discrepancy: true,
                     input: Some(n.computed.input.clone()),
                 });
             }
@@ -127,8 +189,8 @@ fn live_nodes(live: &Live, out: &mut Vec<Finding>) {
         let computed = revision::compute(l.kind.name(), l.obj.get("spec"));
         if label != Some(computed.short()) {
             out.push(Finding {
-                finding: "label",
-                source: "live",
+                finding: Kind::Label,
+                source: Source::Live,
                 object: l.qualified_cluster(),
                 node: l.key.clone(),
                 detail: format!(
@@ -136,7 +198,6 @@ fn live_nodes(live: &Live, out: &mut Vec<Finding>) {
                     label.unwrap_or("(none)"),
                     computed.short()
                 ),
-                discrepancy: true,
                 input: Some(computed.input.clone()),
             });
         }
@@ -144,12 +205,11 @@ fn live_nodes(live: &Live, out: &mut Vec<Finding>) {
             && running != label
         {
             out.push(Finding {
-                finding: "rolling-out",
-                source: "live",
+                finding: Kind::RollingOut,
+                source: Source::Live,
                 object: l.qualified_cluster(),
                 node: l.key.clone(),
                 detail: format!("label {label}, running {running}"),
-                discrepancy: true,
                 input: None,
             });
         }
@@ -161,12 +221,11 @@ fn live_nodes(live: &Live, out: &mut Vec<Finding>) {
 fn render_against_live(r: &Rendering, live: &Live, out: &mut Vec<Finding>) {
     for d in crate::compare::deadlocks(r, live) {
         out.push(Finding {
-            finding: "deadlock",
-            source: "render",
+            finding: Kind::Deadlock,
+            source: Source::Render,
             object: d.cluster,
             node: d.key,
             detail: d.detail,
-            discrepancy: true,
             input: None,
         });
     }
@@ -174,11 +233,11 @@ fn render_against_live(r: &Rendering, live: &Live, out: &mut Vec<Finding>) {
         for n in &c.nodes {
             let (finding, detail) = match live.node(&c.namespace, &n.name) {
                 None => (
-                    "new",
+                    Kind::New,
                     format!("not live yet; will be created at {}", n.revision),
                 ),
                 Some(l) if n.restarts(&l) => (
-                    "restart",
+                    Kind::Restart,
                     format!(
                         "live {} -> rendered {}",
                         l.label().unwrap_or("(none)"),
@@ -189,11 +248,10 @@ fn render_against_live(r: &Rendering, live: &Live, out: &mut Vec<Finding>) {
             };
             out.push(Finding {
                 finding,
-                source: "render",
+                source: Source::Render,
                 object: crate::model::qualified(&c.namespace, &c.name),
                 node: n.key.clone(),
                 detail,
-                discrepancy: false,
                 input: None,
             });
         }
@@ -201,8 +259,11 @@ fn render_against_live(r: &Rendering, live: &Live, out: &mut Vec<Finding>) {
 }
 
 fn summary(findings: &[Finding]) -> String {
-    let d = findings.iter().filter(|f| f.discrepancy).count();
-    let r = findings.iter().filter(|f| f.finding == "restart").count();
+    let d = findings.iter().filter(|f| f.discrepancy()).count();
+    let r = findings
+        .iter()
+        .filter(|f| f.finding == Kind::Restart)
+        .count();
     format!("{d} discrepancies; {r} nodes will restart\n")
 }
 
@@ -212,14 +273,14 @@ pub fn table(findings: &[Finding], verbose: bool, colour: bool) -> String {
     if !findings.is_empty() {
         let mut t = Table::new(&["FINDING", "SOURCE", "OBJECT", "NODE", "DETAIL"]);
         for f in findings {
-            let c = if f.discrepancy {
+            let c = if f.discrepancy() {
                 Colour::Red
             } else {
                 Colour::Yellow
             };
             t.row(vec![
-                (f.finding.to_string(), c),
-                (f.source.to_string(), Colour::None),
+                (f.finding.name().to_string(), c),
+                (f.source.name().to_string(), Colour::None),
                 (f.object.clone(), Colour::None),
                 (f.node.clone(), Colour::None),
                 (f.detail.clone(), Colour::None),
@@ -228,7 +289,7 @@ pub fn table(findings: &[Finding], verbose: bool, colour: bool) -> String {
         t.write(colour, &mut out);
     }
     if verbose {
-        for f in findings.iter().filter(|f| f.discrepancy) {
+        for f in findings.iter().filter(|f| f.discrepancy()) {
             if let Some(i) = &f.input {
                 out.push_str(&format!("input of {} {}: {i}\n", f.object, f.node));
             }
@@ -240,25 +301,20 @@ pub fn table(findings: &[Finding], verbose: bool, colour: bool) -> String {
 
 /// The JSON format.
 pub fn json(findings: &[Finding], verbose: bool) -> String {
-    let list: Vec<_> = findings
+    let list: Vec<FindingJson<'_>> = findings
         .iter()
-        .map(|f| {
-            let mut v = json!({
-                "finding": f.finding,
-                "source": f.source,
-                "object": f.object,
-                "node": f.node,
-                "detail": f.detail,
-                "discrepancy": f.discrepancy,
-            });
-            if verbose && let Some(i) = &f.input {
-                v["input"] = json!(i);
-            }
-            v
+        .map(|f| FindingJson {
+            finding: f.finding,
+            source: f.source,
+            object: &f.object,
+            node: &f.node,
+            detail: &f.detail,
+            discrepancy: f.discrepancy(),
+            input: f.input.as_deref().filter(|_| verbose),
         })
         .collect();
     report::json(&json!({
-        "discrepancies": findings.iter().filter(|f| f.discrepancy).count(),
+        "discrepancies": findings.iter().filter(|f| f.discrepancy()).count(),
         "findings": list,
     }))
 }

@@ -33,6 +33,6 @@ pub fn run(args: &VerifyArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
         TextFormat::Table => crate::verify::table(&findings, args.verbose, ctx.colour),
         TextFormat::Json => crate::verify::json(&findings, args.verbose),
     };
-    let bad = findings.iter().any(|f| f.discrepancy);
+    let bad = findings.iter().any(|f| f.discrepancy());
     Ok(Outcome::found(text.into_bytes(), bad))
 }
