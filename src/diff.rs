@@ -3,7 +3,8 @@
 //! answer. A node restarts when its revision label changes; a node only in
 //! one render is `new` or `removed`.
 
-use serde_json::{Value as Json, json};
+use serde::Serialize;
+use serde_json::json;
 
 use crate::json::to_serde;
 use crate::render::{NodeRollout, Rendering};
@@ -12,11 +13,42 @@ use crate::revision;
 use crate::value::{Value, pointer_push};
 
 /// One changed place in a node's hashed input.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Changed {
     pub pointer: String,
+    #[serde(serialize_with = "as_json")]
     pub old: Option<Value>,
+    #[serde(serialize_with = "as_json")]
     pub new: Option<Value>,
+}
+
+/// A value as the JSON Go would print for it.
+fn as_json<S: serde::Serializer>(v: &Option<Value>, s: S) -> Result<S::Ok, S::Error> {
+    v.as_ref().map(to_serde).serialize(s)
+}
+
+/// What happens to a node between the two renders.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum What {
+    #[serde(rename = "new")]
+    New,
+    #[serde(rename = "removed")]
+    Removed,
+    #[serde(rename = "restart")]
+    Restart,
+    #[serde(rename = "same revision")]
+    SameRevision,
+}
+
+impl What {
+    pub fn name(self) -> &'static str {
+        match self {
+            What::New => "new",
+            What::Removed => "removed",
+            What::Restart => "restart",
+            What::SameRevision => "same revision",
+        }
+    }
 }
 
 /// A node whose revision or hashed input differs.
@@ -35,12 +67,12 @@ impl NodeDiff {
         self.old.is_some() && self.new.is_some() && self.old != self.new
     }
 
-    pub fn what(&self) -> &'static str {
+    pub fn what(&self) -> What {
         match (&self.old, &self.new) {
-            (None, _) => "new",
-            (_, None) => "removed",
-            _ if self.restarts() => "restart",
-            _ => "same revision",
+            (None, _) => What::New,
+            (_, None) => What::Removed,
+            _ if self.restarts() => What::Restart,
+            _ => What::SameRevision,
         }
     }
 }
@@ -159,7 +191,7 @@ pub fn table(diffs: &[NodeDiff], nodes_total: usize) -> String {
             d.key,
             d.old.as_deref().unwrap_or("-"),
             d.new.as_deref().unwrap_or("-"),
-            d.what()
+            d.what().name()
         ));
         for c in &d.changes {
             out.push_str(&format!(
@@ -175,24 +207,30 @@ pub fn table(diffs: &[NodeDiff], nodes_total: usize) -> String {
     out
 }
 
+/// A node's diff as JSON: with what happens to it.
+#[derive(Serialize)]
+struct NodeDiffJson<'a> {
+    namespace: &'a str,
+    cluster: &'a str,
+    key: &'a str,
+    old: Option<&'a str>,
+    new: Option<&'a str>,
+    change: What,
+    changes: &'a [Changed],
+}
+
 /// The JSON format.
 pub fn json(diffs: &[NodeDiff]) -> String {
-    let nodes: Vec<Json> = diffs
+    let nodes: Vec<NodeDiffJson<'_>> = diffs
         .iter()
-        .map(|d| {
-            json!({
-                "namespace": d.namespace,
-                "cluster": d.cluster,
-                "key": d.key,
-                "old": d.old,
-                "new": d.new,
-                "change": d.what(),
-                "changes": d.changes.iter().map(|c| json!({
-                    "pointer": c.pointer,
-                    "old": c.old.as_ref().map(to_serde),
-                    "new": c.new.as_ref().map(to_serde),
-                })).collect::<Vec<_>>(),
-            })
+        .map(|d| NodeDiffJson {
+            namespace: &d.namespace,
+            cluster: &d.cluster,
+            key: &d.key,
+            old: d.old.as_deref(),
+            new: d.new.as_deref(),
+            change: d.what(),
+            changes: &d.changes,
         })
         .collect();
     report::json(&json!({
