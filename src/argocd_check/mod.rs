@@ -43,7 +43,8 @@ use crate::value::Value;
 
 pub use application::{manages_group, names_plugin};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// The guarantee does not hold (exit 1).
     Breaks,
@@ -61,7 +62,7 @@ impl Severity {
 }
 
 /// One finding.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Finding {
     pub severity: Severity,
     /// `namespace/name` of the Application, or `argocd-cm`, or the
@@ -209,23 +210,9 @@ pub fn text(r: &Report) -> String {
 
 /// The report as JSON.
 pub fn json(r: &Report) -> String {
-    let findings: Vec<serde_json::Value> = r
-        .findings
-        .iter()
-        .map(|f| {
-            serde_json::json!({
-                "severity": f.severity.name(),
-                "place": f.place,
-                "check": f.check,
-                "problem": f.problem,
-                "why": f.why,
-                "fix": f.fix,
-            })
-        })
-        .collect();
     report::json(&serde_json::json!({
         "checked": r.checked,
-        "findings": findings,
+        "findings": r.findings,
         "breaks": r.breaks(),
         "not_checked": r.not_checked,
     }))
