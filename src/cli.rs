@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::error::{Error, Result};
 use crate::order::Mode;
 use crate::render::Options;
+use crate::report::Format;
 use crate::yaml::Limits;
 
 /// Orders Express node CRs into Argo CD sync waves and injects their
@@ -176,7 +177,7 @@ pub struct CheckArgs {
     pub group: String,
     /// Output format
     #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
-    pub output: TextFormat,
+    pub output: Format,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -218,7 +219,7 @@ pub struct PlanArgs {
 
     /// Output format
     #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
-    pub output: PlanFormat,
+    pub output: Format,
 
     /// A handlebars template over the JSON data (strict: unknown fields are
     /// errors); overrides --output
@@ -242,7 +243,7 @@ pub struct DiffArgs {
     pub new: PathBuf,
     /// Output format
     #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
-    pub output: TextFormat,
+    pub output: Format,
     #[command(flatten)]
     pub options: RenderOptions,
 }
@@ -276,7 +277,7 @@ pub struct VerifyArgs {
     pub verbose: bool,
     /// Output format
     #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
-    pub output: TextFormat,
+    pub output: Format,
     #[command(flatten)]
     pub options: RenderOptions,
 }
@@ -304,7 +305,7 @@ pub struct InspectArgs {
     pub node: Option<String>,
     /// Output format
     #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
-    pub output: TextFormat,
+    pub output: Format,
 }
 
 #[derive(Args, Debug)]
@@ -316,35 +317,10 @@ pub struct StatusArgs {
     pub group: String,
     /// Output format
     #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
-    pub output: TextFormat,
+    pub output: Format,
 }
 
 /// Table or JSON.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum TextFormat {
-    Table,
-    Json,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum PlanFormat {
-    Table,
-    Json,
-    Markdown,
-    Mermaid,
-}
-
-impl PlanFormat {
-    pub fn format(self) -> crate::report::Format {
-        match self {
-            PlanFormat::Table => crate::report::Format::Table,
-            PlanFormat::Json => crate::report::Format::Json,
-            PlanFormat::Markdown => crate::report::Format::Markdown,
-            PlanFormat::Mermaid => crate::report::Format::Mermaid,
-        }
-    }
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ModeArg {
     Upgrade,

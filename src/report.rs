@@ -5,14 +5,28 @@ use handlebars::Handlebars;
 
 use crate::error::{Error, Result};
 
-/// The output formats of `plan` (`diff`, `verify`, `status` take the first
-/// two).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The output formats (`-o`). `plan` writes all four; the other reports
+/// write a table or JSON.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Table,
     Json,
     Markdown,
     Mermaid,
+}
+
+impl Format {
+    /// For the reports that are a table or JSON: whether JSON; markdown
+    /// and mermaid are an error.
+    pub fn is_json(self, command: &str) -> Result<bool> {
+        match self {
+            Format::Table => Ok(false),
+            Format::Json => Ok(true),
+            Format::Markdown | Format::Mermaid => Err(Error::msg(format!(
+                "{command} writes a table or JSON (-o table, -o json); markdown and mermaid are for plan"
+            ))),
+        }
+    }
 }
 
 /// ANSI colours for table cells, used only on a terminal without NO_COLOR.

@@ -2,7 +2,7 @@
 //! `argocd check`: Argo CD's objects, from files and/or kubectl, checked
 //! against the guarantee.
 
-use crate::cli::{ArgocdCommand, CheckArgs, TextFormat};
+use crate::cli::{ArgocdCommand, CheckArgs};
 use crate::error::{Error, Result};
 
 use super::{Context, Outcome};
@@ -83,9 +83,10 @@ pub fn check(ctx: &mut Context<'_>, args: &CheckArgs) -> Result<Outcome> {
     };
     let mut report = crate::argocd_check::check(&objects, &settings)?;
     report.not_checked.extend(unrelated);
-    let text = match args.output {
-        TextFormat::Table => crate::argocd_check::text(&report),
-        TextFormat::Json => crate::argocd_check::json(&report),
+    let text = if args.output.is_json("argocd check")? {
+        crate::argocd_check::json(&report)
+    } else {
+        crate::argocd_check::text(&report)
     };
     Ok(Outcome::found(text.into_bytes(), report.breaks()))
 }

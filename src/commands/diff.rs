@@ -1,7 +1,7 @@
 //! `diff`: two renders compared node by node; exit 1 when a node restarts,
 //! starts, stops, appears or goes.
 
-use crate::cli::{DiffArgs, TextFormat};
+use crate::cli::DiffArgs;
 use crate::error::{Error, Result};
 use crate::render;
 
@@ -18,9 +18,10 @@ pub fn run(args: &DiffArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
     let new = render::analyse(&new_sources, &opts)?;
     let diffs = crate::diff::diff(&old, &new);
     let total = new.clusters.iter().map(|c| c.nodes.len()).sum();
-    let text = match args.output {
-        TextFormat::Table => crate::diff::table(&diffs, total),
-        TextFormat::Json => crate::diff::json(&diffs),
+    let text = if args.output.is_json("diff")? {
+        crate::diff::json(&diffs)
+    } else {
+        crate::diff::table(&diffs, total)
     };
     let changed = diffs
         .iter()

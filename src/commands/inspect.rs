@@ -1,6 +1,6 @@
 //! `inspect`: the revisions ConfigMaps read back and recomputed.
 
-use crate::cli::{InspectArgs, TextFormat};
+use crate::cli::InspectArgs;
 use crate::error::{Error, Result};
 
 use super::{Context, Outcome};
@@ -77,8 +77,9 @@ fn inspect(
             "no node `{k}` in the revisions ConfigMaps"
         )));
     }
-    Ok(match args.output {
-        TextFormat::Table => out,
-        TextFormat::Json => crate::report::json(&serde_json::json!({ "configMaps": json_maps })),
+    Ok(if args.output.is_json("inspect")? {
+        crate::report::json(&serde_json::json!({ "configMaps": json_maps }))
+    } else {
+        out
     })
 }

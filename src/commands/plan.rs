@@ -26,7 +26,7 @@ pub fn run(args: &PlanArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
             let data = serde_json::to_value(&plan).expect("a plan serialises");
             crate::report::template(&path.display().to_string(), &t, &data)?
         }
-        None => crate::plan::format(&plan, args.output.format(), ctx.colour)?,
+        None => crate::plan::format(&plan, args.output, ctx.colour)?,
     };
     let mut outcome = Outcome::ok(text.into_bytes());
     if let Some(live) = &live {

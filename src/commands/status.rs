@@ -1,6 +1,6 @@
 //! `status`: rollout progress from live objects.
 
-use crate::cli::{StatusArgs, TextFormat};
+use crate::cli::StatusArgs;
 use crate::error::{Error, Result};
 
 use super::{Context, Outcome, live_objects};
@@ -20,9 +20,10 @@ pub fn run(args: &StatusArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
             live.group
         )));
     }
-    let text = match args.output {
-        TextFormat::Table => crate::status::table(&clusters, ctx.colour),
-        TextFormat::Json => crate::status::json(&clusters),
+    let text = if args.output.is_json("status")? {
+        crate::status::json(&clusters)
+    } else {
+        crate::status::table(&clusters, ctx.colour)
     };
     Ok(Outcome::ok(text.into_bytes()))
 }

@@ -1,6 +1,6 @@
 //! `verify`: a render and/or live objects checked; exit 1 on a discrepancy.
 
-use crate::cli::{TextFormat, VerifyArgs};
+use crate::cli::VerifyArgs;
 use crate::error::Result;
 use crate::render;
 
@@ -29,9 +29,10 @@ pub fn run(args: &VerifyArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
         render.as_ref().map(|(r, o)| (r, o.as_slice())),
         live.as_ref(),
     );
-    let text = match args.output {
-        TextFormat::Table => crate::verify::table(&findings, args.verbose, ctx.colour),
-        TextFormat::Json => crate::verify::json(&findings, args.verbose),
+    let text = if args.output.is_json("verify")? {
+        crate::verify::json(&findings, args.verbose)
+    } else {
+        crate::verify::table(&findings, args.verbose, ctx.colour)
     };
     let bad = findings.iter().any(|f| f.discrepancy());
     Ok(Outcome::found(text.into_bytes(), bad))
