@@ -164,9 +164,7 @@ pub fn deadlocks(r: &Rendering, live: &Live) -> Vec<Deadlock> {
 mod tests {
     use super::*;
 
-    fn v(src: &str) -> Value {
-        crate::value::parse_for_test(src).unwrap()
-    }
+    use crate::value::test_value as v;
 
     #[test]
     fn server_defaults_are_not_updates() {

@@ -243,9 +243,7 @@ pub fn json(diffs: &[NodeDiff]) -> String {
 mod tests {
     use super::*;
 
-    fn v(src: &str) -> Value {
-        crate::value::parse_for_test(src).unwrap()
-    }
+    use crate::value::test_value as v;
 
     #[test]
     fn pointers_of_changed_leaves() {

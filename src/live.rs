@@ -177,6 +177,18 @@ pub struct Kubectl {
 }
 
 impl Kubectl {
+    /// kubectl as the environment names it (`EXPRESS_WAVES_KUBECTL`, else
+    /// `kubectl` on PATH), in this context and namespace.
+    pub fn from_env(context: Option<String>, namespace: Option<String>) -> Kubectl {
+        Kubectl {
+            program: std::env::var_os("EXPRESS_WAVES_KUBECTL")
+                .unwrap_or_else(|| "kubectl".into())
+                .into(),
+            context,
+            namespace,
+        }
+    }
+
     fn scope(&self) -> Vec<String> {
         let mut args = Vec::new();
         if let Some(c) = &self.context {

@@ -290,15 +290,12 @@ pub fn rendered_prerequisites(doc: &Value, field: &str) -> Result<Vec<Rendered>,
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::value::test_value as value;
 
     fn node(src: &str) -> Node {
         crate::yaml::read_document(src, Default::default())
             .unwrap()
             .unwrap()
-    }
-
-    fn value(src: &str) -> Value {
-        crate::value::parse_for_test(src).unwrap()
     }
 
     #[test]

@@ -397,6 +397,12 @@ pub fn read(text: &str, limits: Limits) -> Result<Option<Value>, ReadError> {
         .map_err(|message| ReadError { line: 0, message })
 }
 
+/// Test helper: the value of one YAML document, which must carry over.
+#[cfg(test)]
+pub(crate) fn test_value(src: &str) -> Value {
+    parse_for_test(src).unwrap_or_else(|e| panic!("{src}: {e}"))
+}
+
 /// Test helper: the value of one YAML document as Go reads it, or why it
 /// can't be carried over.
 #[cfg(test)]

@@ -27,13 +27,10 @@ pub fn check(ctx: &mut Context<'_>, args: &CheckArgs) -> Result<Outcome> {
         objects.extend(crate::live::read_file(f, &mut *ctx.stdin)?);
     }
     if args.kubectl {
-        let k = crate::live::Kubectl {
-            program: std::env::var_os("EXPRESS_WAVES_KUBECTL")
-                .unwrap_or_else(|| "kubectl".into())
-                .into(),
-            context: args.context.clone(),
-            namespace: Some(args.argocd_namespace.clone()),
-        };
+        let k = crate::live::Kubectl::from_env(
+            args.context.clone(),
+            Some(args.argocd_namespace.clone()),
+        );
         objects.extend(k.get(&k.get_args(&["configmap", "argocd-cm"], &[]))?);
         objects.extend(k.get(&k.get_args(
             &["statefulsets.apps,deployments.apps"],

@@ -93,13 +93,7 @@ pub(super) fn live_objects(
     if !args.kubectl {
         return Ok(None);
     }
-    let k = crate::live::Kubectl {
-        program: std::env::var_os("EXPRESS_WAVES_KUBECTL")
-            .unwrap_or_else(|| "kubectl".into())
-            .into(),
-        context: args.context.clone(),
-        namespace: args.namespace.clone(),
-    };
+    let k = crate::live::Kubectl::from_env(args.context.clone(), args.namespace.clone());
     let mut objects = k.get(&k.express_args(group))?;
     objects.extend(k.get(&k.configmap_args())?);
     Ok(Some(crate::live::Live::new(objects, group)))
