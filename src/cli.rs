@@ -320,7 +320,7 @@ pub struct StatusArgs {
     pub output: Format,
 }
 
-/// Table or JSON.
+/// The rollout order asked for on the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ModeArg {
     Upgrade,
