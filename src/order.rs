@@ -198,81 +198,8 @@ pub fn resolve(
     let mut deps: [Vec<Vec<Dep>>; 2] = [Vec::new(), Vec::new()];
     for list in List::BOTH {
         let order = default_order(members, list.mode(), frontends_before_backend);
-        let mut pred = vec![None; members.len()];
-        let mut last_up = None;
-        for &i in &order {
-            pred[i] = last_up;
-            if members[i].up {
-                last_up = Some(i);
-            }
-        }
-        let l = list as usize;
-        // A node's own dependencies: what the chart rendered, else the default.
-        let own = |i: usize| -> Vec<usize> {
-            if !members[i].rendered[l].is_empty() {
-                members[i].rendered[l].clone()
-            } else {
-                pred[i].into_iter().collect()
-            }
-        };
-        let mut per_node = Vec::with_capacity(members.len());
-        for (i, m) in members.iter().enumerate() {
-            let mut out: Vec<Dep> = Vec::new();
-            let push = |d: Dep, out: &mut Vec<Dep>| {
-                if !out.iter().any(|o| o.target == d.target) {
-                    out.push(d);
-                }
-            };
-            if !m.managed {
-                for &t in &m.rendered[l] {
-                    push(
-                        Dep {
-                            target: t,
-                            entry: None,
-                        },
-                        &mut out,
-                    );
-                }
-            } else if m.up {
-                let from_chart = !m.rendered[l].is_empty();
-                for (e, t) in own(i).into_iter().enumerate() {
-                    if members[t].up {
-                        let entry = from_chart.then_some(e);
-                        push(Dep { target: t, entry }, &mut out);
-                    } else {
-                        let mut path = vec![i, t];
-                        follow(members, &own, t, &mut path, &mut |t| {
-                            push(
-                                Dep {
-                                    target: t,
-                                    entry: None,
-                                },
-                                &mut out,
-                            )
-                        })
-                        .map_err(|p| cycle_message(members, list, &p))?;
-                    }
-                }
-                // The chart named only down nodes that lead nowhere: its
-                // dependency left the chain, so the default applies (as it
-                // would when this output is rendered again: idempotence).
-                if from_chart
-                    && out.is_empty()
-                    && let Some(p) = pred[i]
-                {
-                    push(
-                        Dep {
-                            target: p,
-                            entry: None,
-                        },
-                        &mut out,
-                    );
-                }
-            }
-            per_node.push(out);
-        }
-        deps[l] = per_node;
-        if let Some(cycle) = find_cycle(&deps[l]) {
+        deps[list as usize] = list_deps(members, list, &order)?;
+        if let Some(cycle) = find_cycle(&deps[list as usize]) {
             return Err(cycle_message(members, list, &cycle));
         }
     }
@@ -283,6 +210,72 @@ pub fn resolve(
         frontends_before_backend,
     );
     Ok(Order { deps, waves })
+}
+
+/// Every member's prerequisites in `list`, given the list's default
+/// `order`: the chart's, else the nearest up node before it; a down
+/// prerequisite is followed through to up nodes.
+fn list_deps(members: &[Member], list: List, order: &[usize]) -> Result<Vec<Vec<Dep>>, Cycle> {
+    let l = list as usize;
+    let mut pred = vec![None; members.len()];
+    let mut last_up = None;
+    for &i in order {
+        pred[i] = last_up;
+        if members[i].up {
+            last_up = Some(i);
+        }
+    }
+    // A node's own dependencies: what the chart rendered, else the default.
+    let own = |i: usize| -> Vec<usize> {
+        if !members[i].rendered[l].is_empty() {
+            members[i].rendered[l].clone()
+        } else {
+            pred[i].into_iter().collect()
+        }
+    };
+    let mut per_node = Vec::with_capacity(members.len());
+    for (i, m) in members.iter().enumerate() {
+        let mut out: Vec<Dep> = Vec::new();
+        let push = |d: Dep, out: &mut Vec<Dep>| {
+            if !out.iter().any(|o| o.target == d.target) {
+                out.push(d);
+            }
+        };
+        let plain = |target| Dep {
+            target,
+            entry: None,
+        };
+        if !m.managed {
+            for &t in &m.rendered[l] {
+                push(plain(t), &mut out);
+            }
+        } else if m.up {
+            let from_chart = !m.rendered[l].is_empty();
+            for (e, t) in own(i).into_iter().enumerate() {
+                if members[t].up {
+                    let entry = from_chart.then_some(e);
+                    push(Dep { target: t, entry }, &mut out);
+                } else {
+                    let mut path = vec![i, t];
+                    follow(members, &own, t, &mut path, &mut |t| {
+                        push(plain(t), &mut out)
+                    })
+                    .map_err(|p| cycle_message(members, list, &p))?;
+                }
+            }
+            // The chart named only down nodes that lead nowhere: its
+            // dependency left the chain, so the default applies (as it
+            // would when this output is rendered again: idempotence).
+            if from_chart
+                && out.is_empty()
+                && let Some(p) = pred[i]
+            {
+                push(plain(p), &mut out);
+            }
+        }
+        per_node.push(out);
+    }
+    Ok(per_node)
 }
 
 /// Follows the dependencies of down node `t` to up nodes.
