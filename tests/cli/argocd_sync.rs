@@ -85,15 +85,6 @@ pub fn is_node(kind: &str) -> bool {
     matches!(kind, "Backend" | "Frontend")
 }
 
-fn express_kind(kind: &str) -> Option<ExpressKind> {
-    match kind {
-        "Cluster" => Some(ExpressKind::Cluster),
-        "Backend" => Some(ExpressKind::Backend),
-        "Frontend" => Some(ExpressKind::Frontend),
-        _ => None,
-    }
-}
-
 /// `kindOrder` of `sync_tasks.go` for the kinds in the renders; custom
 /// resources get 0 (after every built-in kind). Any other built-in kind
 /// would need its value from upstream: refuse it rather than guess.
@@ -102,7 +93,7 @@ fn kind_order(kind: &str) -> i32 {
         "Namespace" => -35,
         "ConfigMap" => -26,
         "Service" => -13,
-        k if express_kind(k).is_some() => 0,
+        k if ExpressKind::from_name(k).is_some() => 0,
         k => panic!("kindOrder of {k} is not modelled"),
     }
 }
@@ -139,7 +130,7 @@ pub fn shipped(kind: ExpressKind) -> &'static str {
 
 pub fn health_of(obj: &Value, scripts: Scripts) -> Health {
     let kind = s(obj, &["kind"]);
-    match express_kind(&kind) {
+    match ExpressKind::from_name(&kind) {
         Some(k) => match run_lua(scripts(k), obj) {
             LuaHealth::Status(st, _) => Health::Status(st),
             LuaHealth::Error(_) => Health::LuaError,
@@ -285,7 +276,7 @@ impl Cluster {
     /// A delete: nodes and the Cluster CR carry the operator's finalizer
     /// and go away after a few ticks; other objects at once.
     pub fn delete(&mut self, key: &Key) {
-        if express_kind(&key.0).is_some() {
+        if ExpressKind::from_name(&key.0).is_some() {
             if let Some(l) = self.live.get_mut(key) {
                 l.deleting.get_or_insert(3);
             }

@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 
 use express_waves::value::Value;
 
-use crate::root;
+use crate::{assert_success, root};
 
 fn argv(plugin: &Value, path: &[&str]) -> Vec<String> {
     match plugin.at(path) {
@@ -123,14 +123,6 @@ impl Sandbox {
             &[],
         )
     }
-}
-
-fn assert_success(out: &std::process::Output) {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 impl Drop for Sandbox {

@@ -4,9 +4,7 @@
 //! kept to itself). Helm 4 needs `postrenderer.helm.sh/postrender-filename`
 //! back on every document to split the output into files.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use express_waves::value::Value;
 
@@ -33,17 +31,14 @@ fn run_plugin(plugin_dir: &Path, stdin: &[u8]) -> (i32, Vec<u8>, Vec<u8>) {
         Some(Value::Seq(a)) => a.iter().map(|v| expand(v.as_str().unwrap())).collect(),
         _ => vec![],
     };
-    let mut child = Command::new(env!("CARGO_BIN_EXE_express-waves"))
-        .args(&args)
-        .env("HELM_PLUGIN_NAME", "express-waves")
-        .env("HELM_PLUGIN_DIR", plugin_dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = crate::run_binary(
+        &args,
+        &[
+            ("HELM_PLUGIN_NAME", "express-waves".as_ref()),
+            ("HELM_PLUGIN_DIR", plugin_dir.as_os_str()),
+        ],
+        stdin,
+    );
     (out.status.code().unwrap_or(-1), out.stdout, out.stderr)
 }
 

@@ -59,15 +59,23 @@ pub fn yaml_file(path: &Path) -> express_waves::value::Value {
         .unwrap_or_else(|| panic!("{}: no document", path.display()))
 }
 
-fn run(args: &[String], stdin: &[u8]) -> Outcome {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_express-waves"))
-        .args(args)
+/// Runs the binary in the repository root with `args`, `env` added and
+/// `stdin` fed (from a thread, so a large input cannot deadlock).
+pub fn run_binary<A: AsRef<std::ffi::OsStr>>(
+    args: &[A],
+    env: &[(&str, &std::ffi::OsStr)],
+    stdin: &[u8],
+) -> std::process::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_express-waves"));
+    cmd.args(args)
         .current_dir(root())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("binary runs");
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("binary runs");
     let mut input = child.stdin.take().expect("stdin");
     let data = stdin.to_vec();
     let writer = std::thread::spawn(move || {
@@ -75,6 +83,20 @@ fn run(args: &[String], stdin: &[u8]) -> Outcome {
     });
     let out = child.wait_with_output().expect("binary finishes");
     writer.join().expect("stdin writer");
+    out
+}
+
+/// Fails the test with the binary's stderr unless it succeeded.
+pub fn assert_success(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn run(args: &[String], stdin: &[u8]) -> Outcome {
+    let out = run_binary(args, &[], stdin);
     Outcome {
         status: out.status.code().unwrap_or(-1),
         stdout: out.stdout,

@@ -11,8 +11,6 @@
 //! dropped).
 
 use std::collections::BTreeSet;
-use std::io::Write;
-use std::process::{Command, Stdio};
 
 use express_waves::model::ExpressKind;
 use express_waves::value::Value;
@@ -44,26 +42,11 @@ fn values(text: &str) -> Vec<Value> {
 
 /// `express-waves render ARGS` of `input`.
 fn render_with(input: &str, args: &[&str]) -> Vec<Value> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_express-waves"))
-        .arg("render")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let args: Vec<&str> = std::iter::once("render")
+        .chain(args.iter().copied())
+        .collect();
+    let out = crate::run_binary(&args, &[], input.as_bytes());
+    crate::assert_success(&out);
     values(&String::from_utf8(out.stdout).unwrap())
 }
 
