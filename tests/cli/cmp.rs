@@ -113,7 +113,21 @@ impl Sandbox {
     }
 }
 
+/// The fixture the fake helm prints: a real render of the example chart.
+fn fixture() -> PathBuf {
+    root().join("examples/rendered/acme-backend-down.yaml")
+}
+
 impl Sandbox {
+    /// A Chart.yaml in the application directory, with `extra` lines.
+    fn chart(&self, extra: &str) {
+        std::fs::write(
+            self.app.join("Chart.yaml"),
+            format!("apiVersion: v2\nname: express\nversion: 0.1.0\n{extra}"),
+        )
+        .unwrap();
+    }
+
     /// Runs plugin.yaml's `generate` command in the application directory.
     fn generate(&self, params: &str) -> std::process::Output {
         self.run(
@@ -198,13 +212,9 @@ fn plugin_yaml_is_a_cmp_v2_config_naming_our_commands() {
 #[test]
 fn generate_runs_helm_with_argo_cds_settings_and_renders() {
     let sb = Sandbox::new("cmp-generate");
-    let fixture = root().join("examples/rendered/acme-backend-down.yaml");
+    let fixture = fixture();
     sb.fake_helm(Some(&fixture));
-    std::fs::write(
-        sb.app.join("Chart.yaml"),
-        "apiVersion: v2\nname: express\nversion: 0.1.0\n",
-    )
-    .unwrap();
+    sb.chart("");
     std::fs::write(sb.app.join("values-prod.yaml"), "a: 1\n").unwrap();
     let params = r#"[{"name":"values-files","array":["values-prod.yaml"]},{"name":"mode","string":"provisioning"},{"name":"wave-start","string":"3"}]"#;
     let out = sb.generate(params);
@@ -234,13 +244,9 @@ fn generate_runs_helm_with_argo_cds_settings_and_renders() {
 #[test]
 fn hostile_parameters_are_data_never_commands() {
     let sb = Sandbox::new("cmp-hostile");
-    let fixture = root().join("examples/rendered/acme-backend-down.yaml");
+    let fixture = fixture();
     sb.fake_helm(Some(&fixture));
-    std::fs::write(
-        sb.app.join("Chart.yaml"),
-        "apiVersion: v2\nname: x\nversion: 0.1.0\n",
-    )
-    .unwrap();
+    sb.chart("");
     let generate = argv(&plugin(), &["spec", "generate", "command"]);
     let marker = sb.dir.join("pwned");
     for params in [
@@ -282,11 +288,7 @@ fn hostile_parameters_are_data_never_commands() {
 #[test]
 fn helm_failing_or_empty_or_no_express_node_is_an_error_with_empty_stdout() {
     let sb = Sandbox::new("cmp-fail");
-    std::fs::write(
-        sb.app.join("Chart.yaml"),
-        "apiVersion: v2\nname: x\nversion: 0.1.0\n",
-    )
-    .unwrap();
+    sb.chart("");
     let generate = argv(&plugin(), &["spec", "generate", "command"]);
 
     sb.fake_helm(None);
@@ -405,13 +407,7 @@ fn generate_with_real_helm_engine() {
     let params = r#"[{"name":"values-files","array":["values-acme.yaml"]},{"name":"release-name","string":"express"}]"#;
     let out = sb.generate(params);
     assert_success(&out);
-    assert_eq!(
-        out.stdout,
-        render_of(
-            &root().join("examples/rendered/acme-backend-down.yaml"),
-            &[]
-        )
-    );
+    assert_eq!(out.stdout, render_of(&fixture(), &[]));
 }
 
 /// The seeds' layout: values in `overlays/<dc>/<tenant>/`, the chart in
@@ -420,7 +416,7 @@ fn generate_with_real_helm_engine() {
 #[test]
 fn values_and_chart_elsewhere_in_the_repository_are_used_and_nothing_outside_it() {
     let sb = Sandbox::new("cmp-overlay");
-    let fixture = root().join("examples/rendered/acme-backend-down.yaml");
+    let fixture = fixture();
     sb.fake_helm(Some(&fixture));
     let repo = sb.dir.join("repo");
     let overlay = repo.join("overlays/den/acme");
@@ -491,12 +487,8 @@ fn values_and_chart_elsewhere_in_the_repository_are_used_and_nothing_outside_it(
 #[test]
 fn unvendored_chart_dependencies_are_built_as_argo_cd_does() {
     let sb = Sandbox::new("cmp-deps");
-    let fixture = root().join("examples/rendered/acme-backend-down.yaml");
-    std::fs::write(
-        sb.app.join("Chart.yaml"),
-        "apiVersion: v2\nname: express\nversion: 0.1.0\ndependencies:\n  - name: common\n    version: 1.0.0\n    repository: https://charts.example\n",
-    )
-    .unwrap();
+    let fixture = fixture();
+    sb.chart("dependencies:\n  - name: common\n    version: 1.0.0\n    repository: https://charts.example\n");
     let log = sb.dir.join("helm-calls");
     let helm = |build_ok: bool| {
         let build = if build_ok {
@@ -560,9 +552,7 @@ fn copy_dir(from: &Path, to: &Path) {
 /// (sandbox, the overlay directory, the chart directory).
 fn overlay_repo(name: &str) -> (Sandbox, PathBuf, PathBuf) {
     let sb = Sandbox::new(name);
-    sb.fake_helm(Some(
-        &root().join("examples/rendered/acme-backend-down.yaml"),
-    ));
+    sb.fake_helm(Some(&fixture()));
     let repo = sb.dir.join("repo");
     let overlay = repo.join("overlays/den/acme");
     let chart = repo.join("master_charts/express");
@@ -654,11 +644,7 @@ fn symbolic_links_out_of_the_repository_are_refused() {
         "{err}"
     );
 
-    std::fs::copy(
-        root().join("examples/rendered/acme-backend-down.yaml"),
-        overlay.join("a.yaml"),
-    )
-    .unwrap();
+    std::fs::copy(fixture(), overlay.join("a.yaml")).unwrap();
     std::os::unix::fs::symlink(&secret, overlay.join("z.yaml")).unwrap();
     let out = sb.run(&generate, &overlay, "", &OVERLAY_ENV);
     assert_eq!(out.status.code(), Some(2));

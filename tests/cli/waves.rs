@@ -98,6 +98,13 @@ fn down(text: &str, name: &str) -> String {
     })
 }
 
+/// A settled tenant's render, and its render after a chart value change
+/// that restarts every node.
+fn chart_change(name: &str) -> (Vec<Value>, Vec<Value>) {
+    let ex = example(name);
+    (render(&ex), render(&next_changeset(&ex)))
+}
+
 fn wave(objs: &[Value], name: &str) -> i64 {
     let o = objs
         .iter()
@@ -238,9 +245,7 @@ fn without_the_revisions_configmap_the_sync_succeeds_before_the_last_node_is_hea
 /// finishes first, so "pressed" here means "seen by the next pass".
 #[test]
 fn terminate_in_every_wave_stops_every_later_node_and_keeps_the_one_in_flight() {
-    let ex = example("initech-12-frontends");
-    let old = render(&ex);
-    let new = render(&next_changeset(&ex));
+    let (old, new) = chart_change("initech-12-frontends");
     let full = sync(&mut Cluster::settled(&old), &new, &App::default());
     assert_eq!(full.end, Some(End::Succeeded));
     let mut waves_seen = BTreeSet::new();
@@ -350,9 +355,7 @@ fn a_node_taken_down_changes_in_its_own_wave() {
 /// A node that fails (Degraded) fails a manual sync: no later node changes.
 #[test]
 fn a_degraded_node_fails_a_manual_sync_and_no_later_node_changes() {
-    let ex = example("varsamisktest");
-    let old = render(&ex);
-    let new = render(&next_changeset(&ex));
+    let (old, new) = chart_change("varsamisktest");
     let mut cluster = Cluster::settled(&old);
     cluster.failing.insert("varsamisktest-fe2".into());
     let run = sync(&mut cluster, &new, &App::default());
@@ -369,9 +372,7 @@ fn a_degraded_node_fails_a_manual_sync_and_no_later_node_changes() {
 /// changes; once it recovers, the retry carries the rollout on.
 #[test]
 fn an_automated_sync_retries_a_degraded_node_and_resumes_once_it_recovers() {
-    let ex = example("varsamisktest");
-    let old = render(&ex);
-    let new = render(&next_changeset(&ex));
+    let (old, new) = chart_change("varsamisktest");
     let automated = App {
         retry_limit: 5,
         ..App::default()
@@ -415,9 +416,7 @@ fn a_lua_error_in_the_health_check_hangs_the_sync_on_that_node() {
             k => argocd_sync::shipped(k),
         }
     }
-    let ex = example("varsamisktest");
-    let old = render(&ex);
-    let new = render(&next_changeset(&ex));
+    let (old, new) = chart_change("varsamisktest");
     let app = App {
         scripts: broken,
         ..App::default()
@@ -438,9 +437,7 @@ fn a_lua_error_in_the_health_check_hangs_the_sync_on_that_node() {
 /// operator has not updated is never Healthy.
 #[test]
 fn waves_wait_even_when_health_is_read_before_the_operator_has_seen_the_change() {
-    let ex = example("initech-12-frontends");
-    let old = render(&ex);
-    let new = render(&next_changeset(&ex));
+    let (old, new) = chart_change("initech-12-frontends");
     let mut cluster = Cluster::settled(&old);
     let run = sync(
         &mut cluster,
@@ -461,9 +458,7 @@ fn waves_wait_even_when_health_is_read_before_the_operator_has_seen_the_change()
 /// hold.
 #[test]
 fn waves_hold_while_argo_cds_cache_lags_no_more_than_the_wave_delay() {
-    let ex = example("varsamisktest");
-    let old = render(&ex);
-    let new = render(&next_changeset(&ex));
+    let (old, new) = chart_change("varsamisktest");
     let mut cluster = Cluster::settled(&old);
     let app = App {
         cache_lag: 2,
@@ -482,9 +477,7 @@ fn waves_hold_while_argo_cds_cache_lags_no_more_than_the_wave_delay() {
 /// `ARGOCD_SYNC_WAVE_DELAY` on a large cluster.
 #[test]
 fn a_cache_lagging_past_the_wave_delay_lets_the_next_node_start_early() {
-    let ex = example("varsamisktest");
-    let old = render(&ex);
-    let new = render(&next_changeset(&ex));
+    let (old, new) = chart_change("varsamisktest");
     let lagging = App {
         cache_lag: 4,
         ..App::default()
@@ -507,9 +500,7 @@ fn a_cache_lagging_past_the_wave_delay_lets_the_next_node_start_early() {
 /// not Healthy. Without it the next sync re-applies that node and waits.
 #[test]
 fn after_terminate_apply_out_of_sync_only_starts_the_next_node_at_once() {
-    let ex = example("varsamisktest");
-    let old = render(&ex);
-    let new = render(&next_changeset(&ex));
+    let (old, new) = chart_change("varsamisktest");
     for option in [false, true] {
         let mut cluster = Cluster::settled(&old);
         // Terminate right after the first node was applied.
