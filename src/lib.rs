@@ -21,6 +21,7 @@ pub mod emit;
 pub mod error;
 pub mod health;
 pub mod input;
+pub mod inspect;
 pub mod json;
 pub mod live;
 pub mod model;
