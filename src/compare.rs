@@ -113,10 +113,6 @@ pub fn early_prunes(r: &Rendering, live: &Live) -> Vec<String> {
     out
 }
 
-/// Nodes this sync would wait on forever: in an upgrade-mode sync, a node
-/// that does not exist yet is provisioned by the operator only after its
-/// provisioning prerequisites, and one of those is in a later wave, which
-/// Argo CD applies only once this node is healthy.
 /// A node a sync would wait on forever.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Deadlock {
@@ -132,6 +128,10 @@ impl std::fmt::Display for Deadlock {
     }
 }
 
+/// Nodes this sync would wait on forever: in an upgrade-mode sync, a node
+/// that does not exist yet is provisioned by the operator only after its
+/// provisioning prerequisites, and one of those is in a later wave, which
+/// Argo CD applies only once this node is healthy.
 pub fn deadlocks(r: &Rendering, live: &Live) -> Vec<Deadlock> {
     let mut out = Vec::new();
     for c in &r.clusters {

@@ -106,7 +106,7 @@ impl<'a> LiveNode<'a> {
     /// if it is one.
     pub fn of(obj: &'a Value, group: &str) -> Option<LiveNode<'a>> {
         let api = obj.get("apiVersion").and_then(Value::as_str)?;
-        if api.split_once('/').map(|(g, _)| g) != Some(group) {
+        if !model::in_group(api, group) {
             return None;
         }
         let kind = ExpressKind::from_name(obj.get("kind").and_then(Value::as_str)?)?;
@@ -116,9 +116,7 @@ impl<'a> LiveNode<'a> {
             .and_then(Value::as_str)
             .filter(|c| !c.is_empty())
             .map_or_else(|| name.clone(), str::to_string);
-        let key = name
-            .strip_prefix(cluster.as_str())
-            .and_then(|k| k.strip_prefix('-'))
+        let key = model::node_key(&name, &cluster)
             .unwrap_or(&name)
             .to_string();
         Some(LiveNode {
@@ -239,6 +237,13 @@ impl Kubectl {
     pub fn get(&self, args: &[String]) -> Result<Vec<Value>> {
         let what = format!("kubectl {}", args.join(" "));
         let stdout = crate::process::captured(&self.program, args, None, &what)?;
+        if stdout.len() > crate::input::DEFAULT_LIMIT {
+            return Err(Error::msg(format!(
+                "{what} printed {} bytes, over the input limit of {}",
+                stdout.len(),
+                crate::input::DEFAULT_LIMIT
+            )));
+        }
         parse("kubectl", &stdout)
     }
 }

@@ -77,6 +77,19 @@ pub enum Identity {
     Other,
 }
 
+/// Whether `api_version` (`<group>/<version>`) is in `group`.
+pub fn in_group(api_version: &str, group: &str) -> bool {
+    api_version.split_once('/').map(|(g, _)| g) == Some(group)
+}
+
+/// A node's key: its name less `<cluster>-` (`acme-fe1` in `acme`: `fe1`);
+/// `None` when the name does not start so, or nothing is left.
+pub fn node_key<'a>(name: &'a str, cluster: &str) -> Option<&'a str> {
+    name.strip_prefix(cluster)
+        .and_then(|r| r.strip_prefix('-'))
+        .filter(|k| !k.is_empty())
+}
+
 /// `namespace/name`, or `name` without a namespace: how objects are named
 /// in every message and report.
 pub fn qualified(namespace: &str, name: &str) -> String {
@@ -111,7 +124,7 @@ pub fn identify(node: &Node, group: &str) -> Result<Identity, String> {
         .and_then(Node::as_scalar)
         .unwrap_or("");
     let kind = node.get("kind").and_then(Node::as_scalar).unwrap_or("");
-    if api.split_once('/').map(|(g, _)| g) == Some(group) {
+    if in_group(api, group) {
         return ExpressKind::from_name(kind)
             .map(Identity::Express)
             .ok_or_else(|| {

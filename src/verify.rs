@@ -87,6 +87,21 @@ pub struct Finding {
 }
 
 impl Finding {
+    fn new(finding: Kind, source: Source, object: String, node: String, detail: String) -> Finding {
+        Finding {
+            finding,
+            source,
+            object,
+            node,
+            detail,
+            input: None,
+        }
+    }
+
+    fn with_input(self, input: Option<String>) -> Finding {
+        Finding { input, ..self }
+    }
+
     pub fn discrepancy(&self) -> bool {
         self.finding.discrepancy()
     }
@@ -111,31 +126,32 @@ fn configmap_findings(source: Source, objects: &[Value], out: &mut Vec<Finding>)
         let map = match stored::parse(o) {
             Ok(m) => m,
             Err(e) => {
-                out.push(Finding {
-                    finding: Kind::Configmap,
+                out.push(Finding::new(
+                    Kind::Configmap,
                     source,
-                    object: crate::model::qualified(&ns, &name),
-                    node: "-".into(),
-                    detail: e,
-                    input: None,
-                });
+                    crate::model::qualified(&ns, &name),
+                    "-".into(),
+                    e,
+                ));
                 continue;
             }
         };
         for n in stored::check(&map) {
             if !n.matches() {
-                out.push(Finding {
-                    finding: Kind::Configmap,
-                    source,
-                    object: crate::model::qualified(&ns, &name),
-                    node: n.key.clone(),
-                    detail: format!(
-                        "stored {}, nodes.json hashes to {}",
-                        n.stored.as_deref().unwrap_or("(none)"),
-                        n.recomputed.as_deref().unwrap_or("(no input)")
-                    ),
-                    input: n.input,
-                });
+                out.push(
+                    Finding::new(
+                        Kind::Configmap,
+                        source,
+                        crate::model::qualified(&ns, &name),
+                        n.key.clone(),
+                        format!(
+                            "stored {}, nodes.json hashes to {}",
+                            n.stored.as_deref().unwrap_or("(none)"),
+                            n.recomputed.as_deref().unwrap_or("(no input)")
+                        ),
+                    )
+                    .with_input(n.input),
+                );
             }
         }
     }
@@ -165,17 +181,19 @@ fn render_labels(r: &Rendering, out: &mut Vec<Finding>) {
             if let Some(chart) = &n.chart_revision
                 && chart != n.computed.short()
             {
-                out.push(Finding {
-                    finding: Kind::Label,
-                    source: Source::Render,
-                    object: crate::model::qualified(&c.namespace, &c.name),
-                    node: n.key.clone(),
-                    detail: format!(
-                        "chart set {chart}, the spec hashes to {}",
-                        n.computed.short()
-                    ),
-                    input: Some(n.computed.input.clone()),
-                });
+                out.push(
+                    Finding::new(
+                        Kind::Label,
+                        Source::Render,
+                        crate::model::qualified(&c.namespace, &c.name),
+                        n.key.clone(),
+                        format!(
+                            "chart set {chart}, the spec hashes to {}",
+                            n.computed.short()
+                        ),
+                    )
+                    .with_input(Some(n.computed.input.clone())),
+                );
             }
         }
     }
@@ -188,30 +206,31 @@ fn live_nodes(live: &Live, out: &mut Vec<Finding>) {
         let label = l.label();
         let computed = revision::compute(l.kind.name(), l.obj.get("spec"));
         if label != Some(computed.short()) {
-            out.push(Finding {
-                finding: Kind::Label,
-                source: Source::Live,
-                object: l.qualified_cluster(),
-                node: l.key.clone(),
-                detail: format!(
-                    "label {}, the spec hashes to {}",
-                    label.unwrap_or("(none)"),
-                    computed.short()
-                ),
-                input: Some(computed.input.clone()),
-            });
+            out.push(
+                Finding::new(
+                    Kind::Label,
+                    Source::Live,
+                    l.qualified_cluster(),
+                    l.key.clone(),
+                    format!(
+                        "label {}, the spec hashes to {}",
+                        label.unwrap_or("(none)"),
+                        computed.short()
+                    ),
+                )
+                .with_input(Some(computed.input.clone())),
+            );
         }
         if let (Some(running), Some(label)) = (l.running(), label)
             && running != label
         {
-            out.push(Finding {
-                finding: Kind::RollingOut,
-                source: Source::Live,
-                object: l.qualified_cluster(),
-                node: l.key.clone(),
-                detail: format!("label {label}, running {running}"),
-                input: None,
-            });
+            out.push(Finding::new(
+                Kind::RollingOut,
+                Source::Live,
+                l.qualified_cluster(),
+                l.key.clone(),
+                format!("label {label}, running {running}"),
+            ));
         }
     }
 }
@@ -220,14 +239,13 @@ fn live_nodes(live: &Live, out: &mut Vec<Finding>) {
 /// (discrepancies), nodes created and restarted (not).
 fn render_against_live(r: &Rendering, live: &Live, out: &mut Vec<Finding>) {
     for d in crate::compare::deadlocks(r, live) {
-        out.push(Finding {
-            finding: Kind::Deadlock,
-            source: Source::Render,
-            object: d.cluster,
-            node: d.key,
-            detail: d.detail,
-            input: None,
-        });
+        out.push(Finding::new(
+            Kind::Deadlock,
+            Source::Render,
+            d.cluster,
+            d.key,
+            d.detail,
+        ));
     }
     for c in &r.clusters {
         for n in &c.nodes {
@@ -246,14 +264,13 @@ fn render_against_live(r: &Rendering, live: &Live, out: &mut Vec<Finding>) {
                 ),
                 Some(_) => continue,
             };
-            out.push(Finding {
+            out.push(Finding::new(
                 finding,
-                source: Source::Render,
-                object: crate::model::qualified(&c.namespace, &c.name),
-                node: n.key.clone(),
+                Source::Render,
+                crate::model::qualified(&c.namespace, &c.name),
+                n.key.clone(),
                 detail,
-                input: None,
-            });
+            ));
         }
     }
 }

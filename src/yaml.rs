@@ -1,7 +1,7 @@
 //! Reading one YAML document into a syntax tree, with limits.
 //!
 //! The tree keeps what a Go reader needs to give each scalar its meaning
-//! (text, quoting style, tag); `value.rs` turns it into values. Aliases are
+//! (text, quoting style, tag); `value` turns it into values. Aliases are
 //! expanded here, under a budget of nodes they may add, so an alias bomb is an
 //! error instead of an out-of-memory kill; nesting deeper than the depth limit
 //! is refused while reading, before anything deep is built.

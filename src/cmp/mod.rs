@@ -50,7 +50,8 @@ pub use params::{DYNAMIC, Parameters, STATIC, parse_parameters};
 pub use repo::{default_values_files, path_in, repository_root};
 use repo::{links_inside, read_directory};
 
-/// What Argo CD hands the plugin, read from its environment by `main`.
+/// What Argo CD hands the plugin, read from its environment by
+/// `commands::cmp`.
 #[derive(Clone, Debug, Default)]
 pub struct CmpEnv {
     /// The Application's source directory (the working directory).

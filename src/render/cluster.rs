@@ -145,7 +145,9 @@ fn nodes(
                 }
             }
         }
-        let key = e.name[cluster.len() + 1..].to_string();
+        let key = crate::model::node_key(&e.name, cluster)
+            .expect("read checked the name")
+            .to_string();
         nodes.members.push(Member {
             key: key.clone(),
             role: e.kind.role().expect("nodes have a role"),
@@ -237,7 +239,6 @@ fn node_rollout(
         kind: info.kind,
         wave,
         up: nodes.members[m].up,
-        managed: nodes.members[m].managed,
         express_version: info.version.clone(),
         revision: info.label.clone(),
         chart_revision: info.chart_label.clone(),

@@ -39,7 +39,7 @@ pub(super) enum What {
 /// An Express document: what render read from it, and what it will change.
 pub(super) struct Express {
     pub(super) kind: ExpressKind,
-    /// The document, when `Options::keep_values`.
+    /// The document, when the render keeps values ([`super::analyse`]).
     pub(super) value: Option<Value>,
     pub(super) name: String,
     pub(super) namespace: String,
@@ -177,18 +177,10 @@ fn express(kind: ExpressKind, value: Value, keep: Keep) -> Result<Express, Strin
             );
         }
     };
-    if kind != ExpressKind::Cluster {
-        match name
-            .strip_prefix(&cluster)
-            .and_then(|r| r.strip_prefix('-'))
-        {
-            Some(key) if !key.is_empty() => {}
-            _ => {
-                return Err(format!(
-                    "node name `{name}` does not start with `{cluster}-` (its cluster name and a node key)"
-                ));
-            }
-        }
+    if kind != ExpressKind::Cluster && model::node_key(&name, &cluster).is_none() {
+        return Err(format!(
+            "node name `{name}` does not start with `{cluster}-` (its cluster name and a node key)"
+        ));
     }
     model::refuse_hooks(&value)?;
     let mut facts = Facts {

@@ -28,8 +28,6 @@ pub struct NodeRollout {
     pub kind: ExpressKind,
     pub wave: i64,
     pub up: bool,
-    /// Whether express-waves manages its dependencies.
-    pub managed: bool,
     pub express_version: Option<String>,
     /// The revision label written (the chart's, or the computed one).
     pub revision: String,
@@ -41,7 +39,7 @@ pub struct NodeRollout {
     pub provisioning_after: Vec<String>,
     pub upgrade_after: Vec<String>,
     /// The node's `spec` as written out (dependencies included), when the
-    /// render kept values (`Options::keep_values`).
+    /// render kept values ([`super::analyse`]).
     pub spec: Option<Value>,
 }
 
