@@ -41,7 +41,6 @@ mod repo;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::json;
 use crate::render::{self, Options, Source};
 
 use helm::{chart_of, run_helm};
@@ -127,21 +126,26 @@ pub fn generate(env: &CmpEnv, base: &Options) -> Result<Vec<u8>> {
 /// `cmp parameters`: the dynamic announcement: `values-files`, defaulting
 /// to the values files found in the directory.
 pub fn parameters(dir: &Path) -> String {
-    let found = default_values_files(dir);
-    let (name, title, tooltip) = DYNAMIC;
-    let mut out = String::from("[{\"name\":");
-    json::string(name, &mut out);
-    out.push_str(",\"title\":");
-    json::string(title, &mut out);
-    out.push_str(",\"tooltip\":");
-    json::string(tooltip, &mut out);
-    out.push_str(",\"collectionType\":\"array\",\"array\":[");
-    for (j, f) in found.iter().enumerate() {
-        if j > 0 {
-            out.push(',');
-        }
-        json::string(f, &mut out);
+    /// A parameter announcement (argo-cd `ParameterAnnouncement`, the JSON
+    /// the dynamic command prints).
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Announcement<'a> {
+        name: &'a str,
+        title: &'a str,
+        tooltip: &'a str,
+        collection_type: &'a str,
+        array: Vec<String>,
     }
-    out.push_str("]}]\n");
+    let (name, title, tooltip) = DYNAMIC;
+    let announced = [Announcement {
+        name,
+        title,
+        tooltip,
+        collection_type: "array",
+        array: default_values_files(dir),
+    }];
+    let mut out = serde_json::to_string(&announced).expect("announcements serialise");
+    out.push('\n');
     out
 }
