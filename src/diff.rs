@@ -4,7 +4,6 @@
 //! one render is `new` or `removed`.
 
 use serde::Serialize;
-use serde_json::json;
 
 use crate::json::to_serde;
 use crate::render::{NodeRollout, Rendering};
@@ -233,10 +232,15 @@ pub fn json(diffs: &[NodeDiff]) -> String {
             changes: &d.changes,
         })
         .collect();
-    report::json(&json!({
-        "restarts": diffs.iter().filter(|d| d.restarts()).count(),
-        "nodes": nodes,
-    }))
+    #[derive(Serialize)]
+    struct Json<'a> {
+        restarts: usize,
+        nodes: Vec<NodeDiffJson<'a>>,
+    }
+    report::json(&Json {
+        restarts: diffs.iter().filter(|d| d.restarts()).count(),
+        nodes,
+    })
 }
 
 #[cfg(test)]

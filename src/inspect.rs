@@ -110,5 +110,10 @@ pub fn table(maps: &[Inspected], show_input: bool, colour: bool) -> String {
 
 /// The JSON format.
 pub fn json(maps: &[Inspected]) -> String {
-    report::json(&serde_json::json!({ "configMaps": maps }))
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Json<'a> {
+        config_maps: &'a [Inspected],
+    }
+    report::json(&Json { config_maps: maps })
 }

@@ -189,7 +189,7 @@ pub fn format(plan: &Plan, format: Format, colour: bool) -> crate::Result<String
     let data = || serde_json::to_value(plan).expect("a plan serialises");
     match format {
         Format::Table => Ok(table(plan, colour)),
-        Format::Json => Ok(report::json(&data())),
+        Format::Json => Ok(report::json(plan)),
         Format::Markdown => report::template("markdown", MARKDOWN_TEMPLATE, &data()),
         Format::Mermaid => report::template("mermaid", MERMAID_TEMPLATE, &data()),
     }

@@ -127,8 +127,8 @@ pub fn template(name: &str, template: &str, data: &serde_json::Value) -> Result<
 }
 
 /// Pretty JSON with a final newline.
-pub fn json(data: &serde_json::Value) -> String {
-    let mut s = serde_json::to_string_pretty(data).expect("JSON values serialise");
+pub fn json<T: serde::Serialize + ?Sized>(data: &T) -> String {
+    let mut s = serde_json::to_string_pretty(data).expect("reports serialise");
     s.push('\n');
     s
 }

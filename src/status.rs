@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use serde_json::json;
 
 use crate::health::{self, Health, Status};
 use crate::live::Live;
@@ -174,5 +173,9 @@ pub fn table(clusters: &[ClusterStatus], use_colour: bool) -> String {
 }
 
 pub fn json(clusters: &[ClusterStatus]) -> String {
-    report::json(&json!({ "clusters": clusters }))
+    #[derive(Serialize)]
+    struct Json<'a> {
+        clusters: &'a [ClusterStatus],
+    }
+    report::json(&Json { clusters })
 }

@@ -17,7 +17,6 @@
 //! rendered revision: applying restarts the node) and `new`.
 
 use serde::Serialize;
-use serde_json::json;
 
 use crate::live::{self, Live};
 use crate::render::Rendering;
@@ -330,8 +329,13 @@ pub fn json(findings: &[Finding], verbose: bool) -> String {
             input: f.input.as_deref().filter(|_| verbose),
         })
         .collect();
-    report::json(&json!({
-        "discrepancies": findings.iter().filter(|f| f.discrepancy()).count(),
-        "findings": list,
-    }))
+    #[derive(Serialize)]
+    struct Json<'a> {
+        discrepancies: usize,
+        findings: Vec<FindingJson<'a>>,
+    }
+    report::json(&Json {
+        discrepancies: findings.iter().filter(|f| f.discrepancy()).count(),
+        findings: list,
+    })
 }

@@ -210,10 +210,17 @@ pub fn text(r: &Report) -> String {
 
 /// The report as JSON.
 pub fn json(r: &Report) -> String {
-    report::json(&serde_json::json!({
-        "checked": r.checked,
-        "findings": r.findings,
-        "breaks": r.breaks(),
-        "not_checked": r.not_checked,
-    }))
+    #[derive(serde::Serialize)]
+    struct Json<'a> {
+        checked: &'a [String],
+        findings: &'a [Finding],
+        breaks: bool,
+        not_checked: &'a [String],
+    }
+    report::json(&Json {
+        checked: &r.checked,
+        findings: &r.findings,
+        breaks: r.breaks(),
+        not_checked: &r.not_checked,
+    })
 }
