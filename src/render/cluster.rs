@@ -99,7 +99,7 @@ fn settings(docs: &[Doc<'_>], cd: &ClusterDocs, opts: &Options) -> (Mode, bool) 
 }
 
 /// Each node's key, state, revision and rendered prerequisites (which must
-/// name nodes of the cluster when express-waves manages them).
+/// name nodes of the cluster, managed or not).
 fn nodes(
     docs: &[Doc<'_>],
     cluster: &str,
@@ -131,7 +131,9 @@ fn nodes(
             for r in &f.rendered[list as usize] {
                 match by_name.get(r.node.as_str()) {
                     Some(&t) => refs[list as usize].push(t),
-                    None if managed => {
+                    // In every mode: with injection off the chart's entry
+                    // is kept as written, and the operator would still wait.
+                    None => {
                         return Err(Error::doc(
                             &docs[i].at,
                             format!(
@@ -141,7 +143,6 @@ fn nodes(
                             ),
                         ));
                     }
-                    None => {}
                 }
             }
         }
