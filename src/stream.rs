@@ -26,7 +26,8 @@ impl<'a> Chunk<'a> {
     }
 
     /// The chunk as text: valid UTF-8 without NUL bytes (YAML allows
-    /// neither); the error names the line.
+    /// neither) and without the characters only YAML 1.1 reads as line
+    /// breaks; the error names the line.
     pub fn text(&self) -> Result<&'a str, String> {
         let text = std::str::from_utf8(self.bytes).map_err(|e| {
             let line = self.bytes[..e.valid_up_to()]
@@ -38,6 +39,24 @@ impl<'a> Chunk<'a> {
         if let Some(pos) = text.find('\0') {
             let line = text[..pos].matches('\n').count();
             return Err(format!("NUL byte on line {}", self.line + line));
+        }
+        // YAML 1.1 (go-yaml, so Helm, Argo CD, kubectl) takes these for line
+        // breaks (go-yaml v2 `yamlprivateh.go`, `is_break`), YAML 1.2 (this
+        // reader) does not: in a comment or a quoted scalar, the two would
+        // read different documents.
+        if let Some(pos) = text.find(['\u{85}', '\u{2028}', '\u{2029}']) {
+            let line = text[..pos].matches('\n').count();
+            let c = text[pos..].chars().next().unwrap_or_default();
+            let name = match c {
+                '\u{85}' => "U+0085 (NEL)",
+                '\u{2028}' => "U+2028 (LINE SEPARATOR)",
+                _ => "U+2029 (PARAGRAPH SEPARATOR)",
+            };
+            return Err(format!(
+                "{name} on line {}: Go's YAML reader takes it for a line break, YAML 1.2 does not, so the document would not mean the same to both; write it escaped in a double-quoted string (\"\\u{:04x}\")",
+                self.line + line,
+                c as u32
+            ));
         }
         Ok(text)
     }
