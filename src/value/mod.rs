@@ -259,7 +259,7 @@ pub fn resolve_plain(s: &str) -> Resolved {
         "-.inf" | "-.Inf" | "-.INF" => Value::Float(f64::NEG_INFINITY),
         "<<" => return Resolved::Merge,
         _ => match s.as_bytes()[0] {
-            b'.' => match go_parse_float(s) {
+            b'.' => match go_parse_float_dot(s) {
                 Some(f) => Value::Float(f),
                 None => Value::Str(s.to_string()),
             },
@@ -374,6 +374,29 @@ fn go_parse_float(s: &str) -> Option<f64> {
     }
     let f: f64 = s.parse().ok()?;
     f.is_finite().then_some(f)
+}
+
+/// go-yaml v2's `.` path (`resolve`, `case '.'`): `strconv.ParseFloat` of
+/// the text as it is, with no `yamlStyleFloat` check and no underscores
+/// removed first, so Go's own rule for underscores applies: between digits
+/// only (`strconv.underscoreOK`). `.29_9` is 0.299; `._5` and `.5_` are
+/// strings.
+fn go_parse_float_dot(s: &str) -> Option<f64> {
+    let mut last = b'^';
+    for &b in s.as_bytes() {
+        last = match b {
+            b'0'..=b'9' => b'0',
+            b'_' if last != b'0' => return None,
+            b'_' => b'_',
+            _ if last == b'_' => return None,
+            _ => b'!',
+        };
+    }
+    if last == b'_' {
+        return None;
+    }
+    let plain: String = s.chars().filter(|&c| c != '_').collect();
+    go_parse_float(&plain)
 }
 
 /// go-yaml v2's timestamp check: four digits, `-`, then one of the accepted

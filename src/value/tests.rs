@@ -109,3 +109,23 @@ fn unfaithful_constructs_are_refused() {
         Some(&Value::Str("5".into()))
     );
 }
+
+#[test]
+fn leading_dot_floats_take_underscores_between_digits_as_go_parse_float_does() {
+    for (text, want) in [
+        (".29_9", Some(0.299)),
+        (".5e1_0", Some(0.5e10)),
+        (".5", Some(0.5)),
+        ("._5", None),
+        (".5_", None),
+        (".5__5", None),
+        (".5_e3", None),
+    ] {
+        let got = match resolve_plain(text) {
+            Resolved::Value(Value::Float(f)) => Some(f),
+            Resolved::Value(Value::Str(s)) if s == text => None,
+            other => panic!("{text}: {other:?}"),
+        };
+        assert_eq!(got, want, "{text}");
+    }
+}

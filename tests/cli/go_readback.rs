@@ -214,3 +214,111 @@ pub fn assert_hashed_input_is_what_go_reads(tool: &PathBuf, case: &str, output: 
     }
     checked
 }
+
+/// Every plain-scalar path of go-yaml v2's `resolve` (resolve.go: the map of
+/// `null` and bool words (not `.inf`/`.nan`: JSON has no place for them, and Express documents refuse them), the `.` path, the number path with its
+/// int/uint/`yamlStyleFloat`/`0b` branches, timestamps), against Go itself:
+/// for each scalar, Go's reading of `k: <scalar>` must equal ours.
+#[test]
+fn plain_scalars_resolve_as_go_resolves_them() {
+    let Some(tool) = tool() else { return };
+    let scalars = [
+        ".29_9",
+        "._5",
+        ".5_",
+        ".5e1_0",
+        ".5",
+        ".5e3",
+        ".5E+3",
+        ".e5",
+        ".",
+        "..5",
+        "1_000",
+        "1__0",
+        "_1",
+        "1_",
+        "1_000.5",
+        "1_0e1_0",
+        "+.5",
+        "-.5",
+        "1e3",
+        "1E3",
+        "1.",
+        "+1",
+        "0.",
+        "-0",
+        "+0",
+        "0",
+        "017",
+        "0o17",
+        "0O17",
+        "0x1F",
+        "0x_1F",
+        "0b1_0",
+        "-0b11",
+        "+0b11",
+        "0b",
+        "0x",
+        "08",
+        "0_8",
+        "9223372036854775807",
+        "9223372036854775808",
+        "18446744073709551615",
+        "18446744073709551616",
+        "-9223372036854775808",
+        "-9223372036854775809",
+        "1e400",
+        "-1e400",
+        "1e-400",
+        "2001-01-01",
+        "2001-1-1",
+        "1:20",
+        "y",
+        "Y",
+        "yes",
+        "Yes",
+        "YES",
+        "n",
+        "no",
+        "on",
+        "On",
+        "off",
+        "OFF",
+        "true",
+        "False",
+        "~",
+        "null",
+        "Null",
+        "NULL",
+        "+",
+        "+-1",
+        "1+1",
+        "0x1p3",
+        "Infinity",
+        "inf",
+        "nan",
+    ];
+    let mut yaml = String::new();
+    for (i, s) in scalars.iter().enumerate() {
+        yaml.push_str(&format!("k{i}: {s}\n"));
+    }
+    let go = &go_json(&tool, yaml.as_bytes())[0];
+    let ours = express_waves::json::to_serde(
+        &express_waves::value::read(&yaml, Default::default())
+            .unwrap()
+            .unwrap(),
+    );
+    let same = |a: &Value, b: &Value| match (a.as_f64(), b.as_f64()) {
+        (Some(x), Some(y)) if a.is_number() && b.is_number() => x == y,
+        _ => a == b,
+    };
+    for (i, s) in scalars.iter().enumerate() {
+        let k = format!("k{i}");
+        assert!(
+            same(&go[&k], &ours[&k]),
+            "{s}: Go {} ours {}",
+            go[&k],
+            ours[&k]
+        );
+    }
+}
