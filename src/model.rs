@@ -9,7 +9,7 @@
 
 use crate::order::{Mode, Role};
 use crate::value::Value;
-use crate::yaml::Node;
+use crate::yaml::{Node, Style};
 
 /// Argo CD's sync-wave annotation.
 pub const ANN_SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
@@ -77,6 +77,91 @@ pub enum Identity {
     Other,
 }
 
+/// Refuses Express CRs that Go would see in this document but a reading of
+/// its plain `apiVersion` would not, so they would go out with no wave, no
+/// dependency and no revision: an `apiVersion` behind a `!!binary` tag
+/// (base64 to Go), one given by a top-level merge key (`<<`, which
+/// go-yaml v2 applies), and the items of a `List` (kubectl and Argo CD
+/// unpack `*List` kinds).
+fn refuse_hidden_express(node: &Node, group: &str) -> Result<(), String> {
+    if let Some(Node::Scalar {
+        text, tag: Some(t), ..
+    }) = node.get("apiVersion")
+        && (t == "!!binary" || t == "tag:yaml.org,2002:binary")
+        && base64(text).is_some_and(|api| in_group(&api, group))
+    {
+        return Err(format!(
+            "apiVersion is !!binary for a CR of {group}: write it as plain text"
+        ));
+    }
+    if let Node::Map { entries, .. } = node {
+        for (k, v) in entries {
+            let merge =
+                matches!(k, Node::Scalar { text, style: Style::Plain, tag: None } if text == "<<");
+            let merged: Vec<&Node> = match v {
+                Node::Seq { items, .. } => items.iter().collect(),
+                other => vec![other],
+            };
+            if merge
+                && merged.iter().any(|m| {
+                    m.get("apiVersion")
+                        .and_then(Node::as_scalar)
+                        .is_some_and(|api| in_group(api, group))
+                })
+            {
+                return Err(format!(
+                    "a merge key (<<) gives this document an apiVersion in {group}: write apiVersion and kind plainly"
+                ));
+            }
+        }
+    }
+    let kind = node.get("kind").and_then(Node::as_scalar).unwrap_or("");
+    if kind.ends_with("List")
+        && let Some(Node::Seq { items, .. }) = node.get("items")
+        && let Some((i, item)) = items.iter().enumerate().find(|(_, item)| {
+            item.get("apiVersion")
+                .and_then(Node::as_scalar)
+                .is_some_and(|api| in_group(api, group))
+        })
+    {
+        let (ikind, name) = label_of(item);
+        return Err(format!(
+            "item {} of this {kind} is a {} of {group} ({}): Argo CD and kubectl unpack Lists, so it would go out without a wave; render it as a document of its own",
+            i + 1,
+            ikind.unwrap_or_default(),
+            name.unwrap_or_default()
+        ));
+    }
+    Ok(())
+}
+
+/// Standard base64 (what go-yaml decodes a `!!binary` scalar with), white
+/// space ignored; `None` if it is not base64 or not UTF-8.
+fn base64(text: &str) -> Option<String> {
+    let mut bits = 0u32;
+    let mut n = 0;
+    let mut out = Vec::new();
+    for c in text.bytes().filter(|c| !c.is_ascii_whitespace()) {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' => continue,
+            _ => return None,
+        };
+        bits = (bits << 6) | u32::from(v);
+        n += 6;
+        if n >= 8 {
+            n -= 8;
+            out.push((bits >> n) as u8);
+            bits &= (1 << n) - 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 /// Whether `api_version` (`<group>/<version>`) is in `group`.
 pub fn in_group(api_version: &str, group: &str) -> bool {
     api_version.split_once('/').map(|(g, _)| g) == Some(group)
@@ -119,6 +204,7 @@ pub fn label_of(node: &Node) -> (Option<String>, Option<String>) {
 /// an error: it is meant for the operator, and express-waves would otherwise
 /// pass it through unordered.
 pub fn identify(node: &Node, group: &str) -> Result<Identity, String> {
+    refuse_hidden_express(node, group)?;
     let api = node
         .get("apiVersion")
         .and_then(Node::as_scalar)
