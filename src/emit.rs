@@ -30,8 +30,7 @@ fn write_map(m: &[(String, Value)], indent: usize, inline_first: bool, out: &mut
         if i > 0 || !inline_first {
             pad(indent, out);
         }
-        write_string(k, out);
-        out.push(':');
+        write_key(k, indent, out);
         match v {
             Value::Map(c) if !c.is_empty() => {
                 out.push('\n');
@@ -48,6 +47,29 @@ fn write_map(m: &[(String, Value)], indent: usize, inline_first: bool, out: &mut
             }
         }
     }
+}
+
+/// The longest key go-yaml v2 reads as an implicit (simple) key: it
+/// refuses a `key:` that spans more than 1,024 characters
+/// (go-yaml v2 `scannerc.go`, `yaml_simple_key_is_valid`: the `:` must
+/// come within 1,024 characters of the key's start).
+const SIMPLE_KEY_MAX: usize = 1024;
+
+/// Writes `key:`; a key too long to be implicit is written explicitly
+/// (`? key` then `:` on the next line, at the same indentation).
+fn write_key(k: &str, indent: usize, out: &mut String) {
+    let mut key = String::new();
+    write_string(k, &mut key);
+    // The count includes the `:` and a margin for the indentation.
+    if key.chars().count() + 2 < SIMPLE_KEY_MAX - indent {
+        out.push_str(&key);
+    } else {
+        out.push_str("? ");
+        out.push_str(&key);
+        out.push('\n');
+        pad(indent, out);
+    }
+    out.push(':');
 }
 
 fn write_seq(s: &[Value], indent: usize, inline_first: bool, out: &mut String) {
