@@ -124,7 +124,7 @@ pub enum ArgocdCommand {
         #[arg(long, value_enum)]
         kind: Option<KindArg>,
         /// API group of the Express CRs
-        #[arg(long, value_name = "G", default_value = "express.medallia.com")]
+        #[arg(long, value_name = "G", default_value = "express.medallia.com", value_parser = parse_group)]
         group: String,
     },
     /// Print an argocd-cm ConfigMap holding the health checks, to merge
@@ -137,7 +137,7 @@ pub enum ArgocdCommand {
         #[arg(long, default_value = "argocd")]
         namespace: String,
         /// API group of the Express CRs
-        #[arg(long, value_name = "G", default_value = "express.medallia.com")]
+        #[arg(long, value_name = "G", default_value = "express.medallia.com", value_parser = parse_group)]
         group: String,
     },
     /// Check Argo CD's settings against the guarantee: the plugin named,
@@ -173,7 +173,7 @@ pub struct CheckArgs {
     #[arg(long, default_value = "express-waves")]
     pub plugin: String,
     /// API group of the Express CRs
-    #[arg(long, value_name = "G", default_value = "express.medallia.com")]
+    #[arg(long, value_name = "G", default_value = "express.medallia.com", value_parser = parse_group)]
     pub group: String,
     /// Output format
     #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
@@ -313,7 +313,7 @@ pub struct StatusArgs {
     #[command(flatten)]
     pub live: LiveArgs,
     /// API group of the Express CRs
-    #[arg(long, value_name = "G", default_value = "express.medallia.com")]
+    #[arg(long, value_name = "G", default_value = "express.medallia.com", value_parser = parse_group)]
     pub group: String,
     /// Output format
     #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
@@ -362,7 +362,7 @@ pub struct RenderOptions {
     pub frontends_before_backend: usize,
 
     /// API group of the Express CRs
-    #[arg(long, value_name = "G", default_value = "express.medallia.com")]
+    #[arg(long, value_name = "G", default_value = "express.medallia.com", value_parser = parse_group)]
     pub group: String,
 
     /// Do not add the per-cluster deployment-revisions ConfigMap
@@ -412,5 +412,25 @@ impl RenderOptions {
             },
             max_input_bytes: self.max_input_bytes,
         })
+    }
+}
+
+/// `--group`: a Kubernetes API group, which is a lower-case DNS subdomain.
+/// A group in another case would match nothing the API server stores.
+fn parse_group(g: &str) -> std::result::Result<String, String> {
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    if g.len() <= 253 && g.split('.').all(label_ok) {
+        Ok(g.to_string())
+    } else {
+        Err(format!(
+            "`{g}` is not an API group (lower-case DNS labels joined by '.')"
+        ))
     }
 }

@@ -210,6 +210,12 @@ pub fn identify(node: &Node, group: &str) -> Result<Identity, String> {
         .and_then(Node::as_scalar)
         .unwrap_or("");
     let kind = node.get("kind").and_then(Node::as_scalar).unwrap_or("");
+    let api_group = api.split_once('/').map_or(api, |(g, _)| g);
+    if api == group || (api_group != group && api_group.eq_ignore_ascii_case(group)) {
+        return Err(format!(
+            "apiVersion `{api}` looks like the {group} group but is not `{group}/<version>`: the API server would not take it for an Express CR, and it would go out without a wave; write `{group}/<version>`"
+        ));
+    }
     if in_group(api, group) {
         return ExpressKind::from_name(kind)
             .map(Identity::Express)
