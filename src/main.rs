@@ -37,9 +37,19 @@ fn main() -> ExitCode {
         None => Some(cli.report.clone()),
         _ => None,
     };
+    // A closed stdout would swallow the render and pass for success.
+    if was_closed(1) {
+        eprintln!("express-waves: error: stdout is closed: there is nowhere to write");
+        return ExitCode::from(2);
+    }
+    let stdin_open = !was_closed(0);
     let colour = std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let mut stdin = std::io::stdin().lock();
+    let mut stdin: Box<dyn std::io::Read> = if stdin_open {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(ClosedStdin)
+    };
     let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let mut ctx = Context {
         stdin: &mut stdin,
@@ -63,6 +73,36 @@ fn main() -> ExitCode {
             eprintln!("express-waves: error: {}", error_chain(&e));
             ExitCode::from(2)
         }
+    }
+}
+
+/// Whether standard descriptor `fd` was closed when the process started.
+/// Rust's runtime reopens a closed 0, 1 or 2 on `/dev/null`, read-write
+/// (`std::sys::pal::unix::init`, `sanitize_standard_fds`), where a shell's
+/// `</dev/null` or `>/dev/null` opens it read-only or write-only: so a
+/// read-write `/dev/null` there means "closed". Linux only (`/proc`);
+/// elsewhere nothing is detected.
+fn was_closed(fd: u32) -> bool {
+    let target = std::fs::read_link(format!("/proc/self/fd/{fd}"));
+    let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{fd}"));
+    let (Ok(target), Ok(info)) = (target, info) else {
+        return false;
+    };
+    let flags = info
+        .lines()
+        .find_map(|l| l.strip_prefix("flags:"))
+        .and_then(|f| u32::from_str_radix(f.trim(), 8).ok());
+    // O_ACCMODE is 3; O_RDWR is 2.
+    target == std::path::Path::new("/dev/null") && flags.is_some_and(|f| f & 3 == 2)
+}
+
+/// Standard input when descriptor 0 is closed: reading it is an error,
+/// never an empty stream.
+struct ClosedStdin;
+
+impl std::io::Read for ClosedStdin {
+    fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+        Err(std::io::Error::other("stdin is closed"))
     }
 }
 

@@ -426,6 +426,7 @@ fn closed_stdout_is_not_an_error() {
         let mut child = Command::new(env!("CARGO_BIN_EXE_express-waves"))
             .args(&cmd)
             .arg(&path)
+            .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -486,5 +487,34 @@ fn tables_are_coloured_only_on_a_terminal_without_no_color() {
     assert!(
         !String::from_utf8(piped.stdout).unwrap().contains('\x1b'),
         "colour into a pipe"
+    );
+}
+
+/// A closed stdin is not an empty render (Argo CD would prune everything),
+/// and a closed stdout is not a place to write. Rust reopens closed standard
+/// descriptors on /dev/null, so these run through a shell that closes them;
+/// `</dev/null` and `>/dev/null` stay what they are.
+#[test]
+fn closed_stdin_or_stdout_is_an_error_but_dev_null_is_not() {
+    let bin = env!("CARGO_BIN_EXE_express-waves");
+    let sh = |script: &str| {
+        Command::new("sh")
+            .args(["-c", script, "sh", bin])
+            .current_dir(root())
+            .output()
+            .unwrap()
+    };
+    let out = sh(r#"exec "$1" render <&-"#);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("stdin is closed"));
+    let out = sh(r#"exec "$1" render examples/rendered/varsamisktest.yaml >&-"#);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("stdout is closed"));
+    assert!(sh(r#"exec "$1" render </dev/null"#).status.success());
+    assert!(
+        sh(r#"exec "$1" render examples/rendered/varsamisktest.yaml >/dev/null"#)
+            .status
+            .success()
     );
 }
