@@ -381,7 +381,8 @@ pub struct RenderOptions {
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_depth)]
     pub max_depth: usize,
 
-    /// Most nodes YAML aliases may add to one document
+    /// Most nodes YAML aliases may add to one document (and anchors may
+    /// keep)
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_alias_nodes)]
     pub max_alias_nodes: usize,
 }

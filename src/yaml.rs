@@ -101,7 +101,12 @@ enum Frame {
 struct Builder {
     limits: Limits,
     stack: Vec<Frame>,
-    anchors: Vec<(usize, Node, usize)>,
+    /// Anchored nodes by anchor id (saphyr gives each definition its own
+    /// id): the node and its size in nodes.
+    anchors: std::collections::HashMap<usize, (Node, usize)>,
+    /// Nodes copied for anchors, charged to the alias budget: nested
+    /// anchors would otherwise copy quadratically.
+    anchor_nodes: usize,
     nodes: usize,
     alias_nodes: usize,
     root: Option<Node>,
@@ -116,7 +121,14 @@ impl Builder {
     fn push_node(&mut self, node: Node, anchor: usize, first_node: usize) -> Result<(), String> {
         if anchor != 0 {
             let size = self.nodes - first_node;
-            self.anchors.push((anchor, node.clone(), size));
+            self.anchor_nodes += size;
+            if self.anchor_nodes > self.limits.max_alias_nodes {
+                return Err(format!(
+                    "anchors hold more than {} nodes in all (nested anchors?); raise --max-alias-nodes if this is real",
+                    self.limits.max_alias_nodes
+                ));
+            }
+            self.anchors.insert(anchor, (node.clone(), size));
         }
         match self.stack.last_mut() {
             None => {
@@ -198,8 +210,7 @@ impl Builder {
                 self.push_node(node, anchor, first)?;
             }
             Event::Alias(id) => {
-                let Some((_, node, size)) = self.anchors.iter().rev().find(|(a, _, _)| *a == id)
-                else {
+                let Some((node, size)) = self.anchors.get(&id) else {
                     return Err("alias to an unknown anchor".into());
                 };
                 let (node, size) = (node.clone(), *size);
@@ -236,7 +247,8 @@ pub fn read_document(text: &str, limits: Limits) -> Result<Option<Node>, ReadErr
     let mut b = Builder {
         limits,
         stack: Vec::new(),
-        anchors: Vec::new(),
+        anchors: std::collections::HashMap::new(),
+        anchor_nodes: 0,
         nodes: 0,
         alias_nodes: 0,
         root: None,
