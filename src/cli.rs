@@ -378,7 +378,7 @@ pub struct RenderOptions {
     pub max_input_bytes: usize,
 
     /// Deepest nesting of YAML collections accepted
-    #[arg(long, value_name = "N", default_value_t = Limits::default().max_depth)]
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_depth, value_parser = parse_depth)]
     pub max_depth: usize,
 
     /// Most nodes YAML aliases may add to one document (and anchors may
@@ -433,5 +433,17 @@ fn parse_group(g: &str) -> std::result::Result<String, String> {
         Err(format!(
             "`{g}` is not an API group (lower-case DNS labels joined by '.')"
         ))
+    }
+}
+
+/// `--max-depth`: at most [`crate::yaml::MAX_DEPTH_CAP`], the nesting the
+/// process's stack provably holds.
+fn parse_depth(v: &str) -> std::result::Result<usize, String> {
+    let cap = crate::yaml::MAX_DEPTH_CAP;
+    match v.parse::<usize>() {
+        Ok(n) if (1..=cap).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "`{v}` is not a depth from 1 to {cap} (deeper nesting would exhaust the stack express-waves runs with)"
+        )),
     }
 }

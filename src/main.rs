@@ -12,7 +12,28 @@ use express_waves::Error;
 use express_waves::cli::{Cli, Command, ErrorReport};
 use express_waves::commands::{self, Context};
 
+/// The stack express-waves runs on. Reading, resolving, hashing and
+/// writing recurse once per level of nesting (about 1 KiB a level in an
+/// unoptimised build); `--max-depth` is capped at
+/// [`express_waves::yaml::MAX_DEPTH_CAP`] levels, which this holds several
+/// times over, so a deep document is an error, never a stack overflow.
+const STACK: usize = 64 << 20;
+
 fn main() -> ExitCode {
+    match std::thread::Builder::new()
+        .name("express-waves".into())
+        .stack_size(STACK)
+        .spawn(run)
+    {
+        Ok(t) => t.join().unwrap_or(ExitCode::from(2)),
+        Err(e) => {
+            eprintln!("express-waves: error: cannot start: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -518,3 +518,33 @@ fn closed_stdin_or_stdout_is_an_error_but_dev_null_is_not() {
             .success()
     );
 }
+
+/// Raising `--max-depth` as the error advises never overflows the stack:
+/// 9,900 levels render (reading, hashing and writing all recurse), the cap
+/// is refused past 10,000, and deeper input is an error, not a SIGABRT.
+#[test]
+fn deep_nesting_up_to_the_depth_cap_renders_and_deeper_is_an_error() {
+    let doc = |levels: usize| {
+        format!(
+            "apiVersion: express.medallia.com/v2alpha1\nkind: Backend\nmetadata:\n  name: acme-be\n  namespace: t1\nspec:\n  clusterConfig:\n    clusterName: acme\n  expressVersion: v1\n  deep:\n    {}x\n",
+            "- ".repeat(levels)
+        )
+    };
+    let out = run_binary(
+        &["render", "--max-depth", "10000"],
+        &[],
+        doc(9_900).as_bytes(),
+    );
+    assert_success(&out);
+    let again = run_binary(&["render", "--max-depth", "10000"], &[], &out.stdout);
+    assert_eq!(again.stdout, out.stdout, "idempotent at depth");
+    let out = run_binary(
+        &["render", "--max-depth", "10000"],
+        &[],
+        doc(20_000).as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the most express-waves reads"));
+    let out = run_binary(&["render", "--max-depth", "20000"], &[], doc(10).as_bytes());
+    assert_eq!(out.status.code(), Some(2));
+}
