@@ -40,6 +40,19 @@ impl<'a> Chunk<'a> {
             let line = text[..pos].matches('\n').count();
             return Err(format!("NUL byte on line {}", self.line + line));
         }
+        // What go-yaml's reader refuses anywhere in its input ("control
+        // characters are not allowed": go-yaml v2 `readerc.go`,
+        // `yaml_parser_update_buffer`), refused here too.
+        if let Some((pos, c)) = text.char_indices().find(|&(_, c)| {
+            !matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+        }) {
+            let line = text[..pos].matches('\n').count();
+            return Err(format!(
+                "control character U+{:04X} on line {}: Go's YAML reader refuses it (\"control characters are not allowed\")",
+                c as u32,
+                self.line + line
+            ));
+        }
         // YAML 1.1 (go-yaml, so Helm, Argo CD, kubectl) takes these for line
         // breaks (go-yaml v2 `yamlprivateh.go`, `is_break`), YAML 1.2 (this
         // reader) does not: in a comment or a quoted scalar, the two would
