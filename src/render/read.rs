@@ -167,6 +167,16 @@ fn express(kind: ExpressKind, value: Value, keep: Keep) -> Result<Express, Strin
     let namespace = model::string_at(&value, &["metadata", "namespace"])?
         .unwrap_or("")
         .to_string();
+    for (path, field) in [
+        (&["spec"][..], "spec"),
+        (&["spec", "clusterConfig"][..], "spec.clusterConfig"),
+    ] {
+        if let Some(v) = value.at(path)
+            && !matches!(v, Value::Null | Value::Map(_))
+        {
+            return Err(format!("{field} must be a mapping, not {}", v.type_name()));
+        }
+    }
     let cluster_name = model::string_at(&value, &["spec", "clusterConfig", "clusterName"])?;
     let cluster = match (kind, cluster_name) {
         (_, Some(c)) if !c.is_empty() => c.to_string(),
@@ -195,9 +205,6 @@ fn express(kind: ExpressKind, value: Value, keep: Keep) -> Result<Express, Strin
         facts.chart_label = model::label(&value, model::LABEL_REVISION)?
             .filter(|l| !l.is_empty())
             .map(str::to_string);
-        if !matches!(value.get("spec"), None | Some(Value::Null | Value::Map(_))) {
-            return Err("spec must be a mapping".into());
-        }
         if !matches!(
             value.at(&["spec", "deploymentDependencies"]),
             None | Some(Value::Null | Value::Map(_))
