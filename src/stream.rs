@@ -53,6 +53,21 @@ impl<'a> Chunk<'a> {
                 self.line + line
             ));
         }
+        // A carriage return alone is a line break to both YAML readers, but
+        // documents are split here (and by Helm and kubectl) at `---` lines
+        // ending in LF: a stream with CR-only line endings would be read as
+        // one document, or one comment, holding several.
+        if let Some(pos) = text
+            .match_indices('\r')
+            .map(|(i, _)| i)
+            .find(|&i| text.as_bytes().get(i + 1) != Some(&b'\n'))
+        {
+            let line = text[..pos].matches('\n').count();
+            return Err(format!(
+                "line {} ends with a carriage return alone (old Mac line endings): use LF or CRLF",
+                self.line + line
+            ));
+        }
         // YAML 1.1 (go-yaml, so Helm, Argo CD, kubectl) takes these for line
         // breaks (go-yaml v2 `yamlprivateh.go`, `is_break`), YAML 1.2 (this
         // reader) does not: in a comment or a quoted scalar, the two would
