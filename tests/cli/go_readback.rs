@@ -31,6 +31,11 @@ pub fn tool() -> Option<PathBuf> {
 }
 
 pub fn go_json(tool: &PathBuf, yaml: &[u8]) -> Vec<Value> {
+    try_go_json(tool, yaml).unwrap_or_else(|e| panic!("go-yaml2json failed:\n{e}"))
+}
+
+/// Go's reading of a stream, or Go's error.
+pub fn try_go_json(tool: &PathBuf, yaml: &[u8]) -> Result<Vec<Value>, String> {
     let mut child = Command::new(tool)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -41,11 +46,14 @@ pub fn go_json(tool: &PathBuf, yaml: &[u8]) -> Vec<Value> {
     let w = std::thread::spawn(move || stdin.write_all(&data));
     let out = child.wait_with_output().unwrap();
     w.join().unwrap().unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
-    assert!(out.status.success(), "go-yaml2json failed:\n{text}");
-    text.lines()
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    if !out.status.success() || text.lines().any(|l| l.starts_with("ERR")) {
+        return Err(text);
+    }
+    Ok(text
+        .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
+        .collect())
 }
 
 fn id(v: &Value) -> String {
@@ -321,4 +329,63 @@ fn plain_scalars_resolve_as_go_resolves_them() {
             ours[&k]
         );
     }
+}
+
+/// The differential check of the fuzz corpus (`fuzz/corpus/render/`, or the
+/// directory in `EXPRESS_WAVES_DIFF_DIR`: `bench/fuzz.sh` points it at the
+/// corpus it grew): for every input Go reads, a render that succeeds means
+/// to Go exactly the input plus the injected fields, and every Express node
+/// Go sees got a wave (none passed through unrecognised); for every input Go
+/// refuses, render refuses too.
+#[test]
+fn fuzz_corpus_means_to_go_what_it_meant() {
+    let Some(tool) = tool() else { return };
+    let dir = std::env::var_os("EXPRESS_WAVES_DIFF_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| crate::root().join("fuzz/corpus/render"));
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let (mut same, mut refused) = (0, 0);
+    for f in &files {
+        let input = std::fs::read(f).unwrap();
+        let out = crate::run_binary(&["render"], &[], &input);
+        let name = f.display().to_string();
+        match try_go_json(&tool, &input) {
+            Err(_) => {
+                assert_eq!(
+                    out.status.code(),
+                    Some(2),
+                    "{name}: Go refuses it, render did not"
+                );
+                assert!(out.stdout.is_empty(), "{name}");
+                refused += 1;
+            }
+            Ok(_) if !out.status.success() => refused += 1,
+            Ok(_) => {
+                assert_same_meaning(&tool, &name, &input, &out.stdout);
+                for d in go_json(&tool, &out.stdout) {
+                    let node = d["apiVersion"]
+                        .as_str()
+                        .is_some_and(|a| a.starts_with("express.medallia.com/"))
+                        && matches!(d["kind"].as_str(), Some("Backend" | "Frontend"));
+                    assert!(
+                        !node
+                            || d.pointer("/metadata/annotations/argocd.argoproj.io~1sync-wave")
+                                .is_some(),
+                        "{name}: an Express node went out without a wave: {}",
+                        id(&d)
+                    );
+                }
+                same += 1;
+            }
+        }
+    }
+    assert!(
+        same + refused == files.len() && same > 0,
+        "{same} same, {refused} refused"
+    );
+    eprintln!("differential: {same} inputs mean the same to Go, {refused} refused");
 }
