@@ -275,7 +275,9 @@ pub fn read_document(text: &str, limits: Limits) -> Result<Option<Node>, ReadErr
                 }
             }
             Err(e) => {
-                let message = if e.info().contains("recursion limit") {
+                let message = if e.info().contains("directive") {
+                    "a `%YAML` or `%TAG` directive in the middle of a stream: Helm and kubectl do not write them, and Go reads one only before a `---` that starts its document; remove it".to_string()
+                } else if e.info().contains("recursion limit") {
                     format!(
                         "nesting deeper than the YAML parser allows ({}); this is not a real manifest",
                         e.info()
