@@ -12,6 +12,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 seconds=${1:-300}
 work=$(mktemp -d)
+# The grown corpus is kept in fuzz/artifacts/corpus when a check fails.
 trap 'rm -rf "$work" "$work.out"' EXIT
 cp fuzz/corpus/render/* "$work/"
 (cd fuzz && cargo +nightly fuzz run render "$work" corpus/render -- \
@@ -26,5 +27,10 @@ fi
 # reads, the output means the same to Go plus the injected fields, and no
 # Express node goes out without a wave; for every input Go refuses, render
 # refuses.
-EXPRESS_WAVES_GO_YAML2JSON=$go EXPRESS_WAVES_DIFF_DIR=$work \
-  cargo test --locked --test cli fuzz_corpus_means_to_go_what_it_meant -- --nocapture
+if ! EXPRESS_WAVES_GO_YAML2JSON=$go EXPRESS_WAVES_DIFF_DIR=$work \
+  cargo test --locked --test cli fuzz_corpus_means_to_go_what_it_meant -- --nocapture; then
+  mkdir -p fuzz/artifacts/corpus
+  cp "$work"/* fuzz/artifacts/corpus/
+  echo "differential check failed; the corpus is in fuzz/artifacts/corpus" >&2
+  exit 1
+fi

@@ -349,40 +349,58 @@ fn fuzz_corpus_means_to_go_what_it_meant() {
         .collect();
     files.sort();
     let (mut same, mut refused) = (0, 0);
+    let mut failures = Vec::new();
     for f in &files {
         let input = std::fs::read(f).unwrap();
         let out = crate::run_binary(&["render"], &[], &input);
         let name = f.display().to_string();
         match try_go_json(&tool, &input) {
-            Err(_) => {
-                assert_eq!(
-                    out.status.code(),
-                    Some(2),
-                    "{name}: Go refuses it, render did not"
-                );
-                assert!(out.stdout.is_empty(), "{name}");
+            Err(go) => {
+                if out.status.code() != Some(2) || !out.stdout.is_empty() {
+                    failures.push(format!(
+                        "{name}: Go refuses it ({}), render did not",
+                        go.trim()
+                    ));
+                }
                 refused += 1;
             }
             Ok(_) if !out.status.success() => refused += 1,
             Ok(_) => {
-                assert_same_meaning(&tool, &name, &input, &out.stdout);
-                for d in go_json(&tool, &out.stdout) {
-                    let node = d["apiVersion"]
-                        .as_str()
-                        .is_some_and(|a| a.starts_with("express.medallia.com/"))
-                        && matches!(d["kind"].as_str(), Some("Backend" | "Frontend"));
-                    assert!(
-                        !node
-                            || d.pointer("/metadata/annotations/argocd.argoproj.io~1sync-wave")
-                                .is_some(),
-                        "{name}: an Express node went out without a wave: {}",
-                        id(&d)
-                    );
+                let checked = std::panic::catch_unwind(|| {
+                    assert_same_meaning(&tool, &name, &input, &out.stdout);
+                    for d in go_json(&tool, &out.stdout) {
+                        let node = d["apiVersion"]
+                            .as_str()
+                            .is_some_and(|a| a.starts_with("express.medallia.com/"))
+                            && matches!(d["kind"].as_str(), Some("Backend" | "Frontend"));
+                        assert!(
+                            !node
+                                || d.pointer("/metadata/annotations/argocd.argoproj.io~1sync-wave")
+                                    .is_some(),
+                            "{name}: an Express node went out without a wave: {}",
+                            id(&d)
+                        );
+                    }
+                });
+                if let Err(e) = checked {
+                    let msg = e
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                        .unwrap_or_default();
+                    failures.push(format!("{name}: {msg}"));
                 }
                 same += 1;
             }
         }
     }
+    assert!(
+        failures.is_empty(),
+        "{} of {} inputs fail the differential check:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n")
+    );
     assert!(
         same + refused == files.len() && same > 0,
         "{same} same, {refused} refused"
