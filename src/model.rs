@@ -136,7 +136,8 @@ fn refuse_hidden_express(node: &Node, group: &str) -> Result<(), String> {
 }
 
 /// Standard base64 (what go-yaml decodes a `!!binary` scalar with), white
-/// space ignored; `None` if it is not base64 or not UTF-8.
+/// space ignored, read as text the way Go's string conversion keeps it
+/// (invalid UTF-8 replaced); `None` if it is not base64.
 fn base64(text: &str) -> Option<String> {
     let mut bits = 0u32;
     let mut n = 0;
@@ -159,7 +160,7 @@ fn base64(text: &str) -> Option<String> {
             bits &= (1 << n) - 1;
         }
     }
-    String::from_utf8(out).ok()
+    Some(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// Whether `api_version` (`<group>/<version>`) is in `group`.

@@ -85,11 +85,15 @@ fn strip_added(v: &mut Value) {
     if !express {
         return;
     }
-    let meta = v
-        .get_mut("metadata")
-        .and_then(Value::as_object_mut)
-        .unwrap();
+    let Some(meta) = v.get_mut("metadata").and_then(Value::as_object_mut) else {
+        return;
+    };
     for field in ["annotations", "labels"] {
+        // `annotations: null` and no annotations mean the same to Kubernetes
+        // (and render writes its own into either).
+        if meta.get(field).is_some_and(Value::is_null) {
+            meta.remove(field);
+        }
         if let Some(m) = meta.get_mut(field).and_then(Value::as_object_mut) {
             for k in ADDED_ANNOTATIONS {
                 m.remove(k);
