@@ -140,6 +140,9 @@ fn read_doc(chunk: &Chunk<'_>, at: &mut DocRef, opts: &Options, keep: Keep) -> R
     at.kind = kind;
     at.name = name;
     let identity = model::identify(&node, &opts.group).map_err(|m| Error::doc(at, m))?;
+    if !matches!(identity, Identity::Express(_)) {
+        value::go_can_read(&node, "").map_err(|m| Error::doc(at, m))?;
+    }
     match identity {
         Identity::Other => Ok(What::Pass),
         Identity::ConfigMap(namespace, name) => Ok(What::ConfigMap { namespace, name }),

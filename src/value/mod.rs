@@ -407,6 +407,81 @@ fn is_timestamp(s: &str) -> bool {
     b.len() > 4 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-'
 }
 
+/// Whether Go (go-yaml v2, then sigs.k8s.io/yaml's conversion to JSON, as
+/// Helm, Argo CD and kubectl do) can read a document that is passed through
+/// unchanged: a `!!binary` scalar must be base64 (go-yaml `decode.go`,
+/// `base64.StdEncoding.DecodeString`), and JSON has no place for an
+/// infinity, a NaN, or a key that is null or a collection. What Go refuses,
+/// render refuses, so a broken chart fails here and not in the cluster.
+pub fn go_can_read(node: &Node, path: &str) -> Result<(), String> {
+    match node {
+        Node::Scalar {
+            text,
+            style,
+            tag,
+        } => {
+            if let Some(t) = tag
+                && is_core_tag(t, "binary")
+                && !is_go_base64(text)
+            {
+                return Err(format!("!!binary at {} is not base64 (Go refuses it)", at(path)));
+            }
+            if *style == Style::Plain
+                && tag.is_none()
+                && matches!(resolve_plain(text), Resolved::Value(Value::Float(f)) if !f.is_finite())
+            {
+                return Err(format!(
+                    "`{text}` at {}: JSON has no infinity or NaN, so Go's conversion refuses it",
+                    at(path)
+                ));
+            }
+            Ok(())
+        }
+        Node::Seq { items, .. } => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, item)| go_can_read(item, &pointer_push(path, &i.to_string()))),
+        Node::Map { entries, .. } => entries.iter().try_for_each(|(k, v)| {
+            let key = match k {
+                Node::Scalar { text, style, tag } => {
+                    if *style == Style::Plain
+                        && tag.is_none()
+                        && matches!(resolve_plain(text), Resolved::Value(Value::Null))
+                    {
+                        return Err(format!(
+                            "a null key at {}: JSON keys are strings, so Go's conversion refuses it",
+                            at(path)
+                        ));
+                    }
+                    text.as_str()
+                }
+                _ => {
+                    return Err(format!(
+                        "a key at {} is a collection: JSON keys are strings, so Go's conversion refuses it",
+                        at(path)
+                    ));
+                }
+            };
+            go_can_read(v, &pointer_push(path, key))
+        }),
+    }
+}
+
+/// Go's `base64.StdEncoding.DecodeString` (not strict): line breaks are
+/// skipped; the rest is whole groups of four from the standard alphabet,
+/// `=` only as the last one or two.
+fn is_go_base64(text: &str) -> bool {
+    let b: Vec<u8> = text.bytes().filter(|&c| c != b'\r' && c != b'\n').collect();
+    if b.len() % 4 != 0 {
+        return false;
+    }
+    let pad = b.iter().rev().take_while(|&&c| c == b'=').count();
+    pad <= 2
+        && b[..b.len() - pad]
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || *c == b'+' || *c == b'/')
+}
+
 /// One document's text as Go reads it: the syntax tree (under `limits`),
 /// then its value. `Ok(None)` for an empty or comment-only document. A
 /// value that cannot be carried over is an error at line 0 (it has a JSON
