@@ -426,10 +426,14 @@ pub fn go_can_read(node: &Node, path: &str) -> Result<(), String> {
             {
                 return Err(format!("!!binary at {} is not base64 (Go refuses it)", at(path)));
             }
-            if *style == Style::Plain
-                && tag.is_none()
-                && matches!(resolve_plain(text), Resolved::Value(Value::Float(f)) if !f.is_finite())
-            {
+            // The only plain scalars go-yaml reads as non-finite (its
+            // `resolveMap`; every other float out of range is a string).
+            let non_finite = matches!(
+                text.as_str(),
+                ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf"
+                    | "-.INF" | ".nan" | ".NaN" | ".NAN"
+            );
+            if *style == Style::Plain && tag.is_none() && non_finite {
                 return Err(format!(
                     "`{text}` at {}: JSON has no infinity or NaN, so Go's conversion refuses it",
                     at(path)
@@ -446,7 +450,7 @@ pub fn go_can_read(node: &Node, path: &str) -> Result<(), String> {
                 Node::Scalar { text, style, tag } => {
                     if *style == Style::Plain
                         && tag.is_none()
-                        && matches!(resolve_plain(text), Resolved::Value(Value::Null))
+                        && matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL")
                     {
                         return Err(format!(
                             "a null key at {}: JSON keys are strings, so Go's conversion refuses it",
@@ -472,7 +476,7 @@ pub fn go_can_read(node: &Node, path: &str) -> Result<(), String> {
 /// `=` only as the last one or two.
 fn is_go_base64(text: &str) -> bool {
     let b: Vec<u8> = text.bytes().filter(|&c| c != b'\r' && c != b'\n').collect();
-    if b.len() % 4 != 0 {
+    if !b.len().is_multiple_of(4) {
         return false;
     }
     let pad = b.iter().rev().take_while(|&&c| c == b'=').count();
