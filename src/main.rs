@@ -58,11 +58,10 @@ fn run() -> ExitCode {
         None => Some(cli.report.clone()),
         _ => None,
     };
-    // A closed stdout would swallow the render and pass for success.
-    if was_closed(1) {
-        eprintln!("express-waves: error: stdout is closed: there is nowhere to write");
-        return ExitCode::from(2);
-    }
+    // A closed stdin must not read as an empty render (Argo CD would prune
+    // everything). A closed stdout is not detected: it looks the same as
+    // the null device opened read-write, which callers use on purpose to
+    // discard output (Python's subprocess.DEVNULL does).
     let stdin_open = !was_closed(0);
     let colour = std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
@@ -97,7 +96,8 @@ fn run() -> ExitCode {
     }
 }
 
-/// Whether standard descriptor `fd` was closed when the process started.
+/// Whether standard descriptor `fd` was closed when the process started
+/// (or is the null device opened read-write, which looks the same).
 /// Rust's runtime reopens a closed 0, 1 or 2 on `/dev/null`, read-write
 /// (`std::sys::pal::unix::init`, `sanitize_standard_fds`), where a shell's
 /// `</dev/null` or `>/dev/null` opens it read-only or write-only: so a
@@ -123,7 +123,9 @@ struct ClosedStdin;
 
 impl std::io::Read for ClosedStdin {
     fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
-        Err(std::io::Error::other("stdin is closed"))
+        Err(std::io::Error::other(
+            "stdin is closed (or the null device opened read-write): nothing to render",
+        ))
     }
 }
 

@@ -490,12 +490,13 @@ fn tables_are_coloured_only_on_a_terminal_without_no_color() {
     );
 }
 
-/// A closed stdin is not an empty render (Argo CD would prune everything),
-/// and a closed stdout is not a place to write. Rust reopens closed standard
-/// descriptors on /dev/null, so these run through a shell that closes them;
-/// `</dev/null` and `>/dev/null` stay what they are.
+/// A closed stdin is not an empty render (Argo CD would prune everything).
+/// Rust reopens closed standard descriptors on /dev/null, read-write, so
+/// this runs through a shell that closes it; `</dev/null` (read-only) stays
+/// an empty stream. A closed stdout cannot be told from a null device opened
+/// read-write (Python's DEVNULL), so writing there is not an error.
 #[test]
-fn closed_stdin_or_stdout_is_an_error_but_dev_null_is_not() {
+fn closed_stdin_is_an_error_but_dev_null_is_not() {
     let bin = env!("CARGO_BIN_EXE_express-waves");
     let sh = |script: &str| {
         Command::new("sh")
@@ -508,12 +509,14 @@ fn closed_stdin_or_stdout_is_an_error_but_dev_null_is_not() {
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     assert!(String::from_utf8_lossy(&out.stderr).contains("stdin is closed"));
-    let out = sh(r#"exec "$1" render examples/rendered/varsamisktest.yaml >&-"#);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("stdout is closed"));
     assert!(sh(r#"exec "$1" render </dev/null"#).status.success());
     assert!(
         sh(r#"exec "$1" render examples/rendered/varsamisktest.yaml >/dev/null"#)
+            .status
+            .success()
+    );
+    assert!(
+        sh(r#"exec "$1" render examples/rendered/varsamisktest.yaml >&-"#)
             .status
             .success()
     );
