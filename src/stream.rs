@@ -36,9 +36,18 @@ impl<'a> Chunk<'a> {
                 .count();
             format!("not UTF-8: invalid byte on line {}", self.line + line)
         })?;
+        // The common case, plain ASCII with tabs and LF line ends, has
+        // nothing the checks below look for: one pass over the bytes.
+        if self
+            .bytes
+            .iter()
+            .all(|&b| matches!(b, b'\t' | b'\n' | b' '..=b'~'))
+        {
+            return Ok(text);
+        }
+        let line_of = |pos: usize| self.line + text[..pos].matches('\n').count();
         if let Some(pos) = text.find('\0') {
-            let line = text[..pos].matches('\n').count();
-            return Err(format!("NUL byte on line {}", self.line + line));
+            return Err(format!("NUL byte on line {}", line_of(pos)));
         }
         // What go-yaml's reader refuses anywhere in its input ("control
         // characters are not allowed": go-yaml v2 `readerc.go`,
@@ -46,11 +55,10 @@ impl<'a> Chunk<'a> {
         if let Some((pos, c)) = text.char_indices().find(|&(_, c)| {
             !matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
         }) {
-            let line = text[..pos].matches('\n').count();
             return Err(format!(
                 "control character U+{:04X} on line {}: Go's YAML reader refuses it (\"control characters are not allowed\")",
                 c as u32,
-                self.line + line
+                line_of(pos)
             ));
         }
         // A carriage return alone is a line break to both YAML readers, but
@@ -62,10 +70,9 @@ impl<'a> Chunk<'a> {
             .map(|(i, _)| i)
             .find(|&i| text.as_bytes().get(i + 1) != Some(&b'\n'))
         {
-            let line = text[..pos].matches('\n').count();
             return Err(format!(
                 "line {} ends with a carriage return alone (old Mac line endings): use LF or CRLF",
-                self.line + line
+                line_of(pos)
             ));
         }
         // YAML 1.1 (go-yaml, so Helm, Argo CD, kubectl) takes these for line
@@ -73,7 +80,6 @@ impl<'a> Chunk<'a> {
         // reader) does not: in a comment or a quoted scalar, the two would
         // read different documents.
         if let Some(pos) = text.find(['\u{85}', '\u{2028}', '\u{2029}']) {
-            let line = text[..pos].matches('\n').count();
             let c = text[pos..].chars().next().unwrap_or_default();
             let name = match c {
                 '\u{85}' => "U+0085 (NEL)",
@@ -82,7 +88,7 @@ impl<'a> Chunk<'a> {
             };
             return Err(format!(
                 "{name} on line {}: Go's YAML reader takes it for a line break, YAML 1.2 does not, so the document would not mean the same to both; write it escaped in a double-quoted string (\"\\u{:04x}\")",
-                self.line + line,
+                line_of(pos),
                 c as u32
             ));
         }
