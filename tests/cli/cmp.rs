@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 
 use express_waves::value::Value;
 
-use crate::{assert_success, root};
+use crate::{assert_success, refused, root};
 
 fn argv(plugin: &Value, path: &[&str]) -> Vec<String> {
     match plugin.at(path) {
@@ -293,9 +293,7 @@ fn helm_failing_or_empty_or_no_express_node_is_an_error_with_empty_stdout() {
 
     sb.fake_helm(None);
     let out = sb.run(&generate, &sb.app, "", &[]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(out.stdout.is_empty());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = refused(&out);
     assert!(
         err.contains("Error: template: express/templates/nodes.yaml:3: boom"),
         "helm's stderr passed on: {err}"
@@ -309,9 +307,7 @@ fn helm_failing_or_empty_or_no_express_node_is_an_error_with_empty_stdout() {
     std::fs::write(&empty, "\n").unwrap();
     sb.fake_helm(Some(&empty));
     let out = sb.run(&generate, &sb.app, "", &[]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(out.stdout.is_empty());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("printed nothing"));
+    assert!(refused(&out).contains("printed nothing"));
 
     let plain = sb.dir.join("plain.yaml");
     std::fs::write(
@@ -321,12 +317,7 @@ fn helm_failing_or_empty_or_no_express_node_is_an_error_with_empty_stdout() {
     .unwrap();
     sb.fake_helm(Some(&plain));
     let out = sb.run(&generate, &sb.app, "", &[]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(out.stdout.is_empty());
-    assert!(
-        String::from_utf8_lossy(&out.stderr)
-            .contains("holds no express.medallia.com Backend or Frontend")
-    );
+    assert!(refused(&out).contains("holds no express.medallia.com Backend or Frontend"));
 }
 
 #[test]
@@ -473,9 +464,7 @@ fn values_and_chart_elsewhere_in_the_repository_are_used_and_nothing_outside_it(
         ),
     ] {
         let out = sb.run(&generate, &overlay, params, &env);
-        assert_eq!(out.status.code(), Some(2), "{params}");
-        assert!(out.stdout.is_empty());
-        let err = String::from_utf8_lossy(&out.stderr);
+        let err = refused(&out);
         assert!(err.contains(want), "{params}: {err}");
     }
 }
@@ -510,9 +499,7 @@ fn unvendored_chart_dependencies_are_built_as_argo_cd_does() {
     };
     helm(false);
     let out = sb.generate("");
-    assert_eq!(out.status.code(), Some(2));
-    assert!(out.stdout.is_empty());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = refused(&out);
     assert!(
         err.contains(
             "the chart's dependencies are not in charts/, and helm dependency build failed"
@@ -614,9 +601,7 @@ fn a_values_path_helm_would_split_is_refused() {
     let generate = argv(&plugin(), &["spec", "generate", "command"]);
     let params = r#"[{"name":"chart","string":"../../../master_charts/express"},{"name":"values-files","array":["x,/etc/passwd"]}]"#;
     let out = sb.run(&generate, &overlay, params, &OVERLAY_ENV);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(out.stdout.is_empty());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = refused(&out);
     assert!(err.contains("helm would split its path"), "{err}");
     assert!(!sb.dir.join("helm-argv").exists(), "helm ran");
 }
@@ -636,9 +621,7 @@ fn symbolic_links_out_of_the_repository_are_refused() {
 
     std::os::unix::fs::symlink(&secret, chart.join("templates/stolen.yaml")).unwrap();
     let out = sb.run(&generate, &overlay, CHART_ONLY, &OVERLAY_ENV);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(out.stdout.is_empty());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = refused(&out);
     assert!(
         err.contains("stolen.yaml refused: a symbolic link that resolves outside the repository"),
         "{err}"
@@ -647,9 +630,7 @@ fn symbolic_links_out_of_the_repository_are_refused() {
     std::fs::copy(fixture(), overlay.join("a.yaml")).unwrap();
     std::os::unix::fs::symlink(&secret, overlay.join("z.yaml")).unwrap();
     let out = sb.run(&generate, &overlay, "", &OVERLAY_ENV);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(out.stdout.is_empty());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = refused(&out);
     assert!(
         err.contains("manifest `z.yaml` refused: it resolves outside the repository"),
         "{err}"
@@ -664,9 +645,7 @@ fn values_without_a_chart_ask_for_the_chart_parameter() {
     std::fs::write(overlay.join("values.yaml"), "a: 1\n").unwrap();
     let generate = argv(&plugin(), &["spec", "generate", "command"]);
     let out = sb.run(&generate, &overlay, "", &OVERLAY_ENV);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(out.stdout.is_empty());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = refused(&out);
     assert!(
         err.contains("values.yaml is here but there is no chart"),
         "{err}"

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::root;
+use crate::{refused, root};
 
 struct FakeKubectl {
     dir: PathBuf,
@@ -131,9 +131,7 @@ fn verify_with_kubectl_all_namespaces_reports_the_rollout() {
 fn kubectl_failing_is_an_error_with_its_message_and_empty_stdout() {
     let k = FakeKubectl::new("fail", true);
     let out = k.run(&["status", "--kubectl"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(out.stdout.is_empty());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = refused(&out);
     assert!(
         err.contains("Unauthorized") && err.contains("express-waves: error: kubectl get"),
         "{err}"

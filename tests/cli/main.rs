@@ -95,6 +95,15 @@ pub fn assert_success(out: &std::process::Output) {
     );
 }
 
+/// Fails the test unless the binary refused: exit 2 and nothing on
+/// stdout. Returns its stderr, for the message to be checked.
+pub fn refused(out: &std::process::Output) -> String {
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(out.stdout.is_empty(), "stdout not empty on error: {err}");
+    err
+}
+
 fn run(args: &[String], stdin: &[u8]) -> Outcome {
     let out = run_binary(args, &[], stdin);
     Outcome {
@@ -506,9 +515,7 @@ fn closed_stdin_is_an_error_but_dev_null_is_not() {
             .unwrap()
     };
     let out = sh(r#"exec "$1" render <&-"#);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(out.stdout.is_empty());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("stdin is closed"));
+    assert!(refused(&out).contains("stdin is closed"));
     assert!(sh(r#"exec "$1" render </dev/null"#).status.success());
     assert!(
         sh(r#"exec "$1" render examples/rendered/varsamisktest.yaml >/dev/null"#)
