@@ -328,7 +328,9 @@ pub enum ModeArg {
 }
 
 /// Where else a render's error goes: Helm 4 does not show a post-renderer
-/// plugin's stderr. Only `render` (and no subcommand) takes these.
+/// plugin's stderr (helm `internal/plugin/runtime_subprocess.go`,
+/// `runPostrenderer`: stderr goes to a buffer that is never printed).
+/// Only `render` (and no subcommand) takes these.
 #[derive(Args, Clone, Debug, Default)]
 pub struct ErrorReport {
     /// On error, also write the message to this file (removed on success):

@@ -102,7 +102,9 @@ pub fn helm_args(env: &CmpEnv, root: &Path, chart: &Path, p: &Parameters) -> Res
         let path = path_in(root, &env.source_dir, f, "values file")?;
         let text = path.display().to_string();
         // helm reads --values as comma-separated values (a CSV record):
-        // a comma, quote or line break would make it read other files.
+        // a comma, quote or line break would make it read other files
+        // (helm `pkg/cmd/flags.go`, `addValueOptionsFlags`: a
+        // `StringSliceVarP`; spf13/pflag `string_slice.go`, `readAsCSV`).
         if text.contains([',', '"', '\n', '\r']) {
             return Err(Error::msg(format!(
                 "values file `{f}` refused: helm would split its path ({text}) at a comma, quote or line break"
