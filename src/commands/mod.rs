@@ -107,3 +107,20 @@ pub(super) fn read_inputs(
 ) -> Result<Vec<crate::render::Source>> {
     crate::input::read(files, &mut *ctx.stdin, opts.max_input_bytes)
 }
+
+/// A report of nothing must mean something was read: a render without any
+/// Express node (a failed `helm template` upstream, an empty stream) is an
+/// error, not an empty report. `so` says what that leaves the command.
+pub(super) fn require_nodes(
+    command: &str,
+    rendering: &crate::render::Rendering<'_>,
+    group: &str,
+    so: &str,
+) -> Result<()> {
+    if rendering.clusters.iter().all(|c| c.nodes.is_empty()) {
+        return Err(crate::error::Error::msg(format!(
+            "{command}: the render holds no {group} Backend or Frontend, so {so} (did the step before it fail?)"
+        )));
+    }
+    Ok(())
+}

@@ -5,7 +5,7 @@ use crate::cli::PlanArgs;
 use crate::error::{Error, Result};
 use crate::render;
 
-use super::{Context, Outcome, read_inputs};
+use super::{Context, Outcome, read_inputs, require_nodes};
 
 pub fn run(args: &PlanArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
     let opts = args.options.to_options()?;
@@ -19,6 +19,11 @@ pub fn run(args: &PlanArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
         None => None,
     };
     let plan = crate::plan::plan(&rendering, live.as_ref());
+    // An empty plan must mean something was read. (Against live objects, a
+    // rendered cluster whose nodes are all gone lists them as removed.)
+    if plan.clusters.iter().all(|c| c.nodes.is_empty()) {
+        require_nodes("plan", &rendering, &opts.group, "there is nothing to plan")?;
+    }
     let text = match &args.template {
         Some(path) => {
             let t = std::fs::read_to_string(path)

@@ -4,12 +4,18 @@ use crate::cli::RevisionArgs;
 use crate::error::{Error, Result};
 use crate::render;
 
-use super::{Context, Outcome, read_inputs};
+use super::{Context, Outcome, read_inputs, require_nodes};
 
 pub fn run(args: &RevisionArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
     let opts = args.options.to_options()?;
     let sources = read_inputs(ctx, &args.files, &opts)?;
     let rendering = render::run(&sources, &opts)?;
+    require_nodes(
+        "revision",
+        &rendering,
+        &opts.group,
+        "there is no revision to compute",
+    )?;
     let mut table = crate::report::Table::new(&["CLUSTER", "NODE", "REVISION"]);
     let mut text = String::new();
     let mut found = false;

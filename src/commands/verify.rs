@@ -1,10 +1,10 @@
 //! `verify`: a render and/or live objects checked; exit 1 on a discrepancy.
 
 use crate::cli::VerifyArgs;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::render;
 
-use super::{Context, Outcome, live_objects, read_inputs};
+use super::{Context, Outcome, live_objects, read_inputs, require_nodes};
 
 pub fn run(args: &VerifyArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
     let opts = args.options.to_options()?;
@@ -17,14 +17,7 @@ pub fn run(args: &VerifyArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
     let render = match &sources {
         Some(sources) => {
             let rendering = render::analyse(sources, &opts)?;
-            // "0 discrepancies" must mean something was checked: an empty
-            // render (a failed helm template upstream) is not a clean one.
-            if rendering.clusters.iter().all(|c| c.nodes.is_empty()) {
-                return Err(Error::msg(format!(
-                    "verify: the render holds no {} Backend or Frontend, so nothing was checked (did the step before it fail?)",
-                    opts.group
-                )));
-            }
+            require_nodes("verify", &rendering, &opts.group, "nothing was checked")?;
             let mut objects = Vec::new();
             for s in sources {
                 objects.extend(crate::live::parse(&s.name, &s.bytes)?);
