@@ -5,7 +5,7 @@ use crate::cli::DiffArgs;
 use crate::error::{Error, Result};
 use crate::render;
 
-use super::{Context, Outcome, read_inputs};
+use super::{Context, Outcome, read_inputs, require_nodes};
 
 pub fn run(args: &DiffArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
     if args.old.as_os_str() == "-" && args.new.as_os_str() == "-" {
@@ -16,6 +16,14 @@ pub fn run(args: &DiffArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
     let new_sources = read_inputs(ctx, std::slice::from_ref(&args.new), &opts)?;
     let old = render::analyse(&old_sources, &opts)?;
     let new = render::analyse(&new_sources, &opts)?;
+    if old.clusters.iter().all(|c| c.nodes.is_empty()) {
+        require_nodes(
+            "diff",
+            &new,
+            &opts.group,
+            "with the old one empty too there is nothing to compare",
+        )?;
+    }
     let diffs = crate::diff::diff(&old, &new);
     let total = new.clusters.iter().map(|c| c.nodes.len()).sum();
     let text = if args.output.is_json("diff")? {
