@@ -124,3 +124,16 @@ pub(super) fn require_nodes(
     }
     Ok(())
 }
+
+/// The same for live objects: none of the group's nodes among them is
+/// nothing read, not "nothing wrong" or "nothing rolling out".
+pub(super) fn require_live_nodes(command: &str, live: &crate::live::Live) -> Result<()> {
+    if live.nodes().next().is_none() {
+        return Err(crate::error::Error::msg(format!(
+            "{command}: the live objects ({} read) hold no {} Backend or Frontend",
+            live.objects.len(),
+            live.group
+        )));
+    }
+    Ok(())
+}

@@ -3,7 +3,7 @@
 use crate::cli::StatusArgs;
 use crate::error::{Error, Result};
 
-use super::{Context, Outcome, live_objects};
+use super::{Context, Outcome, live_objects, require_live_nodes};
 
 pub fn run(args: &StatusArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
     let Some(live) = live_objects(ctx, &args.live, &args.group)? else {
@@ -11,15 +11,8 @@ pub fn run(args: &StatusArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
             "status needs live objects: --live FILE or --kubectl",
         ));
     };
+    require_live_nodes("status", &live)?;
     let clusters = crate::status::status(&live);
-    if clusters.is_empty() {
-        // Nothing read is not "nothing rolling out".
-        return Err(Error::msg(format!(
-            "status: the live objects ({} read) hold no {} Backend or Frontend",
-            live.objects.len(),
-            live.group
-        )));
-    }
     let text = if args.output.is_json("status")? {
         crate::status::json(&clusters)
     } else {

@@ -4,7 +4,7 @@ use crate::cli::VerifyArgs;
 use crate::error::Result;
 use crate::render;
 
-use super::{Context, Outcome, live_objects, read_inputs, require_nodes};
+use super::{Context, Outcome, live_objects, read_inputs, require_live_nodes, require_nodes};
 
 pub fn run(args: &VerifyArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
     let opts = args.options.to_options()?;
@@ -26,6 +26,11 @@ pub fn run(args: &VerifyArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
         }
         None => None,
     };
+    // Live objects alone are all there is to check: they must hold nodes.
+    // (Beside a render, none live is a first sync: every node is new.)
+    if let (None, Some(live)) = (&render, &live) {
+        require_live_nodes("verify", live)?;
+    }
     let findings = crate::verify::verify(
         render.as_ref().map(|(r, o)| (r, o.as_slice())),
         live.as_ref(),
