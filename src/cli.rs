@@ -4,7 +4,6 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::error::{Error, Result};
 use crate::order::Mode;
 use crate::render::Options;
 use crate::report::Format;
@@ -123,9 +122,8 @@ pub enum ArgocdCommand {
     Health {
         #[arg(long, value_enum)]
         kind: Option<KindArg>,
-        /// API group of the Express CRs
-        #[arg(long, value_name = "G", default_value = "express.medallia.com", value_parser = parse_group)]
-        group: String,
+        #[command(flatten)]
+        group: GroupArg,
     },
     /// Print an argocd-cm ConfigMap holding the health checks, to merge
     /// into Argo CD's.
@@ -136,9 +134,8 @@ pub enum ArgocdCommand {
         /// Namespace of Argo CD
         #[arg(long, default_value = "argocd")]
         namespace: String,
-        /// API group of the Express CRs
-        #[arg(long, value_name = "G", default_value = "express.medallia.com", value_parser = parse_group)]
-        group: String,
+        #[command(flatten)]
+        group: GroupArg,
     },
     /// Check Argo CD's settings against the guarantee: the plugin named,
     /// the health checks installed and current, no ApplyOutOfSyncOnly, no
@@ -172,12 +169,10 @@ pub struct CheckArgs {
     /// The plugin's name (metadata.name in plugin.yaml)
     #[arg(long, default_value = "express-waves")]
     pub plugin: String,
-    /// API group of the Express CRs
-    #[arg(long, value_name = "G", default_value = "express.medallia.com", value_parser = parse_group)]
-    pub group: String,
-    /// Output format
-    #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
-    pub output: Format,
+    #[command(flatten)]
+    pub group: GroupArg,
+    #[command(flatten)]
+    pub output: OutputArg,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -217,9 +212,8 @@ pub struct PlanArgs {
     /// Rendered (or raw) streams to plan, as one stream (`-` or none: stdin).
     pub files: Vec<PathBuf>,
 
-    /// Output format
-    #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
-    pub output: Format,
+    #[command(flatten)]
+    pub output: OutputArg,
 
     /// A handlebars template over the JSON data (strict: unknown fields are
     /// errors); overrides --output
@@ -241,9 +235,8 @@ pub struct DiffArgs {
     pub old: PathBuf,
     /// The later render (`-`: stdin)
     pub new: PathBuf,
-    /// Output format
-    #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
-    pub output: Format,
+    #[command(flatten)]
+    pub output: OutputArg,
     #[command(flatten)]
     pub options: RenderOptions,
 }
@@ -275,9 +268,8 @@ pub struct VerifyArgs {
     /// Print the hashed input of each mismatching node
     #[arg(short, long)]
     pub verbose: bool,
-    /// Output format
-    #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
-    pub output: Format,
+    #[command(flatten)]
+    pub output: OutputArg,
     #[command(flatten)]
     pub options: RenderOptions,
 }
@@ -303,21 +295,35 @@ pub struct InspectArgs {
     /// Only this node key; prints its stored input too
     #[arg(long, value_name = "KEY")]
     pub node: Option<String>,
-    /// Output format
-    #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
-    pub output: Format,
+    #[command(flatten)]
+    pub output: OutputArg,
 }
 
 #[derive(Args, Debug)]
 pub struct StatusArgs {
     #[command(flatten)]
     pub live: LiveArgs,
+    #[command(flatten)]
+    pub group: GroupArg,
+    #[command(flatten)]
+    pub output: OutputArg,
+}
+
+/// `--group`: the API group of the Express CRs, on every command that
+/// recognises them.
+#[derive(Args, Debug, Clone)]
+pub struct GroupArg {
     /// API group of the Express CRs
-    #[arg(long, value_name = "G", default_value = "express.medallia.com", value_parser = parse_group)]
-    pub group: String,
+    #[arg(long = "group", value_name = "G", default_value = "express.medallia.com", value_parser = parse_group)]
+    pub name: String,
+}
+
+/// `-o`/`--output`: the report format, on every command that reports.
+#[derive(Args, Debug, Clone, Copy)]
+pub struct OutputArg {
     /// Output format
     #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
-    pub output: Format,
+    pub format: Format,
 }
 
 /// The rollout order asked for on the command line.
@@ -363,9 +369,8 @@ pub struct RenderOptions {
     #[arg(long, value_name = "N", default_value_t = 2)]
     pub frontends_before_backend: usize,
 
-    /// API group of the Express CRs
-    #[arg(long, value_name = "G", default_value = "express.medallia.com", value_parser = parse_group)]
-    pub group: String,
+    #[command(flatten)]
+    pub group: GroupArg,
 
     /// Do not add the per-cluster deployment-revisions ConfigMap
     #[arg(long)]
@@ -391,14 +396,8 @@ pub struct RenderOptions {
 
 impl RenderOptions {
     /// The checked render options.
-    pub fn to_options(&self) -> Result<Options> {
-        if self.group.is_empty() || self.group.contains('/') {
-            return Err(Error::msg(format!(
-                "--group `{}` is not an API group",
-                self.group
-            )));
-        }
-        Ok(Options {
+    pub fn to_options(&self) -> Options {
+        Options {
             mode: self.mode.map(|m| match m {
                 ModeArg::Upgrade => Mode::Upgrade,
                 ModeArg::Provisioning => Mode::Provisioning,
@@ -406,7 +405,7 @@ impl RenderOptions {
             wave_start: self.wave_start,
             no_dependencies: self.no_dependencies,
             frontends_before_backend: self.frontends_before_backend,
-            group: self.group.clone(),
+            group: self.group.name.clone(),
             revision_configmap: !self.no_revision_configmap,
             recompute_revisions: self.recompute_revisions,
             limits: Limits {
@@ -414,22 +413,17 @@ impl RenderOptions {
                 max_alias_nodes: self.max_alias_nodes,
             },
             max_input_bytes: self.max_input_bytes,
-        })
+        }
     }
 }
 
 /// `--group`: a Kubernetes API group, which is a lower-case DNS subdomain.
 /// A group in another case would match nothing the API server stores.
 fn parse_group(g: &str) -> std::result::Result<String, String> {
-    let label_ok = |l: &str| {
-        !l.is_empty()
-            && l.len() <= 63
-            && l.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-            && !l.starts_with('-')
-            && !l.ends_with('-')
-    };
-    if g.len() <= 253 && g.split('.').all(label_ok) {
+    if g.len() <= 253
+        && g.split('.')
+            .all(|l| l.len() <= 63 && crate::model::is_dns_label(l))
+    {
         Ok(g.to_string())
     } else {
         Err(format!(

@@ -126,33 +126,10 @@ pub fn assess(kind: ExpressKind, obj: &Value) -> Health {
             ),
         );
     }
-    let mut ready = None;
-    if let Some(Value::Seq(conditions)) = st.get("conditions") {
-        for c in conditions {
-            let ty = c.get("type").and_then(Value::as_str);
-            let status = c.get("status").and_then(Value::as_str);
-            if matches!(ty, Some("Degraded" | "Failed")) && status == Some("True") {
-                return health(
-                    Status::Degraded,
-                    format!(
-                        "{}: {}",
-                        ty.unwrap_or_default(),
-                        lua_text(c.get("message"), "no message")
-                    ),
-                );
-            }
-            if ty == Some("Ready") {
-                ready = Some(c);
-            }
-        }
+    if let Some(failed) = failure(st) {
+        return failed;
     }
     let phase = st.get("phase").and_then(Value::as_str);
-    if let Some(p @ ("Failed" | "Broken" | "Error")) = phase {
-        return health(
-            Status::Degraded,
-            format!("Phase {p}: {}", lua_text(st.get("message"), "no message")),
-        );
-    }
     let running = st.get("deploymentRevision");
     let want = obj
         .at(&["metadata", "labels", LABEL_REVISION])
@@ -168,7 +145,11 @@ pub fn assess(kind: ExpressKind, obj: &Value) -> Health {
             ),
         );
     }
-    if ready.and_then(|c| c.get("status")).and_then(Value::as_str) == Some("True") {
+    if ready_condition(st)
+        .and_then(|c| c.get("status"))
+        .and_then(Value::as_str)
+        == Some("True")
+    {
         let message = if node {
             format!("Ready at revision {}", lua_text(running, "none"))
         } else {
@@ -180,4 +161,43 @@ pub fn assess(kind: ExpressKind, obj: &Value) -> Health {
         Status::Progressing,
         format!("Waiting for Ready (phase {})", phase.unwrap_or("unknown")),
     )
+}
+
+/// Degraded, when a `Degraded` or `Failed` condition is True or the phase is
+/// a failure (conditions first, as the Lua scripts check them).
+fn failure(st: &Value) -> Option<Health> {
+    if let Some(Value::Seq(conditions)) = st.get("conditions") {
+        for c in conditions {
+            let ty = c.get("type").and_then(Value::as_str);
+            if matches!(ty, Some("Degraded" | "Failed"))
+                && c.get("status").and_then(Value::as_str) == Some("True")
+            {
+                return Some(health(
+                    Status::Degraded,
+                    format!(
+                        "{}: {}",
+                        ty.unwrap_or_default(),
+                        lua_text(c.get("message"), "no message")
+                    ),
+                ));
+            }
+        }
+    }
+    match st.get("phase").and_then(Value::as_str) {
+        Some(p @ ("Failed" | "Broken" | "Error")) => Some(health(
+            Status::Degraded,
+            format!("Phase {p}: {}", lua_text(st.get("message"), "no message")),
+        )),
+        _ => None,
+    }
+}
+
+/// The `Ready` condition (the last, as the Lua scripts' loop leaves it).
+fn ready_condition(st: &Value) -> Option<&Value> {
+    match st.get("conditions") {
+        Some(Value::Seq(conditions)) => conditions
+            .iter()
+            .rfind(|c| c.get("type").and_then(Value::as_str) == Some("Ready")),
+        _ => None,
+    }
 }

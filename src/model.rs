@@ -163,6 +163,18 @@ fn base64(text: &str) -> Option<String> {
     Some(String::from_utf8_lossy(&out).into_owned())
 }
 
+/// Whether `l` is one label of a lower-case DNS name (RFC 1123: letters,
+/// digits and `-`, neither first nor last), as API groups and Helm release
+/// names are made of. Length limits differ between them and are the
+/// caller's.
+pub fn is_dns_label(l: &str) -> bool {
+    !l.is_empty()
+        && l.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !l.starts_with('-')
+        && !l.ends_with('-')
+}
+
 /// Whether `api_version` (`<group>/<version>`) is in `group`.
 pub fn in_group(api_version: &str, group: &str) -> bool {
     api_version.split_once('/').map(|(g, _)| g) == Some(group)

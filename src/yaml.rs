@@ -122,17 +122,35 @@ fn tag_string(tag: Option<std::borrow::Cow<'_, saphyr_parser::Tag>>) -> Option<S
     tag.map(|t| format!("{}{}", t.handle, t.suffix))
 }
 
+/// Adds `size` nodes to a budget (anchors', or aliases'); past `limit`
+/// (`--max-alias-nodes`) it is an error: "`what` more than N nodes `hint`".
+fn charge(
+    spent: &mut usize,
+    size: usize,
+    limit: usize,
+    what: &str,
+    hint: &str,
+) -> Result<(), String> {
+    *spent += size;
+    if *spent > limit {
+        return Err(format!(
+            "{what} more than {limit} nodes {hint}; raise --max-alias-nodes if this is real"
+        ));
+    }
+    Ok(())
+}
+
 impl Builder {
     fn push_node(&mut self, node: Node, anchor: usize, first_node: usize) -> Result<(), String> {
         if anchor != 0 {
             let size = self.nodes - first_node;
-            self.anchor_nodes += size;
-            if self.anchor_nodes > self.limits.max_alias_nodes {
-                return Err(format!(
-                    "anchors hold more than {} nodes in all (nested anchors?); raise --max-alias-nodes if this is real",
-                    self.limits.max_alias_nodes
-                ));
-            }
+            charge(
+                &mut self.anchor_nodes,
+                size,
+                self.limits.max_alias_nodes,
+                "anchors hold",
+                "in all (nested anchors?)",
+            )?;
             self.anchors.insert(anchor, (node.clone(), size));
         }
         match self.stack.last_mut() {
@@ -214,25 +232,29 @@ impl Builder {
                 };
                 self.push_node(node, anchor, first)?;
             }
-            Event::Alias(id) => {
-                let Some((node, size)) = self.anchors.get(&id) else {
-                    return Err("alias to an unknown anchor".into());
-                };
-                let (node, size) = (node.clone(), *size);
-                self.alias_nodes += size;
-                if self.alias_nodes > self.limits.max_alias_nodes {
-                    return Err(format!(
-                        "aliases expand to more than {} nodes (alias bomb?); raise --max-alias-nodes if this is real",
-                        self.limits.max_alias_nodes
-                    ));
-                }
-                let first = self.nodes;
-                self.nodes += size;
-                self.push_node(node, 0, first)?;
-            }
+            Event::Alias(id) => self.alias(id)?,
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
         }
         Ok(())
+    }
+
+    /// An alias: the anchored node again, its nodes charged to the alias
+    /// budget.
+    fn alias(&mut self, id: usize) -> Result<(), String> {
+        let Some((node, size)) = self.anchors.get(&id) else {
+            return Err("alias to an unknown anchor".into());
+        };
+        let (node, size) = (node.clone(), *size);
+        charge(
+            &mut self.alias_nodes,
+            size,
+            self.limits.max_alias_nodes,
+            "aliases expand to",
+            "(alias bomb?)",
+        )?;
+        let first = self.nodes;
+        self.nodes += size;
+        self.push_node(node, 0, first)
     }
 
     fn open(&mut self) -> Result<(), String> {

@@ -15,14 +15,7 @@ use super::{CmpEnv, Parameters};
 /// characters. Checked here too, so a name can never be read by helm as a
 /// flag.
 pub(super) fn check_release_name(name: &str) -> Result<()> {
-    let label_ok = |l: &str| {
-        !l.is_empty()
-            && l.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-            && !l.starts_with('-')
-            && !l.ends_with('-')
-    };
-    if !name.is_empty() && name.len() <= 53 && name.split('.').all(label_ok) {
+    if !name.is_empty() && name.len() <= 53 && name.split('.').all(crate::model::is_dns_label) {
         Ok(())
     } else {
         Err(Error::msg(format!(

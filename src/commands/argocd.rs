@@ -10,10 +10,10 @@ use super::{Context, Outcome};
 pub fn run(command: &ArgocdCommand, ctx: &mut Context<'_>) -> Result<Outcome> {
     match command {
         ArgocdCommand::Health { kind, group } => Ok(Outcome::ok(
-            crate::argocd::health_lua(group, kind.map(|k| k.kind())).into_bytes(),
+            crate::argocd::health_lua(&group.name, kind.map(|k| k.kind())).into_bytes(),
         )),
         ArgocdCommand::Config { namespace, group } => Ok(Outcome::ok(
-            crate::argocd::config(group, namespace).into_bytes(),
+            crate::argocd::config(&group.name, namespace).into_bytes(),
         )),
         ArgocdCommand::Check(args) => check(ctx, args),
     }
@@ -46,12 +46,12 @@ pub fn check(ctx: &mut Context<'_>, args: &CheckArgs) -> Result<Outcome> {
             // without it (the case that breaks the guarantee most).
             let (ours, others): (Vec<_>, Vec<_>) = all.into_iter().partition(|o| {
                 crate::argocd_check::names_plugin(o, &args.plugin)
-                    || crate::argocd_check::manages_group(o, &args.group)
+                    || crate::argocd_check::manages_group(o, &args.group.name)
             });
             if ours.is_empty() {
                 return Err(Error::msg(format!(
                     "argocd check: none of the {before} Applications and ApplicationSets in namespace {} names the plugin {} or syncs {} resources (check one with --app NAME)",
-                    args.argocd_namespace, args.plugin, args.group
+                    args.argocd_namespace, args.plugin, args.group.name
                 )));
             }
             if !others.is_empty() {
@@ -59,7 +59,7 @@ pub fn check(ctx: &mut Context<'_>, args: &CheckArgs) -> Result<Outcome> {
                     "{} Applications/ApplicationSets in namespace {} that neither name the plugin nor list {} resources in their status",
                     others.len(),
                     args.argocd_namespace,
-                    args.group
+                    args.group.name
                 ));
             }
             objects.extend(ours);
@@ -75,12 +75,12 @@ pub fn check(ctx: &mut Context<'_>, args: &CheckArgs) -> Result<Outcome> {
         ));
     }
     let settings = crate::argocd_check::Settings {
-        group: args.group.clone(),
+        group: args.group.name.clone(),
         plugin: args.plugin.clone(),
     };
     let mut report = crate::argocd_check::check(&objects, &settings)?;
     report.not_checked.extend(unrelated);
-    let text = if args.output.is_json("argocd check")? {
+    let text = if args.output.format.is_json("argocd check")? {
         crate::argocd_check::json(&report)
     } else {
         crate::argocd_check::text(&report)

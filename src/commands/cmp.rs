@@ -10,7 +10,7 @@ use super::Outcome;
 pub fn run(command: &CmpCommand) -> Result<Outcome> {
     match command {
         CmpCommand::Generate { options } => {
-            let out = cmp::generate(&cmp_env()?, &options.to_options()?)?;
+            let out = cmp::generate(&cmp_env()?, &options.to_options())?;
             Ok(Outcome::ok(out))
         }
         CmpCommand::Parameters => Ok(Outcome::ok(cmp::parameters(&current_dir()?).into_bytes())),

@@ -11,7 +11,7 @@ pub fn run(args: &DiffArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
     if args.old.as_os_str() == "-" && args.new.as_os_str() == "-" {
         return Err(Error::msg("diff: only one of OLD and NEW can be stdin"));
     }
-    let opts = args.options.to_options()?;
+    let opts = args.options.to_options();
     let old_sources = read_inputs(ctx, std::slice::from_ref(&args.old), &opts)?;
     let new_sources = read_inputs(ctx, std::slice::from_ref(&args.new), &opts)?;
     let old = render::analyse(&old_sources, &opts)?;
@@ -26,7 +26,7 @@ pub fn run(args: &DiffArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
     }
     let diffs = crate::diff::diff(&old, &new);
     let total = new.clusters.iter().map(|c| c.nodes.len()).sum();
-    let text = if args.output.is_json("diff")? {
+    let text = if args.output.format.is_json("diff")? {
         crate::diff::json(&diffs)
     } else {
         crate::diff::table(&diffs, total)

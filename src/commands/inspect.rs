@@ -6,7 +6,7 @@ use crate::error::Result;
 use super::{Context, Outcome};
 
 pub fn run(args: &InspectArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
-    let json = args.output.is_json("inspect")?;
+    let json = args.output.format.is_json("inspect")?;
     let objects = crate::live::read_file(&args.file, &mut *ctx.stdin)?;
     let what = args.file.display().to_string();
     let maps = crate::inspect::inspect(&objects, &what, args.node.as_deref())?;

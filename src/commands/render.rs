@@ -13,7 +13,7 @@ pub fn run(
     options: &RenderOptions,
     ctx: &mut Context<'_>,
 ) -> Result<Outcome> {
-    let opts = options.to_options()?;
+    let opts = options.to_options();
     let sources = crate::input::read(files, &mut *ctx.stdin, opts.max_input_bytes)?;
     let rendering = render::run(&sources, &opts)?;
     // Written document by document: passed-through ones are not copied,

@@ -7,7 +7,7 @@ use crate::render;
 use super::{Context, Outcome, read_inputs, require_nodes};
 
 pub fn run(args: &RevisionArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
-    let opts = args.options.to_options()?;
+    let opts = args.options.to_options();
     let sources = read_inputs(ctx, &args.files, &opts)?;
     let rendering = render::run(&sources, &opts)?;
     require_nodes(

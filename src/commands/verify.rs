@@ -7,7 +7,7 @@ use crate::render;
 use super::{Context, Outcome, live_objects, read_inputs, require_live_nodes, require_nodes};
 
 pub fn run(args: &VerifyArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
-    let opts = args.options.to_options()?;
+    let opts = args.options.to_options();
     let live = live_objects(ctx, &args.live, &opts.group)?;
     let sources = if !args.files.is_empty() || live.is_none() {
         Some(read_inputs(ctx, &args.files, &opts)?)
@@ -35,7 +35,7 @@ pub fn run(args: &VerifyArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
         render.as_ref().map(|(r, o)| (r, o.as_slice())),
         live.as_ref(),
     );
-    let text = if args.output.is_json("verify")? {
+    let text = if args.output.format.is_json("verify")? {
         crate::verify::json(&findings, args.verbose)
     } else {
         crate::verify::table(&findings, args.verbose, ctx.colour)

@@ -120,13 +120,13 @@ fn pipeline<'a>(sources: &'a [Source], opts: &Options, keep: Keep) -> Result<Ren
         }
         rollouts.push(rollout);
     }
-    Ok(Rendering::new(
+    Ok(Rendering {
         sources,
         docs,
-        maps.inserts,
-        opts.limits,
-        rollouts,
-    ))
+        inserts: maps.inserts,
+        limits: opts.limits,
+        clusters: rollouts,
+    })
 }
 
 /// The limits checked before anything is read.

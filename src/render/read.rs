@@ -163,11 +163,39 @@ fn express(kind: ExpressKind, value: Value, keep: Keep) -> Result<Express, Strin
             value.type_name()
         ));
     }
-    let name = model::string_at(&value, &["metadata", "name"])?
+    let (name, namespace, cluster) = identity(kind, &value)?;
+    model::refuse_hooks(&value)?;
+    let mut facts = Facts {
+        dependencies: model::switch(&value, model::ANN_DEPENDENCIES, "disabled", "enabled")?,
+        ..Facts::default()
+    };
+    if kind == ExpressKind::Cluster {
+        facts.mode = model::cluster_mode(&value)?;
+    } else {
+        node_facts(kind, &value, &mut facts)?;
+    }
+    // Metadata maps must be mappings for the patch to land.
+    model::annotation(&value, model::ANN_SYNC_WAVE)?;
+    model::label(&value, model::LABEL_REVISION)?;
+    Ok(Express {
+        kind,
+        value: (keep == Keep::Values).then_some(value),
+        name,
+        namespace,
+        cluster,
+        facts,
+        patch: Patch::default(),
+    })
+}
+
+/// A document's name, namespace and cluster, checked: a node names its
+/// cluster, and its name is `<cluster>-<key>`.
+fn identity(kind: ExpressKind, value: &Value) -> Result<(String, String, String), String> {
+    let name = model::string_at(value, &["metadata", "name"])?
         .filter(|n| !n.is_empty())
         .ok_or("metadata.name is missing")?
         .to_string();
-    let namespace = model::string_at(&value, &["metadata", "namespace"])?
+    let namespace = model::string_at(value, &["metadata", "namespace"])?
         .unwrap_or("")
         .to_string();
     for (path, field) in [
@@ -180,7 +208,7 @@ fn express(kind: ExpressKind, value: Value, keep: Keep) -> Result<Express, Strin
             return Err(format!("{field} must be a mapping, not {}", v.type_name()));
         }
     }
-    let cluster_name = model::string_at(&value, &["spec", "clusterConfig", "clusterName"])?;
+    let cluster_name = model::string_at(value, &["spec", "clusterConfig", "clusterName"])?;
     let cluster = match (kind, cluster_name) {
         (_, Some(c)) if !c.is_empty() => c.to_string(),
         (ExpressKind::Cluster, _) => name.clone(),
@@ -195,46 +223,31 @@ fn express(kind: ExpressKind, value: Value, keep: Keep) -> Result<Express, Strin
             "node name `{name}` does not start with `{cluster}-` (its cluster name and a node key)"
         ));
     }
-    model::refuse_hooks(&value)?;
-    let mut facts = Facts {
-        dependencies: model::switch(&value, model::ANN_DEPENDENCIES, "disabled", "enabled")?,
-        ..Facts::default()
-    };
-    if kind == ExpressKind::Cluster {
-        facts.mode = model::cluster_mode(&value)?;
-    } else {
-        facts.up = model::switch(&value, model::ANN_UP, "false", "true")?;
-        facts.version = model::string_at(&value, &["spec", "expressVersion"])?.map(str::to_string);
-        facts.chart_label = model::label(&value, model::LABEL_REVISION)?
-            .filter(|l| !l.is_empty())
-            .map(str::to_string);
-        if !matches!(
-            value.at(&["spec", "deploymentDependencies"]),
-            None | Some(Value::Null | Value::Map(_))
-        ) {
-            return Err("spec.deploymentDependencies must be a mapping".into());
-        }
-        facts.revision = Some(Arc::new(revision::compute(kind.name(), value.get("spec"))));
-        for list in List::BOTH {
-            facts.rendered[list as usize] = model::rendered_prerequisites(&value, list.field())?;
-        }
-        facts.helm4_file =
-            model::annotation(&value, model::ANN_HELM4_FILENAME)?.map(str::to_string);
-        facts.sync_options =
-            model::with_prune_last(model::annotation(&value, model::ANN_SYNC_OPTIONS)?)?;
+    Ok((name, namespace, cluster))
+}
+
+/// What a node's document decides: up, version, chart label, revision,
+/// rendered prerequisites, Helm 4 file name and sync options.
+fn node_facts(kind: ExpressKind, value: &Value, facts: &mut Facts) -> Result<(), String> {
+    facts.up = model::switch(value, model::ANN_UP, "false", "true")?;
+    facts.version = model::string_at(value, &["spec", "expressVersion"])?.map(str::to_string);
+    facts.chart_label = model::label(value, model::LABEL_REVISION)?
+        .filter(|l| !l.is_empty())
+        .map(str::to_string);
+    if !matches!(
+        value.at(&["spec", "deploymentDependencies"]),
+        None | Some(Value::Null | Value::Map(_))
+    ) {
+        return Err("spec.deploymentDependencies must be a mapping".into());
     }
-    // Metadata maps must be mappings for the patch to land.
-    model::annotation(&value, model::ANN_SYNC_WAVE)?;
-    model::label(&value, model::LABEL_REVISION)?;
-    Ok(Express {
-        kind,
-        value: (keep == Keep::Values).then_some(value),
-        name,
-        namespace,
-        cluster,
-        facts,
-        patch: Patch::default(),
-    })
+    facts.revision = Some(Arc::new(revision::compute(kind.name(), value.get("spec"))));
+    for list in List::BOTH {
+        facts.rendered[list as usize] = model::rendered_prerequisites(value, list.field())?;
+    }
+    facts.helm4_file = model::annotation(value, model::ANN_HELM4_FILENAME)?.map(str::to_string);
+    facts.sync_options =
+        model::with_prune_last(model::annotation(value, model::ANN_SYNC_OPTIONS)?)?;
+    Ok(())
 }
 
 pub(super) fn express_of<'d>(docs: &'d [Doc<'_>], i: usize) -> &'d Express {

@@ -22,31 +22,15 @@ use super::rollout::ClusterRollout;
 /// flat) and cannot fail on the input any more, so an error never leaves a
 /// half stream.
 pub struct Rendering<'a> {
-    sources: &'a [Source],
-    docs: Vec<Doc<'a>>,
+    pub(super) sources: &'a [Source],
+    pub(super) docs: Vec<Doc<'a>>,
     /// New revisions ConfigMaps, written after the document they follow.
-    inserts: HashMap<usize, Value>,
-    limits: Limits,
+    pub(super) inserts: HashMap<usize, Value>,
+    pub(super) limits: Limits,
     pub clusters: Vec<ClusterRollout>,
 }
 
 impl<'a> Rendering<'a> {
-    pub(super) fn new(
-        sources: &'a [Source],
-        docs: Vec<Doc<'a>>,
-        inserts: HashMap<usize, Value>,
-        limits: Limits,
-        clusters: Vec<ClusterRollout>,
-    ) -> Rendering<'a> {
-        Rendering {
-            sources,
-            docs,
-            inserts,
-            limits,
-            clusters,
-        }
-    }
-
     /// The whole output in one buffer.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         let mut out = Vec::with_capacity(self.sources.iter().map(|s| s.bytes.len() * 5 / 4).sum());

@@ -14,20 +14,7 @@ use std::process::{Command, Stdio};
 use serde_json::Value;
 
 pub fn tool() -> Option<PathBuf> {
-    match std::env::var_os("EXPRESS_WAVES_GO_YAML2JSON") {
-        Some(p) => Some(PathBuf::from(p)),
-        None if std::env::var_os("CI").is_some() => {
-            panic!(
-                "EXPRESS_WAVES_GO_YAML2JSON is not set under CI: the Go read-back check must run"
-            )
-        }
-        None => {
-            eprintln!(
-                "note: EXPRESS_WAVES_GO_YAML2JSON not set; Go read-back check skipped (bash .ci/run runs it)"
-            );
-            None
-        }
-    }
+    crate::oracle("EXPRESS_WAVES_GO_YAML2JSON", "Go read-back check")
 }
 
 pub fn go_json(tool: &PathBuf, yaml: &[u8]) -> Vec<Value> {

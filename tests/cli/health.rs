@@ -157,18 +157,7 @@ pub fn run_lua(script: &str, obj: &Value) -> LuaHealth {
 
 /// The gopher-lua harness (`../shared/tools/argocd-lua`), when available.
 fn argocd_lua() -> Option<PathBuf> {
-    match std::env::var_os("EXPRESS_WAVES_ARGOCD_LUA") {
-        Some(p) => Some(PathBuf::from(p)),
-        None if std::env::var_os("CI").is_some() => {
-            panic!("EXPRESS_WAVES_ARGOCD_LUA is not set under CI: the gopher-lua check must run")
-        }
-        None => {
-            eprintln!(
-                "note: EXPRESS_WAVES_ARGOCD_LUA not set; gopher-lua health check skipped (bash .ci/run runs it)"
-            );
-            None
-        }
-    }
+    crate::oracle("EXPRESS_WAVES_ARGOCD_LUA", "gopher-lua health check")
 }
 
 #[test]

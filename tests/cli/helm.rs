@@ -8,17 +8,8 @@ use std::process::Command;
 
 #[test]
 fn examples_rendered_match_real_helm() {
-    let python = match std::env::var_os("EXPRESS_WAVES_PYTHON") {
-        Some(p) => p,
-        None if std::env::var_os("CI").is_some() => {
-            panic!("EXPRESS_WAVES_PYTHON is not set under CI: the real-Helm check must run")
-        }
-        None => {
-            eprintln!(
-                "note: EXPRESS_WAVES_PYTHON not set; real-Helm check skipped (bash .ci/run runs it)"
-            );
-            return;
-        }
+    let Some(python) = crate::oracle("EXPRESS_WAVES_PYTHON", "real-Helm check") else {
+        return;
     };
     let out = Command::new(python)
         .arg("examples/render_chart.py")
@@ -38,12 +29,7 @@ fn examples_rendered_match_real_helm() {
 /// `nodes.json` gives every node's revision, for every golden case.
 #[test]
 fn revisions_recompute_with_python_json_dumps() {
-    let Some(python) = std::env::var_os("EXPRESS_WAVES_PYTHON") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "EXPRESS_WAVES_PYTHON must be set under CI"
-        );
-        eprintln!("note: EXPRESS_WAVES_PYTHON not set; Python recomputation skipped");
+    let Some(python) = crate::oracle("EXPRESS_WAVES_PYTHON", "Python recomputation") else {
         return;
     };
     let mut checked = 0;

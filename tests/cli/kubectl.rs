@@ -75,11 +75,7 @@ fn status_with_kubectl_equals_status_with_the_same_objects_from_a_file() {
         "--namespace",
         &hostile_ns,
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::assert_success(&out);
     let from_file = Command::new(env!("CARGO_BIN_EXE_express-waves"))
         .args(["status", "--live", "tests/fixtures/live-rollout-list.yaml"])
         .current_dir(root())

@@ -86,6 +86,22 @@ pub fn run_binary<A: AsRef<std::ffi::OsStr>>(
     out
 }
 
+/// An external oracle named by the environment variable `var` (set by
+/// `.ci/run`): `None` with a note when it is not set, a failure under CI,
+/// where every oracle check must run.
+pub fn oracle(var: &str, check: &str) -> Option<PathBuf> {
+    match std::env::var_os(var) {
+        Some(p) => Some(PathBuf::from(p)),
+        None if std::env::var_os("CI").is_some() => {
+            panic!("{var} is not set under CI: the {check} must run")
+        }
+        None => {
+            eprintln!("note: {var} not set; {check} skipped (bash .ci/run runs it)");
+            None
+        }
+    }
+}
+
 /// Fails the test with the binary's stderr unless it succeeded.
 pub fn assert_success(out: &std::process::Output) {
     assert!(
