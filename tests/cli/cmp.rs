@@ -375,7 +375,7 @@ fn generate_with_real_helm_engine() {
         &helm,
         format!(
             "#!/bin/sh\nexec '{}' '{}' \"$@\"\n",
-            PathBuf::from(python).display(),
+            python.display(),
             root().join("tests/cli/helm_template.py").display()
         ),
     )
