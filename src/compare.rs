@@ -6,6 +6,7 @@
 use crate::json as canonical;
 use crate::live::{Live, LiveNode};
 use crate::model;
+use crate::order::{List, Mode};
 use crate::render::{ClusterRollout, NodeRollout, Rendering};
 use crate::value::Value;
 
@@ -128,36 +129,118 @@ impl std::fmt::Display for Deadlock {
     }
 }
 
-/// Nodes this sync would wait on forever: in an upgrade-mode sync, a node
-/// that does not exist yet is provisioned by the operator only after its
-/// provisioning prerequisites, and one of those is in a later wave, which
-/// Argo CD applies only once this node is healthy.
+/// Every prerequisite this sync would wait on forever, found by playing
+/// the sync wave by wave over the live objects.
+///
+/// The operator provisions a node it has not created (not live, or down
+/// live) after its `provisioningPrerequisites`, and upgrades one it runs
+/// after its `upgradePrerequisites`: each prerequisite must be Ready at the
+/// stated `expressVersion` (and, for an upgrade, `deploymentRevision`).
+/// Argo CD applies a node's wave only once every earlier wave is healthy
+/// (gitops-engine `sync_context.go`, `Sync`: the next wave waits on the
+/// health of the one before). So a prerequisite is met when it is rendered
+/// up in an earlier wave (applied and waited for), or when the live object
+/// already asks for what is required: up, at the version, and for an
+/// upgrade labelled with the revision. Anything else waits for a node that
+/// Argo CD applies only after this one is healthy: a deadlock. Nodes
+/// rendered down wait for nothing.
 pub fn deadlocks(r: &Rendering, live: &Live) -> Vec<Deadlock> {
     let mut out = Vec::new();
     for c in &r.clusters {
-        if c.mode != crate::order::Mode::Upgrade {
-            continue;
-        }
-        let wave = |k: &str| c.nodes.iter().find(|n| n.key == k).map(|n| n.wave);
-        for n in &c.nodes {
-            if change(c, n, live) != Change::New {
-                continue;
-            }
-            for p in &n.provisioning_after {
-                if let Some(w) = wave(p).filter(|&w| w > n.wave) {
-                    out.push(Deadlock {
-                        cluster: model::qualified(&c.namespace, &c.name),
-                        key: n.key.clone(),
-                        detail: format!(
-                            "{} is new, so the operator provisions it only after {p}, which is in a later wave ({w} > {}): this upgrade-mode sync would wait forever; sync with --mode provisioning (or the Cluster's express.medallia.com/mode annotation) to create it",
-                            n.key, n.wave
-                        ),
-                    });
-                }
+        for n in c.nodes.iter().filter(|n| n.up) {
+            let this = live.node(&c.namespace, &n.name);
+            let (list, state) = match &this {
+                None => (List::Provisioning, "not live yet"),
+                Some(l) if !l.up() => (List::Provisioning, "down live"),
+                Some(_) => (List::Upgrade, "live"),
+            };
+            for p in n.after(list) {
+                let Some(pre) = c.nodes.iter().find(|m| &m.key == p) else {
+                    continue; // render refuses a reference to a missing node
+                };
+                let Some(why) = unmet(c, n, pre, list, live) else {
+                    continue;
+                };
+                out.push(Deadlock {
+                    cluster: model::qualified(&c.namespace, &c.name),
+                    key: n.key.clone(),
+                    detail: format!(
+                        "{} (wave {}) is {state}, so the operator {} it only once {} is Ready at {}; {why}: this sync would wait forever. {}",
+                        n.key,
+                        n.wave,
+                        match list {
+                            List::Provisioning => "provisions",
+                            List::Upgrade => "upgrades",
+                        },
+                        pre.key,
+                        required(pre, list),
+                        advice(c.mode, list),
+                    ),
+                });
             }
         }
     }
     out
+}
+
+/// What `list` requires of the prerequisite `pre`, as its entry states it.
+fn required(pre: &NodeRollout, list: List) -> String {
+    let version = pre.express_version.as_deref().unwrap_or("(no version)");
+    match list {
+        List::Provisioning => format!("version {version}"),
+        List::Upgrade => format!("version {version}, revision {}", pre.revision),
+    }
+}
+
+/// Why `pre` cannot be met before `n`, or `None` when it is.
+fn unmet(
+    c: &ClusterRollout,
+    n: &NodeRollout,
+    pre: &NodeRollout,
+    list: List,
+    live: &Live,
+) -> Option<String> {
+    if !pre.up {
+        return Some(format!("{} is rendered down", pre.key));
+    }
+    if pre.wave < n.wave {
+        return None;
+    }
+    let later = format!("{} is in a later wave ({} > {})", pre.key, pre.wave, n.wave);
+    let Some(l) = live.node(&c.namespace, &pre.name) else {
+        return Some(format!("{later} and not live yet"));
+    };
+    if !l.up() {
+        return Some(format!("{later} and down live"));
+    }
+    if l.version() != pre.express_version.as_deref() {
+        return Some(format!(
+            "{later} and at version {} live",
+            l.version().unwrap_or("(none)")
+        ));
+    }
+    if list == List::Upgrade && l.label() != Some(pre.revision.as_str()) {
+        return Some(format!(
+            "{later} and at revision {} live",
+            l.label().unwrap_or("(none)")
+        ));
+    }
+    None
+}
+
+/// How to render a sync that does not wait forever.
+fn advice(mode: Mode, list: List) -> &'static str {
+    match (mode, list) {
+        (Mode::Upgrade, List::Provisioning) => {
+            "Render in provisioning order (--mode provisioning, or the Cluster's express.medallia.com/mode annotation) to create or start nodes"
+        }
+        (Mode::Provisioning, List::Upgrade) => {
+            "Render in upgrade order (the default: drop --mode provisioning or the Cluster's express.medallia.com/mode annotation) to upgrade running nodes"
+        }
+        _ => {
+            "Sync the prerequisite first (render this node down, or without the change, for one sync)"
+        }
+    }
 }
 
 #[cfg(test)]

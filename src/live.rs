@@ -138,6 +138,19 @@ impl<'a> LiveNode<'a> {
         model::label(self.obj, model::LABEL_REVISION).ok().flatten()
     }
 
+    /// Whether it is up: not rendered down with the
+    /// `express.medallia.com/up: "false"` annotation (render's rule).
+    pub fn up(&self) -> bool {
+        model::annotation(self.obj, model::ANN_UP).ok().flatten() != Some("false")
+    }
+
+    /// Its `spec.expressVersion`.
+    pub fn version(&self) -> Option<&'a str> {
+        self.obj
+            .at(&["spec", "expressVersion"])
+            .and_then(Value::as_str)
+    }
+
     /// The revision it runs: `status.deploymentRevision`.
     pub fn running(&self) -> Option<&'a str> {
         self.obj

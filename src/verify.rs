@@ -9,9 +9,9 @@
 //!   another algorithm);
 //! - `rolling-out`: a live node whose `status.deploymentRevision` is not its
 //!   label yet: a rollout is still in progress;
-//! - `deadlock`: in an upgrade-mode sync, a node that does not exist yet
-//!   waits for a provisioning prerequisite in a later wave (see
-//!   `compare::deadlocks`): the sync would never finish.
+//! - `deadlock`: a node waits for a prerequisite that is in a later wave and
+//!   not already met live (see `compare::deadlocks`): the sync would never
+//!   finish.
 //!
 //! Reported, not discrepancies: `restart` (the live label differs from the
 //! rendered revision: applying restarts the node) and `new`.

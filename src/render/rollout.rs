@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::model::ExpressKind;
-use crate::order::Mode;
+use crate::order::{List, Mode};
 use crate::revision::Revision;
 use crate::value::Value;
 
@@ -44,6 +44,14 @@ pub struct NodeRollout {
 }
 
 impl NodeRollout {
+    /// Keys of the nodes it waits for in `list`.
+    pub fn after(&self, list: List) -> &[String] {
+        match list {
+            List::Provisioning => &self.provisioning_after,
+            List::Upgrade => &self.upgrade_after,
+        }
+    }
+
     /// Whether syncing this node restarts `live`: the revision label
     /// changes (the operator restarts a node when its revision changes).
     pub fn restarts(&self, live: &crate::live::LiveNode<'_>) -> bool {

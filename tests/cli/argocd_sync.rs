@@ -287,18 +287,27 @@ impl Cluster {
 
     /// One step of the operator. A node rolls out (its status reports the
     /// revision of its label, Ready) `ROLLOUT` ticks after it changed, and only
-    /// once every prerequisite of the list that applies is Ready at the
-    /// revision the entry names: `provisioningPrerequisites` for a node
+    /// once every prerequisite of the list that applies is Ready (its
+    /// `Ready` condition True: a node down has none) at the
+    /// `expressVersion` and `deploymentRevision` the entry names
+    /// (CONTEXT.md, "the operator will not (re)create/upgrade a node until
+    /// each prerequisite node is Ready at the stated expressVersion /
+    /// deploymentRevision"): `provisioningPrerequisites` for a node
     /// without status (being created), `upgradePrerequisites` otherwise.
     pub fn tick(&mut self) {
-        let ready: BTreeMap<String, String> = self
+        let ready: BTreeMap<String, (String, String)> = self
             .live
             .values()
-            .filter(|l| is_node(&s(&l.obj, &["kind"])) && l.deleting.is_none() && healthy(&l.obj))
+            .filter(|l| {
+                is_node(&s(&l.obj, &["kind"])) && l.deleting.is_none() && ready_condition(&l.obj)
+            })
             .map(|l| {
                 (
                     s(&l.obj, &["metadata", "name"]),
-                    s(&l.obj, &["status", "deploymentRevision"]),
+                    (
+                        s(&l.obj, &["status", "deploymentRevision"]),
+                        s(&l.obj, &["spec", "expressVersion"]),
+                    ),
                 )
             })
             .collect();
@@ -332,11 +341,17 @@ impl Cluster {
             };
             let prereqs_ready = match l.obj.at(&["spec", "deploymentDependencies", list]) {
                 Some(Value::Seq(entries)) => entries.iter().all(|e| {
-                    let dep = s(e, &["expressNode"]);
-                    match e.get("deploymentRevision").and_then(Value::as_str) {
-                        Some(rev) => ready.get(&dep).is_some_and(|have| have == rev),
-                        None => ready.contains_key(&dep),
-                    }
+                    let states = |field: &str, have: &str| {
+                        e.get(field)
+                            .and_then(Value::as_str)
+                            .is_none_or(|want| want == have)
+                    };
+                    ready
+                        .get(&s(e, &["expressNode"]))
+                        .is_some_and(|(revision, version)| {
+                            states("deploymentRevision", revision)
+                                && states("expressVersion", version)
+                        })
                 }),
                 _ => true,
             };
@@ -354,6 +369,17 @@ impl Cluster {
         if self.history.len() > 16 {
             self.history.pop_front();
         }
+    }
+}
+
+/// Whether the node's `Ready` condition is True (what the operator waits
+/// for; not Argo CD's health, which calls a node down on purpose Healthy).
+fn ready_condition(obj: &Value) -> bool {
+    match obj.at(&["status", "conditions"]) {
+        Some(Value::Seq(conditions)) => conditions
+            .iter()
+            .any(|c| s(c, &["type"]) == "Ready" && s(c, &["status"]) == "True"),
+        _ => false,
     }
 }
 

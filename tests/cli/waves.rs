@@ -529,3 +529,107 @@ fn after_terminate_apply_out_of_sync_only_starts_the_next_node_at_once() {
         }
     }
 }
+
+/// The live objects of `cluster` in a file, as `kubectl get -o yaml` would
+/// give them (JSON documents are YAML).
+fn live_file(cluster: &Cluster, name: &str) -> std::path::PathBuf {
+    let mut text = String::new();
+    for l in cluster.live.values() {
+        text.push_str("---\n");
+        express_waves::json::canonical(&l.obj, &mut text);
+        text.push('\n');
+    }
+    let path = std::env::temp_dir().join(format!(
+        "express-waves-live-{}-{name}.yaml",
+        std::process::id()
+    ));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// `verify --live` reports a deadlock exactly when the sync, played by the
+/// model of Argo CD's waves and the operator's prerequisite rule, hangs.
+/// `compare::deadlocks` predicts from the render and the live objects
+/// alone; the model plays the sync tick by tick. Each scenario is one the
+/// README's "Waves" names.
+#[test]
+fn verify_reports_a_deadlock_exactly_when_the_sync_hangs() {
+    let ex = example("varsamisktest");
+    let all_down = ["be", "fe1", "fe2", "fe3", "fe4"]
+        .iter()
+        .fold(ex.clone(), |t, k| down(&t, &format!("varsamisktest-{k}")));
+    let be_version = edit_doc(&ex, "varsamisktest-be", |d| {
+        Some(d.replace("express-e689.151", "express-e689.999"))
+    });
+    let upgrade: &[&str] = &[];
+    let provisioning: &[&str] = &["--mode", "provisioning"];
+    let scenarios = [
+        (
+            "every node changes, upgrade order",
+            ex.clone(),
+            next_changeset(&ex),
+            upgrade,
+            false,
+        ),
+        (
+            "every node changes, provisioning order over a running cluster",
+            ex.clone(),
+            next_changeset(&ex),
+            provisioning,
+            true,
+        ),
+        (
+            "fe1 created, its prerequisite runs live at its version",
+            without(&ex, "varsamisktest-fe1"),
+            ex.clone(),
+            upgrade,
+            false,
+        ),
+        (
+            "fe1 created while the backend's version changes",
+            without(&ex, "varsamisktest-fe1"),
+            be_version.clone(),
+            upgrade,
+            true,
+        ),
+        (
+            "an all-down cluster brought up in upgrade order",
+            all_down.clone(),
+            ex.clone(),
+            upgrade,
+            true,
+        ),
+        (
+            "an all-down cluster brought up in provisioning order",
+            all_down.clone(),
+            ex.clone(),
+            provisioning,
+            false,
+        ),
+    ];
+    for (i, (what, old, new, args, deadlock)) in scenarios.into_iter().enumerate() {
+        let mut cluster = Cluster::settled(&render(&old));
+        let live = live_file(&cluster, &i.to_string());
+        let mut verify = vec!["verify", "--live", live.to_str().unwrap(), "-"];
+        verify.extend(args);
+        let out = crate::run_binary(&verify, &[], new.as_bytes());
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        std::fs::remove_file(&live).unwrap();
+        let run = sync(&mut cluster, &render_with(&new, args), &App::default());
+        let hung = matches!(run.end, Some(End::Hung(_)));
+        assert_eq!(
+            hung, deadlock,
+            "{what}: the model's sync ended {:?}",
+            run.end
+        );
+        assert_eq!(
+            (out.status.code(), stdout.contains("\ndeadlock ")),
+            (Some(deadlock as i32), deadlock),
+            "{what}: verify said\n{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if !hung {
+            assert_eq!(run.end, Some(End::Succeeded), "{what}: {}", run.message);
+        }
+    }
+}
