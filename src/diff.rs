@@ -1,14 +1,20 @@
 //! `diff OLD NEW`: per node, revision old → new and the JSON pointers that
 //! changed in the hashed input, so "why does fe3 restart?" has a one-line
-//! answer. A node restarts when its revision label changes; a node only in
-//! one render is `new` or `removed`.
+//! answer. Each side is a render, live objects (`kubectl get -o yaml`: a
+//! `List`) or revisions ConfigMaps (the stored record of a rollout); all
+//! three are read into one [`Side`]. A node restarts when its revision
+//! label changes while it stays up; it stops or starts when it is taken
+//! down or brought back up (`express.medallia.com/up`); a node only in one
+//! side is `new` or `removed`.
 
 use serde::Serialize;
 
 use crate::json::to_serde;
-use crate::render::{NodeRollout, Rendering};
+use crate::live::Live;
+use crate::render::Rendering;
 use crate::report;
 use crate::revision;
+use crate::stored::StoredMap;
 use crate::value::{Value, pointer_push};
 
 /// One changed place in a node's hashed input.
@@ -26,13 +32,17 @@ fn as_json<S: serde::Serializer>(v: &Option<Value>, s: S) -> Result<S::Ok, S::Er
     v.as_ref().map(to_serde).serialize(s)
 }
 
-/// What happens to a node between the two renders.
+/// What happens to a node between the two sides.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum What {
     #[serde(rename = "new")]
     New,
     #[serde(rename = "removed")]
     Removed,
+    #[serde(rename = "stop")]
+    Stop,
+    #[serde(rename = "start")]
+    Start,
     #[serde(rename = "restart")]
     Restart,
     #[serde(rename = "same revision")]
@@ -44,13 +54,122 @@ impl What {
         match self {
             What::New => "new",
             What::Removed => "removed",
+            What::Stop => "stop",
+            What::Start => "start",
             What::Restart => "restart",
             What::SameRevision => "same revision",
         }
     }
 }
 
-/// A node whose revision or hashed input differs.
+/// A node as one side of a diff has it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SideNode {
+    pub namespace: String,
+    pub cluster: String,
+    pub key: String,
+    /// The revision label (`(none)` on a live node without one).
+    pub revision: String,
+    /// Up or down; `None` where the side does not say (a revisions
+    /// ConfigMap).
+    pub up: Option<bool>,
+    /// The hashed input (`{kind, spec}` less dependencies).
+    pub hashed: Value,
+}
+
+/// One side of a diff: its nodes in wave order, and whether they are live
+/// objects (whose fields the render does not set are the API server's
+/// defaults, not changes).
+#[derive(Clone, Debug, Default)]
+pub struct Side {
+    pub nodes: Vec<SideNode>,
+    pub live: bool,
+}
+
+impl Side {
+    /// The nodes of a render, in wave order.
+    pub fn of_render(r: &Rendering) -> Side {
+        let nodes = r
+            .clusters
+            .iter()
+            .flat_map(|c| {
+                c.nodes.iter().map(|n| SideNode {
+                    namespace: c.namespace.clone(),
+                    cluster: c.name.clone(),
+                    key: n.key.clone(),
+                    revision: n.revision.clone(),
+                    up: Some(n.up),
+                    hashed: revision::hashed(n.kind.name(), n.spec.as_ref()),
+                })
+            })
+            .collect();
+        Side { nodes, live: false }
+    }
+
+    /// The live nodes, by cluster and wave.
+    pub fn of_live(live: &Live) -> Side {
+        let mut nodes: Vec<(Option<i64>, SideNode)> = live
+            .nodes()
+            .map(|l| {
+                (
+                    l.wave(),
+                    SideNode {
+                        namespace: l.namespace.clone(),
+                        cluster: l.cluster.clone(),
+                        key: l.key.clone(),
+                        revision: l.label().unwrap_or("(none)").to_string(),
+                        up: Some(l.up()),
+                        hashed: revision::hashed(l.kind.name(), l.obj.get("spec")),
+                    },
+                )
+            })
+            .collect();
+        nodes.sort_by(|(wa, a), (wb, b)| {
+            (&a.namespace, &a.cluster, wa, &a.key).cmp(&(&b.namespace, &b.cluster, wb, &b.key))
+        });
+        Side {
+            nodes: nodes.into_iter().map(|(_, n)| n).collect(),
+            live: true,
+        }
+    }
+
+    /// The nodes recorded in revisions ConfigMaps
+    /// (`<cluster>-deployment-revisions`): each one's stored revision and
+    /// hashed input; whether it was up is not recorded.
+    pub fn of_stored(maps: &[StoredMap]) -> Side {
+        let mut nodes = Vec::new();
+        for m in maps {
+            let cluster = m
+                .name
+                .strip_suffix(crate::stored::SUFFIX)
+                .unwrap_or(&m.name);
+            for (key, revision) in &m.revisions {
+                let hashed = m
+                    .nodes
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .map_or(Value::Null, |(_, v)| v.clone());
+                nodes.push(SideNode {
+                    namespace: m.namespace.clone(),
+                    cluster: cluster.to_string(),
+                    key: key.clone(),
+                    revision: revision.clone(),
+                    up: None,
+                    hashed,
+                });
+            }
+        }
+        Side { nodes, live: false }
+    }
+
+    fn find(&self, n: &SideNode) -> Option<&SideNode> {
+        self.nodes
+            .iter()
+            .find(|m| m.namespace == n.namespace && m.cluster == n.cluster && m.key == n.key)
+    }
+}
+
+/// A node whose revision, up state or hashed input differs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NodeDiff {
     pub namespace: String,
@@ -58,19 +177,23 @@ pub struct NodeDiff {
     pub key: String,
     pub old: Option<String>,
     pub new: Option<String>,
+    pub old_up: Option<bool>,
+    pub new_up: Option<bool>,
     pub changes: Vec<Changed>,
 }
 
 impl NodeDiff {
     pub fn restarts(&self) -> bool {
-        self.old.is_some() && self.new.is_some() && self.old != self.new
+        self.what() == What::Restart
     }
 
     pub fn what(&self) -> What {
-        match (&self.old, &self.new) {
-            (None, _) => What::New,
-            (_, None) => What::Removed,
-            _ if self.restarts() => What::Restart,
+        match (&self.old, &self.new, self.old_up, self.new_up) {
+            (None, _, _, _) => What::New,
+            (_, None, _, _) => What::Removed,
+            (_, _, Some(true), Some(false)) => What::Stop,
+            (_, _, Some(false), Some(true)) => What::Start,
+            (Some(a), Some(b), _, _) if a != b => What::Restart,
             _ => What::SameRevision,
         }
     }
@@ -122,52 +245,44 @@ fn canon(v: &Value) -> String {
     s
 }
 
-fn hashed(n: &NodeRollout) -> Value {
-    revision::hashed(n.kind.name(), n.spec.as_ref())
-}
-
-/// Nodes that differ between two renders, in the new render's wave order
-/// (removed nodes last).
-pub fn diff(old: &Rendering, new: &Rendering) -> Vec<NodeDiff> {
+/// Nodes that differ between two sides, in the new side's order (removed
+/// nodes last). Against live objects, a field only the live side has is the
+/// API server's default, not a change (the rule `plan --live` applies).
+pub fn diff(old: &Side, new: &Side) -> Vec<NodeDiff> {
     let mut out = Vec::new();
-    let find = |r: &Rendering, ns: &str, cluster: &str, key: &str| -> Option<NodeRollout> {
-        r.clusters
-            .iter()
-            .find(|c| c.namespace == ns && c.name == cluster)
-            .and_then(|c| c.nodes.iter().find(|n| n.key == key).cloned())
-    };
-    for c in &new.clusters {
-        for n in &c.nodes {
-            let before = find(old, &c.namespace, &c.name, &n.key);
-            let mut ch = Vec::new();
-            if let Some(b) = &before {
-                changes(Some(&hashed(b)), Some(&hashed(n)), "", &mut ch);
-            }
-            let d = NodeDiff {
-                namespace: c.namespace.clone(),
-                cluster: c.name.clone(),
-                key: n.key.clone(),
-                old: before.map(|b| b.revision),
-                new: Some(n.revision.clone()),
-                changes: ch,
-            };
-            if d.old != d.new || !d.changes.is_empty() {
-                out.push(d);
-            }
+    for n in &new.nodes {
+        let before = old.find(n);
+        let mut ch = Vec::new();
+        if let Some(b) = before {
+            changes(Some(&b.hashed), Some(&n.hashed), "", &mut ch);
+            ch.retain(|c| !(old.live && c.new.is_none() || new.live && c.old.is_none()));
+        }
+        let d = NodeDiff {
+            namespace: n.namespace.clone(),
+            cluster: n.cluster.clone(),
+            key: n.key.clone(),
+            old: before.map(|b| b.revision.clone()),
+            new: Some(n.revision.clone()),
+            old_up: before.and_then(|b| b.up),
+            new_up: n.up,
+            changes: ch,
+        };
+        if d.what() != What::SameRevision || !d.changes.is_empty() {
+            out.push(d);
         }
     }
-    for c in &old.clusters {
-        for n in &c.nodes {
-            if find(new, &c.namespace, &c.name, &n.key).is_none() {
-                out.push(NodeDiff {
-                    namespace: c.namespace.clone(),
-                    cluster: c.name.clone(),
-                    key: n.key.clone(),
-                    old: Some(n.revision.clone()),
-                    new: None,
-                    changes: Vec::new(),
-                });
-            }
+    for n in &old.nodes {
+        if new.find(n).is_none() {
+            out.push(NodeDiff {
+                namespace: n.namespace.clone(),
+                cluster: n.cluster.clone(),
+                key: n.key.clone(),
+                old: Some(n.revision.clone()),
+                new: None,
+                old_up: n.up,
+                new_up: None,
+                changes: Vec::new(),
+            });
         }
     }
     out
@@ -201,8 +316,19 @@ pub fn table(diffs: &[NodeDiff], nodes_total: usize) -> String {
             ));
         }
     }
-    let restarts = diffs.iter().filter(|d| d.restarts()).count();
-    out.push_str(&format!("{restarts} of {nodes_total} nodes restart\n"));
+    let count = |w: What| diffs.iter().filter(|d| d.what() == w).count();
+    out.push_str(&format!(
+        "{} of {nodes_total} nodes restart",
+        count(What::Restart)
+    ));
+    for (w, verb) in [(What::Stop, "stop"), (What::Start, "start")] {
+        match count(w) {
+            0 => {}
+            1 => out.push_str(&format!(", 1 {verb}s")),
+            n => out.push_str(&format!(", {n} {verb}")),
+        }
+    }
+    out.push('\n');
     out
 }
 
@@ -235,10 +361,15 @@ pub fn json(diffs: &[NodeDiff]) -> String {
     #[derive(Serialize)]
     struct Json<'a> {
         restarts: usize,
+        stops: usize,
+        starts: usize,
         nodes: Vec<NodeDiffJson<'a>>,
     }
+    let count = |w: What| diffs.iter().filter(|d| d.what() == w).count();
     report::json(&Json {
-        restarts: diffs.iter().filter(|d| d.restarts()).count(),
+        restarts: count(What::Restart),
+        stops: count(What::Stop),
+        starts: count(What::Start),
         nodes,
     })
 }

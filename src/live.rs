@@ -15,6 +15,11 @@ use crate::yaml::Limits;
 
 /// Reads every object in `bytes`: items of `List` kinds are unpacked.
 pub fn parse(source: &str, bytes: &[u8]) -> Result<Vec<Value>> {
+    Ok(unpack(documents(source, bytes)?))
+}
+
+/// The documents of `bytes` as values, `List`s as they are.
+pub fn documents(source: &str, bytes: &[u8]) -> Result<Vec<Value>> {
     let mut out = Vec::new();
     for (i, chunk) in stream::split(bytes).into_iter().enumerate() {
         let at = DocRef {
@@ -25,21 +30,31 @@ pub fn parse(source: &str, bytes: &[u8]) -> Result<Vec<Value>> {
             name: None,
         };
         let text = chunk.text().map_err(|m| Error::doc(&at, m))?;
-        let Some(v) = value::read(text, Limits::default()).map_err(|e| {
+        let v = value::read(text, Limits::default()).map_err(|e| {
             let message = match e.line {
                 0 => e.message,
                 n => format!("{} (line {})", e.message, chunk.line + n - 1),
             };
             Error::doc(&at, message)
-        })?
-        else {
-            continue;
-        };
-        let is_list = v
-            .get("kind")
-            .and_then(Value::as_str)
-            .is_some_and(|k| k.ends_with("List"));
-        match (is_list, v) {
+        })?;
+        out.extend(v);
+    }
+    Ok(out)
+}
+
+/// Whether `v` is a `List` (`kubectl get -o yaml` of several objects:
+/// `kind: List`, or `<Kind>List`).
+pub fn is_list(v: &Value) -> bool {
+    v.get("kind")
+        .and_then(Value::as_str)
+        .is_some_and(|k| k.ends_with("List"))
+}
+
+/// `docs` with the items of every `List` in place of the `List`.
+pub fn unpack(docs: Vec<Value>) -> Vec<Value> {
+    let mut out = Vec::with_capacity(docs.len());
+    for v in docs {
+        match (is_list(&v), v) {
             (true, Value::Map(mut m)) => {
                 if let Some(pos) = m.iter().position(|(k, _)| k == "items")
                     && let (_, Value::Seq(items)) = m.swap_remove(pos)
@@ -50,7 +65,7 @@ pub fn parse(source: &str, bytes: &[u8]) -> Result<Vec<Value>> {
             (_, v) => out.push(v),
         }
     }
-    Ok(out)
+    out
 }
 
 /// Live objects, and the API group their Express CRs belong to.

@@ -4,6 +4,9 @@
 use crate::revision;
 use crate::value::{self, Value};
 
+/// What a revisions ConfigMap's name adds to its cluster's name.
+pub const SUFFIX: &str = "-deployment-revisions";
+
 /// A revisions ConfigMap, parsed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StoredMap {
@@ -33,7 +36,13 @@ impl StoredNode {
 
 fn parse_json(text: &str, what: &str) -> Result<Value, String> {
     value::read(text, Default::default())
-        .map_err(|e| format!("{what} is not JSON: {}", e.message))?
+        .map_err(|e| {
+            let message = e.message.trim_start_matches("malformed YAML: ");
+            match e.line {
+                0 => format!("{what} is not JSON: {message}"),
+                n => format!("{what} is not JSON: line {n} of {what}: {message}"),
+            }
+        })?
         .ok_or(format!("{what} is empty"))
 }
 

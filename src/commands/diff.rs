@@ -1,11 +1,15 @@
-//! `diff`: two renders compared node by node; exit 1 when a node restarts,
-//! starts, stops, appears or goes.
+//! `diff`: two sides compared node by node, each a render, live objects or
+//! revisions ConfigMaps; exit 1 when a node restarts, starts, stops,
+//! appears or goes.
 
 use crate::cli::DiffArgs;
+use crate::diff::Side;
 use crate::error::{Error, Result};
-use crate::render;
+use crate::input::Source;
+use crate::live::{self, Live};
+use crate::render::{self, Options};
 
-use super::{Context, Outcome, read_inputs, require_nodes};
+use super::{Context, Outcome, read_inputs};
 
 pub fn run(args: &DiffArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
     if args.old.as_os_str() == "-" && args.new.as_os_str() == "-" {
@@ -14,25 +18,63 @@ pub fn run(args: &DiffArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
     let opts = args.options.to_options();
     let old_sources = read_inputs(ctx, std::slice::from_ref(&args.old), &opts)?;
     let new_sources = read_inputs(ctx, std::slice::from_ref(&args.new), &opts)?;
-    let old = render::analyse(&old_sources, &opts)?;
-    let new = render::analyse(&new_sources, &opts)?;
-    if old.clusters.iter().all(|c| c.nodes.is_empty()) {
-        require_nodes(
-            "diff",
-            &new,
-            &opts.group,
-            "with the old one empty too there is nothing to compare",
-        )?;
+    let old = side(&old_sources, &opts)?;
+    let new = side(&new_sources, &opts)?;
+    if old.nodes.is_empty() && new.nodes.is_empty() {
+        return Err(Error::msg(format!(
+            "diff: neither side holds any {} Backend or Frontend (nor a revisions ConfigMap), so there is nothing to compare (did the step before it fail?)",
+            opts.group
+        )));
     }
     let diffs = crate::diff::diff(&old, &new);
-    let total = new.clusters.iter().map(|c| c.nodes.len()).sum();
     let text = if args.output.format.is_json("diff")? {
         crate::diff::json(&diffs)
     } else {
-        crate::diff::table(&diffs, total)
+        crate::diff::table(&diffs, new.nodes.len())
     };
     let changed = diffs
         .iter()
-        .any(|d| d.restarts() || d.old.is_none() || d.new.is_none());
+        .any(|d| d.what() != crate::diff::What::SameRevision);
     Ok(Outcome::found(text.into_bytes(), changed))
+}
+
+/// One side, read as what it is: live objects when it holds a `List` (what
+/// `kubectl get … -o yaml` prints), revisions ConfigMaps when it holds those
+/// and no node, else a render (checked as `render` checks it).
+fn side(sources: &[Source], opts: &Options) -> Result<Side> {
+    let mut docs = Vec::new();
+    for s in sources {
+        docs.extend(live::documents(&s.name, &s.bytes)?);
+    }
+    if docs.iter().any(live::is_list) {
+        let live = Live::new(live::unpack(docs), &opts.group);
+        return Ok(Side::of_live(&live));
+    }
+    let rendering = render::analyse(sources, opts)?;
+    if rendering.clusters.iter().any(|c| !c.nodes.is_empty()) {
+        return Ok(Side::of_render(&rendering));
+    }
+    let maps = docs
+        .iter()
+        .filter(|d| crate::stored::is_revisions_map(d))
+        .map(|d| {
+            crate::stored::parse(d).map_err(|e| {
+                let (namespace, name) = live::id(d);
+                Error::msg(format!(
+                    "{}: ConfigMap {}: {e}",
+                    names(sources),
+                    crate::model::qualified(&namespace, &name)
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Side::of_stored(&maps))
+}
+
+fn names(sources: &[Source]) -> String {
+    sources
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

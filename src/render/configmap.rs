@@ -46,7 +46,7 @@ impl Placement {
         last_doc: usize,
         map: Value,
     ) {
-        let name = format!("{cluster}-deployment-revisions");
+        let name = format!("{cluster}{}", crate::stored::SUFFIX);
         match self.existing.get(&(namespace.to_string(), name)) {
             Some(&i) => docs[i].what = What::Replaced(map),
             None => {
@@ -84,7 +84,7 @@ pub(super) fn revisions_configmap(
     revisions.push_str("}\n");
     let mut meta = vec![(
         "name".to_string(),
-        Value::Str(format!("{cluster}-deployment-revisions")),
+        Value::Str(format!("{cluster}{}", crate::stored::SUFFIX)),
     )];
     if !namespace.is_empty() {
         meta.push(("namespace".into(), Value::Str(namespace.into())));
