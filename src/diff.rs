@@ -139,19 +139,11 @@ impl Side {
     pub fn of_stored(maps: &[StoredMap]) -> Side {
         let mut nodes = Vec::new();
         for m in maps {
-            let cluster = m
-                .name
-                .strip_suffix(crate::stored::SUFFIX)
-                .unwrap_or(&m.name);
             for (key, revision) in &m.revisions {
-                let hashed = m
-                    .nodes
-                    .iter()
-                    .find(|(k, _)| k == key)
-                    .map_or(Value::Null, |(_, v)| v.clone());
+                let hashed = m.input(key).cloned().unwrap_or(Value::Null);
                 nodes.push(SideNode {
                     namespace: m.namespace.clone(),
-                    cluster: cluster.to_string(),
+                    cluster: m.cluster().to_string(),
                     key: key.clone(),
                     revision: revision.clone(),
                     up: None,

@@ -18,6 +18,33 @@ pub struct StoredMap {
     pub nodes: Vec<(String, Value)>,
 }
 
+impl StoredMap {
+    /// The cluster it records: its name less [`SUFFIX`].
+    pub fn cluster(&self) -> &str {
+        self.name.strip_suffix(SUFFIX).unwrap_or(&self.name)
+    }
+
+    /// The stored revision of `key`.
+    pub fn revision(&self, key: &str) -> Option<&str> {
+        self.revisions
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, r)| r.as_str())
+    }
+
+    /// The hashed input stored for `key` (`nodes.json`).
+    pub fn input(&self, key: &str) -> Option<&Value> {
+        self.nodes.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+}
+
+/// The revision label of a stored input: what `render` hashes it to.
+pub fn hash(input: &Value) -> String {
+    let mut s = String::new();
+    crate::json::canonical(input, &mut s);
+    revision::sha256_hex(&s)[..revision::LABEL_LEN].to_string()
+}
+
 /// One node of a stored map, recomputed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StoredNode {
@@ -102,19 +129,13 @@ pub fn check(map: &StoredMap) -> Vec<StoredNode> {
     }
     keys.into_iter()
         .map(|key| {
-            let stored = map
-                .revisions
-                .iter()
-                .find(|(k, _)| k == key)
-                .map(|(_, r)| r.clone());
-            let input = map.nodes.iter().find(|(k, _)| k == key).map(|(_, v)| {
+            let stored = map.revision(key).map(str::to_string);
+            let input = map.input(key).map(|v| {
                 let mut s = String::new();
                 crate::json::canonical(v, &mut s);
                 s
             });
-            let recomputed = input
-                .as_ref()
-                .map(|i| revision::sha256_hex(i)[..revision::LABEL_LEN].to_string());
+            let recomputed = map.input(key).map(hash);
             StoredNode {
                 key: key.to_string(),
                 stored,

@@ -3,10 +3,16 @@
 //! Discrepancies (exit 1):
 //! - `label`: a revision label that differs from the revision its own spec
 //!   hashes to (chart-provided in a render, or on a live node): the operator
-//!   would restart, or fail to restart, the wrong nodes;
+//!   would restart, or fail to restart, the wrong nodes. A live spec that
+//!   differs from the input recorded at its label (by the render, or the
+//!   live revisions ConfigMap) only by fields the input does not set
+//!   carries API-server defaults and passes;
 //! - `configmap`: a revisions ConfigMap whose `revisions.json` does not match
 //!   a recomputation from its own `nodes.json` (tampered, or written by
-//!   another algorithm);
+//!   another algorithm), or that does not record the nodes beside it (in a
+//!   render: the rendered labels and specs; live: the live labels and
+//!   specs, API-server defaults aside), so a record edited consistently in
+//!   both files still fails;
 //! - `rolling-out`: a live node whose `status.deploymentRevision` is not its
 //!   label yet: a rollout is still in progress;
 //! - `deadlock`: a node waits for a prerequisite that is in a later wave and
@@ -22,7 +28,7 @@ use crate::live::{self, Live};
 use crate::render::Rendering;
 use crate::report::{self, Colour, Table};
 use crate::revision;
-use crate::stored;
+use crate::stored::{self, StoredMap};
 use crate::value::Value;
 
 /// What a finding is about (module doc).
@@ -162,10 +168,19 @@ pub fn verify(render: Option<(&Rendering, &[Value])>, live: Option<&Live>) -> Ve
     if let Some((r, input)) = render {
         render_labels(r, &mut out);
         configmap_findings(Source::Render, input, &mut out);
+        for map in parsed_maps(input) {
+            let nodes = render_records(r, &map);
+            record_findings(Source::Render, &map, &nodes, false, &mut out);
+        }
     }
     if let Some(live) = live {
-        live_nodes(live, &mut out);
+        let maps = parsed_maps(&live.objects);
+        live_nodes(live, render.map(|(r, _)| r), &maps, &mut out);
         configmap_findings(Source::Live, &live.objects, &mut out);
+        for map in &maps {
+            let nodes = live_records(live, map);
+            record_findings(Source::Live, map, &nodes, true, &mut out);
+        }
         if let Some((r, _)) = render {
             render_against_live(r, live, &mut out);
         }
@@ -199,26 +214,44 @@ fn render_labels(r: &Rendering, out: &mut Vec<Finding>) {
 }
 
 /// Live nodes whose label is not what their spec hashes to, or that do
-/// not run their label's revision yet.
-fn live_nodes(live: &Live, out: &mut Vec<Finding>) {
+/// not run their label's revision yet. A live spec carries what the API
+/// server filled in (CRD defaults), so it need not hash to its label: it
+/// passes when the render, or the live revisions ConfigMap, holds the
+/// node's input at that label and the live spec differs from it only by
+/// fields the input does not set (`compare::differs`, the rule `plan
+/// --live` applies).
+fn live_nodes(live: &Live, render: Option<&Rendering>, maps: &[StoredMap], out: &mut Vec<Finding>) {
     for l in live.nodes() {
         let label = l.label();
         let computed = revision::compute(l.kind.name(), l.obj.get("spec"));
         if label != Some(computed.short()) {
-            out.push(
-                Finding::new(
-                    Kind::Label,
-                    Source::Live,
-                    l.qualified_cluster(),
-                    l.key.clone(),
-                    format!(
-                        "label {}, the spec hashes to {}",
-                        label.unwrap_or("(none)"),
-                        computed.short()
-                    ),
-                )
-                .with_input(Some(computed.input.clone())),
-            );
+            let here = revision::hashed(l.kind.name(), l.obj.get("spec"));
+            let known = label.and_then(|label| known_input(&l, label, render, maps));
+            let detail = match &known {
+                Some(input) if !crate::compare::differs(input, Some(&here)) => None,
+                Some(_) => Some(format!(
+                    "label {}, the spec hashes to {}, and differs from the input recorded at that label by more than API-server defaults",
+                    label.unwrap_or("(none)"),
+                    computed.short()
+                )),
+                None => Some(format!(
+                    "label {}, the spec hashes to {} (with no render or revisions ConfigMap at that label, API-server defaults cannot be told from edits)",
+                    label.unwrap_or("(none)"),
+                    computed.short()
+                )),
+            };
+            if let Some(detail) = detail {
+                out.push(
+                    Finding::new(
+                        Kind::Label,
+                        Source::Live,
+                        l.qualified_cluster(),
+                        l.key.clone(),
+                        detail,
+                    )
+                    .with_input(Some(computed.input.clone())),
+                );
+            }
         }
         if let (Some(running), Some(label)) = (l.running(), label)
             && running != label
@@ -230,6 +263,145 @@ fn live_nodes(live: &Live, out: &mut Vec<Finding>) {
                 l.key.clone(),
                 format!("label {label}, running {running}"),
             ));
+        }
+    }
+}
+
+/// The revisions ConfigMaps among `objects` that parse (those that do not
+/// are reported by [`configmap_findings`]).
+fn parsed_maps(objects: &[Value]) -> Vec<StoredMap> {
+    stored::find(objects).into_iter().flatten().collect()
+}
+
+/// The hashed input `{kind, spec}` recorded for live node `l` at `label`,
+/// self-consistent (it hashes to `label`): the render's node at that
+/// revision, else the entry of its cluster's live revisions ConfigMap.
+fn known_input(
+    l: &crate::live::LiveNode<'_>,
+    label: &str,
+    render: Option<&Rendering>,
+    maps: &[StoredMap],
+) -> Option<Value> {
+    let rendered = render.into_iter().flat_map(|r| &r.clusters).find_map(|c| {
+        c.nodes
+            .iter()
+            .find(|n| {
+                c.namespace == l.namespace
+                    && c.name == l.cluster
+                    && n.key == l.key
+                    && n.revision == label
+                    && n.computed.short() == label
+            })
+            .map(|n| revision::hashed(n.kind.name(), n.spec.as_ref()))
+    });
+    rendered.or_else(|| {
+        maps.iter()
+            .filter(|m| m.namespace == l.namespace && m.cluster() == l.cluster)
+            .find_map(|m| {
+                let input = m.input(&l.key)?;
+                (m.revision(&l.key) == Some(label) && stored::hash(input) == label)
+                    .then(|| input.clone())
+            })
+    })
+}
+
+/// A node a revisions ConfigMap records, as the other side has it.
+struct Record {
+    key: String,
+    /// The revision label; `None` when the node is not there.
+    label: Option<String>,
+    /// The hashed input `{kind, spec}`.
+    input: Option<Value>,
+}
+
+/// The render's nodes of `map`'s cluster.
+fn render_records(r: &Rendering, map: &StoredMap) -> Vec<Record> {
+    r.clusters
+        .iter()
+        .filter(|c| c.namespace == map.namespace && c.name == map.cluster())
+        .flat_map(|c| &c.nodes)
+        .map(|n| Record {
+            key: n.key.clone(),
+            label: Some(n.revision.clone()),
+            input: Some(revision::hashed(n.kind.name(), n.spec.as_ref())),
+        })
+        .collect()
+}
+
+/// The live nodes of `map`'s cluster.
+fn live_records(live: &Live, map: &StoredMap) -> Vec<Record> {
+    live.nodes()
+        .filter(|l| l.namespace == map.namespace && l.cluster == map.cluster())
+        .map(|l| Record {
+            key: l.key.clone(),
+            label: Some(l.label().unwrap_or("(none)").to_string()),
+            input: Some(revision::hashed(l.kind.name(), l.obj.get("spec"))),
+        })
+        .collect()
+}
+
+/// A revisions ConfigMap against the nodes it records: every node there is
+/// recorded, at its label, with its input (against live objects, fields
+/// only the live spec has are API-server defaults, not differences).
+/// Without this, a record edited consistently in `nodes.json` and
+/// `revisions.json` would pass.
+fn record_findings(
+    source: Source,
+    map: &StoredMap,
+    nodes: &[Record],
+    live: bool,
+    out: &mut Vec<Finding>,
+) {
+    let object = crate::model::qualified(&map.namespace, &map.name);
+    let side = if live { "live" } else { "rendered" };
+    let mut push = |key: &str, detail: String| {
+        out.push(Finding::new(
+            Kind::Configmap,
+            source,
+            object.clone(),
+            key.to_string(),
+            detail,
+        ));
+    };
+    for (key, stored) in &map.revisions {
+        if map.input(key).is_some_and(|i| stored::hash(i) != *stored) {
+            continue; // reported by configmap_findings
+        }
+        let Some(n) = nodes.iter().find(|n| &n.key == key) else {
+            push(key, format!("stored {stored}, but no {side} node {key}"));
+            continue;
+        };
+        if n.label.as_deref() != Some(stored.as_str()) {
+            push(
+                key,
+                format!(
+                    "stored {stored}, {side} label {}",
+                    n.label.as_deref().unwrap_or("(none)")
+                ),
+            );
+            continue;
+        }
+        if let (Some(input), Some(here)) = (map.input(key), &n.input) {
+            let differs = if live {
+                crate::compare::differs(input, Some(here))
+            } else {
+                crate::compare::differs(input, Some(here))
+                    || crate::compare::differs(here, Some(input))
+            };
+            if differs {
+                push(
+                    key,
+                    format!("nodes.json does not hold the {side} spec at {stored}"),
+                );
+            }
+        }
+    }
+    for n in nodes {
+        if map.revision(&n.key).is_none() {
+            push(
+                &n.key,
+                format!("{side} node {} is not in revisions.json", n.key),
+            );
         }
     }
 }
@@ -280,7 +452,9 @@ fn summary(findings: &[Finding]) -> String {
         .iter()
         .filter(|f| f.finding == Kind::Restart)
         .count();
-    format!("{d} discrepancies; {r} nodes will restart\n")
+    let discrepancies = if d == 1 { "discrepancy" } else { "discrepancies" };
+    let nodes = if r == 1 { "node" } else { "nodes" };
+    format!("{d} {discrepancies}; {r} {nodes} will restart\n")
 }
 
 /// The table format; `verbose` adds the hashed input of mismatching nodes.
