@@ -28,6 +28,9 @@ pub const ANN_UP: &str = "express.medallia.com/up";
 pub const ANN_DEPENDENCIES: &str = "express.medallia.com/dependencies";
 /// `provisioning` or `upgrade` on a Cluster.
 pub const ANN_MODE: &str = "express.medallia.com/mode";
+/// Label marking the revisions ConfigMap as express-waves' own.
+pub const LABEL_CREATED_BY: &str = "app.kubernetes.io/created-by";
+
 /// Label naming the cluster on the revisions ConfigMap.
 pub const LABEL_CLUSTER: &str = "express.medallia.com/cluster";
 /// Helm 4 needs this annotation back on every document.

@@ -452,7 +452,11 @@ fn summary(findings: &[Finding]) -> String {
         .iter()
         .filter(|f| f.finding == Kind::Restart)
         .count();
-    let discrepancies = if d == 1 { "discrepancy" } else { "discrepancies" };
+    let discrepancies = if d == 1 {
+        "discrepancy"
+    } else {
+        "discrepancies"
+    };
     let nodes = if r == 1 { "node" } else { "nodes" };
     format!("{d} {discrepancies}; {r} {nodes} will restart\n")
 }

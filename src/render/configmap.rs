@@ -3,6 +3,7 @@
 //! the last node, so that Argo CD waits for the last node too (it does not
 //! wait on a sync's final wave).
 
+use crate::error::{Error, Result};
 use crate::json;
 use crate::model;
 use crate::order;
@@ -15,9 +16,12 @@ use super::read::{Doc, What};
 
 /// Where the new revisions ConfigMaps go: in place of an earlier render's
 /// map of the same name (so rendering is idempotent), else after the
-/// cluster's last document.
+/// cluster's last document. A map of that name the chart wrote itself is
+/// refused, never replaced: its data would be lost without a word.
 pub(super) struct Placement {
-    existing: HashMap<(String, String), usize>,
+    /// ConfigMaps by `(namespace, name)`: their document, and whether
+    /// express-waves wrote them.
+    existing: HashMap<(String, String), (usize, bool)>,
     /// New maps, by the index of the document they follow.
     pub inserts: HashMap<usize, Value>,
 }
@@ -28,7 +32,11 @@ impl Placement {
             .iter()
             .enumerate()
             .filter_map(|(i, d)| match &d.what {
-                What::ConfigMap { namespace, name } => Some(((namespace.clone(), name.clone()), i)),
+                What::ConfigMap {
+                    namespace,
+                    name,
+                    ours,
+                } => Some(((namespace.clone(), name.clone()), (i, *ours))),
                 _ => None,
             })
             .collect();
@@ -45,14 +53,21 @@ impl Placement {
         cluster: &str,
         last_doc: usize,
         map: Value,
-    ) {
+    ) -> Result<()> {
         let name = format!("{cluster}{}", crate::stored::SUFFIX);
         match self.existing.get(&(namespace.to_string(), name)) {
-            Some(&i) => docs[i].what = What::Replaced(map),
+            Some(&(i, true)) => docs[i].what = What::Replaced(map),
+            Some(&(i, false)) => {
+                return Err(Error::doc(
+                    &docs[i].at,
+                    "this ConfigMap has the name of the revisions ConfigMap express-waves writes for the cluster, but express-waves did not write it (no app.kubernetes.io/created-by: express-waves label, or data besides nodes.json and revisions.json), so replacing it would drop its data: remove it from the chart, or render with --no-revision-configmap to keep it",
+                ));
+            }
             None => {
                 self.inserts.insert(last_doc, map);
             }
         }
+        Ok(())
     }
 }
 
@@ -93,7 +108,7 @@ pub(super) fn revisions_configmap(
         "labels".into(),
         Value::Map(vec![
             (
-                "app.kubernetes.io/created-by".into(),
+                model::LABEL_CREATED_BY.into(),
                 Value::Str("express-waves".into()),
             ),
             (model::LABEL_CLUSTER.into(), Value::Str(cluster.into())),

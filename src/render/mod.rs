@@ -116,7 +116,7 @@ fn pipeline<'a>(sources: &'a [Source], opts: &Options, keep: Keep) -> Result<Ren
     for ((namespace, name), members) in &clusters {
         let (map, rollout) = cluster::decide(&mut docs, namespace, name, members, opts)?;
         if let Some(map) = map {
-            maps.place(&mut docs, namespace, name, members.last_doc, map);
+            maps.place(&mut docs, namespace, name, members.last_doc, map)?;
         }
         rollouts.push(rollout);
     }

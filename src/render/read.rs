@@ -31,6 +31,10 @@ pub(super) enum What {
     ConfigMap {
         namespace: String,
         name: String,
+        /// Whether express-waves wrote it (its `created-by` label, and no
+        /// data but `nodes.json` and `revisions.json`), so replacing it
+        /// loses nothing.
+        ours: bool,
     },
     /// Replaced by a freshly built document.
     Replaced(Value),
@@ -145,7 +149,15 @@ fn read_doc(chunk: &Chunk<'_>, at: &mut DocRef, opts: &Options, keep: Keep) -> R
     }
     match identity {
         Identity::Other => Ok(What::Pass),
-        Identity::ConfigMap(namespace, name) => Ok(What::ConfigMap { namespace, name }),
+        Identity::ConfigMap(namespace, name) => {
+            let ours = name.ends_with(crate::stored::SUFFIX)
+                && written_by_us(&value::from_node(&node, "").map_err(|m| Error::doc(at, m))?);
+            Ok(What::ConfigMap {
+                namespace,
+                name,
+                ours,
+            })
+        }
         Identity::Express(kind) => {
             let value = value::from_node(&node, "").map_err(|m| Error::doc(at, m))?;
             drop(node);
@@ -154,6 +166,24 @@ fn read_doc(chunk: &Chunk<'_>, at: &mut DocRef, opts: &Options, keep: Keep) -> R
                 .map_err(|m| Error::doc(at, m))
         }
     }
+}
+
+/// Whether a ConfigMap is a revisions map express-waves wrote: labelled
+/// `app.kubernetes.io/created-by: express-waves`, holding no data but
+/// `nodes.json` and `revisions.json`.
+fn written_by_us(map: &Value) -> bool {
+    let labelled = map
+        .at(&["metadata", "labels", model::LABEL_CREATED_BY])
+        .and_then(Value::as_str)
+        == Some("express-waves");
+    let data_ours = match map.get("data") {
+        None => true,
+        Some(Value::Map(m)) => m
+            .iter()
+            .all(|(k, _)| k == "nodes.json" || k == "revisions.json"),
+        Some(_) => false,
+    };
+    labelled && data_ours && map.get("binaryData").is_none()
 }
 
 fn express(kind: ExpressKind, value: Value, keep: Keep) -> Result<Express, String> {
