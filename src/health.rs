@@ -150,17 +150,23 @@ pub fn assess(kind: ExpressKind, obj: &Value) -> Health {
         .and_then(Value::as_str)
         == Some("True")
     {
-        let message = if node {
-            format!("Ready at revision {}", lua_text(running, "none"))
-        } else {
-            "Ready".into()
+        let message = match running {
+            Some(r) if node && !matches!(r, Value::Null) => {
+                format!("Ready at revision {}", lua_text(Some(r), ""))
+            }
+            _ => "Ready".into(),
         };
         return health(Status::Healthy, message);
     }
-    health(
-        Status::Progressing,
-        format!("Waiting for Ready (phase {})", phase.unwrap_or("unknown")),
-    )
+    let mut message = format!("Waiting for Ready (phase {})", phase.unwrap_or("unknown"));
+    if let Some(m) = ready_condition(st)
+        .and_then(|c| c.get("message"))
+        .filter(|m| !matches!(m, Value::Null))
+    {
+        message.push_str(": ");
+        message.push_str(&lua_text(Some(m), ""));
+    }
+    health(Status::Progressing, message)
 }
 
 /// Degraded, when a `Degraded` or `Failed` condition is True or the phase is

@@ -50,4 +50,7 @@ end
 
 hs.status = "Progressing"
 hs.message = "Waiting for Ready (phase " .. tostring(phase or "unknown") .. ")"
+if ready ~= nil and ready.message ~= nil then
+  hs.message = hs.message .. ": " .. tostring(ready.message)
+end
 return hs

@@ -61,10 +61,17 @@ end
 
 if ready ~= nil and ready.status == "True" then
   hs.status = "Healthy"
-  hs.message = "Ready at revision " .. tostring(st.deploymentRevision or "none")
+  if st.deploymentRevision ~= nil then
+    hs.message = "Ready at revision " .. tostring(st.deploymentRevision)
+  else
+    hs.message = "Ready"
+  end
   return hs
 end
 
 hs.status = "Progressing"
 hs.message = "Waiting for Ready (phase " .. tostring(phase or "unknown") .. ")"
+if ready ~= nil and ready.message ~= nil then
+  hs.message = hs.message .. ": " .. tostring(ready.message)
+end
 return hs
