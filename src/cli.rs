@@ -303,6 +303,10 @@ pub struct InspectArgs {
 pub struct StatusArgs {
     #[command(flatten)]
     pub live: LiveArgs,
+    /// The render being rolled out (`-`: stdin): each node's target is its
+    /// revision there, not the live label
+    #[arg(long, value_name = "FILE")]
+    pub render: Option<PathBuf>,
     #[command(flatten)]
     pub group: GroupArg,
     #[command(flatten)]

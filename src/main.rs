@@ -1,7 +1,8 @@
 //! The `express-waves` binary: parses arguments, runs, prints, exits.
 //!
-//! Exit codes: 0 success, 1 a check found something (`diff`, `verify`),
-//! 2 error, usage errors included. On error nothing is written to stdout.
+//! Exit codes: 0 success, 1 a check found something (`diff`, `verify`,
+//! `argocd check`; for `status`, something Degraded), 2 error, usage errors
+//! included, 3 (`status` only) a rollout still in progress. On error nothing is written to stdout.
 //! A closed stdout (`| head`) is not an error.
 
 use std::io::{IsTerminal, Write};

@@ -1,15 +1,24 @@
 //! `status`: rollout progress from live objects, with the same health rules
-//! as the Argo CD Lua checks (`health.rs`): per cluster, in wave order,
-//! which nodes are done, which one is rolling out, which wait, which are
-//! Degraded.
+//! as the Argo CD Lua checks (`health.rs`): per cluster, the Cluster CR's
+//! health, then in wave order which nodes are done, down on purpose,
+//! rolling out, waiting or Degraded. With a render (`--render`), each node's
+//! target is the render's revision, not the live label: a node not applied
+//! yet is not done, a node not created yet is listed, and one the render
+//! no longer has is listed until Argo CD prunes it.
+//!
+//! Exit codes, for scripts and alerts (`kubectl rollout status` has the
+//! same need): 0 every node done or down on purpose and no Cluster CR
+//! Degraded; 1 a node or a Cluster CR is Degraded; 3 a rollout is still in
+//! progress.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::health::{self, Health, Status};
-use crate::live::Live;
+use crate::live::{Live, LiveNode};
 use crate::model::ExpressKind;
+use crate::render::Rendering;
 use crate::report::{self, Colour, Table};
 
 /// Where a node is in its cluster's rollout.
@@ -18,6 +27,9 @@ use crate::report::{self, Colour, Table};
 pub enum State {
     /// Healthy, and so is every node before it.
     Done,
+    /// Down on purpose (`express.medallia.com/up: "false"`): healthy to Argo
+    /// CD, counted apart from the nodes done.
+    Down,
     /// The first node not done: rolling out now.
     RollingOut,
     Degraded,
@@ -29,6 +41,7 @@ impl State {
     pub fn name(self) -> &'static str {
         match self {
             State::Done => "done",
+            State::Down => "down",
             State::RollingOut => "rolling-out",
             State::Degraded => "degraded",
             State::Waiting => "waiting",
@@ -57,78 +70,218 @@ pub struct NodeStatus {
 pub struct ClusterStatus {
     pub namespace: String,
     pub name: String,
+    /// The Cluster CR's health; `None` when it is not live.
+    pub cluster: Option<Health>,
     /// One line: where the rollout is.
     pub summary: String,
     pub nodes: Vec<NodeStatus>,
 }
 
-/// One line: where the rollout of `nodes` is.
-fn summary(nodes: &[NodeStatus]) -> String {
-    let total = nodes.len();
-    let done = nodes.iter().filter(|n| n.state == State::Done).count();
-    match nodes.iter().find(|n| n.state != State::Done) {
-        None => format!("all {total} nodes healthy"),
+impl ClusterStatus {
+    fn degraded(&self) -> bool {
+        self.cluster
+            .as_ref()
+            .is_some_and(|h| h.status == Status::Degraded)
+            || self.nodes.iter().any(|n| n.state == State::Degraded)
+    }
+
+    fn settled(&self) -> bool {
+        self.cluster
+            .as_ref()
+            .is_none_or(|h| h.status == Status::Healthy)
+            && self
+                .nodes
+                .iter()
+                .all(|n| matches!(n.state, State::Done | State::Down))
+    }
+}
+
+/// The exit code for `clusters` (module doc).
+pub fn exit_code(clusters: &[ClusterStatus]) -> u8 {
+    if clusters.iter().any(ClusterStatus::degraded) {
+        1
+    } else if clusters.iter().all(ClusterStatus::settled) {
+        0
+    } else {
+        3
+    }
+}
+
+/// One line: where the rollout of `nodes` is, after the Cluster CR's
+/// health when it is not Healthy.
+fn summary(cluster: Option<&Health>, nodes: &[NodeStatus]) -> String {
+    let count = |s: State| nodes.iter().filter(|n| n.state == s).count();
+    let (done, down) = (count(State::Done), count(State::Down));
+    let up = nodes.len() - down;
+    let down = match down {
+        0 => String::new(),
+        d => format!(", {d} down"),
+    };
+    let nodes_line = match nodes
+        .iter()
+        .find(|n| !matches!(n.state, State::Done | State::Down))
+    {
+        None => format!("all {up} nodes healthy{down}"),
         Some(n) => format!(
-            "{done} of {total} nodes done; {} {} (wave {})",
+            "{done} of {up} nodes done{down}; {} {} (wave {})",
             n.key,
             n.state.name(),
             n.wave.map(|w| w.to_string()).unwrap_or_else(|| "-".into())
         ),
+    };
+    match cluster {
+        Some(h) if h.status != Status::Healthy => format!(
+            "Cluster CR {} ({}); {nodes_line}",
+            h.status.name(),
+            h.message
+        ),
+        _ => nodes_line,
     }
 }
 
-/// The rollout state of every cluster among the live objects.
-pub fn status(live: &Live) -> Vec<ClusterStatus> {
+/// One live node's status, against its target revision: the render's when
+/// one is given, else its own label.
+fn node_status(l: &LiveNode<'_>, target: Option<&crate::render::NodeRollout>) -> NodeStatus {
+    let label = l.label();
+    let health = match target {
+        Some(t) if label != Some(t.revision.as_str()) => Health {
+            status: Status::Progressing,
+            message: format!(
+                "Not applied yet: label {}, target {}",
+                label.unwrap_or("(none)"),
+                t.revision
+            ),
+        },
+        Some(t) if t.up != l.up() => Health {
+            status: Status::Progressing,
+            message: format!(
+                "Not applied yet: {} live, {} in the render",
+                if l.up() { "up" } else { "down" },
+                if t.up { "up" } else { "down" }
+            ),
+        },
+        _ => health::assess(l.kind, l.obj),
+    };
+    NodeStatus {
+        wave: target.map(|t| t.wave).or_else(|| l.wave()),
+        health,
+        desired: target
+            .map(|t| t.revision.as_str())
+            .or(label)
+            .map(str::to_string),
+        running: l.running().map(str::to_string),
+        state: if l.up() { State::Waiting } else { State::Down },
+        key: l.key.clone(),
+        name: l.name.clone(),
+        kind: l.kind,
+    }
+}
+
+/// A rendered node not live yet.
+fn not_created(n: &crate::render::NodeRollout) -> NodeStatus {
+    NodeStatus {
+        key: n.key.clone(),
+        name: n.name.clone(),
+        kind: n.kind,
+        wave: Some(n.wave),
+        state: State::Waiting,
+        health: Health {
+            status: Status::Progressing,
+            message: "Not created yet".into(),
+        },
+        desired: Some(n.revision.clone()),
+        running: None,
+    }
+}
+
+/// The rollout state of every cluster among the live objects (and in the
+/// render, when one is given).
+pub fn status(live: &Live, render: Option<&Rendering>) -> Vec<ClusterStatus> {
     let mut clusters: BTreeMap<(String, String), Vec<NodeStatus>> = BTreeMap::new();
+    let rendered = |ns: &str, cluster: &str| {
+        render.and_then(|r| {
+            r.clusters
+                .iter()
+                .find(|c| c.namespace == ns && c.name == cluster)
+        })
+    };
     for l in live.nodes() {
-        let entry = clusters
+        let target =
+            rendered(&l.namespace, &l.cluster).map(|c| c.nodes.iter().find(|n| n.key == l.key));
+        let mut n = node_status(&l, target.flatten());
+        if matches!(target, Some(None)) {
+            n.health = Health {
+                status: Status::Progressing,
+                message: "Not in the render: Argo CD prunes it after every other node".into(),
+            };
+            n.wave = None;
+        }
+        clusters
             .entry((l.namespace.clone(), l.cluster.clone()))
+            .or_default()
+            .push(n);
+    }
+    for c in render.iter().flat_map(|r| &r.clusters) {
+        let entry = clusters
+            .entry((c.namespace.clone(), c.name.clone()))
             .or_default();
-        let health = health::assess(l.kind, l.obj);
-        entry.push(NodeStatus {
-            wave: l.wave(),
-            health,
-            desired: l.label().map(str::to_string),
-            running: l.running().map(str::to_string),
-            state: State::Waiting,
-            key: l.key,
-            name: l.name,
-            kind: l.kind,
-        });
+        for n in &c.nodes {
+            if !entry.iter().any(|e| e.key == n.key) {
+                entry.push(not_created(n));
+            }
+        }
     }
     clusters
         .into_iter()
-        .map(|((namespace, name), mut nodes)| {
-            nodes.sort_by(|a, b| {
-                a.wave
-                    .cmp(&b.wave)
-                    .then_with(|| crate::order::natural_cmp(&a.key, &b.key))
-            });
-            let mut blocked = false;
-            for n in &mut nodes {
-                n.state = match (n.health.status, blocked) {
-                    (Status::Degraded, _) => State::Degraded,
-                    (Status::Healthy, false) => State::Done,
-                    (_, false) => State::RollingOut,
-                    (_, true) => State::Waiting,
-                };
-                if n.state != State::Done {
-                    blocked = true;
-                }
-            }
+        .map(|((namespace, name), nodes)| {
+            let cluster = live
+                .express()
+                .find(|c| {
+                    c.kind == ExpressKind::Cluster && c.namespace == namespace && c.cluster == name
+                })
+                .map(|c| health::assess(c.kind, c.obj));
+            let nodes = in_rollout_order(nodes, render.is_some());
             ClusterStatus {
+                summary: summary(cluster.as_ref(), &nodes),
                 namespace,
                 name,
-                summary: summary(&nodes),
+                cluster,
                 nodes,
             }
         })
         .collect()
 }
 
+/// `nodes` in wave order (with a render, those it no longer has last),
+/// each given its state: done while every node before it is; the first
+/// node not done is rolling out (or Degraded), the rest wait.
+fn in_rollout_order(mut nodes: Vec<NodeStatus>, rendered: bool) -> Vec<NodeStatus> {
+    nodes.sort_by(|a, b| {
+        let removed = |n: &NodeStatus| rendered && n.wave.is_none();
+        removed(a)
+            .cmp(&removed(b))
+            .then_with(|| a.wave.cmp(&b.wave))
+            .then_with(|| crate::order::natural_cmp(&a.key, &b.key))
+    });
+    let mut blocked = false;
+    for n in &mut nodes {
+        n.state = match (n.state, n.health.status, blocked) {
+            (_, Status::Degraded, _) => State::Degraded,
+            (State::Down, Status::Healthy, _) => State::Down,
+            (_, Status::Healthy, false) => State::Done,
+            (_, _, false) => State::RollingOut,
+            (_, _, true) => State::Waiting,
+        };
+        if !matches!(n.state, State::Done | State::Down) {
+            blocked = true;
+        }
+    }
+    nodes
+}
+
 fn colour(state: State) -> Colour {
     match state {
-        State::Done => Colour::Green,
+        State::Done | State::Down => Colour::Green,
         State::RollingOut => Colour::Yellow,
         State::Degraded => Colour::Red,
         State::Waiting => Colour::Dim,

@@ -1,5 +1,6 @@
 //! Fuzz target: arbitrary bytes into the stream reader, `render`, and the
-//! readers of live objects (`status`, `verify`).
+//! readers of live objects (`status`, `verify`, `diff`), each also against
+//! the render of the same bytes.
 //! Property: no panic, no hang; `render` either errors, or gives output that
 //! renders to itself again (idempotence).
 #![no_main]
@@ -21,10 +22,19 @@ fuzz_target!(|data: &[u8]| {
             .expect("a render's output renders again");
         assert!(again == out, "render is not idempotent");
     }
-    // The same bytes as live objects: status and verify must not panic.
+    // The same bytes as live objects (and the render of them as the
+    // target): status, verify and diff must not panic.
     if let Ok(objects) = express_waves::live::parse("fuzz", data) {
         let live = express_waves::live::Live::new(objects, &opts.group);
-        let _ = express_waves::status::status(&live);
+        let rendering = express_waves::render::analyse(&sources, &opts).ok();
+        let _ = express_waves::status::status(&live, None);
+        let _ = express_waves::status::status(&live, rendering.as_ref());
         let _ = express_waves::verify::verify(None, Some(&live));
+        if let Some(r) = &rendering {
+            let _ = express_waves::verify::verify(Some((r, &live.objects)), Some(&live));
+            let _ = express_waves::compare::deadlocks(r, &live);
+            let old = express_waves::diff::Side::of_live(&live);
+            let _ = express_waves::diff::diff(&old, &express_waves::diff::Side::of_render(r));
+        }
     }
 });

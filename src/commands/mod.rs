@@ -126,13 +126,24 @@ pub(super) fn require_nodes(
 }
 
 /// The same for live objects: none of the group's nodes among them is
-/// nothing read, not "nothing wrong" or "nothing rolling out".
-pub(super) fn require_live_nodes(command: &str, live: &crate::live::Live) -> Result<()> {
+/// nothing read, not "nothing wrong" or "nothing rolling out". The message
+/// says where they were looked for.
+pub(super) fn require_live_nodes(
+    command: &str,
+    live: &crate::live::Live,
+    args: &crate::cli::LiveArgs,
+) -> Result<()> {
     if live.nodes().next().is_none() {
+        let place = match (&args.live, &args.namespace) {
+            (Some(file), _) if file.as_os_str() == "-" => "on stdin".into(),
+            (Some(file), _) => format!("in {}", file.display()),
+            (None, Some(ns)) => format!("in namespace {ns}"),
+            (None, None) => "in any namespace".into(),
+        };
         return Err(crate::error::Error::msg(format!(
-            "{command}: the live objects ({} read) hold no {} Backend or Frontend",
+            "{command}: no {} Backend or Frontend found {place} ({} objects read)",
+            live.group,
             live.objects.len(),
-            live.group
         )));
     }
     Ok(())

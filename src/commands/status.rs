@@ -1,9 +1,11 @@
-//! `status`: rollout progress from live objects.
+//! `status`: rollout progress from live objects, against a render when one
+//! is given; exit 0 settled, 1 Degraded, 3 in progress (`status.rs`).
 
 use crate::cli::StatusArgs;
 use crate::error::{Error, Result};
+use crate::render::{self, Options};
 
-use super::{Context, Outcome, live_objects, require_live_nodes};
+use super::{Context, Outcome, live_objects, read_inputs, require_live_nodes, require_nodes};
 
 pub fn run(args: &StatusArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
     let Some(live) = live_objects(ctx, &args.live, &args.group.name)? else {
@@ -11,12 +13,37 @@ pub fn run(args: &StatusArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
             "status needs live objects: --live FILE or --kubectl",
         ));
     };
-    require_live_nodes("status", &live)?;
-    let clusters = crate::status::status(&live);
+    let opts = Options {
+        group: args.group.name.clone(),
+        ..Options::default()
+    };
+    let sources = match &args.render {
+        Some(path) => read_inputs(ctx, std::slice::from_ref(path), &opts)?,
+        None => Vec::new(),
+    };
+    let rendering = match &args.render {
+        Some(_) => {
+            let r = render::analyse(&sources, &opts)?;
+            require_nodes(
+                "status",
+                &r,
+                &opts.group,
+                "there is no target to compare with",
+            )?;
+            Some(r)
+        }
+        None => {
+            require_live_nodes("status", &live, &args.live)?;
+            None
+        }
+    };
+    let clusters = crate::status::status(&live, rendering.as_ref());
     let text = if args.output.format.is_json("status")? {
         crate::status::json(&clusters)
     } else {
         crate::status::table(&clusters, ctx.colour)
     };
-    Ok(Outcome::ok(text.into_bytes()))
+    let mut outcome = Outcome::ok(text.into_bytes());
+    outcome.code = crate::status::exit_code(&clusters);
+    Ok(outcome)
 }

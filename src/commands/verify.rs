@@ -29,7 +29,7 @@ pub fn run(args: &VerifyArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
     // Live objects alone are all there is to check: they must hold nodes.
     // (Beside a render, none live is a first sync: every node is new.)
     if let (None, Some(live)) = (&render, &live) {
-        require_live_nodes("verify", live)?;
+        require_live_nodes("verify", live, &args.live)?;
     }
     let findings = crate::verify::verify(
         render.as_ref().map(|(r, o)| (r, o.as_slice())),

@@ -75,7 +75,13 @@ fn status_with_kubectl_equals_status_with_the_same_objects_from_a_file() {
         "--namespace",
         &hostile_ns,
     ]);
-    crate::assert_success(&out);
+    // The fixture holds a Degraded node: exit 1, from kubectl as from a file.
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let from_file = Command::new(env!("CARGO_BIN_EXE_express-waves"))
         .args(["status", "--live", "tests/fixtures/live-rollout-list.yaml"])
         .current_dir(root())

@@ -244,16 +244,17 @@ fn errors_leave_stdout_empty_and_exit_2() {
     for case in cases() {
         let got = run(&case.args, &case.stdin);
         // 0: success; 1: a check found something (diff, verify, argocd
-        // check); 2: error.
+        // check; status: something Degraded); 2: error; 3: status only, a
+        // rollout in progress.
         assert!(
-            (0..=2).contains(&got.status),
+            (0..=2).contains(&got.status) || got.status == 3 && case.name.starts_with("status/"),
             "{}: exit {}",
             case.name,
             got.status
         );
         if got.status == 1 {
             assert!(
-                ["diff/", "verify/", "argocd/argocd-check-"]
+                ["diff/", "verify/", "argocd/argocd-check-", "status/"]
                     .iter()
                     .any(|p| case.name.starts_with(p)),
                 "{}",
