@@ -295,6 +295,9 @@ pub struct InspectArgs {
     /// Only this node key; prints its stored input too
     #[arg(long, value_name = "KEY")]
     pub node: Option<String>,
+    /// Print every node's stored input under the table
+    #[arg(long)]
+    pub inputs: bool,
     #[command(flatten)]
     pub output: OutputArg,
 }

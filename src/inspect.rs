@@ -1,5 +1,7 @@
 //! `inspect`: the revisions ConfigMaps among some objects, each node's
-//! stored revision beside the one its stored input hashes to.
+//! stored revision beside the one its stored input hashes to, and what the
+//! input holds at a glance (kind, version, changeset). Exit 1 when a stored
+//! revision is not what its input hashes to, as for a `verify` finding.
 //!
 //! The JSON shape: `{"configMaps":[{"configMap","nodes":[{"key","stored",
 //! "recomputed","matches","input"}]}]}`.
@@ -74,15 +76,40 @@ pub fn inspect(objects: &[Value], what: &str, node: Option<&str>) -> Result<Vec<
     Ok(out)
 }
 
+/// Whether any stored revision is not what its input hashes to.
+pub fn mismatched(maps: &[Inspected]) -> bool {
+    maps.iter().flat_map(|m| &m.nodes).any(|n| !n.matches)
+}
+
+/// A field of a stored input (canonical JSON text), for the table.
+fn input_field(input: Option<&str>, path: &[&str]) -> String {
+    input
+        .and_then(|i| crate::value::read(i, Default::default()).ok().flatten())
+        .and_then(|v| v.at(path).and_then(Value::as_str).map(str::to_string))
+        .unwrap_or_else(|| "-".into())
+}
+
 /// The table format; `show_input` adds each node's stored input.
 pub fn table(maps: &[Inspected], show_input: bool, colour: bool) -> String {
     let mut out = String::new();
     for m in maps {
         out.push_str(&format!("CONFIGMAP {}\n", m.config_map));
-        let mut t = Table::new(&["NODE", "STORED", "RECOMPUTED", "MATCH"]);
+        let mut t = Table::new(&[
+            "NODE",
+            "KIND",
+            "VERSION",
+            "CHANGESET",
+            "STORED",
+            "RECOMPUTED",
+            "MATCH",
+        ]);
         for n in &m.nodes {
+            let field = |path: &[&str]| (input_field(n.input.as_deref(), path), Colour::None);
             t.row(vec![
                 (n.key.clone(), Colour::None),
+                field(&["kind"]),
+                field(&["spec", "expressVersion"]),
+                field(&["spec", "configChangeset"]),
                 (n.stored.clone().unwrap_or_else(|| "-".into()), Colour::None),
                 (
                     n.recomputed.clone().unwrap_or_else(|| "-".into()),
@@ -99,7 +126,8 @@ pub fn table(maps: &[Inspected], show_input: bool, colour: bool) -> String {
         if show_input {
             for n in &m.nodes {
                 out.push_str(&format!(
-                    "input: {}\n",
+                    "input of {}: {}\n",
+                    n.key,
                     n.input.as_deref().unwrap_or("(none)")
                 ));
             }

@@ -1,4 +1,5 @@
-//! `inspect`: the revisions ConfigMaps read back and recomputed.
+//! `inspect`: the revisions ConfigMaps read back and recomputed; exit 1 on
+//! a mismatch.
 
 use crate::cli::InspectArgs;
 use crate::error::Result;
@@ -13,7 +14,10 @@ pub fn run(args: &InspectArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
     let text = if json {
         crate::inspect::json(&maps)
     } else {
-        crate::inspect::table(&maps, args.node.is_some(), ctx.colour)
+        crate::inspect::table(&maps, args.node.is_some() || args.inputs, ctx.colour)
     };
-    Ok(Outcome::ok(text.into_bytes()))
+    Ok(Outcome::found(
+        text.into_bytes(),
+        crate::inspect::mismatched(&maps),
+    ))
 }

@@ -243,8 +243,8 @@ fn errors_leave_stdout_empty_and_exit_2() {
     let mut checked = 0;
     for case in cases() {
         let got = run(&case.args, &case.stdin);
-        // 0: success; 1: a check found something (diff, verify, argocd
-        // check; status: something Degraded); 2: error; 3: status only, a
+        // 0: success; 1: a check found something (diff, verify, inspect,
+        // argocd check; status: something Degraded); 2: error; 3: status only, a
         // rollout in progress.
         assert!(
             (0..=2).contains(&got.status) || got.status == 3 && case.name.starts_with("status/"),
@@ -254,9 +254,15 @@ fn errors_leave_stdout_empty_and_exit_2() {
         );
         if got.status == 1 {
             assert!(
-                ["diff/", "verify/", "argocd/argocd-check-", "status/"]
-                    .iter()
-                    .any(|p| case.name.starts_with(p)),
+                [
+                    "diff/",
+                    "verify/",
+                    "argocd/argocd-check-",
+                    "status/",
+                    "inspect/"
+                ]
+                .iter()
+                .any(|p| case.name.starts_with(p)),
                 "{}",
                 case.name
             );
