@@ -75,6 +75,8 @@ pub struct SideNode {
     pub up: Option<bool>,
     /// The hashed input (`{kind, spec}` less dependencies).
     pub hashed: Value,
+    /// Whether the revision is the chart's own choice rather than the hash.
+    pub from_chart: bool,
 }
 
 /// One side of a diff: its nodes in wave order, and whether they are live
@@ -100,6 +102,7 @@ impl Side {
                     revision: n.revision.clone(),
                     up: Some(n.up),
                     hashed: revision::hashed(n.kind.name(), n.spec.as_ref()),
+                    from_chart: n.revision_from_chart,
                 })
             })
             .collect();
@@ -120,6 +123,7 @@ impl Side {
                         revision: l.label().unwrap_or("(none)").to_string(),
                         up: Some(l.up()),
                         hashed: revision::hashed(l.kind.name(), l.obj.get("spec")),
+                        from_chart: l.revision_from_chart(),
                     },
                 )
             })
@@ -148,6 +152,7 @@ impl Side {
                     revision: revision.clone(),
                     up: None,
                     hashed,
+                    from_chart: m.chart.iter().any(|k| k == key),
                 });
             }
         }
@@ -172,6 +177,9 @@ pub struct NodeDiff {
     pub old_up: Option<bool>,
     pub new_up: Option<bool>,
     pub changes: Vec<Changed>,
+    /// Why the revision changed when no hashed field did: the revision
+    /// source (chart or computed) changed.
+    pub reason: Option<String>,
 }
 
 impl NodeDiff {
@@ -257,6 +265,13 @@ pub fn diff(old: &Side, new: &Side) -> Vec<NodeDiff> {
             new: Some(n.revision.clone()),
             old_up: before.and_then(|b| b.up),
             new_up: n.up,
+            reason: before.filter(|b| b.from_chart != n.from_chart).map(|b| {
+                format!(
+                    "revision source changed: {} -> {}",
+                    source(b.from_chart),
+                    source(n.from_chart)
+                )
+            }),
             changes: ch,
         };
         if d.what() != What::SameRevision || !d.changes.is_empty() {
@@ -274,10 +289,15 @@ pub fn diff(old: &Side, new: &Side) -> Vec<NodeDiff> {
                 old_up: n.up,
                 new_up: None,
                 changes: Vec::new(),
+                reason: None,
             });
         }
     }
     out
+}
+
+fn source(from_chart: bool) -> &'static str {
+    if from_chart { "chart" } else { "computed" }
 }
 
 fn short(v: &Option<Value>) -> String {
@@ -299,6 +319,9 @@ pub fn table(diffs: &[NodeDiff], nodes_total: usize) -> String {
             d.new.as_deref().unwrap_or("-"),
             d.what().name()
         ));
+        if let Some(r) = &d.reason {
+            out.push_str(&format!("  ({r})\n"));
+        }
         for c in &d.changes {
             out.push_str(&format!(
                 "  {}: {} -> {}\n",
@@ -334,6 +357,8 @@ struct NodeDiffJson<'a> {
     new: Option<&'a str>,
     change: What,
     changes: &'a [Changed],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
 }
 
 /// The JSON format.
@@ -348,6 +373,7 @@ pub fn json(diffs: &[NodeDiff]) -> String {
             new: d.new.as_deref(),
             change: d.what(),
             changes: &d.changes,
+            reason: d.reason.as_deref(),
         })
         .collect();
     #[derive(Serialize)]

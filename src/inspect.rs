@@ -3,8 +3,11 @@
 //! input holds at a glance (kind, version, changeset). Exit 1 when a stored
 //! revision is not what its input hashes to, as for a `verify` finding.
 //!
+//! A revision the chart set (listed in `chart-revisions.json`) is not a
+//! hash of its input: it matches when it is stored at all (`MATCH chart`).
+//!
 //! The JSON shape: `{"configMaps":[{"configMap","nodes":[{"key","stored",
-//! "recomputed","matches","input"}]}]}`.
+//! "recomputed","matches","chart","input"}]}]}`.
 
 use serde::Serialize;
 
@@ -29,6 +32,8 @@ pub struct NodeJson {
     pub stored: Option<String>,
     pub recomputed: Option<String>,
     pub matches: bool,
+    /// The stored revision is the one the chart set.
+    pub chart: bool,
     pub input: Option<String>,
 }
 
@@ -36,6 +41,7 @@ impl From<StoredNode> for NodeJson {
     fn from(n: StoredNode) -> NodeJson {
         NodeJson {
             matches: n.matches(),
+            chart: n.chart,
             key: n.key,
             stored: n.stored,
             recomputed: n.recomputed,
@@ -115,7 +121,9 @@ pub fn table(maps: &[Inspected], show_input: bool, colour: bool) -> String {
                     n.recomputed.clone().unwrap_or_else(|| "-".into()),
                     Colour::None,
                 ),
-                if n.matches {
+                if n.chart && n.matches {
+                    ("chart".into(), Colour::Green)
+                } else if n.matches {
                     ("yes".into(), Colour::Green)
                 } else {
                     ("NO".into(), Colour::Red)

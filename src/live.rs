@@ -159,6 +159,15 @@ impl<'a> LiveNode<'a> {
         model::annotation(self.obj, model::ANN_UP).ok().flatten() != Some("false")
     }
 
+    /// Whether its revision label is the chart's own choice
+    /// (`express.medallia.com/revision-source: chart`), not a hash.
+    pub fn revision_from_chart(&self) -> bool {
+        model::annotation(self.obj, model::ANN_REVISION_SOURCE)
+            .ok()
+            .flatten()
+            == Some("chart")
+    }
+
     /// Its `spec.expressVersion`.
     pub fn version(&self) -> Option<&'a str> {
         self.obj

@@ -22,6 +22,9 @@ pub const PRUNE_LAST: &str = "PruneLast=true";
 pub const LABEL_REVISION: &str = "express.medallia.com/deployment-revision";
 /// The full SHA-256 of the hashed input (annotation).
 pub const ANN_REVISION_SHA256: &str = "express.medallia.com/deployment-revision-sha256";
+/// Annotation marking a node whose revision label the chart set (value
+/// `chart`): the label is the chart's choice, not a hash of the spec.
+pub const ANN_REVISION_SOURCE: &str = "express.medallia.com/revision-source";
 /// `"false"` marks a node intentionally down.
 pub const ANN_UP: &str = "express.medallia.com/up";
 /// `"disabled"` on a Cluster or node turns dependency injection off.

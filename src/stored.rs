@@ -4,6 +4,9 @@
 use crate::revision;
 use crate::value::{self, Value};
 
+/// The data key listing the nodes whose revision the chart set.
+pub const CHART_REVISIONS: &str = "chart-revisions.json";
+
 /// What a revisions ConfigMap's name adds to its cluster's name.
 pub const SUFFIX: &str = "-deployment-revisions";
 
@@ -16,6 +19,9 @@ pub struct StoredMap {
     pub revisions: Vec<(String, String)>,
     /// Node key → the hashed input (`nodes.json`).
     pub nodes: Vec<(String, Value)>,
+    /// Keys whose revision the chart set (`chart-revisions.json`): their
+    /// stored revision is the chart's, not a hash of their input.
+    pub chart: Vec<String>,
 }
 
 impl StoredMap {
@@ -53,11 +59,15 @@ pub struct StoredNode {
     pub recomputed: Option<String>,
     /// The canonical text of the stored input.
     pub input: Option<String>,
+    /// The stored revision is the chart's (`chart-revisions.json`).
+    pub chart: bool,
 }
 
 impl StoredNode {
+    /// Whether the stored revision is what it should be: its input's hash,
+    /// or, for a revision the chart set, there at all.
     pub fn matches(&self) -> bool {
-        self.stored.is_some() && self.stored == self.recomputed
+        self.stored.is_some() && (self.chart || self.stored == self.recomputed)
     }
 }
 
@@ -111,11 +121,28 @@ pub fn parse(o: &Value) -> Result<StoredMap, String> {
             )),
         })
         .collect::<Result<_, _>>()?;
+    let chart = match o.at(&["data", CHART_REVISIONS]) {
+        None => Vec::new(),
+        Some(Value::Str(text)) => match parse_json(text, CHART_REVISIONS)? {
+            Value::Seq(keys) => keys
+                .into_iter()
+                .map(|k| match k {
+                    Value::Str(k) => Ok(k),
+                    _ => Err(format!(
+                        "{CHART_REVISIONS} holds a key that is not a string"
+                    )),
+                })
+                .collect::<Result<_, _>>()?,
+            _ => return Err(format!("{CHART_REVISIONS} is not a JSON list")),
+        },
+        Some(_) => return Err(format!("data.{CHART_REVISIONS} is not a string")),
+    };
     Ok(StoredMap {
         namespace,
         name,
         revisions,
         nodes: map_of("nodes.json")?,
+        chart,
     })
 }
 
@@ -141,6 +168,7 @@ pub fn check(map: &StoredMap) -> Vec<StoredNode> {
                 stored,
                 recomputed,
                 input,
+                chart: map.chart.iter().any(|k| k == key),
             }
         })
         .collect()

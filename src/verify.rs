@@ -1,15 +1,16 @@
 //! `verify`: the safety check before applying and the audit after.
 //!
 //! Discrepancies (exit 1):
-//! - `label`: a revision label that differs from the revision its own spec
-//!   hashes to (chart-provided in a render, or on a live node): the operator
-//!   would restart, or fail to restart, the wrong nodes. A live spec that
+//! - `label`: a live node's revision label that differs from the revision
+//!   its spec hashes to: the operator would restart, or fail to restart,
+//!   the wrong nodes. A live spec that
 //!   differs from the input recorded at its label (by the render, or the
 //!   live revisions ConfigMap) only by fields the input does not set
 //!   carries API-server defaults and passes;
 //! - `configmap`: a revisions ConfigMap whose `revisions.json` does not match
 //!   a recomputation from its own `nodes.json` (tampered, or written by
-//!   another algorithm), or that does not record the nodes beside it (in a
+//!   another algorithm; a revision listed in `chart-revisions.json` is the
+//!   chart's and is not recomputed), or that does not record the nodes beside it (in a
 //!   render: the rendered labels and specs; live: the live labels and
 //!   specs, API-server defaults aside), so a record edited consistently in
 //!   both files still fails;
@@ -20,7 +21,10 @@
 //!   finish.
 //!
 //! Reported, not discrepancies: `restart` (the live label differs from the
-//! rendered revision: applying restarts the node) and `new`.
+//! rendered revision: applying restarts the node), `new`, and
+//! `chart-revision` (a revision the chart set itself, kept, marked
+//! `express.medallia.com/revision-source: chart` and recorded as such: the
+//! chart decides when such a node restarts).
 
 use serde::Serialize;
 
@@ -41,6 +45,7 @@ pub enum Kind {
     Deadlock,
     Restart,
     New,
+    ChartRevision,
 }
 
 impl Kind {
@@ -52,13 +57,14 @@ impl Kind {
             Kind::Deadlock => "deadlock",
             Kind::Restart => "restart",
             Kind::New => "new",
+            Kind::ChartRevision => "chart-revision",
         }
     }
 
     /// Whether it fails the check (exit 1); `restart` and `new` are what
-    /// any change does.
+    /// any change does, `chart-revision` what the chart chose.
     pub fn discrepancy(self) -> bool {
-        !matches!(self, Kind::Restart | Kind::New)
+        !matches!(self, Kind::Restart | Kind::New | Kind::ChartRevision)
     }
 }
 
@@ -188,16 +194,19 @@ pub fn verify(render: Option<(&Rendering, &[Value])>, live: Option<&Live>) -> Ve
     out
 }
 
-/// A revision label the chart set that is not what the spec hashes to.
+/// Revision labels the chart set itself (not what the spec hashes to).
 fn render_labels(r: &Rendering, out: &mut Vec<Finding>) {
     for c in &r.clusters {
         for n in &c.nodes {
+            // A label the chart set is kept as the chart's own revision
+            // (marked, and recorded in chart-revisions.json): the chart's
+            // choice, reported, not a discrepancy.
             if let Some(chart) = &n.chart_revision
-                && chart != n.computed.short()
+                && n.revision_from_chart
             {
                 out.push(
                     Finding::new(
-                        Kind::Label,
+                        Kind::ChartRevision,
                         Source::Render,
                         crate::model::qualified(&c.namespace, &c.name),
                         n.key.clone(),
@@ -224,7 +233,7 @@ fn live_nodes(live: &Live, render: Option<&Rendering>, maps: &[StoredMap], out: 
     for l in live.nodes() {
         let label = l.label();
         let computed = revision::compute(l.kind.name(), l.obj.get("spec"));
-        if label != Some(computed.short()) {
+        if label != Some(computed.short()) && !l.revision_from_chart() {
             let here = revision::hashed(l.kind.name(), l.obj.get("spec"));
             let known = label.and_then(|label| known_input(&l, label, render, maps));
             let detail = match &known {
@@ -364,7 +373,8 @@ fn record_findings(
         ));
     };
     for (key, stored) in &map.revisions {
-        if map.input(key).is_some_and(|i| stored::hash(i) != *stored) {
+        let chart = map.chart.iter().any(|k| k == key);
+        if !chart && map.input(key).is_some_and(|i| stored::hash(i) != *stored) {
             continue; // reported by configmap_findings
         }
         let Some(n) = nodes.iter().find(|n| &n.key == key) else {

@@ -28,6 +28,9 @@ pub(super) struct NodeInfo {
     pub(super) label: String,
     /// The revision label the chart rendered, if any.
     pub(super) chart_label: Option<String>,
+    /// Whether the label is the chart's own choice: a label the chart set
+    /// that is not the computed one, kept (no `--recompute-revisions`).
+    pub(super) from_chart: bool,
 }
 
 /// The nodes of a cluster: what the order needs of each ([`Member`]) and
@@ -156,6 +159,7 @@ fn nodes(
             managed,
             rendered: refs,
         });
+        let from_chart = label != revision.short();
         nodes.infos.push(NodeInfo {
             doc: i,
             key,
@@ -164,6 +168,7 @@ fn nodes(
             revision,
             label,
             chart_label: f.chart_label.clone(),
+            from_chart,
         });
     }
     Ok(nodes)
@@ -181,8 +186,9 @@ fn set_patches(
         let mut patch = Patch {
             wave: Some(waves[m]),
             sync_options: express_of(docs, info.doc).facts.sync_options.clone(),
-            sha256: Some(info.revision.sha256.clone()),
+            sha256: (!info.from_chart).then(|| info.revision.sha256.clone()),
             label: Some(info.label.clone()),
+            chart_revision: info.from_chart,
             deps: None,
         };
         if nodes.members[m].managed {
@@ -243,6 +249,7 @@ fn node_rollout(
         express_version: info.version.clone(),
         revision: info.label.clone(),
         chart_revision: info.chart_label.clone(),
+        revision_from_chart: info.from_chart,
         computed: info.revision.clone(),
         provisioning_after: keys(List::Provisioning),
         upgrade_after: keys(List::Upgrade),

@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::json;
 use crate::model;
 use crate::order;
+use crate::stored;
 use crate::value::Value;
 
 use std::collections::HashMap;
@@ -97,6 +98,11 @@ pub(super) fn revisions_configmap(
     }
     nodes.push_str("}\n");
     revisions.push_str("}\n");
+    let chart: Vec<&str> = sorted
+        .iter()
+        .filter(|i| i.from_chart)
+        .map(|i| i.key.as_str())
+        .collect();
     let mut meta = vec![(
         "name".to_string(),
         Value::Str(format!("{cluster}{}", crate::stored::SUFFIX)),
@@ -126,12 +132,28 @@ pub(super) fn revisions_configmap(
         ("apiVersion".into(), Value::Str("v1".into())),
         ("kind".into(), Value::Str("ConfigMap".into())),
         ("metadata".into(), Value::Map(meta)),
-        (
-            "data".into(),
-            Value::Map(vec![
-                ("nodes.json".into(), Value::Str(nodes)),
-                ("revisions.json".into(), Value::Str(revisions)),
-            ]),
-        ),
+        ("data".into(), Value::Map(data(nodes, revisions, &chart))),
     ])
+}
+
+/// The map's data: `nodes.json`, `revisions.json`, and, when the chart set
+/// some revisions itself, `chart-revisions.json` listing those nodes (their
+/// stored revision is the chart's, not a hash of the stored input).
+fn data(nodes: String, revisions: String, chart: &[&str]) -> Vec<(String, Value)> {
+    let mut data = vec![
+        ("nodes.json".into(), Value::Str(nodes)),
+        ("revisions.json".into(), Value::Str(revisions)),
+    ];
+    if !chart.is_empty() {
+        let mut list = String::from("[");
+        for (i, k) in chart.iter().enumerate() {
+            if i > 0 {
+                list.push_str(", ");
+            }
+            json::string(k, &mut list);
+        }
+        list.push_str("]\n");
+        data.push((stored::CHART_REVISIONS.into(), Value::Str(list)));
+    }
+    data
 }

@@ -1,7 +1,9 @@
 //! The changes render makes to an Express document (`Patch`), and applying
 //! them to its value: the sync wave, `PruneLast=true` in the sync options,
-//! the revision label and its full SHA-256, and the prerequisite entries
-//! (the chart's, refreshed, or new ones in the chart's shape).
+//! the revision label and its full SHA-256 (or, for a revision the chart
+//! set, `express.medallia.com/revision-source: chart` instead), and the
+//! prerequisite entries (the chart's, refreshed, or new ones in the chart's
+//! shape).
 
 use crate::model::{self, ExpressKind};
 use crate::order::List;
@@ -16,6 +18,8 @@ pub(super) struct Patch {
     pub(super) sync_options: Option<String>,
     pub(super) sha256: Option<String>,
     pub(super) label: Option<String>,
+    /// The label is the chart's own revision.
+    pub(super) chart_revision: bool,
     /// New provisioning and upgrade prerequisites, when managed. The
     /// entries are built when the document is written, from the documents
     /// they name (small to keep while a large stream is planned).
@@ -45,6 +49,13 @@ pub(super) fn apply(docs: &[Doc<'_>], i: usize, v: &mut Value) {
     }
     if let Some(l) = &p.label {
         set_label(v, model::LABEL_REVISION, l.clone());
+        if p.chart_revision {
+            set_annotation(v, model::ANN_REVISION_SOURCE, "chart".into());
+        } else if let Some(a) = v.get_mut("metadata").and_then(|m| m.get_mut("annotations")) {
+            // An earlier render's mark, from before the revision was
+            // recomputed.
+            a.remove(model::ANN_REVISION_SOURCE);
+        }
     }
     let Some(lists) = &p.deps else { return };
     let entries: Vec<Value> = List::BOTH

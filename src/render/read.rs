@@ -178,9 +178,9 @@ fn written_by_us(map: &Value) -> bool {
         == Some("express-waves");
     let data_ours = match map.get("data") {
         None => true,
-        Some(Value::Map(m)) => m
-            .iter()
-            .all(|(k, _)| k == "nodes.json" || k == "revisions.json"),
+        Some(Value::Map(m)) => m.iter().all(|(k, _)| {
+            k == "nodes.json" || k == "revisions.json" || k == crate::stored::CHART_REVISIONS
+        }),
         Some(_) => false,
     };
     labelled && data_ours && map.get("binaryData").is_none()

@@ -33,6 +33,10 @@ pub struct NodeRollout {
     pub revision: String,
     /// The revision label the chart rendered, if any.
     pub chart_revision: Option<String>,
+    /// Whether the revision written is the chart's own choice (not the
+    /// computed one): marked `express.medallia.com/revision-source: chart`
+    /// and listed in the ConfigMap's `chart-revisions.json`.
+    pub revision_from_chart: bool,
     /// What the spec hashes to.
     pub computed: Arc<Revision>,
     /// Keys of the nodes it waits for, per list.

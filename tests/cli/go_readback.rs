@@ -58,9 +58,10 @@ fn id(v: &Value) -> String {
     )
 }
 
-const ADDED_ANNOTATIONS: [&str; 2] = [
+const ADDED_ANNOTATIONS: [&str; 3] = [
     "argocd.argoproj.io/sync-wave",
     "express.medallia.com/deployment-revision-sha256",
+    "express.medallia.com/revision-source",
 ];
 
 /// Removes what express-waves adds or rewrites on Express documents.

@@ -32,18 +32,30 @@ for cm in docs:
     cluster = cm["metadata"]["labels"]["express.medallia.com/cluster"]
     nodes = json.loads(cm["data"]["nodes.json"])
     revisions = json.loads(cm["data"]["revisions.json"])
+    chart = set(json.loads(cm["data"].get("chart-revisions.json", "[]")))
     for key, hashed in nodes.items():
         if python_prints_floats_differently(hashed):
             continue
         text = json.dumps(hashed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         digest = hashlib.sha256(text.encode()).hexdigest()
         node = next(d for d in docs if d["metadata"]["name"] == f"{cluster}-{key}" and d["kind"] in ("Backend", "Frontend"))
-        if node["metadata"]["annotations"]["express.medallia.com/deployment-revision-sha256"] != digest:
-            bad.append(f"{cluster}/{key}: sha256 annotation")
+        annotations = node["metadata"].get("annotations") or {}
         label = node["metadata"]["labels"]["express.medallia.com/deployment-revision"]
         if revisions[key] != label:
             bad.append(f"{cluster}/{key}: revisions.json != label")
-        if label == digest[:16] or label.startswith("chart-"):
+        if key in chart:
+            # The chart's own revision: marked, never the hash, no sha256.
+            if annotations.get("express.medallia.com/revision-source") != "chart":
+                bad.append(f"{cluster}/{key}: chart revision not marked")
+            if label == digest[:16] or "express.medallia.com/deployment-revision-sha256" in annotations:
+                bad.append(f"{cluster}/{key}: chart revision {label} looks computed")
+            checked += 1
+            continue
+        if annotations.get("express.medallia.com/deployment-revision-sha256") != digest:
+            bad.append(f"{cluster}/{key}: sha256 annotation")
+        if "express.medallia.com/revision-source" in annotations:
+            bad.append(f"{cluster}/{key}: computed revision marked as the chart's")
+        if label == digest[:16]:
             checked += 1
         else:
             bad.append(f"{cluster}/{key}: label {label} != {digest[:16]}")
