@@ -59,7 +59,9 @@ pub(super) fn decide(
     }
     set_patches(docs, &nodes, &order, &waves)?;
     if let Some(ci) = cd.cluster_doc {
-        express_mut(docs, ci).patch.wave = Some(opts.wave_start - 1);
+        let patch = &mut express_mut(docs, ci).patch;
+        patch.wave = Some(opts.wave_start - 1);
+        patch.mode = opts.mode;
     }
     let configmap_wave = (opts.revision_configmap && !nodes.infos.is_empty())
         .then(|| opts.wave_start + nodes.infos.len() as i64);
@@ -189,6 +191,7 @@ fn set_patches(
             sha256: (!info.from_chart).then(|| info.revision.sha256.clone()),
             label: Some(info.label.clone()),
             chart_revision: info.from_chart,
+            mode: None,
             deps: None,
         };
         if nodes.members[m].managed {

@@ -20,6 +20,10 @@ pub(super) struct Patch {
     pub(super) label: Option<String>,
     /// The label is the chart's own revision.
     pub(super) chart_revision: bool,
+    /// On the Cluster CR: the rollout order `--mode` chose, recorded in
+    /// its `express.medallia.com/mode` annotation so that planning or
+    /// rendering the output again derives the same waves.
+    pub(super) mode: Option<crate::order::Mode>,
     /// New provisioning and upgrade prerequisites, when managed. The
     /// entries are built when the document is written, from the documents
     /// they name (small to keep while a large stream is planned).
@@ -43,6 +47,9 @@ pub(super) fn apply(docs: &[Doc<'_>], i: usize, v: &mut Value) {
     }
     if let Some(o) = &p.sync_options {
         set_annotation(v, model::ANN_SYNC_OPTIONS, o.clone());
+    }
+    if let Some(m) = p.mode {
+        set_annotation(v, model::ANN_MODE, m.name().into());
     }
     if let Some(sha) = &p.sha256 {
         set_annotation(v, model::ANN_REVISION_SHA256, sha.clone());
