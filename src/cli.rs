@@ -333,6 +333,13 @@ pub struct OutputArg {
     pub format: Format,
 }
 
+/// How several clusters of one stream roll out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ClustersArg {
+    Parallel,
+    InSequence,
+}
+
 /// The rollout order asked for on the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ModeArg {
@@ -387,6 +394,11 @@ pub struct RenderOptions {
     #[arg(long)]
     pub recompute_revisions: bool,
 
+    /// Several clusters in one stream: side by side from --wave-start, or
+    /// one after another (a Degraded node then stops only later clusters)
+    #[arg(long, value_enum, default_value = "parallel")]
+    pub clusters: ClustersArg,
+
     /// Largest input accepted, in bytes
     #[arg(long, value_name = "BYTES", default_value_t = 256 << 20)]
     pub max_input_bytes: usize,
@@ -415,6 +427,7 @@ impl RenderOptions {
             group: self.group.name.clone(),
             revision_configmap: !self.no_revision_configmap,
             recompute_revisions: self.recompute_revisions,
+            clusters_in_sequence: self.clusters == ClustersArg::InSequence,
             limits: Limits {
                 max_depth: self.max_depth,
                 max_alias_nodes: self.max_alias_nodes,

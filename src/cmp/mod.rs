@@ -27,7 +27,8 @@
 //!
 //! Parameters (`ARGOCD_APP_PARAMETERS`): `values-files` (array; default the
 //! directory's `values*.yaml`, as announced), `chart`,
-//! `release-name`, `mode`, `wave-start`, `dependencies` (`enabled` or
+//! `release-name`, `mode`, `wave-start`, `clusters` (`parallel` or
+//! `in-sequence`), `dependencies` (`enabled` or
 //! `disabled`). A string cleared in the UI arrives as `""` and means unset
 //! (argo-cd `ui/.../array-input.tsx` keeps the entry with an empty string).
 //! An unknown parameter is an error, so a typo is not ignored. Argo CD sends
@@ -86,6 +87,9 @@ pub fn generate(env: &CmpEnv, base: &Options) -> Result<Vec<u8>> {
     }
     if p.dependencies == Some(false) {
         opts.no_dependencies = true;
+    }
+    if let Some(s) = p.clusters_in_sequence {
+        opts.clusters_in_sequence = s;
     }
     let root = repository_root(env)?;
     let sources = match chart_of(env, &root, &p)? {

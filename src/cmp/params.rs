@@ -16,11 +16,13 @@ pub struct Parameters {
     pub mode: Option<Mode>,
     pub wave_start: Option<i64>,
     pub dependencies: Option<bool>,
+    /// `Some(true)`: clusters one after another.
+    pub clusters_in_sequence: Option<bool>,
 }
 
 /// The parameters `plugin.yaml` announces statically: (name, title,
 /// tooltip). `plugin.yaml` lists the same; a test keeps them equal.
-pub const STATIC: [(&str, &str, &str); 5] = [
+pub const STATIC: [(&str, &str, &str); 6] = [
     (
         "chart",
         "Helm chart",
@@ -45,6 +47,11 @@ pub const STATIC: [(&str, &str, &str); 5] = [
         "dependencies",
         "Inject dependencies",
         "enabled (default) or disabled: disabled injects no deploymentDependencies; waves are still assigned.",
+    ),
+    (
+        "clusters",
+        "Several clusters",
+        "parallel (default: side by side) or in-sequence (one cluster after another) when the render holds several clusters.",
     ),
 ];
 
@@ -107,6 +114,14 @@ pub fn parse_parameters(json_text: &str) -> Result<Parameters> {
                         ("false", false),
                     ],
                     "enabled or disabled",
+                )?
+            }
+            "clusters" => {
+                p.clusters_in_sequence = one_of(
+                    item,
+                    name,
+                    &[("parallel", false), ("in-sequence", true)],
+                    "parallel or in-sequence",
                 )?
             }
             other => {

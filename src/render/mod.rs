@@ -50,6 +50,9 @@ pub struct Options {
     pub group: String,
     pub revision_configmap: bool,
     pub recompute_revisions: bool,
+    /// Clusters roll out one after another (each starts in the wave after
+    /// the one before ends), instead of side by side from `wave_start`.
+    pub clusters_in_sequence: bool,
     pub limits: Limits,
     pub max_input_bytes: usize,
 }
@@ -64,6 +67,7 @@ impl Default for Options {
             group: "express.medallia.com".into(),
             revision_configmap: true,
             recompute_revisions: false,
+            clusters_in_sequence: false,
             limits: Limits::default(),
             max_input_bytes: crate::input::DEFAULT_LIMIT,
         }
@@ -113,10 +117,14 @@ fn pipeline<'a>(sources: &'a [Source], opts: &Options, keep: Keep) -> Result<Ren
     let clusters = group::clusters(&docs)?;
     let mut maps = configmap::Placement::new(&docs);
     let mut rollouts = Vec::with_capacity(clusters.len());
+    let mut next = opts.clone();
     for ((namespace, name), members) in &clusters {
-        let (map, rollout) = cluster::decide(&mut docs, namespace, name, members, opts)?;
+        let (map, rollout) = cluster::decide(&mut docs, namespace, name, members, &next)?;
         if let Some(map) = map {
             maps.place(&mut docs, namespace, name, members.last_doc, map)?;
+        }
+        if opts.clusters_in_sequence {
+            next.wave_start = rollout.last_wave(next.wave_start) + 2;
         }
         rollouts.push(rollout);
     }

@@ -20,6 +20,16 @@ pub struct ClusterRollout {
     pub configmap_wave: Option<i64>,
 }
 
+impl ClusterRollout {
+    /// The last wave it uses (its revisions ConfigMap's, else its last
+    /// node's, else its Cluster CR's, one before `start`).
+    pub fn last_wave(&self, start: i64) -> i64 {
+        self.configmap_wave
+            .or_else(|| self.nodes.iter().map(|n| n.wave).max())
+            .unwrap_or(start - 1)
+    }
+}
+
 /// One node as rendered.
 #[derive(Clone, Debug)]
 pub struct NodeRollout {

@@ -633,3 +633,29 @@ fn verify_reports_a_deadlock_exactly_when_the_sync_hangs() {
         }
     }
 }
+
+/// Two tenants in one stream. Side by side (the default), both clusters'
+/// fe1 are in wave 1, so a node Degraded in one cluster fails the sync for
+/// the other too, mid-rollout. With `--clusters in-sequence` the second
+/// cluster starts only after the first one's last wave: a Degraded node in
+/// the first stops the sync before any node of the second changes.
+#[test]
+fn clusters_in_sequence_keep_a_degraded_node_of_one_tenant_from_touching_the_next() {
+    let two = format!(
+        "{}{}",
+        example("varsamisktest"),
+        example("acme-backend-down")
+    );
+    for (args, second_touched) in [(&[][..], true), (&["--clusters", "in-sequence"][..], false)] {
+        let old = render_with(&two, args);
+        let new = render_with(&next_changeset(&two), args);
+        let mut cluster = Cluster::settled(&old);
+        cluster.failing.insert("varsamisktest-fe2".into());
+        let run = sync(&mut cluster, &new, &App::default());
+        assert_eq!(run.end, Some(End::Failed), "{args:?}");
+        let acme_changed = nodes(&new)
+            .iter()
+            .any(|n| n.starts_with("acme-") && run.changed(n));
+        assert_eq!(acme_changed, second_touched, "{args:?}: {:?}", run.changes);
+    }
+}
