@@ -3,8 +3,13 @@
 //!
 //! The JSON shape (stable; other tools read it):
 //! `{"clusters":[{"namespace","name","mode","nodes":[{"key","name","kind",
-//! "wave","up","expressVersion","revision","provisioningAfter":[keys],
-//! "upgradeAfter":[keys],"change"?}]}]}`. `change` is present only with live
+//! "wave","up","expressVersion","revision","dependencies",
+//! "provisioningAfter":[keys],"upgradeAfter":[keys],"change"?}]}]}`.
+//! `dependencies` says whether render wrote the node's prerequisites:
+//! `injected`, or off and why: `off-flag` (`--no-dependencies`),
+//! `off-cluster-annotation`, `off-node-annotation` (the chart's
+//! `express.medallia.com/dependencies: disabled`); null for a removed node.
+//! `change` is present only with live
 //! objects: `restart` (the revision changes), `update` (the spec changes but
 //! not the revision, e.g. only dependencies; fields only the live object has,
 //! such as API-server defaults, do not count), `unchanged`, `new`, or
@@ -16,7 +21,7 @@ use crate::compare::{Change, change, removed};
 use crate::live::Live;
 use crate::model::{self, ExpressKind};
 use crate::order::Mode;
-use crate::render::Rendering;
+use crate::render::{Injection, Rendering};
 use crate::report::{self, Colour, Format, Table};
 use crate::value::Value;
 
@@ -60,6 +65,9 @@ pub struct PlanNode {
     pub up: bool,
     pub express_version: Option<String>,
     pub revision: Option<String>,
+    /// Whether render injected its dependencies, and if not, why; `None`
+    /// for a removed node.
+    pub dependencies: Option<Injection>,
     pub provisioning_after: Vec<String>,
     pub upgrade_after: Vec<String>,
     /// Only against live objects.
@@ -84,6 +92,7 @@ pub fn plan(r: &Rendering, live: Option<&Live>) -> Plan {
                     up: n.up,
                     express_version: n.express_version.clone(),
                     revision: Some(n.revision.clone()),
+                    dependencies: Some(n.injection),
                     provisioning_after: n.provisioning_after.clone(),
                     upgrade_after: n.upgrade_after.clone(),
                     change: live.map(|live| change(c, n, live)),
@@ -102,6 +111,7 @@ pub fn plan(r: &Rendering, live: Option<&Live>) -> Plan {
                         .and_then(Value::as_str)
                         .map(str::to_string),
                     revision: l.label().map(str::to_string),
+                    dependencies: None,
                     provisioning_after: Vec::new(),
                     upgrade_after: Vec::new(),
                     change: Some(Change::Removed),
@@ -150,6 +160,7 @@ pub fn table(plan: &Plan, colour: bool) -> String {
             "VERSION",
             "REVISION",
             "UP",
+            "DEPS",
             "AFTER(UPGRADE)",
             "AFTER(PROVISIONING)",
         ];
@@ -168,6 +179,7 @@ pub fn table(plan: &Plan, colour: bool) -> String {
                     if n.up { "yes" } else { "down" }.into(),
                     if n.up { Colour::None } else { Colour::Dim },
                 ),
+                cell(n.dependencies.map_or("-", Injection::describe)),
                 cell(list(&n.upgrade_after)),
                 cell(list(&n.provisioning_after)),
             ];
@@ -190,7 +202,16 @@ pub fn format(plan: &Plan, format: Format, colour: bool) -> crate::Result<String
     match format {
         Format::Table => Ok(table(plan, colour)),
         Format::Json => Ok(report::json(plan)),
-        Format::Markdown => report::template("markdown", MARKDOWN_TEMPLATE, &data()),
+        // The tables, then the graph in a fence that GitHub, GitLab and
+        // Obsidian draw: one paste into a pull request.
+        Format::Markdown => {
+            let data = data();
+            let mut out = report::template("markdown", MARKDOWN_TEMPLATE, &data)?;
+            out.push_str("```mermaid\n");
+            out.push_str(&report::template("mermaid", MERMAID_TEMPLATE, &data)?);
+            out.push_str("```\n");
+            Ok(out)
+        }
         Format::Mermaid => report::template("mermaid", MERMAID_TEMPLATE, &data()),
     }
 }

@@ -15,7 +15,7 @@ use super::configmap;
 use super::group::ClusterDocs;
 use super::patch::{self, DepRef, Patch};
 use super::read::{Doc, express_mut, express_of};
-use super::rollout::{ClusterRollout, NodeRollout};
+use super::rollout::{ClusterRollout, Injection, NodeRollout};
 
 /// A node of a cluster being rendered.
 pub(super) struct NodeInfo {
@@ -31,6 +31,8 @@ pub(super) struct NodeInfo {
     /// Whether the label is the chart's own choice: a label the chart set
     /// that is not the computed one, kept (no `--recompute-revisions`).
     pub(super) from_chart: bool,
+    /// Whether its dependencies are injected, and if not, why.
+    pub(super) injection: Injection,
 }
 
 /// The nodes of a cluster: what the order needs of each ([`Member`]) and
@@ -87,17 +89,18 @@ pub(super) fn decide(
     Ok((map, rollout))
 }
 
-/// The mode, and whether injection is off for the whole cluster: the
-/// Cluster CR's annotations, overridden by the options.
-fn settings(docs: &[Doc<'_>], cd: &ClusterDocs, opts: &Options) -> (Mode, bool) {
-    let (mut mode, mut disabled) = (Mode::Upgrade, opts.no_dependencies);
+/// The mode, and what turned injection off for the whole cluster, if
+/// anything: the Cluster CR's annotations, overridden by the options.
+fn settings(docs: &[Doc<'_>], cd: &ClusterDocs, opts: &Options) -> (Mode, Option<Injection>) {
+    let mut mode = Mode::Upgrade;
+    let mut disabled = opts.no_dependencies.then_some(Injection::Flag);
     if let Some(ci) = cd.cluster_doc {
         let f = &express_of(docs, ci).facts;
         if let Some(m) = f.mode {
             mode = m;
         }
         if f.dependencies == Some(false) {
-            disabled = true;
+            disabled = disabled.or(Some(Injection::ClusterAnnotation));
         }
     }
     (opts.mode.unwrap_or(mode), disabled)
@@ -109,7 +112,7 @@ fn nodes(
     docs: &[Doc<'_>],
     cluster: &str,
     cd: &ClusterDocs,
-    disabled: bool,
+    disabled: Option<Injection>,
     opts: &Options,
 ) -> Result<Nodes> {
     let by_name: HashMap<&str, usize> = cd
@@ -125,7 +128,12 @@ fn nodes(
     for &i in &cd.nodes {
         let e = express_of(docs, i);
         let f = &e.facts;
-        let managed = !disabled && f.dependencies != Some(false);
+        let injection = match (disabled, f.dependencies) {
+            (Some(off), _) => off,
+            (None, Some(false)) => Injection::NodeAnnotation,
+            (None, _) => Injection::Injected,
+        };
+        let managed = injection == Injection::Injected;
         let revision = f.revision.clone().expect("nodes have a revision");
         let label = match &f.chart_label {
             Some(l) if !opts.recompute_revisions => l.clone(),
@@ -171,6 +179,7 @@ fn nodes(
             label,
             chart_label: f.chart_label.clone(),
             from_chart,
+            injection,
         });
     }
     Ok(nodes)
@@ -253,6 +262,7 @@ fn node_rollout(
         revision: info.label.clone(),
         chart_revision: info.chart_label.clone(),
         revision_from_chart: info.from_chart,
+        injection: info.injection,
         computed: info.revision.clone(),
         provisioning_after: keys(List::Provisioning),
         upgrade_after: keys(List::Upgrade),

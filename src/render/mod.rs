@@ -36,6 +36,7 @@ use crate::order::Mode;
 use crate::yaml::Limits;
 
 pub use crate::input::Source;
+pub use rollout::Injection;
 pub use rollout::{ClusterRollout, NodeRollout};
 pub use write::Rendering;
 

@@ -30,6 +30,35 @@ impl ClusterRollout {
     }
 }
 
+/// Whether render wrote a node's `deploymentDependencies`, and if not,
+/// what turned it off (the chart's own entries are then kept as written).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum Injection {
+    #[serde(rename = "injected")]
+    Injected,
+    /// `--no-dependencies` (or the CMP parameter `dependencies: disabled`).
+    #[serde(rename = "off-flag")]
+    Flag,
+    /// `express.medallia.com/dependencies: disabled` on the Cluster CR.
+    #[serde(rename = "off-cluster-annotation")]
+    ClusterAnnotation,
+    /// `express.medallia.com/dependencies: disabled` on the node.
+    #[serde(rename = "off-node-annotation")]
+    NodeAnnotation,
+}
+
+impl Injection {
+    /// For tables: `injected`, or `off (…)` with what turned it off.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Injection::Injected => "injected",
+            Injection::Flag => "off (flag)",
+            Injection::ClusterAnnotation => "off (cluster)",
+            Injection::NodeAnnotation => "off (node)",
+        }
+    }
+}
+
 /// One node as rendered.
 #[derive(Clone, Debug)]
 pub struct NodeRollout {
@@ -49,6 +78,8 @@ pub struct NodeRollout {
     pub revision_from_chart: bool,
     /// What the spec hashes to.
     pub computed: Arc<Revision>,
+    /// Whether its dependencies were injected, and if not, why.
+    pub injection: Injection,
     /// Keys of the nodes it waits for, per list.
     pub provisioning_after: Vec<String>,
     pub upgrade_after: Vec<String>,
