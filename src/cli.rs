@@ -29,6 +29,9 @@ pub struct Cli {
     pub render: RenderOptions,
 
     #[command(flatten)]
+    pub write: WriteOptions,
+
+    #[command(flatten)]
     pub report: ErrorReport,
 }
 
@@ -106,6 +109,8 @@ pub enum CmpCommand {
     Generate {
         #[command(flatten)]
         options: RenderOptions,
+        #[command(flatten)]
+        write: WriteOptions,
     },
     /// Print the dynamic parameter announcement for Argo CD's UI (JSON):
     /// `values-files`, defaulting to the values*.yaml files found here.
@@ -202,6 +207,9 @@ pub struct RenderArgs {
 
     #[command(flatten)]
     pub options: RenderOptions,
+
+    #[command(flatten)]
+    pub write: WriteOptions,
 
     #[command(flatten)]
     pub report: ErrorReport,
@@ -363,6 +371,14 @@ pub struct ErrorReport {
     pub error_tty: bool,
 }
 
+/// Options of what `render` writes that change nothing a report shows.
+#[derive(Args, Debug, Clone)]
+pub struct WriteOptions {
+    /// Do not add the per-cluster deployment-revisions ConfigMap
+    #[arg(long)]
+    pub no_revision_configmap: bool,
+}
+
 /// Options shared by every command that renders.
 #[derive(Args, Debug, Clone)]
 pub struct RenderOptions {
@@ -385,10 +401,6 @@ pub struct RenderOptions {
 
     #[command(flatten)]
     pub group: GroupArg,
-
-    /// Do not add the per-cluster deployment-revisions ConfigMap
-    #[arg(long)]
-    pub no_revision_configmap: bool,
 
     /// Replace revisions the chart already set with computed ones
     #[arg(long)]
@@ -425,7 +437,7 @@ impl RenderOptions {
             no_dependencies: self.no_dependencies,
             frontends_before_backend: self.frontends_before_backend,
             group: self.group.name.clone(),
-            revision_configmap: !self.no_revision_configmap,
+            revision_configmap: true,
             recompute_revisions: self.recompute_revisions,
             clusters_in_sequence: self.clusters == ClustersArg::InSequence,
             limits: Limits {

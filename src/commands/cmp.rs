@@ -9,8 +9,12 @@ use super::Outcome;
 
 pub fn run(command: &CmpCommand) -> Result<Outcome> {
     match command {
-        CmpCommand::Generate { options } => {
-            let out = cmp::generate(&cmp_env()?, &options.to_options())?;
+        CmpCommand::Generate { options, write } => {
+            let opts = crate::render::Options {
+                revision_configmap: !write.no_revision_configmap,
+                ..options.to_options()
+            };
+            let out = cmp::generate(&cmp_env()?, &opts)?;
             Ok(Outcome::ok(out))
         }
         CmpCommand::Parameters => Ok(Outcome::ok(cmp::parameters(&current_dir()?).into_bytes())),

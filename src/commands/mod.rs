@@ -62,7 +62,7 @@ pub struct Context<'a> {
 /// and stdin is a terminal), which only `main` can do.
 pub fn run(cli: Cli, ctx: &mut Context<'_>) -> Result<Outcome> {
     match cli.command {
-        Some(Command::Render(args)) => render::run(&args.files, &args.options, ctx),
+        Some(Command::Render(args)) => render::run(&args.files, &args.options, &args.write, ctx),
         Some(Command::Plan(args)) => plan::run(&args, ctx),
         Some(Command::Diff(args)) => diff::run(&args, ctx),
         Some(Command::Verify(args)) => verify::run(&args, ctx),
@@ -76,7 +76,7 @@ pub fn run(cli: Cli, ctx: &mut Context<'_>) -> Result<Outcome> {
         }
         Some(Command::Argocd(command)) => argocd::run(&command, ctx),
         Some(Command::Cmp(command)) => cmp::run(&command),
-        None => render::run(&[], &cli.render, ctx),
+        None => render::run(&[], &cli.render, &cli.write, ctx),
     }
 }
 

@@ -1,7 +1,7 @@
 //! `render` (and no subcommand): the post-renderer, writing to stdout once
 //! the whole render is planned and checked.
 
-use crate::cli::RenderOptions;
+use crate::cli::{RenderOptions, WriteOptions};
 use crate::error::{Error, Result};
 use crate::render;
 
@@ -11,9 +11,13 @@ use super::{Context, Outcome};
 pub fn run(
     files: &[std::path::PathBuf],
     options: &RenderOptions,
+    write: &WriteOptions,
     ctx: &mut Context<'_>,
 ) -> Result<Outcome> {
-    let opts = options.to_options();
+    let opts = render::Options {
+        revision_configmap: !write.no_revision_configmap,
+        ..options.to_options()
+    };
     let sources = crate::input::read(files, &mut *ctx.stdin, opts.max_input_bytes)?;
     let rendering = render::run(&sources, &opts)?;
     // Written document by document: passed-through ones are not copied,
