@@ -1,5 +1,5 @@
 //! A render against live objects: the change a sync makes to each node
-//! (restart, update, unchanged, new, removed), and what would go wrong in
+//! (stop, start, restart, update, unchanged, new, removed), and what would go wrong in
 //! that sync: nodes it would wait on forever, deletions that would share a
 //! wave with another node's change. `plan` and `verify` report these.
 
@@ -14,6 +14,10 @@ use crate::value::Value;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Change {
+    /// Taken down (`express.medallia.com/up: "false"`).
+    Stop,
+    /// Brought back up.
+    Start,
     Restart,
     Update,
     Unchanged,
@@ -24,6 +28,8 @@ pub enum Change {
 impl Change {
     pub fn name(self) -> &'static str {
         match self {
+            Change::Stop => "stop",
+            Change::Start => "start",
             Change::Restart => "restart",
             Change::Update => "update",
             Change::Unchanged => "unchanged",
@@ -57,7 +63,11 @@ pub fn change(cluster: &ClusterRollout, node: &NodeRollout, live: &Live) -> Chan
     let Some(l) = live.node(&cluster.namespace, &node.name) else {
         return Change::New;
     };
-    if node.restarts(&l) {
+    if l.up() && !node.up {
+        Change::Stop
+    } else if !l.up() && node.up {
+        Change::Start
+    } else if node.restarts(&l) {
         Change::Restart
     } else if node
         .spec

@@ -10,7 +10,8 @@
 //! `off-cluster-annotation`, `off-node-annotation` (the chart's
 //! `express.medallia.com/dependencies: disabled`); null for a removed node.
 //! `change` is present only with live
-//! objects: `restart` (the revision changes), `update` (the spec changes but
+//! objects: `stop` / `start` (taken down / brought back up), `restart` (the
+//! revision changes), `update` (the spec changes but
 //! not the revision, e.g. only dependencies; fields only the live object has,
 //! such as API-server defaults, do not count), `unchanged`, `new`, or
 //! `removed` (live, no longer rendered; its `wave` is null).
@@ -32,7 +33,7 @@ pub const MERMAID_TEMPLATE: &str = include_str!("../assets/plan.mermaid.hbs");
 
 fn change_colour(c: Change) -> Colour {
     match c {
-        Change::Restart => Colour::Yellow,
+        Change::Restart | Change::Stop | Change::Start => Colour::Yellow,
         Change::New => Colour::Green,
         Change::Removed => Colour::Red,
         Change::Update | Change::Unchanged => Colour::Dim,
