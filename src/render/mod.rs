@@ -95,7 +95,30 @@ fn check_wave_start(w: i64) -> Result<()> {
 /// Renders `sources` as one stream, and says what it decided. Express
 /// documents are kept as facts and read again when written.
 pub fn run<'a>(sources: &'a [Source], opts: &Options) -> Result<Rendering<'a>> {
-    pipeline(sources, opts, Keep::Facts)
+    let rendering = pipeline(sources, opts, Keep::Facts)?;
+    check_output(&rendering, sources, opts)?;
+    Ok(rendering)
+}
+
+/// A render never writes what the same limit would refuse to read: Express
+/// documents written out in block style can be larger than the chart wrote
+/// them, and a render of a render must not fail on size. Counting costs a
+/// dry write, so it runs only for an input past an eighth of the limit
+/// (growth beyond 8x would need deeply nested flow style, which the count
+/// then still catches for inputs that large).
+fn check_output(r: &Rendering<'_>, sources: &[Source], opts: &Options) -> Result<()> {
+    let input: usize = sources.iter().map(|s| s.bytes.len()).sum();
+    if input <= opts.max_input_bytes / 8 {
+        return Ok(());
+    }
+    let output = r.output_len()?;
+    if output > opts.max_input_bytes as u64 {
+        return Err(Error::msg(format!(
+            "the output would be {output} bytes, over the limit of {} (--max-input-bytes) that rendering it again would hit; raise --max-input-bytes",
+            opts.max_input_bytes
+        )));
+    }
+    Ok(())
 }
 
 /// Like [`run`], and every [`NodeRollout`] carries the node's spec as

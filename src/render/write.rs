@@ -31,6 +31,23 @@ pub struct Rendering<'a> {
 }
 
 impl<'a> Rendering<'a> {
+    /// How many bytes [`Self::write_to`] writes (a dry write).
+    pub fn output_len(&self) -> Result<u64> {
+        struct Count(u64);
+        impl std::io::Write for Count {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.0 += b.len() as u64;
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut count = Count(0);
+        self.write_to(&mut count)?;
+        Ok(count.0)
+    }
+
     /// The whole output in one buffer.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         let mut out = Vec::with_capacity(self.sources.iter().map(|s| s.bytes.len() * 5 / 4).sum());
