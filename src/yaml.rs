@@ -275,7 +275,112 @@ impl Builder {
 
 /// Reads the single document in `text` (which may start with its `---`
 /// line). Returns `None` for an empty or comment-only document.
+///
+/// Where this YAML 1.2 parser refuses what Go's YAML 1.1 reader reads with
+/// one meaning ([`go_reading`]), the text is read again as Go reads it, a
+/// bounded number of times; what both refuse stays refused.
 pub fn read_document(text: &str, limits: Limits) -> Result<Option<Node>, ReadError> {
+    let mut text = std::borrow::Cow::Borrowed(text);
+    for _ in 0..MAX_GO_READINGS {
+        match read_once(&text, limits) {
+            Err(Refused::Scan(e)) => match go_reading(&text, &e) {
+                Some(t) => text = std::borrow::Cow::Owned(t),
+                None => return Err(scan_error(&e)),
+            },
+            Err(Refused::Read(e)) => return Err(e),
+            Ok(root) => return Ok(root),
+        }
+    }
+    read_once(&text, limits).map_err(|r| match r {
+        Refused::Scan(e) => scan_error(&e),
+        Refused::Read(e) => e,
+    })
+}
+
+/// How many constructs of one document [`read_document`] reads as Go does
+/// before it gives up (each costs a parse).
+const MAX_GO_READINGS: usize = 64;
+
+/// Why a document was refused: by the scanner (maybe readable as Go reads
+/// it), or by the reader's own rules.
+enum Refused {
+    Scan(saphyr_parser::ScanError),
+    Read(ReadError),
+}
+
+/// `text` with the construct the scanner refused at `e` written as the
+/// YAML 1.2 that means what go-yaml v2 reads it as, when there is one:
+/// - a tab after the `:` value indicator (`a:<TAB>b`, `{a:<TAB>1}`):
+///   go-yaml's scanner takes any blank after `:` (`scannerc.go`,
+///   `yaml_parser_fetch_next_token`: `is_blankz`), so the tab is separation,
+///   written here as a space;
+/// - `\'` in a double-quoted scalar: go-yaml's escape table has `'`
+///   (`yaml_parser_scan_flow_scalar`), YAML 1.2's does not; it is the
+///   character `'`.
+fn go_reading(text: &str, e: &saphyr_parser::ScanError) -> Option<String> {
+    let at = e.marker().index();
+    let chars: Vec<char> = text.chars().collect();
+    if e.info()
+        .contains("':' must be followed by a valid YAML whitespace")
+    {
+        // The marker is past the blanks after `:`: they are separation.
+        let blanks = chars[..at.min(chars.len())]
+            .iter()
+            .rev()
+            .take_while(|c| matches!(c, ' ' | '\t'))
+            .count();
+        let colon = at.checked_sub(blanks + 1)?;
+        if blanks == 0 || chars[colon] != ':' {
+            return None;
+        }
+        let mut out = chars;
+        for c in &mut out[colon + 1..at] {
+            *c = ' ';
+        }
+        return Some(out.into_iter().collect());
+    }
+    if e.info().contains("found unknown escape character") && chars.get(at) == Some(&'"') {
+        // The marker is at the scalar's opening quote: find the first
+        // escape the scanner does not know.
+        let mut i = at + 1;
+        while let Some(&c) = chars.get(i) {
+            match c {
+                '"' => return None,
+                '\\' => match chars.get(i + 1) {
+                    Some('\'') => {
+                        let mut out = chars;
+                        out.remove(i);
+                        return Some(out.into_iter().collect());
+                    }
+                    Some(_) => i += 2,
+                    None => return None,
+                },
+                _ => i += 1,
+            }
+        }
+    }
+    None
+}
+
+/// The message for a document the scanner refused.
+fn scan_error(e: &saphyr_parser::ScanError) -> ReadError {
+    let message = if e.info().contains("directive") {
+        "a `%YAML` or `%TAG` directive in the middle of a stream: Helm and kubectl do not write them, and Go reads one only before a `---` that starts its document; remove it".to_string()
+    } else if e.info().contains("recursion limit") {
+        format!(
+            "nesting deeper than the YAML parser allows ({}); this is not a real manifest",
+            e.info()
+        )
+    } else {
+        format!("malformed YAML: {}", e.info())
+    };
+    ReadError {
+        line: e.marker().line(),
+        message,
+    }
+}
+
+fn read_once(text: &str, limits: Limits) -> Result<Option<Node>, Refused> {
     let mut b = Builder {
         limits,
         stack: Vec::new(),
@@ -290,28 +395,13 @@ pub fn read_document(text: &str, limits: Limits) -> Result<Option<Node>, ReadErr
         match item {
             Ok((ev, span)) => {
                 if let Err(message) = b.event(ev) {
-                    return Err(ReadError {
+                    return Err(Refused::Read(ReadError {
                         line: span.start.line(),
                         message,
-                    });
+                    }));
                 }
             }
-            Err(e) => {
-                let message = if e.info().contains("directive") {
-                    "a `%YAML` or `%TAG` directive in the middle of a stream: Helm and kubectl do not write them, and Go reads one only before a `---` that starts its document; remove it".to_string()
-                } else if e.info().contains("recursion limit") {
-                    format!(
-                        "nesting deeper than the YAML parser allows ({}); this is not a real manifest",
-                        e.info()
-                    )
-                } else {
-                    format!("malformed YAML: {}", e.info())
-                };
-                return Err(ReadError {
-                    line: e.marker().line(),
-                    message,
-                });
-            }
+            Err(e) => return Err(Refused::Scan(e)),
         }
     }
     // An empty document reads as an empty plain scalar: Go skips it.
@@ -331,6 +421,31 @@ mod tests {
 
     fn read(s: &str) -> Result<Option<Node>, ReadError> {
         read_document(s, Limits::default())
+    }
+
+    /// What go-yaml v2 reads and YAML 1.2 refuses is read as Go reads it;
+    /// what both refuse stays refused. (Each line checked with
+    /// `.tools/go-yaml2json`; the golden case
+    /// `yaml/go-reads-a-tab-after-a-colon-and-an-escaped-quote` checks the
+    /// output against Go under CI.)
+    #[test]
+    fn reads_a_tab_after_a_colon_and_an_escaped_quote_as_go_does() {
+        let scalar = |s: &str, path: &[&str]| -> String {
+            let v = crate::value::from_node(&read(s).unwrap().unwrap(), "").unwrap();
+            v.at(path)
+                .and_then(crate::value::Value::as_str)
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(scalar("b:\tx\n", &["b"]), "x");
+        assert_eq!(scalar("a:\t\tb\n", &["a"]), "b");
+        assert_eq!(scalar("a:\n  b:\tc\n", &["a", "b"]), "c");
+        assert_eq!(scalar("x: {a:\t1, b: \"it\\'s\"}\n", &["x", "b"]), "it's");
+        assert_eq!(scalar("k: \"a:\tb\"\n", &["k"]), "a:\tb");
+        // Go refuses these too.
+        assert!(read("a: b:\tc\n").is_err());
+        assert!(read("k: \"\\x\"\n").is_err());
+        assert!(read("k: \"\\q\"\n").is_err());
     }
 
     #[test]

@@ -58,7 +58,8 @@ fn id(v: &Value) -> String {
     )
 }
 
-const ADDED_ANNOTATIONS: [&str; 3] = [
+const ADDED_ANNOTATIONS: [&str; 4] = [
+    "express.medallia.com/mode",
     "argocd.argoproj.io/sync-wave",
     "express.medallia.com/deployment-revision-sha256",
     "express.medallia.com/revision-source",

@@ -6,6 +6,7 @@ mismatch; prints how many nodes it checked."""
 import hashlib
 import json
 import math
+import re
 import sys
 
 import yaml
@@ -22,7 +23,22 @@ def python_prints_floats_differently(v):
     return False
 
 
-docs = [d for d in yaml.safe_load_all(sys.stdin) if d]
+def documents(text):
+    """The documents of the stream, one by one: a passed-through document
+    PyYAML cannot read (it refuses some tabs go-yaml reads) is skipped, as
+    long as it is not one this check needs."""
+    for chunk in re.split(r"(?m)^---(?=\s|$)", text):
+        try:
+            d = yaml.safe_load(chunk)
+        except yaml.YAMLError:
+            if "express.medallia.com" in chunk:
+                raise
+            continue
+        if d:
+            yield d
+
+
+docs = list(documents(sys.stdin.read()))
 checked = 0
 bad = []
 for cm in docs:
