@@ -229,7 +229,7 @@ pub struct PlanArgs {
     pub template: Option<PathBuf>,
 
     /// Live objects (`kubectl get backends,frontends -o yaml`, a List or a
-    /// stream): each node then shows restart/update/unchanged/new/removed
+    /// stream): each node then shows stop/start/restart/update/unchanged/new/removed
     #[arg(long, value_name = "FILE")]
     pub live: Option<PathBuf>,
 
