@@ -47,13 +47,17 @@ fn canonical_of(v: Option<&Value>) -> String {
 
 /// Whether applying `rendered` would change `live`: a field the render sets
 /// to another value, or sets where live has none. Fields only live has
-/// (defaults the API server filled in) do not count.
+/// (defaults the API server filled in, also inside the elements of a list
+/// of the same length) do not count.
 pub fn differs(rendered: &Value, live: Option<&Value>) -> bool {
     match (rendered, live) {
         (Value::Map(r), Some(Value::Map(_))) => r.iter().any(|(k, v)| {
             let l = live.and_then(|l| l.get(k));
             !(matches!(v, Value::Null) && l.is_none()) && differs(v, l)
         }),
+        (Value::Seq(r), Some(Value::Seq(l))) if r.len() == l.len() => {
+            r.iter().zip(l).any(|(r, l)| differs(r, Some(l)))
+        }
         (r, l) => canonical_of(Some(r)) != canonical_of(l),
     }
 }
@@ -84,7 +88,7 @@ pub fn change(cluster: &ClusterRollout, node: &NodeRollout, live: &Live) -> Chan
 pub fn removed<'a>(cluster: &ClusterRollout, live: &'a Live) -> Vec<LiveNode<'a>> {
     live.nodes()
         .filter(|l| {
-            l.namespace == cluster.namespace
+            model::same_namespace(&cluster.namespace, &l.namespace)
                 && l.cluster == cluster.name
                 && !cluster.nodes.iter().any(|n| n.name == l.name)
         })
@@ -97,7 +101,7 @@ pub fn removed<'a>(cluster: &ClusterRollout, live: &'a Live) -> Vec<LiveNode<'a>
 /// live object (gitops-engine `sync_task.go`, `wave()`), where a remaining
 /// node may now be applied (`sync_context.go`, `runTasks`: a wave's prunes
 /// and applies run together).
-pub fn early_prunes(r: &Rendering, live: &Live) -> Vec<String> {
+pub fn early_prunes(r: &Rendering, live: &Live) -> Vec<Hazard> {
     let mut out = Vec::new();
     for c in &r.clusters {
         for l in removed(c, live) {
@@ -112,28 +116,32 @@ pub fn early_prunes(r: &Rendering, live: &Live) -> Vec<String> {
             {
                 continue;
             }
-            out.push(format!(
-                "{}: {} is removed, and its live object has no {}: {}; Argo CD deletes it in its live wave, at the same time as whatever node is applied in that wave. Sync once with it still rendered (this version adds PruneLast=true), or render it down (up: false) first",
-                model::qualified(&c.namespace, &c.name),
-                l.name,
-                crate::model::ANN_SYNC_OPTIONS,
-                crate::model::PRUNE_LAST
-            ));
+            out.push(Hazard {
+                cluster: model::qualified(&c.namespace, &c.name),
+                key: l.key.clone(),
+                detail: format!(
+                    "{} is removed, and its live object has no {}: {}; Argo CD deletes it in its live wave, at the same time as whatever node is applied in that wave. Sync once with it still rendered (this version adds PruneLast=true), or render it down (up: false) first",
+                    l.name,
+                    crate::model::ANN_SYNC_OPTIONS,
+                    crate::model::PRUNE_LAST
+                ),
+            });
         }
     }
     out
 }
 
-/// A node a sync would wait on forever.
+/// What would go wrong for one node in a sync: a prerequisite it would
+/// wait on forever, or its deletion overlapping another node's change.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Deadlock {
+pub struct Hazard {
     /// `namespace/name` of the cluster.
     pub cluster: String,
     pub key: String,
     pub detail: String,
 }
 
-impl std::fmt::Display for Deadlock {
+impl std::fmt::Display for Hazard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {}", self.cluster, self.detail)
     }
@@ -150,11 +158,11 @@ impl std::fmt::Display for Deadlock {
 /// (gitops-engine `sync_context.go`, `Sync`: the next wave waits on the
 /// health of the one before). So a prerequisite is met when it is rendered
 /// up in an earlier wave (applied and waited for), or when the live object
-/// already asks for what is required: up, at the version, and for an
-/// upgrade labelled with the revision. Anything else waits for a node that
+/// already asks for what is required: up, at the version, for an upgrade
+/// labelled with the revision, and not Degraded. Anything else waits for a node that
 /// Argo CD applies only after this one is healthy: a deadlock. Nodes
 /// rendered down wait for nothing.
-pub fn deadlocks(r: &Rendering, live: &Live) -> Vec<Deadlock> {
+pub fn deadlocks(r: &Rendering, live: &Live) -> Vec<Hazard> {
     let mut out = Vec::new();
     for c in &r.clusters {
         for n in c.nodes.iter().filter(|n| n.up) {
@@ -171,7 +179,7 @@ pub fn deadlocks(r: &Rendering, live: &Live) -> Vec<Deadlock> {
                 let Some(why) = unmet(c, n, pre, list, live) else {
                     continue;
                 };
-                out.push(Deadlock {
+                out.push(Hazard {
                     cluster: model::qualified(&c.namespace, &c.name),
                     key: n.key.clone(),
                     detail: format!(
@@ -235,6 +243,12 @@ fn unmet(
             l.label().unwrap_or("(none)")
         ));
     }
+    // Asked for, but Degraded: it will not be Ready before Argo CD reaches
+    // its wave (and then fails the sync there).
+    let health = crate::health::assess(l.kind, l.obj);
+    if health.status == crate::health::Status::Degraded {
+        return Some(format!("{later} and Degraded live ({})", health.message));
+    }
     None
 }
 
@@ -272,5 +286,17 @@ mod tests {
         assert!(differs(&rendered, Some(&v("a: 1\nb: {c: x}\nl: [1]\n"))));
         assert!(differs(&rendered, Some(&v("a: 1\nl: [1, 2]\n"))));
         assert!(!differs(&v("a: null\n"), Some(&v("b: 1\n"))));
+        // A default inside a list element is a default too; another
+        // element, or one more, is a change.
+        let env = v("env: [{name: A, value: x}]\n");
+        assert!(!differs(
+            &env,
+            Some(&v("env: [{name: A, value: x, protocol: TCP}]\n"))
+        ));
+        assert!(differs(&env, Some(&v("env: [{name: B, value: x}]\n"))));
+        assert!(differs(
+            &env,
+            Some(&v("env: [{name: A, value: x}, {name: B}]\n"))
+        ));
     }
 }

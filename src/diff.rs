@@ -333,8 +333,9 @@ pub fn table(diffs: &[NodeDiff], nodes_total: usize) -> String {
     }
     let count = |w: What| diffs.iter().filter(|d| d.what() == w).count();
     out.push_str(&format!(
-        "{} of {nodes_total} nodes restart",
-        count(What::Restart)
+        "{} of {} restart",
+        count(What::Restart),
+        report::count(nodes_total, "node", "nodes")
     ));
     for (w, verb) in [(What::Stop, "stop"), (What::Start, "start")] {
         match count(w) {

@@ -95,10 +95,11 @@ impl Live {
         self.express().filter(LiveNode::is_node)
     }
 
-    /// The live node `namespace/name`, if there is one.
+    /// The live node `namespace/name` (a rendered namespace, which may be
+    /// empty: [`model::same_namespace`]), if there is one.
     pub fn node(&self, namespace: &str, name: &str) -> Option<LiveNode<'_>> {
         self.nodes()
-            .find(|n| n.namespace == namespace && n.name == name)
+            .find(|n| model::same_namespace(namespace, &n.namespace) && n.name == name)
     }
 }
 

@@ -181,6 +181,13 @@ pub fn is_dns_label(l: &str) -> bool {
         && !l.ends_with('-')
 }
 
+/// Whether a rendered object's namespace is a live object's: the same, or
+/// none (a `helm template` without `--namespace` leaves it out, and
+/// `kubectl apply -n` or Argo CD's destination namespace fills it in).
+pub fn same_namespace(rendered: &str, live: &str) -> bool {
+    rendered.is_empty() || rendered == live
+}
+
 /// Whether `api_version` (`<group>/<version>`) is in `group`.
 pub fn in_group(api_version: &str, group: &str) -> bool {
     api_version.split_once('/').map(|(g, _)| g) == Some(group)

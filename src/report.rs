@@ -126,6 +126,11 @@ pub fn template(name: &str, template: &str, data: &serde_json::Value) -> Result<
         .map_err(|e| Error::msg(format!("template {name}: {e}")))
 }
 
+/// `n` and the noun for it: `1 node`, `2 nodes`, `0 nodes`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// Pretty JSON with a final newline.
 pub fn json<T: serde::Serialize + ?Sized>(data: &T) -> String {
     let mut s = serde_json::to_string_pretty(data).expect("reports serialise");

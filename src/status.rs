@@ -121,9 +121,12 @@ fn summary(cluster: Option<&Health>, nodes: &[NodeStatus]) -> String {
         .iter()
         .find(|n| !matches!(n.state, State::Done | State::Down))
     {
-        None => format!("all {up} nodes healthy{down}"),
+        None if nodes.is_empty() => "no nodes".to_string(),
+        None if up == 0 => format!("all {} down", report::count(nodes.len(), "node", "nodes")),
+        None => format!("all {} healthy{down}", report::count(up, "node", "nodes")),
         Some(n) => format!(
-            "{done} of {up} nodes done{down}; {} {} (wave {})",
+            "{done} of {} done{down}; {} {} (wave {})",
+            report::count(up, "node", "nodes"),
             n.key,
             n.state.name(),
             n.wave.map(|w| w.to_string()).unwrap_or_else(|| "-".into())
@@ -202,7 +205,7 @@ pub fn status(live: &Live, render: Option<&Rendering>) -> Vec<ClusterStatus> {
         render.and_then(|r| {
             r.clusters
                 .iter()
-                .find(|c| c.namespace == ns && c.name == cluster)
+                .find(|c| crate::model::same_namespace(&c.namespace, ns) && c.name == cluster)
         })
     };
     for l in live.nodes() {
@@ -221,10 +224,20 @@ pub fn status(live: &Live, render: Option<&Rendering>) -> Vec<ClusterStatus> {
             .or_default()
             .push(n);
     }
-    for c in render.iter().flat_map(|r| &r.clusters) {
-        let entry = clusters
-            .entry((c.namespace.clone(), c.name.clone()))
+    for c in live.express().filter(|c| c.kind == ExpressKind::Cluster) {
+        clusters
+            .entry((c.namespace.clone(), c.cluster.clone()))
             .or_default();
+    }
+    for c in render.iter().flat_map(|r| &r.clusters) {
+        // The live cluster it is rolled out to (a render may leave the
+        // namespace out), else its own.
+        let key = clusters
+            .keys()
+            .find(|(ns, name)| crate::model::same_namespace(&c.namespace, ns) && *name == c.name)
+            .cloned()
+            .unwrap_or_else(|| (c.namespace.clone(), c.name.clone()));
+        let entry = clusters.entry(key).or_default();
         for n in &c.nodes {
             if !entry.iter().any(|e| e.key == n.key) {
                 entry.push(not_created(n));

@@ -83,9 +83,15 @@ fn parse_json(text: &str, what: &str) -> Result<Value, String> {
         .ok_or(format!("{what} is empty"))
 }
 
-/// Whether `o` is a ConfigMap holding `revisions.json` or `nodes.json`.
+/// Whether `o` is a revisions ConfigMap express-waves wrote: a ConfigMap
+/// labelled `app.kubernetes.io/created-by: express-waves` holding
+/// `revisions.json` or `nodes.json`. A chart's own map of that shape (seed
+/// 003, kept with `--no-revision-configmap`) is not read as one.
 pub fn is_revisions_map(o: &Value) -> bool {
     o.get("kind").and_then(Value::as_str) == Some("ConfigMap")
+        && o.at(&["metadata", "labels", crate::model::LABEL_CREATED_BY])
+            .and_then(Value::as_str)
+            == Some("express-waves")
         && (o.at(&["data", "revisions.json"]).is_some() || o.at(&["data", "nodes.json"]).is_some())
 }
 

@@ -18,10 +18,14 @@
 //!   label yet: a rollout is still in progress;
 //! - `deadlock`: a node waits for a prerequisite that is in a later wave and
 //!   not already met live (see `compare::deadlocks`): the sync would never
-//!   finish.
+//!   finish;
+//! - `early-prune`: a removed node whose live object lacks `PruneLast=true`
+//!   would be deleted in the same wave as another node's change;
+//! - `degraded`: an Express CR Degraded live: a sync fails at its wave.
 //!
 //! Reported, not discrepancies: `restart` (the live label differs from the
-//! rendered revision: applying restarts the node), `new`, and
+//! rendered revision: applying restarts the node), `new`, `stop` / `start`
+//! (taken down, brought back up), `removed` (pruned last), and
 //! `chart-revision` (a revision the chart set itself, kept, marked
 //! `express.medallia.com/revision-source: chart` and recorded as such: the
 //! chart decides when such a node restarts).
@@ -43,8 +47,13 @@ pub enum Kind {
     Configmap,
     RollingOut,
     Deadlock,
+    EarlyPrune,
+    Degraded,
     Restart,
     New,
+    Stop,
+    Start,
+    Removed,
     ChartRevision,
 }
 
@@ -55,16 +64,30 @@ impl Kind {
             Kind::Configmap => "configmap",
             Kind::RollingOut => "rolling-out",
             Kind::Deadlock => "deadlock",
+            Kind::EarlyPrune => "early-prune",
+            Kind::Degraded => "degraded",
             Kind::Restart => "restart",
             Kind::New => "new",
+            Kind::Stop => "stop",
+            Kind::Start => "start",
+            Kind::Removed => "removed",
             Kind::ChartRevision => "chart-revision",
         }
     }
 
     /// Whether it fails the check (exit 1); `restart` and `new` are what
-    /// any change does, `chart-revision` what the chart chose.
+    /// any change does (so are `stop`, `start`, `removed`),
+    /// `chart-revision` what the chart chose.
     pub fn discrepancy(self) -> bool {
-        !matches!(self, Kind::Restart | Kind::New | Kind::ChartRevision)
+        !matches!(
+            self,
+            Kind::Restart
+                | Kind::New
+                | Kind::Stop
+                | Kind::Start
+                | Kind::Removed
+                | Kind::ChartRevision
+        )
     }
 }
 
@@ -194,10 +217,26 @@ pub fn verify(render: Option<(&Rendering, &[Value])>, live: Option<&Live>) -> Ve
     out
 }
 
-/// Revision labels the chart set itself (not what the spec hashes to).
+/// Revision labels the chart set itself (not what the spec hashes to), and
+/// labels an earlier render wrote for another spec (edited since).
 fn render_labels(r: &Rendering, out: &mut Vec<Finding>) {
     for c in &r.clusters {
         for n in &c.nodes {
+            if let Some(stale) = &n.stale_label {
+                out.push(
+                    Finding::new(
+                        Kind::Label,
+                        Source::Render,
+                        crate::model::qualified(&c.namespace, &c.name),
+                        n.key.clone(),
+                        format!(
+                            "label {stale} was written by express-waves for another spec; the spec hashes to {} (edited after rendering? render it again)",
+                            n.computed.short()
+                        ),
+                    )
+                    .with_input(Some(n.computed.input.clone())),
+                );
+            }
             // A label the chart set is kept as the chart's own revision
             // (marked, and recorded in chart-revisions.json): the chart's
             // choice, reported, not a discrepancy.
@@ -230,6 +269,28 @@ fn render_labels(r: &Rendering, out: &mut Vec<Finding>) {
 /// fields the input does not set (`compare::differs`, the rule `plan
 /// --live` applies).
 fn live_nodes(live: &Live, render: Option<&Rendering>, maps: &[StoredMap], out: &mut Vec<Finding>) {
+    // A Degraded Express CR fails any sync at its wave (Argo CD fails the
+    // operation on a Degraded resource: `sync_context.go`, `Sync`).
+    for l in live.express() {
+        let h = crate::health::assess(l.kind, l.obj);
+        if h.status == crate::health::Status::Degraded {
+            out.push(Finding::new(
+                Kind::Degraded,
+                Source::Live,
+                l.qualified_cluster(),
+                if l.is_node() {
+                    l.key.clone()
+                } else {
+                    "-".into()
+                },
+                format!(
+                    "{} is Degraded live ({}): a sync fails at its wave",
+                    l.kind.name(),
+                    h.message
+                ),
+            ));
+        }
+    }
     for l in live.nodes() {
         let label = l.label();
         let computed = revision::compute(l.kind.name(), l.obj.get("spec"));
@@ -282,9 +343,13 @@ fn parsed_maps(objects: &[Value]) -> Vec<StoredMap> {
     stored::find(objects).into_iter().flatten().collect()
 }
 
+/// The annotation in which `kubectl apply` keeps what it applied.
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
 /// The hashed input `{kind, spec}` recorded for live node `l` at `label`,
 /// self-consistent (it hashes to `label`): the render's node at that
-/// revision, else the entry of its cluster's live revisions ConfigMap.
+/// revision, else what `kubectl apply` last applied, else the entry of its
+/// cluster's live revisions ConfigMap.
 fn known_input(
     l: &crate::live::LiveNode<'_>,
     label: &str,
@@ -295,7 +360,7 @@ fn known_input(
         c.nodes
             .iter()
             .find(|n| {
-                c.namespace == l.namespace
+                crate::model::same_namespace(&c.namespace, &l.namespace)
                     && c.name == l.cluster
                     && n.key == l.key
                     && n.revision == label
@@ -303,9 +368,24 @@ fn known_input(
             })
             .map(|n| revision::hashed(n.kind.name(), n.spec.as_ref()))
     });
-    rendered.or_else(|| {
+    let applied = || {
+        // What `kubectl apply` (Argo CD's default, client-side) recorded
+        // of the object it applied (kubectl `apply.go`,
+        // `kubectl.kubernetes.io/last-applied-configuration`).
+        let text = crate::model::annotation(l.obj, LAST_APPLIED)
+            .ok()
+            .flatten()?;
+        let applied = crate::value::read(text, Default::default())
+            .ok()
+            .flatten()?;
+        let input = revision::hashed(l.kind.name(), applied.get("spec"));
+        (stored::hash(&input) == label).then_some(input)
+    };
+    rendered.or_else(applied).or_else(|| {
         maps.iter()
-            .filter(|m| m.namespace == l.namespace && m.cluster() == l.cluster)
+            .filter(|m| {
+                crate::model::same_namespace(&m.namespace, &l.namespace) && m.cluster() == l.cluster
+            })
             .find_map(|m| {
                 let input = m.input(&l.key)?;
                 (m.revision(&l.key) == Some(label) && stored::hash(input) == label)
@@ -321,6 +401,8 @@ struct Record {
     label: Option<String>,
     /// The hashed input `{kind, spec}`.
     input: Option<Value>,
+    /// Its revision is the chart's (marked so).
+    from_chart: bool,
 }
 
 /// The render's nodes of `map`'s cluster.
@@ -333,6 +415,7 @@ fn render_records(r: &Rendering, map: &StoredMap) -> Vec<Record> {
             key: n.key.clone(),
             label: Some(n.revision.clone()),
             input: Some(revision::hashed(n.kind.name(), n.spec.as_ref())),
+            from_chart: n.revision_from_chart,
         })
         .collect()
 }
@@ -340,11 +423,14 @@ fn render_records(r: &Rendering, map: &StoredMap) -> Vec<Record> {
 /// The live nodes of `map`'s cluster.
 fn live_records(live: &Live, map: &StoredMap) -> Vec<Record> {
     live.nodes()
-        .filter(|l| l.namespace == map.namespace && l.cluster == map.cluster())
+        .filter(|l| {
+            crate::model::same_namespace(&map.namespace, &l.namespace) && l.cluster == map.cluster()
+        })
         .map(|l| Record {
             key: l.key.clone(),
             label: Some(l.label().unwrap_or("(none)").to_string()),
             input: Some(revision::hashed(l.kind.name(), l.obj.get("spec"))),
+            from_chart: l.revision_from_chart(),
         })
         .collect()
 }
@@ -381,6 +467,22 @@ fn record_findings(
             push(key, format!("stored {stored}, but no {side} node {key}"));
             continue;
         };
+        if chart != n.from_chart {
+            push(
+                key,
+                format!(
+                    "{} says the revision is {}, the {side} node says {}",
+                    stored::CHART_REVISIONS,
+                    if chart { "the chart's" } else { "computed" },
+                    if n.from_chart {
+                        "the chart's"
+                    } else {
+                        "computed"
+                    }
+                ),
+            );
+            continue;
+        }
         if n.label.as_deref() != Some(stored.as_str()) {
             push(
                 key,
@@ -406,6 +508,15 @@ fn record_findings(
             }
         }
     }
+    for k in map.chart.iter().filter(|k| map.revision(k).is_none()) {
+        push(
+            k,
+            format!(
+                "{} lists {k}, which revisions.json does not record",
+                stored::CHART_REVISIONS
+            ),
+        );
+    }
     for n in nodes {
         if map.revision(&n.key).is_none() {
             push(
@@ -419,31 +530,60 @@ fn record_findings(
 /// What syncing the render over the live objects would do: deadlocks
 /// (discrepancies), nodes created and restarted (not).
 fn render_against_live(r: &Rendering, live: &Live, out: &mut Vec<Finding>) {
-    for d in crate::compare::deadlocks(r, live) {
-        out.push(Finding::new(
-            Kind::Deadlock,
-            Source::Render,
-            d.cluster,
-            d.key,
-            d.detail,
-        ));
+    let hazards = [
+        (Kind::Deadlock, crate::compare::deadlocks(r, live)),
+        (Kind::EarlyPrune, crate::compare::early_prunes(r, live)),
+    ];
+    for (kind, list) in hazards {
+        for h in list {
+            out.push(Finding::new(
+                kind,
+                Source::Render,
+                h.cluster,
+                h.key,
+                h.detail,
+            ));
+        }
     }
     for c in &r.clusters {
+        for l in crate::compare::removed(c, live) {
+            out.push(Finding::new(
+                Kind::Removed,
+                Source::Render,
+                crate::model::qualified(&c.namespace, &c.name),
+                l.key.clone(),
+                format!(
+                    "live at {}, no longer rendered: Argo CD prunes it after every other node",
+                    l.label().unwrap_or("(no label)")
+                ),
+            ));
+        }
         for n in &c.nodes {
-            let (finding, detail) = match live.node(&c.namespace, &n.name) {
-                None => (
+            use crate::compare::Change;
+            let (finding, detail) = match crate::compare::change(c, n, live) {
+                Change::New => (
                     Kind::New,
                     format!("not live yet; will be created at {}", n.revision),
                 ),
-                Some(l) if n.restarts(&l) => (
+                Change::Stop => (
+                    Kind::Stop,
+                    "up live, rendered down: the operator stops it".into(),
+                ),
+                Change::Start => (
+                    Kind::Start,
+                    format!("down live, rendered up at {}", n.revision),
+                ),
+                Change::Restart => (
                     Kind::Restart,
                     format!(
                         "live {} -> rendered {}",
-                        l.label().unwrap_or("(none)"),
+                        live.node(&c.namespace, &n.name)
+                            .and_then(|l| l.label())
+                            .unwrap_or("(none)"),
                         n.revision
                     ),
                 ),
-                Some(_) => continue,
+                _ => continue,
             };
             out.push(Finding::new(
                 finding,

@@ -48,12 +48,21 @@ fn side(sources: &[Source], opts: &Options) -> Result<Side> {
     }
     if docs.iter().any(live::is_list) {
         let live = Live::new(live::unpack(docs), &opts.group);
-        return Ok(Side::of_live(&live));
+        if live.nodes().next().is_some() {
+            return Ok(Side::of_live(&live));
+        }
+        // `kubectl get cm -l express.medallia.com/cluster -o yaml`.
+        return stored_side(&live.objects, sources);
     }
     let rendering = render::analyse(sources, opts)?;
     if rendering.clusters.iter().any(|c| !c.nodes.is_empty()) {
         return Ok(Side::of_render(&rendering));
     }
+    stored_side(&docs, sources)
+}
+
+/// The revisions ConfigMaps among `docs`.
+fn stored_side(docs: &[crate::value::Value], sources: &[Source]) -> Result<Side> {
     let maps = docs
         .iter()
         .filter(|d| crate::stored::is_revisions_map(d))

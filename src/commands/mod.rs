@@ -125,6 +125,30 @@ pub(super) fn require_nodes(
     Ok(())
 }
 
+/// Live objects read from one namespace (`--kubectl --namespace N`) say
+/// nothing about a cluster the render puts in another: every node of it
+/// would look new, a first sync. That is a wrong `--namespace`, refused.
+pub(super) fn require_same_namespace(
+    command: &str,
+    rendering: &crate::render::Rendering<'_>,
+    args: &crate::cli::LiveArgs,
+) -> Result<()> {
+    let Some(ns) = args.namespace.as_deref().filter(|_| args.kubectl) else {
+        return Ok(());
+    };
+    match rendering
+        .clusters
+        .iter()
+        .find(|c| !crate::model::same_namespace(&c.namespace, ns))
+    {
+        Some(c) => Err(crate::error::Error::msg(format!(
+            "{command}: the render's cluster {} is in namespace {}, but --namespace {ns} was read: every node of it would look new",
+            c.name, c.namespace
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// The same for live objects: none of the group's nodes among them is
 /// nothing read, not "nothing wrong" or "nothing rolling out". The message
 /// says where they were looked for.
@@ -141,9 +165,9 @@ pub(super) fn require_live_nodes(
             (None, None) => "in any namespace".into(),
         };
         return Err(crate::error::Error::msg(format!(
-            "{command}: no {} Backend or Frontend found {place} ({} objects read)",
+            "{command}: no {} Backend or Frontend found {place} ({} read)",
             live.group,
-            live.objects.len(),
+            crate::report::count(live.objects.len(), "object", "objects"),
         )));
     }
     Ok(())

@@ -37,8 +37,8 @@ pub fn run(args: &PlanArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
     if let Some(live) = &live {
         outcome.warnings = crate::compare::deadlocks(&rendering, live)
             .iter()
+            .chain(&crate::compare::early_prunes(&rendering, live))
             .map(ToString::to_string)
-            .chain(crate::compare::early_prunes(&rendering, live))
             .collect();
     }
     Ok(outcome)

@@ -9,7 +9,8 @@ use super::{Context, Outcome, read_inputs, require_nodes};
 pub fn run(args: &RevisionArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
     let opts = args.options.to_options();
     let sources = read_inputs(ctx, &args.files, &opts)?;
-    let rendering = render::run(&sources, &opts)?;
+    // A report: it reads the stream as it is, writes nothing.
+    let rendering = render::analyse(&sources, &opts)?;
     require_nodes(
         "revision",
         &rendering,

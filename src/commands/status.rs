@@ -5,7 +5,10 @@ use crate::cli::StatusArgs;
 use crate::error::{Error, Result};
 use crate::render::{self, Options};
 
-use super::{Context, Outcome, live_objects, read_inputs, require_live_nodes, require_nodes};
+use super::{
+    Context, Outcome, live_objects, read_inputs, require_live_nodes, require_nodes,
+    require_same_namespace,
+};
 
 pub fn run(args: &StatusArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
     let Some(live) = live_objects(ctx, &args.live, &args.group.name)? else {
@@ -30,8 +33,12 @@ pub fn run(args: &StatusArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
                 &opts.group,
                 "there is no target to compare with",
             )?;
+            require_same_namespace("status", &r, &args.live)?;
             Some(r)
         }
+        // A Cluster CR alone (a new tenant whose nodes are not created
+        // yet) is something to report: its health.
+        None if live.express().next().is_some() => None,
         None => {
             require_live_nodes("status", &live, &args.live)?;
             None

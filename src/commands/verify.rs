@@ -4,7 +4,10 @@ use crate::cli::VerifyArgs;
 use crate::error::Result;
 use crate::render;
 
-use super::{Context, Outcome, live_objects, read_inputs, require_live_nodes, require_nodes};
+use super::{
+    Context, Outcome, live_objects, read_inputs, require_live_nodes, require_nodes,
+    require_same_namespace,
+};
 
 pub fn run(args: &VerifyArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
     let opts = args.options.to_options();
@@ -18,6 +21,7 @@ pub fn run(args: &VerifyArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
         Some(sources) => {
             let rendering = render::analyse(sources, &opts)?;
             require_nodes("verify", &rendering, &opts.group, "nothing was checked")?;
+            require_same_namespace("verify", &rendering, &args.live)?;
             let mut objects = Vec::new();
             for s in sources {
                 objects.extend(crate::live::parse(&s.name, &s.bytes)?);

@@ -60,10 +60,18 @@ pub(super) fn decide(
         waves[m] = opts.wave_start + p as i64;
     }
     set_patches(docs, &nodes, &order, &waves)?;
-    if let Some(ci) = cd.cluster_doc {
-        let patch = &mut express_mut(docs, ci).patch;
-        patch.wave = Some(opts.wave_start - 1);
-        patch.mode = opts.mode;
+    match cd.cluster_doc {
+        Some(ci) => {
+            let patch = &mut express_mut(docs, ci).patch;
+            patch.wave = Some(opts.wave_start - 1);
+            patch.mode = opts.mode;
+        }
+        // No Cluster CR to record the mode on: each node records it.
+        None => {
+            for &i in &cd.nodes {
+                express_mut(docs, i).patch.mode = opts.mode;
+            }
+        }
     }
     let configmap_wave = (opts.revision_configmap && !nodes.infos.is_empty())
         .then(|| opts.wave_start + nodes.infos.len() as i64);
@@ -94,6 +102,14 @@ pub(super) fn decide(
 fn settings(docs: &[Doc<'_>], cd: &ClusterDocs, opts: &Options) -> (Mode, Option<Injection>) {
     let mut mode = Mode::Upgrade;
     let mut disabled = opts.no_dependencies.then_some(Injection::Flag);
+    if cd.cluster_doc.is_none()
+        && let Some(m) = cd
+            .nodes
+            .iter()
+            .find_map(|&i| express_of(docs, i).facts.mode)
+    {
+        mode = m;
+    }
     if let Some(ci) = cd.cluster_doc {
         let f = &express_of(docs, ci).facts;
         if let Some(m) = f.mode {
@@ -261,6 +277,7 @@ fn node_rollout(
         express_version: info.version.clone(),
         revision: info.label.clone(),
         chart_revision: info.chart_label.clone(),
+        stale_label: e.facts.stale_label.clone(),
         revision_from_chart: info.from_chart,
         injection: info.injection,
         computed: info.revision.clone(),

@@ -54,14 +54,18 @@ impl Placement {
         cluster: &str,
         last_doc: usize,
         map: Value,
+        writing: bool,
     ) -> Result<()> {
         let name = format!("{cluster}{}", crate::stored::SUFFIX);
         match self.existing.get(&(namespace.to_string(), name)) {
             Some(&(i, true)) => docs[i].what = What::Replaced(map),
+            // A report over such a stream (what `render
+            // --no-revision-configmap` kept) reads it as it is.
+            Some(&(_, false)) if !writing => {}
             Some(&(i, false)) => {
                 return Err(Error::doc(
                     &docs[i].at,
-                    "this ConfigMap has the name of the revisions ConfigMap express-waves writes for the cluster, but express-waves did not write it (no app.kubernetes.io/created-by: express-waves label, or data besides nodes.json and revisions.json), so replacing it would drop its data: remove it from the chart, or render with --no-revision-configmap to keep it",
+                    "this ConfigMap has the name of the revisions ConfigMap express-waves writes for the cluster, but express-waves did not write it (no app.kubernetes.io/created-by: express-waves label, or labels, annotations or data express-waves does not write), so replacing it would drop them: remove it from the chart, or render with --no-revision-configmap to keep it",
                 ));
             }
             None => {

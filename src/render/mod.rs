@@ -145,7 +145,14 @@ fn pipeline<'a>(sources: &'a [Source], opts: &Options, keep: Keep) -> Result<Ren
     for ((namespace, name), members) in &clusters {
         let (map, rollout) = cluster::decide(&mut docs, namespace, name, members, &next)?;
         if let Some(map) = map {
-            maps.place(&mut docs, namespace, name, members.last_doc, map)?;
+            maps.place(
+                &mut docs,
+                namespace,
+                name,
+                members.last_doc,
+                map,
+                keep == Keep::Facts,
+            )?;
         }
         if opts.clusters_in_sequence {
             next.wave_start = rollout.last_wave(next.wave_start) + 2;

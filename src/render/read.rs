@@ -59,10 +59,17 @@ pub(super) struct Facts {
     pub(super) up: Option<bool>,
     /// `express.medallia.com/dependencies`: `Some(false)` when disabled.
     pub(super) dependencies: Option<bool>,
-    /// `express.medallia.com/mode` (Cluster).
+    /// `express.medallia.com/mode` (the Cluster CR's; a node's counts only
+    /// in a stream without the Cluster CR, where render records it there).
     pub(super) mode: Option<Mode>,
     pub(super) version: Option<String>,
+    /// The revision label in the input, when it is the chart's: a label
+    /// an earlier render wrote (the prefix of its own `…-sha256`
+    /// annotation) is not, and is recomputed.
     pub(super) chart_label: Option<String>,
+    /// A label an earlier render wrote, when the spec no longer hashes to
+    /// it: the render was edited after rendering.
+    pub(super) stale_label: Option<String>,
     pub(super) revision: Option<Arc<Revision>>,
     pub(super) rendered: [Vec<model::Rendered>; 2],
     pub(super) helm4_file: Option<String>,
@@ -168,22 +175,40 @@ fn read_doc(chunk: &Chunk<'_>, at: &mut DocRef, opts: &Options, keep: Keep) -> R
     }
 }
 
-/// Whether a ConfigMap is a revisions map express-waves wrote: labelled
-/// `app.kubernetes.io/created-by: express-waves`, holding no data but
-/// `nodes.json` and `revisions.json`.
+/// Whether a ConfigMap is a revisions map express-waves wrote, so that
+/// replacing it loses nothing: labelled `app.kubernetes.io/created-by:
+/// express-waves`, and holding nothing express-waves does not write (other
+/// labels, annotations, data keys, `immutable`, `binaryData`).
 fn written_by_us(map: &Value) -> bool {
-    let labelled = map
-        .at(&["metadata", "labels", model::LABEL_CREATED_BY])
-        .and_then(Value::as_str)
-        == Some("express-waves");
-    let data_ours = match map.get("data") {
+    let only = |v: Option<&Value>, keys: &[&str]| match v {
         None => true,
-        Some(Value::Map(m)) => m.iter().all(|(k, _)| {
-            k == "nodes.json" || k == "revisions.json" || k == crate::stored::CHART_REVISIONS
-        }),
+        Some(Value::Map(m)) => m.iter().all(|(k, _)| keys.contains(&k.as_str())),
         Some(_) => false,
     };
-    labelled && data_ours && map.get("binaryData").is_none()
+    map.at(&["metadata", "labels", model::LABEL_CREATED_BY])
+        .and_then(Value::as_str)
+        == Some("express-waves")
+        && only(Some(map), &["apiVersion", "kind", "metadata", "data"])
+        && only(
+            map.get("metadata"),
+            &["name", "namespace", "labels", "annotations"],
+        )
+        && only(
+            map.at(&["metadata", "labels"]),
+            &[model::LABEL_CREATED_BY, model::LABEL_CLUSTER],
+        )
+        && only(
+            map.at(&["metadata", "annotations"]),
+            &[model::ANN_SYNC_WAVE, model::ANN_HELM4_FILENAME],
+        )
+        && only(
+            map.get("data"),
+            &[
+                "nodes.json",
+                "revisions.json",
+                crate::stored::CHART_REVISIONS,
+            ],
+        )
 }
 
 fn express(kind: ExpressKind, value: Value, keep: Keep) -> Result<Express, String> {
@@ -260,17 +285,31 @@ fn identity(kind: ExpressKind, value: &Value) -> Result<(String, String, String)
 /// rendered prerequisites, Helm 4 file name and sync options.
 fn node_facts(kind: ExpressKind, value: &Value, facts: &mut Facts) -> Result<(), String> {
     facts.up = model::switch(value, model::ANN_UP, "false", "true")?;
+    facts.mode = model::cluster_mode(value)?;
     facts.version = model::string_at(value, &["spec", "expressVersion"])?.map(str::to_string);
-    facts.chart_label = model::label(value, model::LABEL_REVISION)?
-        .filter(|l| !l.is_empty())
-        .map(str::to_string);
+    let label = model::label(value, model::LABEL_REVISION)?.filter(|l| !l.is_empty());
+    let ours = label.is_some_and(|l| {
+        model::annotation(value, model::ANN_REVISION_SHA256)
+            .ok()
+            .flatten()
+            .is_some_and(|sha| sha.len() > l.len() && sha.starts_with(l))
+    });
+    if ours {
+        facts.stale_label = label.map(str::to_string);
+    } else {
+        facts.chart_label = label.map(str::to_string);
+    }
     if !matches!(
         value.at(&["spec", "deploymentDependencies"]),
         None | Some(Value::Null | Value::Map(_))
     ) {
         return Err("spec.deploymentDependencies must be a mapping".into());
     }
-    facts.revision = Some(Arc::new(revision::compute(kind.name(), value.get("spec"))));
+    let revision = revision::compute(kind.name(), value.get("spec"));
+    if facts.stale_label.as_deref() == Some(revision.short()) {
+        facts.stale_label = None;
+    }
+    facts.revision = Some(Arc::new(revision));
     for list in List::BOTH {
         facts.rendered[list as usize] = model::rendered_prerequisites(value, list.field())?;
     }

@@ -72,6 +72,9 @@ pub struct NodeRollout {
     pub revision: String,
     /// The revision label the chart rendered, if any.
     pub chart_revision: Option<String>,
+    /// A label an earlier render wrote for another spec (the render was
+    /// edited after rendering); this render recomputed it.
+    pub stale_label: Option<String>,
     /// Whether the revision written is the chart's own choice (not the
     /// computed one): marked `express.medallia.com/revision-source: chart`
     /// and listed in the ConfigMap's `chart-revisions.json`.

@@ -129,6 +129,28 @@ fn verify_with_kubectl_all_namespaces_reports_the_rollout() {
     assert!(k.calls()[0].contains(&"--all-namespaces".to_string()));
 }
 
+/// Live objects read from another namespace than the render's say nothing
+/// about its cluster: every node would look new (a first sync, exit 0).
+/// A wrong `--namespace` is refused instead.
+#[test]
+fn verify_with_kubectl_in_another_namespace_than_the_render_is_refused() {
+    let k = FakeKubectl::new("wrong-namespace", false);
+    let render = "examples/rendered/varsamisktest.yaml";
+    let scope = ["--kubectl", "--namespace", "tenant-WRONG"];
+    for args in [
+        [&["verify"][..], &scope, &[render]].concat(),
+        [&["status"][..], &scope, &["--render", render]].concat(),
+    ] {
+        let err = refused(&k.run(&args));
+        assert!(
+            err.contains(
+                "is in namespace tenant-123634-prod, but --namespace tenant-WRONG was read"
+            ),
+            "{err}"
+        );
+    }
+}
+
 #[test]
 fn kubectl_failing_is_an_error_with_its_message_and_empty_stdout() {
     let k = FakeKubectl::new("fail", true);
