@@ -4,7 +4,9 @@
 //! The JSON shape (stable; other tools read it):
 //! `{"clusters":[{"namespace","name","mode","nodes":[{"key","name","kind",
 //! "wave","up","expressVersion","revision","dependencies",
-//! "provisioningAfter":[keys],"upgradeAfter":[keys],"change"?}]}]}`.
+//! "provisioningAfter":[keys],"upgradeAfter":[keys],"change"?}]}],
+//! "warnings":[lines]}` (`warnings`: with live objects, the deadlocks and
+//! early deletions also printed on stderr).
 //! `dependencies` says whether render wrote the node's prerequisites:
 //! `injected`, or off and why: `off-flag` (`--no-dependencies`),
 //! `off-cluster-annotation`, `off-node-annotation` (the chart's
@@ -45,6 +47,9 @@ fn change_colour(c: Change) -> Colour {
 #[derive(Clone, Debug, Serialize)]
 pub struct Plan {
     pub clusters: Vec<PlanCluster>,
+    /// Against live objects, what would go wrong in the sync (deadlocks,
+    /// early deletions), one line each; also printed on stderr.
+    pub warnings: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -126,7 +131,14 @@ pub fn plan(r: &Rendering, live: Option<&Live>) -> Plan {
             }
         })
         .collect();
-    Plan { clusters }
+    let warnings = live.map_or_else(Vec::new, |live| {
+        crate::compare::deadlocks(r, live)
+            .iter()
+            .chain(&crate::compare::early_prunes(r, live))
+            .map(ToString::to_string)
+            .collect()
+    });
+    Plan { clusters, warnings }
 }
 
 fn cell(s: impl Into<String>) -> (String, Colour) {

@@ -34,12 +34,6 @@ pub fn run(args: &PlanArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
         None => crate::plan::format(&plan, args.output.format, ctx.colour)?,
     };
     let mut outcome = Outcome::ok(text.into_bytes());
-    if let Some(live) = &live {
-        outcome.warnings = crate::compare::deadlocks(&rendering, live)
-            .iter()
-            .chain(&crate::compare::early_prunes(&rendering, live))
-            .map(ToString::to_string)
-            .collect();
-    }
+    outcome.warnings = plan.warnings;
     Ok(outcome)
 }
