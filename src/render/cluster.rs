@@ -65,11 +65,14 @@ pub(super) fn decide(
             let patch = &mut express_mut(docs, ci).patch;
             patch.wave = Some(opts.wave_start - 1);
             patch.mode = opts.mode;
+            patch.dependencies_off = opts.no_dependencies;
         }
-        // No Cluster CR to record the mode on: each node records it.
+        // No Cluster CR to record the options on: each node records them.
         None => {
             for &i in &cd.nodes {
-                express_mut(docs, i).patch.mode = opts.mode;
+                let patch = &mut express_mut(docs, i).patch;
+                patch.mode = opts.mode;
+                patch.dependencies_off = opts.no_dependencies;
             }
         }
     }
@@ -217,6 +220,7 @@ fn set_patches(
             label: Some(info.label.clone()),
             chart_revision: info.from_chart,
             mode: None,
+            dependencies_off: false,
             deps: None,
         };
         if nodes.members[m].managed {

@@ -24,6 +24,10 @@ pub(super) struct Patch {
     /// its `express.medallia.com/mode` annotation so that planning or
     /// rendering the output again derives the same waves.
     pub(super) mode: Option<crate::order::Mode>,
+    /// On the Cluster CR (or, without one, every node): `--no-dependencies`
+    /// recorded as `express.medallia.com/dependencies: disabled`, for the
+    /// same reason.
+    pub(super) dependencies_off: bool,
     /// New provisioning and upgrade prerequisites, when managed. The
     /// entries are built when the document is written, from the documents
     /// they name (small to keep while a large stream is planned).
@@ -50,6 +54,9 @@ pub(super) fn apply(docs: &[Doc<'_>], i: usize, v: &mut Value) {
     }
     if let Some(m) = p.mode {
         set_annotation(v, model::ANN_MODE, m.name().into());
+    }
+    if p.dependencies_off {
+        set_annotation(v, model::ANN_DEPENDENCIES, "disabled".into());
     }
     if let Some(sha) = &p.sha256 {
         set_annotation(v, model::ANN_REVISION_SHA256, sha.clone());

@@ -58,7 +58,8 @@ fn id(v: &Value) -> String {
     )
 }
 
-const ADDED_ANNOTATIONS: [&str; 4] = [
+const ADDED_ANNOTATIONS: [&str; 5] = [
+    "express.medallia.com/dependencies",
     "express.medallia.com/mode",
     "argocd.argoproj.io/sync-wave",
     "express.medallia.com/deployment-revision-sha256",
