@@ -91,11 +91,14 @@ impl Kind {
     }
 }
 
-/// Where a finding was read.
+/// Where a finding was read: the render (its nodes), a revisions
+/// ConfigMap in the files given (rendered, or saved from a cluster), or
+/// the live objects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Source {
     Render,
+    File,
     Live,
 }
 
@@ -103,6 +106,7 @@ impl Source {
     pub fn name(self) -> &'static str {
         match self {
             Source::Render => "render",
+            Source::File => "file",
             Source::Live => "live",
         }
     }
@@ -196,10 +200,10 @@ pub fn verify(render: Option<(&Rendering, &[Value])>, live: Option<&Live>) -> Ve
     let mut out = Vec::new();
     if let Some((r, input)) = render {
         render_labels(r, &mut out);
-        configmap_findings(Source::Render, input, &mut out);
+        configmap_findings(Source::File, input, &mut out);
         for map in parsed_maps(input) {
             let nodes = render_records(r, &map);
-            record_findings(Source::Render, &map, &nodes, false, &mut out);
+            record_findings(Source::File, &map, &nodes, false, &mut out);
         }
     }
     if let Some(live) = live {
