@@ -362,6 +362,82 @@ fn go_reading(text: &str, e: &saphyr_parser::ScanError) -> Option<String> {
     None
 }
 
+/// go-yaml v2's rule for anchor and alias names, which YAML 1.2 does not
+/// have: letters, digits, `-` and `_` only (`scannerc.go`,
+/// `yaml_parser_scan_anchor`: `is_alpha`). A name with any other character
+/// (`&a.`, `*a/b`) makes Go refuse the whole document, so it is refused
+/// here too. The parser gives anchors as numbers; the name is read from the
+/// text where the node's properties start.
+struct AnchorNames<'t> {
+    text: &'t str,
+    /// The text as characters (the parser's positions count characters),
+    /// built at the first anchor: empty for ASCII text, whose characters
+    /// are its bytes.
+    chars: Option<Vec<char>>,
+}
+
+impl<'t> AnchorNames<'t> {
+    fn new(text: &'t str) -> AnchorNames<'t> {
+        AnchorNames { text, chars: None }
+    }
+
+    fn at(&mut self, i: usize) -> Option<char> {
+        let text = self.text;
+        let chars = self.chars.get_or_insert_with(|| {
+            if text.is_ascii() {
+                Vec::new()
+            } else {
+                text.chars().collect()
+            }
+        });
+        if chars.is_empty() {
+            text.as_bytes().get(i).map(|&b| b as char)
+        } else {
+            chars.get(i).copied()
+        }
+    }
+
+    /// Checks the name after `sigil` (`&` or `*`) in the node properties
+    /// starting at character `start` (a tag may come first).
+    fn check(&mut self, start: usize, sigil: char) -> Result<(), String> {
+        let mut i = start;
+        loop {
+            match self.at(i) {
+                Some(' ' | '\t' | '\n' | '\r') => i += 1,
+                Some('!') => {
+                    while self.at(i).is_some_and(|c| !c.is_whitespace()) {
+                        i += 1;
+                    }
+                }
+                Some(c) if c == sigil => break,
+                // Not where the parser's position was expected: nothing to
+                // check rather than a wrong refusal.
+                _ => return Ok(()),
+            }
+        }
+        let mut name = String::new();
+        i += 1;
+        while let Some(c) = self
+            .at(i)
+            .filter(|c| !c.is_whitespace() && !",[]{}".contains(*c))
+        {
+            name.push(c);
+            i += 1;
+        }
+        if name.is_empty()
+            || name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Ok(());
+        }
+        let what = if sigil == '&' { "anchor" } else { "alias" };
+        Err(format!(
+            "{what} `{sigil}{name}`: Go's YAML reader takes only letters, digits, `-` and `_` in a name and refuses this document; rename it"
+        ))
+    }
+}
+
 /// The message for a document the scanner refused.
 fn scan_error(e: &saphyr_parser::ScanError) -> ReadError {
     let message = if e.info().contains("directive") {
@@ -391,10 +467,22 @@ fn read_once(text: &str, limits: Limits) -> Result<Option<Node>, Refused> {
         root: None,
         documents: 0,
     };
+    let mut names = AnchorNames::new(text);
     for item in Parser::new_from_str(text) {
         match item {
             Ok((ev, span)) => {
-                if let Err(message) = b.event(ev) {
+                let named = match &ev {
+                    Event::Scalar(_, _, a, _)
+                    | Event::SequenceStart(a, _)
+                    | Event::MappingStart(a, _) => (*a != 0).then_some('&'),
+                    Event::Alias(_) => Some('*'),
+                    _ => None,
+                };
+                let checked = match named {
+                    Some(sigil) => names.check(span.start.index(), sigil),
+                    None => Ok(()),
+                };
+                if let Err(message) = checked.and_then(|()| b.event(ev)) {
                     return Err(Refused::Read(ReadError {
                         line: span.start.line(),
                         message,
