@@ -1,0 +1,77 @@
+//! What syncing a render over the live objects would do: its hazards
+//! (deadlocks, early deletions: discrepancies) and each node's change
+//! (new, stop, start, restart, removed: reported).
+
+use crate::live::Live;
+use crate::render::Rendering;
+
+use super::{Finding, Kind, Source};
+
+/// What syncing the render over the live objects would do: deadlocks
+/// (discrepancies), nodes created and restarted (not).
+pub(super) fn render_against_live(r: &Rendering, live: &Live, out: &mut Vec<Finding>) {
+    let hazards = [
+        (Kind::Deadlock, crate::compare::deadlocks(r, live)),
+        (Kind::EarlyPrune, crate::compare::early_prunes(r, live)),
+    ];
+    for (kind, list) in hazards {
+        for h in list {
+            out.push(Finding::new(
+                kind,
+                Source::Render,
+                h.cluster,
+                h.key,
+                h.detail,
+            ));
+        }
+    }
+    for c in &r.clusters {
+        for l in crate::compare::removed(c, live) {
+            out.push(Finding::new(
+                Kind::Removed,
+                Source::Render,
+                crate::model::qualified(&c.namespace, &c.name),
+                l.key.clone(),
+                format!(
+                    "live at {}, no longer rendered: Argo CD prunes it after every other node",
+                    l.label().unwrap_or("(no label)")
+                ),
+            ));
+        }
+        for n in &c.nodes {
+            use crate::compare::Change;
+            let (finding, detail) = match crate::compare::change(c, n, live) {
+                Change::New => (
+                    Kind::New,
+                    format!("not live yet; will be created at {}", n.revision),
+                ),
+                Change::Stop => (
+                    Kind::Stop,
+                    "up live, rendered down: the operator stops it".into(),
+                ),
+                Change::Start => (
+                    Kind::Start,
+                    format!("down live, rendered up at {}", n.revision),
+                ),
+                Change::Restart => (
+                    Kind::Restart,
+                    format!(
+                        "live {} -> rendered {}",
+                        live.node(&c.namespace, &n.name)
+                            .and_then(|l| l.label())
+                            .unwrap_or("(none)"),
+                        n.revision
+                    ),
+                ),
+                _ => continue,
+            };
+            out.push(Finding::new(
+                finding,
+                Source::Render,
+                crate::model::qualified(&c.namespace, &c.name),
+                n.key.clone(),
+                detail,
+            ));
+        }
+    }
+}
