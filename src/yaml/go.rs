@@ -1,0 +1,135 @@
+//! Where go-yaml v2 (YAML 1.1, what Kubernetes and Argo CD read with) and
+//! this YAML 1.2 parser disagree on a document, decided as Go decides:
+//! constructs the parser refuses that Go reads with one meaning are read
+//! again as Go reads them ([`go_reading`]); names Go refuses are refused
+//! ([`AnchorNames`]).
+
+/// `text` with the construct the scanner refused at `e` written as the
+/// YAML 1.2 that means what go-yaml v2 reads it as, when there is one:
+/// - a tab after the `:` value indicator (`a:<TAB>b`, `{a:<TAB>1}`):
+///   go-yaml's scanner takes any blank after `:` (`scannerc.go`,
+///   `yaml_parser_fetch_next_token`: `is_blankz`), so the tab is separation,
+///   written here as a space;
+/// - `\'` in a double-quoted scalar: go-yaml's escape table has `'`
+///   (`yaml_parser_scan_flow_scalar`), YAML 1.2's does not; it is the
+///   character `'`.
+pub(super) fn go_reading(text: &str, e: &saphyr_parser::ScanError) -> Option<String> {
+    let at = e.marker().index();
+    let chars: Vec<char> = text.chars().collect();
+    if e.info()
+        .contains("':' must be followed by a valid YAML whitespace")
+    {
+        // The marker is past the blanks after `:`: they are separation.
+        let blanks = chars[..at.min(chars.len())]
+            .iter()
+            .rev()
+            .take_while(|c| matches!(c, ' ' | '\t'))
+            .count();
+        let colon = at.checked_sub(blanks + 1)?;
+        if blanks == 0 || chars[colon] != ':' {
+            return None;
+        }
+        let mut out = chars;
+        for c in &mut out[colon + 1..at] {
+            *c = ' ';
+        }
+        return Some(out.into_iter().collect());
+    }
+    if e.info().contains("found unknown escape character") && chars.get(at) == Some(&'"') {
+        // The marker is at the scalar's opening quote: find the first
+        // escape the scanner does not know.
+        let mut i = at + 1;
+        while let Some(&c) = chars.get(i) {
+            match c {
+                '"' => return None,
+                '\\' => match chars.get(i + 1) {
+                    Some('\'') => {
+                        let mut out = chars;
+                        out.remove(i);
+                        return Some(out.into_iter().collect());
+                    }
+                    Some(_) => i += 2,
+                    None => return None,
+                },
+                _ => i += 1,
+            }
+        }
+    }
+    None
+}
+
+/// go-yaml v2's rule for anchor and alias names, which YAML 1.2 does not
+/// have: letters, digits, `-` and `_` only (`scannerc.go`,
+/// `yaml_parser_scan_anchor`: `is_alpha`). A name with any other character
+/// (`&a.`, `*a/b`) makes Go refuse the whole document, so it is refused
+/// here too. The parser gives anchors as numbers; the name is read from the
+/// text where the node's properties start.
+pub(super) struct AnchorNames<'t> {
+    text: &'t str,
+    /// The text as characters (the parser's positions count characters),
+    /// built at the first anchor: empty for ASCII text, whose characters
+    /// are its bytes.
+    chars: Option<Vec<char>>,
+}
+
+impl<'t> AnchorNames<'t> {
+    pub(super) fn new(text: &'t str) -> AnchorNames<'t> {
+        AnchorNames { text, chars: None }
+    }
+
+    fn at(&mut self, i: usize) -> Option<char> {
+        let text = self.text;
+        let chars = self.chars.get_or_insert_with(|| {
+            if text.is_ascii() {
+                Vec::new()
+            } else {
+                text.chars().collect()
+            }
+        });
+        if chars.is_empty() {
+            text.as_bytes().get(i).map(|&b| b as char)
+        } else {
+            chars.get(i).copied()
+        }
+    }
+
+    /// Checks the name after `sigil` (`&` or `*`) in the node properties
+    /// starting at character `start` (a tag may come first).
+    pub(super) fn check(&mut self, start: usize, sigil: char) -> Result<(), String> {
+        let mut i = start;
+        loop {
+            match self.at(i) {
+                Some(' ' | '\t' | '\n' | '\r') => i += 1,
+                Some('!') => {
+                    while self.at(i).is_some_and(|c| !c.is_whitespace()) {
+                        i += 1;
+                    }
+                }
+                Some(c) if c == sigil => break,
+                // Not where the parser's position was expected: nothing to
+                // check rather than a wrong refusal.
+                _ => return Ok(()),
+            }
+        }
+        let mut name = String::new();
+        i += 1;
+        while let Some(c) = self
+            .at(i)
+            .filter(|c| !c.is_whitespace() && !",[]{}".contains(*c))
+        {
+            name.push(c);
+            i += 1;
+        }
+        if name.is_empty()
+            || name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Ok(());
+        }
+        let what = if sigil == '&' { "anchor" } else { "alias" };
+        Err(format!(
+            "{what} `{sigil}{name}`: Go's YAML reader takes only letters, digits, `-` and `_` in a name and refuses this document; rename it"
+        ))
+    }
+}
