@@ -138,53 +138,8 @@ fn record_findings(
         ));
     };
     for (key, stored) in &map.revisions {
-        let chart = map.chart.iter().any(|k| k == key);
-        if !chart && map.input(key).is_some_and(|i| stored::hash(i) != *stored) {
-            continue; // reported by configmap_findings
-        }
-        let Some(n) = nodes.iter().find(|n| &n.key == key) else {
-            push(key, format!("stored {stored}, but no {side} node {key}"));
-            continue;
-        };
-        if chart != n.from_chart {
-            push(
-                key,
-                format!(
-                    "{} says the revision is {}, the {side} node says {}",
-                    stored::CHART_REVISIONS,
-                    if chart { "the chart's" } else { "computed" },
-                    if n.from_chart {
-                        "the chart's"
-                    } else {
-                        "computed"
-                    }
-                ),
-            );
-            continue;
-        }
-        if n.label.as_deref() != Some(stored.as_str()) {
-            push(
-                key,
-                format!(
-                    "stored {stored}, {side} label {}",
-                    n.label.as_deref().unwrap_or("(none)")
-                ),
-            );
-            continue;
-        }
-        if let (Some(input), Some(here)) = (map.input(key), &n.input) {
-            let differs = if live {
-                crate::compare::differs(input, Some(here))
-            } else {
-                crate::compare::differs(input, Some(here))
-                    || crate::compare::differs(here, Some(input))
-            };
-            if differs {
-                push(
-                    key,
-                    format!("nodes.json does not hold the {side} spec at {stored}"),
-                );
-            }
+        if let Some(detail) = entry(map, key, stored, nodes, live) {
+            push(key, detail);
         }
     }
     for k in map.chart.iter().filter(|k| map.revision(k).is_none()) {
@@ -204,4 +159,43 @@ fn record_findings(
             );
         }
     }
+}
+
+/// What is wrong with the entry `key` (stored at `stored`) of `map` against
+/// the nodes beside it, if anything.
+fn entry(map: &StoredMap, key: &str, stored: &str, nodes: &[Record], live: bool) -> Option<String> {
+    let side = if live { "live" } else { "rendered" };
+    let chart = map.chart.iter().any(|k| k == key);
+    if !chart && map.input(key).is_some_and(|i| stored::hash(i) != stored) {
+        return None; // reported by configmap_findings
+    }
+    let Some(n) = nodes.iter().find(|n| n.key == key) else {
+        return Some(format!("stored {stored}, but no {side} node {key}"));
+    };
+    let source = |from_chart: bool| {
+        if from_chart {
+            "the chart's"
+        } else {
+            "computed"
+        }
+    };
+    if chart != n.from_chart {
+        return Some(format!(
+            "{} says the revision is {}, the {side} node says {}",
+            stored::CHART_REVISIONS,
+            source(chart),
+            source(n.from_chart)
+        ));
+    }
+    if n.label.as_deref() != Some(stored) {
+        return Some(format!(
+            "stored {stored}, {side} label {}",
+            n.label.as_deref().unwrap_or("(none)")
+        ));
+    }
+    let (input, here) = (map.input(key)?, n.input.as_ref()?);
+    // Against live objects, fields only the live spec has are defaults.
+    let differs = crate::compare::differs(input, Some(here))
+        || !live && crate::compare::differs(here, Some(input));
+    differs.then(|| format!("nodes.json does not hold the {side} spec at {stored}"))
 }
