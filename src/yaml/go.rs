@@ -35,6 +35,18 @@ pub(super) fn go_reading(text: &str, e: &saphyr_parser::ScanError) -> Option<Str
         }
         return Some(out.into_iter().collect());
     }
+    if e.info().contains("tab cannot be used as indentation") && chars.get(at) == Some(&'\t') {
+        // Only raised in the leading blanks of a quoted scalar's
+        // continuation line, which fold away; go-yaml takes tabs there
+        // (`yaml_parser_scan_flow_scalar`: `is_blank`). Read as a space; an
+        // indentation the scalar cannot have is still refused after.
+        let mut out = chars;
+        out[at] = ' ';
+        return Some(out.into_iter().collect());
+    }
+    if e.info().contains("invalid indentation in quoted scalar") {
+        return indented_quoted(chars, at, e.marker().col());
+    }
     if e.info().contains("found unknown escape character") && chars.get(at) == Some(&'"') {
         // The marker is at the scalar's opening quote: find the first
         // escape the scanner does not know.
@@ -132,4 +144,33 @@ impl<'t> AnchorNames<'t> {
             "{what} `{sigil}{name}`: Go's YAML reader takes only letters, digits, `-` and `_` in a name and refuses this document; rename it"
         ))
     }
+}
+
+/// `chars` with every continuation line of the quoted scalar opening at
+/// `at` (column `col`) indented past that column. Leading blanks of a
+/// quoted scalar's lines fold away, so the meaning is unchanged.
+fn indented_quoted(chars: Vec<char>, at: usize, col: usize) -> Option<String> {
+    let quote = *chars.get(at).filter(|c| matches!(c, '"' | '\''))?;
+    let mut out: Vec<char> = chars[..=at].to_vec();
+    let mut i = at + 1;
+    loop {
+        let c = *chars.get(i)?;
+        out.push(c);
+        i += 1;
+        match c {
+            '\\' if quote == '"' => {
+                out.push(*chars.get(i)?);
+                i += 1;
+            }
+            '\'' if quote == '\'' && chars.get(i) == Some(&'\'') => {
+                out.push('\'');
+                i += 1;
+            }
+            c if c == quote => break,
+            '\n' => out.extend(std::iter::repeat_n(' ', col + 1)),
+            _ => {}
+        }
+    }
+    out.extend_from_slice(&chars[i..]);
+    Some(out.into_iter().collect())
 }

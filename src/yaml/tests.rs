@@ -25,6 +25,15 @@ fn reads_a_tab_after_a_colon_and_an_escaped_quote_as_go_does() {
     assert_eq!(scalar("a:\n  b:\tc\n", &["a", "b"]), "c");
     assert_eq!(scalar("x: {a:\t1, b: \"it\\'s\"}\n", &["x", "b"]), "it's");
     assert_eq!(scalar("k: \"a:\tb\"\n", &["k"]), "a:\tb");
+    // Tabs and indentation inside a quoted scalar's continuation lines
+    // fold away; go-yaml takes them.
+    assert_eq!(scalar("a: \"x\n\ty\"\n", &["a"]), "x y");
+    assert_eq!(
+        scalar("m:\n  a: 'it''s\n\tfine'\n", &["m", "a"]),
+        "it's fine"
+    );
+    assert_eq!(scalar("m:\n  a: \"x\\\"\ny\"\n", &["m", "a"]), "x\" y");
+    assert_eq!(scalar("m:\n  a: \"x\n\n\ty\"\n", &["m", "a"]), "x\ny");
     // Go refuses these too.
     assert!(read("a: b:\tc\n").is_err());
     assert!(read("k: \"\\x\"\n").is_err());
