@@ -44,6 +44,25 @@ pub(super) fn go_reading(text: &str, e: &saphyr_parser::ScanError) -> Option<Str
         out[at] = ' ';
         return Some(out.into_iter().collect());
     }
+    if e.info()
+        .contains("tabs disallowed within this context (block indentation)")
+        && in_flow_collection(&chars[..at.min(chars.len())])
+    {
+        // The tabs starting a line inside a flow collection: go-yaml
+        // skips blanks in the flow context (`yaml_parser_scan_to_next_token`),
+        // YAML 1.2 counts them as indentation. Read as spaces.
+        let line = chars[..at]
+            .iter()
+            .rposition(|&c| c == '\n')
+            .map_or(0, |i| i + 1);
+        let mut out = chars;
+        for c in &mut out[line..at] {
+            if *c == '\t' {
+                *c = ' ';
+            }
+        }
+        return Some(out.into_iter().collect());
+    }
     if e.info().contains("invalid indentation in quoted scalar") {
         return indented_quoted(chars, at, e.marker().col());
     }
@@ -173,4 +192,33 @@ fn indented_quoted(chars: Vec<char>, at: usize, col: usize) -> Option<String> {
     }
     out.extend_from_slice(&chars[i..]);
     Some(out.into_iter().collect())
+}
+
+/// Whether `before` leaves a flow collection open: more `[`/`{` than
+/// `]`/`}` outside quoted scalars and comments. (A bracket inside a plain
+/// scalar counts too; brackets there come in pairs in practice, and a
+/// wrong guess can only read tabs Go refuses as spaces, never change what
+/// Go reads.)
+fn in_flow_collection(before: &[char]) -> bool {
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut comment = false;
+    let mut prev = '\n';
+    let mut i = 0;
+    while let Some(&c) = before.get(i) {
+        match (quote, c) {
+            _ if comment => comment = c != '\n',
+            (Some('"'), '\\') => i += 1,
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '#') if prev.is_whitespace() => comment = true,
+            (None, '[' | '{') => depth += 1,
+            (None, ']' | '}') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        prev = c;
+        i += 1;
+    }
+    depth > 0
 }

@@ -34,7 +34,11 @@ fn reads_a_tab_after_a_colon_and_an_escaped_quote_as_go_does() {
     );
     assert_eq!(scalar("m:\n  a: \"x\\\"\ny\"\n", &["m", "a"]), "x\" y");
     assert_eq!(scalar("m:\n  a: \"x\n\n\ty\"\n", &["m", "a"]), "x\ny");
+    // Tabs starting a line inside a flow collection are blanks to Go.
+    assert_eq!(scalar("a: {\n\tb: x}\n", &["a", "b"]), "x");
     // Go refuses these too.
+    assert!(read("a:\n\tb: 1\n").is_err());
+    assert!(read("a: \"[x\"\nb:\n\tc: 1\n").is_err());
     assert!(read("a: b:\tc\n").is_err());
     assert!(read("k: \"\\x\"\n").is_err());
     assert!(read("k: \"\\q\"\n").is_err());
