@@ -95,6 +95,20 @@ pub fn removed<'a>(cluster: &ClusterRollout, live: &'a Live) -> Vec<LiveNode<'a>
         .collect()
 }
 
+/// Whether the live object's `argocd.argoproj.io/sync-options` hold
+/// `option`.
+fn has_sync_option(l: &LiveNode<'_>, option: &str) -> bool {
+    l.obj
+        .at(&["metadata", "annotations", crate::model::ANN_SYNC_OPTIONS])
+        .and_then(Value::as_str)
+        .is_some_and(|o| o.split(',').any(|i| i.trim() == option))
+}
+
+/// Whether Argo CD never prunes the live object (`Prune=false`).
+pub fn never_pruned(l: &LiveNode<'_>) -> bool {
+    has_sync_option(l, "Prune=false")
+}
+
 /// Removed nodes whose deletion would overlap another node's change: their
 /// live object lacks `PruneLast=true` (rendered before express-waves set
 /// it, or the option taken off), so Argo CD prunes them in the wave of the
@@ -105,15 +119,10 @@ pub fn early_prunes(r: &Rendering, live: &Live) -> Vec<Hazard> {
     let mut out = Vec::new();
     for c in &r.clusters {
         for l in removed(c, live) {
-            let options = l
-                .obj
-                .at(&["metadata", "annotations", crate::model::ANN_SYNC_OPTIONS])
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            if options
-                .split(',')
-                .any(|i| i.trim() == crate::model::PRUNE_LAST)
-            {
+            // Pruned last, or never pruned (`Prune=false`: gitops-engine
+            // `sync_context.go`, `pruneObject` skips it as "ignored (no
+            // prune)").
+            if has_sync_option(&l, crate::model::PRUNE_LAST) || never_pruned(&l) {
                 continue;
             }
             out.push(Hazard {

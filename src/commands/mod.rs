@@ -149,6 +149,38 @@ pub(super) fn require_same_namespace(
     }
 }
 
+/// A render without a namespace is matched to live objects by name
+/// ([`crate::model::same_namespace`]); if its cluster is live in more than
+/// one namespace, which one it is meant for is unknown, and guessing would
+/// compare it with the wrong tenant. Refused.
+pub(super) fn require_one_namespace(
+    command: &str,
+    rendering: &crate::render::Rendering<'_>,
+    live: &crate::live::Live,
+) -> Result<()> {
+    for c in rendering.clusters.iter().filter(|c| c.namespace.is_empty()) {
+        let mut namespaces: Vec<&str> = live
+            .nodes()
+            .filter(|l| l.cluster == c.name)
+            .map(|l| l.obj)
+            .filter_map(|o| {
+                o.at(&["metadata", "namespace"])
+                    .and_then(crate::value::Value::as_str)
+            })
+            .collect();
+        namespaces.sort_unstable();
+        namespaces.dedup();
+        if namespaces.len() > 1 {
+            return Err(crate::error::Error::msg(format!(
+                "{command}: the render gives cluster {} no namespace, and it is live in {}: render it with a namespace, or read one namespace (--namespace)",
+                c.name,
+                namespaces.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// The same for live objects: none of the group's nodes among them is
 /// nothing read, not "nothing wrong" or "nothing rolling out". The message
 /// says where they were looked for.

@@ -18,6 +18,9 @@ pub fn run(args: &PlanArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
         )),
         None => None,
     };
+    if let Some(live) = &live {
+        super::require_one_namespace("plan", &rendering, live)?;
+    }
     let plan = crate::plan::plan(&rendering, live.as_ref());
     // An empty plan must mean something was read. (Against live objects, a
     // rendered cluster whose nodes are all gone lists them as removed.)

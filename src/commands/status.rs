@@ -7,7 +7,7 @@ use crate::render::{self, Options};
 
 use super::{
     Context, Outcome, live_objects, read_inputs, require_live_nodes, require_nodes,
-    require_same_namespace,
+    require_one_namespace, require_same_namespace,
 };
 
 pub fn run(args: &StatusArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
@@ -34,6 +34,7 @@ pub fn run(args: &StatusArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
                 "there is no target to compare with",
             )?;
             require_same_namespace("status", &r, &args.live)?;
+            require_one_namespace("status", &r, &live)?;
             Some(r)
         }
         // A Cluster CR alone (a new tenant whose nodes are not created

@@ -6,7 +6,7 @@ use crate::render;
 
 use super::{
     Context, Outcome, live_objects, read_inputs, require_live_nodes, require_nodes,
-    require_same_namespace,
+    require_one_namespace, require_same_namespace,
 };
 
 pub fn run(args: &VerifyArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
@@ -30,6 +30,9 @@ pub fn run(args: &VerifyArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
         }
         None => None,
     };
+    if let (Some((r, _)), Some(live)) = (&render, &live) {
+        require_one_namespace("verify", r, live)?;
+    }
     // Live objects alone are all there is to check: they must hold nodes.
     // (Beside a render, none live is a first sync: every node is new.)
     if let (None, Some(live)) = (&render, &live) {

@@ -106,8 +106,11 @@ impl Side {
     }
 
     pub(super) fn find(&self, n: &SideNode) -> Option<&SideNode> {
-        self.nodes
-            .iter()
-            .find(|m| m.namespace == n.namespace && m.cluster == n.cluster && m.key == n.key)
+        self.nodes.iter().find(|m| {
+            // A render may leave the namespace out (`model::same_namespace`).
+            (m.namespace == n.namespace || m.namespace.is_empty() || n.namespace.is_empty())
+                && m.cluster == n.cluster
+                && m.key == n.key
+        })
     }
 }

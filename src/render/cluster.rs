@@ -51,7 +51,7 @@ pub(super) fn decide(
     cd: &ClusterDocs,
     opts: &Options,
 ) -> Result<(Option<Value>, ClusterRollout)> {
-    let (mode, disabled) = settings(docs, cd, opts);
+    let (mode, disabled) = settings(docs, cd, opts)?;
     let nodes = nodes(docs, cluster, cd, disabled, opts)?;
     let order = order::resolve(&nodes.members, mode, opts.frontends_before_backend)
         .map_err(|c| Error::doc(&docs[nodes.infos[c.member].doc].at, c.message))?;
@@ -102,16 +102,33 @@ pub(super) fn decide(
 
 /// The mode, and what turned injection off for the whole cluster, if
 /// anything: the Cluster CR's annotations, overridden by the options.
-fn settings(docs: &[Doc<'_>], cd: &ClusterDocs, opts: &Options) -> (Mode, Option<Injection>) {
+fn settings(
+    docs: &[Doc<'_>],
+    cd: &ClusterDocs,
+    opts: &Options,
+) -> Result<(Mode, Option<Injection>)> {
     let mut mode = Mode::Upgrade;
     let mut disabled = opts.no_dependencies.then_some(Injection::Flag);
-    if cd.cluster_doc.is_none()
-        && let Some(m) = cd
+    if cd.cluster_doc.is_none() && opts.mode.is_none() {
+        // The nodes record the mode (render writes it on every node of a
+        // cluster without its Cluster CR); they must agree.
+        let mut modes = cd
             .nodes
             .iter()
-            .find_map(|&i| express_of(docs, i).facts.mode)
-    {
-        mode = m;
+            .filter_map(|&i| express_of(docs, i).facts.mode.map(|m| (i, m)));
+        if let Some((_, first)) = modes.next() {
+            if let Some((i, other)) = modes.find(|&(_, m)| m != first) {
+                return Err(Error::doc(
+                    &docs[i].at,
+                    format!(
+                        "express.medallia.com/mode `{}` here, `{}` on another node of the cluster: with no Cluster CR in the stream the nodes' mode must agree",
+                        other.name(),
+                        first.name()
+                    ),
+                ));
+            }
+            mode = first;
+        }
     }
     if let Some(ci) = cd.cluster_doc {
         let f = &express_of(docs, ci).facts;
@@ -122,7 +139,7 @@ fn settings(docs: &[Doc<'_>], cd: &ClusterDocs, opts: &Options) -> (Mode, Option
             disabled = disabled.or(Some(Injection::ClusterAnnotation));
         }
     }
-    (opts.mode.unwrap_or(mode), disabled)
+    Ok((opts.mode.unwrap_or(mode), disabled))
 }
 
 /// Each node's key, state, revision and rendered prerequisites (which must

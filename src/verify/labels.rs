@@ -122,15 +122,25 @@ pub(super) fn live_nodes(
                 );
             }
         }
-        if let (Some(running), Some(label)) = (l.running(), label)
-            && running != label
-        {
+        // Not settled: running another revision, or Progressing by the
+        // health check's rules (no status yet, a generation not observed,
+        // not Ready), as `status` and Argo CD see it.
+        let detail = match (l.running(), label) {
+            (Some(running), Some(label)) if running != label => {
+                Some(format!("label {label}, running {running}"))
+            }
+            _ => {
+                let h = crate::health::assess(l.kind, l.obj);
+                (h.status == crate::health::Status::Progressing).then_some(h.message)
+            }
+        };
+        if let Some(detail) = detail {
             out.push(Finding::new(
                 Kind::RollingOut,
                 Source::Live,
                 l.qualified_cluster(),
                 l.key.clone(),
-                format!("label {label}, running {running}"),
+                detail,
             ));
         }
     }

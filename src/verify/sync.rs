@@ -33,8 +33,13 @@ pub(super) fn render_against_live(r: &Rendering, live: &Live, out: &mut Vec<Find
                 crate::model::qualified(&c.namespace, &c.name),
                 l.key.clone(),
                 format!(
-                    "live at {}, no longer rendered: Argo CD prunes it after every other node",
-                    l.label().unwrap_or("(no label)")
+                    "live at {}, no longer rendered: {}",
+                    l.label().unwrap_or("(no label)"),
+                    if crate::compare::never_pruned(&l) {
+                        "its sync-options say Prune=false, so Argo CD keeps it"
+                    } else {
+                        "Argo CD prunes it after every other node"
+                    }
                 ),
             ));
         }
