@@ -29,6 +29,16 @@ pub(super) fn go_reading(text: &str, e: &saphyr_parser::ScanError) -> Option<Str
         if blanks == 0 || chars[colon] != ':' {
             return None;
         }
+        // An explicit value (`:` first on its line, after `? key`): go-yaml
+        // does not skip a tab there (`yaml_parser_scan_to_next_token`: a
+        // simple key is allowed after it), and refuses the document.
+        let line = chars[..colon]
+            .iter()
+            .rposition(|&c| c == '\n')
+            .map_or(0, |i| i + 1);
+        if chars[line..colon].iter().all(|c| *c == ' ') {
+            return None;
+        }
         let mut out = chars;
         for c in &mut out[colon + 1..at] {
             *c = ' ';

@@ -39,6 +39,7 @@ fn reads_a_tab_after_a_colon_and_an_escaped_quote_as_go_does() {
     // Go refuses these too.
     assert!(read("a:\n\tb: 1\n").is_err());
     assert!(read("a: \"[x\"\nb:\n\tc: 1\n").is_err());
+    assert!(read("? k\n:\tv\n").is_err());
     assert!(read("a: b:\tc\n").is_err());
     assert!(read("k: \"\\x\"\n").is_err());
     assert!(read("k: \"\\q\"\n").is_err());
