@@ -299,6 +299,7 @@ fn node_rollout(
         revision: info.label.clone(),
         chart_revision: info.chart_label.clone(),
         stale_label: e.facts.stale_label.clone(),
+        rendered_wave: e.facts.rendered_wave,
         revision_from_chart: info.from_chart,
         injection: info.injection,
         computed: info.revision.clone(),

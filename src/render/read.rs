@@ -70,6 +70,8 @@ pub(super) struct Facts {
     /// A label an earlier render wrote, when the spec no longer hashes to
     /// it: the render was edited after rendering.
     pub(super) stale_label: Option<String>,
+    /// The sync wave an earlier render wrote (a node carrying its marks).
+    pub(super) rendered_wave: Option<i64>,
     pub(super) revision: Option<Arc<Revision>>,
     pub(super) rendered: [Vec<model::Rendered>; 2],
     pub(super) helm4_file: Option<String>,
@@ -294,6 +296,11 @@ fn node_facts(kind: ExpressKind, value: &Value, facts: &mut Facts) -> Result<(),
             .flatten()
             .is_some_and(|sha| sha.len() > l.len() && sha.starts_with(l))
     });
+    let marked = ours || model::annotation(value, model::ANN_REVISION_SOURCE)?.is_some();
+    if marked {
+        facts.rendered_wave =
+            model::annotation(value, model::ANN_SYNC_WAVE)?.and_then(|w| w.trim().parse().ok());
+    }
     if ours {
         facts.stale_label = label.map(str::to_string);
     } else {

@@ -75,6 +75,9 @@ pub struct NodeRollout {
     /// A label an earlier render wrote for another spec (the render was
     /// edited after rendering); this render recomputed it.
     pub stale_label: Option<String>,
+    /// The sync wave an earlier render wrote on it, when the input is a
+    /// render.
+    pub rendered_wave: Option<i64>,
     /// Whether the revision written is the chart's own choice (not the
     /// computed one): marked `express.medallia.com/revision-source: chart`
     /// and listed in the ConfigMap's `chart-revisions.json`.

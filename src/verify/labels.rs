@@ -11,6 +11,40 @@ use crate::value::Value;
 
 use super::{Finding, Kind, Source};
 
+/// A render whose waves order a cluster's nodes otherwise than their
+/// dependencies do (edited after rendering): Argo CD follows the waves in
+/// the file. Only the order counts: `--wave-start` and `--clusters` shift
+/// every wave alike.
+pub(super) fn render_waves(r: &Rendering, out: &mut Vec<Finding>) {
+    for c in &r.clusters {
+        let Some(file): Option<Vec<i64>> = c.nodes.iter().map(|n| n.rendered_wave).collect() else {
+            continue;
+        };
+        let ordered = file.windows(2).all(|w| w[0] < w[1]);
+        if ordered {
+            continue;
+        }
+        let mut keys: Vec<(i64, &str)> = file
+            .iter()
+            .zip(&c.nodes)
+            .map(|(&w, n)| (w, n.key.as_str()))
+            .collect();
+        keys.sort();
+        let list = |k: &mut dyn Iterator<Item = String>| k.collect::<Vec<_>>().join(", ");
+        out.push(Finding::new(
+            Kind::Wave,
+            Source::Render,
+            crate::model::qualified(&c.namespace, &c.name),
+            "-".into(),
+            format!(
+                "the file's sync waves order the nodes {}; their dependencies order them {} (edited after rendering, or rendered with another --frontends-before-backend? render it again)",
+                list(&mut keys.iter().map(|(w, k)| format!("{k}@{w}"))),
+                list(&mut c.nodes.iter().map(|n| n.key.clone()))
+            ),
+        ));
+    }
+}
+
 /// Revision labels the chart set itself (not what the spec hashes to), and
 /// labels an earlier render wrote for another spec (edited since).
 pub(super) fn render_labels(r: &Rendering, out: &mut Vec<Finding>) {

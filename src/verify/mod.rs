@@ -21,7 +21,9 @@
 //!   finish;
 //! - `early-prune`: a removed node whose live object lacks `PruneLast=true`
 //!   would be deleted in the same wave as another node's change;
-//! - `degraded`: an Express CR Degraded live: a sync fails at its wave.
+//! - `degraded`: an Express CR Degraded live: a sync fails at its wave;
+//! - `wave`: a render whose waves order a cluster's nodes otherwise than
+//!   their dependencies (edited after rendering).
 //!
 //! Reported, not discrepancies: `restart` (the live label differs from the
 //! rendered revision: applying restarts the node), `new`, `stop` / `start`
@@ -52,6 +54,7 @@ pub enum Kind {
     Configmap,
     RollingOut,
     Deadlock,
+    Wave,
     EarlyPrune,
     Degraded,
     Restart,
@@ -69,6 +72,7 @@ impl Kind {
             Kind::Configmap => "configmap",
             Kind::RollingOut => "rolling-out",
             Kind::Deadlock => "deadlock",
+            Kind::Wave => "wave",
             Kind::EarlyPrune => "early-prune",
             Kind::Degraded => "degraded",
             Kind::Restart => "restart",
@@ -168,6 +172,7 @@ pub fn verify(render: Option<(&Rendering, &[Value])>, live: Option<&Live>) -> Ve
     let mut out = Vec::new();
     if let Some((r, input)) = render {
         render_labels(r, &mut out);
+        labels::render_waves(r, &mut out);
         records::rendered(r, input, &mut out);
     }
     if let Some(live) = live {
