@@ -14,7 +14,7 @@ use super::Options;
 use super::configmap;
 use super::group::ClusterDocs;
 use super::patch::{self, DepRef, Patch};
-use super::read::{Doc, express_mut, express_of};
+use super::read::{Doc, What, express_mut, express_of};
 use super::rollout::{ClusterRollout, Injection, NodeRollout};
 
 /// A node of a cluster being rendered.
@@ -33,6 +33,8 @@ pub(super) struct NodeInfo {
     pub(super) from_chart: bool,
     /// Whether its dependencies are injected, and if not, why.
     pub(super) injection: Injection,
+    /// A label an earlier render wrote for another spec.
+    pub(super) stale_label: Option<String>,
 }
 
 /// The nodes of a cluster: what the order needs of each ([`Member`]) and
@@ -52,7 +54,7 @@ pub(super) fn decide(
     opts: &Options,
 ) -> Result<(Option<Value>, ClusterRollout)> {
     let (mode, disabled) = settings(docs, cd, opts)?;
-    let nodes = nodes(docs, cluster, cd, disabled, opts)?;
+    let nodes = nodes(docs, namespace, cluster, cd, disabled, opts)?;
     let order = order::resolve(&nodes.members, mode, opts.frontends_before_backend)
         .map_err(|c| Error::doc(&docs[nodes.infos[c.member].doc].at, c.message))?;
     let mut waves = vec![0i64; nodes.infos.len()];
@@ -146,6 +148,7 @@ fn settings(
 /// name nodes of the cluster, managed or not).
 fn nodes(
     docs: &[Doc<'_>],
+    namespace: &str,
     cluster: &str,
     cd: &ClusterDocs,
     disabled: Option<Injection>,
@@ -161,6 +164,7 @@ fn nodes(
         members: Vec::with_capacity(cd.nodes.len()),
         infos: Vec::with_capacity(cd.nodes.len()),
     };
+    let recorded = recorded_computed(docs, namespace, cluster);
     for &i in &cd.nodes {
         let e = express_of(docs, i);
         let f = &e.facts;
@@ -171,8 +175,19 @@ fn nodes(
         };
         let managed = injection == Injection::Injected;
         let revision = f.revision.clone().expect("nodes have a revision");
+        // A label the earlier render's own ConfigMap records as computed
+        // is express-waves', not the chart's.
+        let key = crate::model::node_key(&e.name, cluster).unwrap_or(&e.name);
+        let ours = f
+            .chart_label
+            .as_ref()
+            .filter(|l| recorded.iter().any(|(k, r)| k == key && r == *l));
+        let stale_label = f
+            .stale_label
+            .clone()
+            .or_else(|| ours.filter(|l| l.as_str() != revision.short()).cloned());
         let label = match &f.chart_label {
-            Some(l) if !opts.recompute_revisions => l.clone(),
+            Some(l) if !opts.recompute_revisions && ours.is_none() => l.clone(),
             _ => revision.short().to_string(),
         };
         let mut refs: [Vec<usize>; 2] = [Vec::new(), Vec::new()];
@@ -216,9 +231,31 @@ fn nodes(
             chart_label: f.chart_label.clone(),
             from_chart,
             injection,
+            stale_label,
         });
     }
     Ok(nodes)
+}
+
+/// The revisions the input's own revisions ConfigMap for the cluster (an
+/// earlier render's) records as computed, by node key.
+fn recorded_computed<'d>(
+    docs: &'d [Doc<'_>],
+    namespace: &str,
+    cluster: &str,
+) -> &'d [(String, String)] {
+    let name = format!("{cluster}{}", crate::stored::SUFFIX);
+    docs.iter()
+        .find_map(|d| match &d.what {
+            What::ConfigMap {
+                namespace: ns,
+                name: n,
+                ours: true,
+                computed,
+            } if ns == namespace && *n == name => Some(computed.as_slice()),
+            _ => None,
+        })
+        .unwrap_or(&[])
 }
 
 /// Every node's patch: its wave, sync options, revision, and (when managed)
@@ -298,7 +335,7 @@ fn node_rollout(
         express_version: info.version.clone(),
         revision: info.label.clone(),
         chart_revision: info.chart_label.clone(),
-        stale_label: e.facts.stale_label.clone(),
+        stale_label: info.stale_label.clone(),
         rendered_wave: e.facts.rendered_wave,
         revision_from_chart: info.from_chart,
         injection: info.injection,

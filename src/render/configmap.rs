@@ -37,6 +37,7 @@ impl Placement {
                     namespace,
                     name,
                     ours,
+                    ..
                 } => Some(((namespace.clone(), name.clone()), (i, *ours))),
                 _ => None,
             })

@@ -35,6 +35,10 @@ pub(super) enum What {
         /// data but `nodes.json` and `revisions.json`), so replacing it
         /// loses nothing.
         ours: bool,
+        /// When it is ours: the revisions it records as computed (not the
+        /// chart's), by node key. A node still labelled so carries a label
+        /// express-waves wrote, even with its `…-sha256` annotation gone.
+        computed: Vec<(String, String)>,
     },
     /// Replaced by a freshly built document.
     Replaced(Value),
@@ -159,12 +163,25 @@ fn read_doc(chunk: &Chunk<'_>, at: &mut DocRef, opts: &Options, keep: Keep) -> R
     match identity {
         Identity::Other => Ok(What::Pass),
         Identity::ConfigMap(namespace, name) => {
-            let ours = name.ends_with(crate::stored::SUFFIX)
-                && written_by_us(&value::from_node(&node, "").map_err(|m| Error::doc(at, m))?);
+            let map = if name.ends_with(crate::stored::SUFFIX) {
+                Some(value::from_node(&node, "").map_err(|m| Error::doc(at, m))?)
+            } else {
+                None
+            };
+            let ours = map.as_ref().is_some_and(written_by_us);
+            let computed = match map.filter(|_| ours).map(|m| crate::stored::parse(&m)) {
+                Some(Ok(m)) => m
+                    .revisions
+                    .into_iter()
+                    .filter(|(k, _)| !m.chart.contains(k))
+                    .collect(),
+                _ => Vec::new(),
+            };
             Ok(What::ConfigMap {
                 namespace,
                 name,
                 ours,
+                computed,
             })
         }
         Identity::Express(kind) => {
