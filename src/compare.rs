@@ -71,13 +71,16 @@ pub fn change(cluster: &ClusterRollout, node: &NodeRollout, live: &Live) -> Chan
         Change::Stop
     } else if !l.up() && node.up {
         Change::Start
-    } else if node.restarts(&l) {
+    } else if node.restarts(&l) && node.up {
         Change::Restart
-    } else if node
-        .spec
-        .as_ref()
-        .is_some_and(|spec| differs(spec, l.obj.get("spec")))
+    } else if node.restarts(&l)
+        || node
+            .spec
+            .as_ref()
+            .is_some_and(|spec| differs(spec, l.obj.get("spec")))
     {
+        // (A node down on both sides restarts nothing: a new revision
+        // there is an update.)
         Change::Update
     } else {
         Change::Unchanged

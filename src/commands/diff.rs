@@ -32,9 +32,12 @@ pub fn run(args: &DiffArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
     } else {
         crate::diff::table(&diffs, new.nodes.len())
     };
-    let changed = diffs
-        .iter()
-        .any(|d| d.what() != crate::diff::What::SameRevision);
+    let changed = diffs.iter().any(|d| {
+        !matches!(
+            d.what(),
+            crate::diff::What::SameRevision | crate::diff::What::ChangedWhileDown
+        )
+    });
     Ok(Outcome::found(text.into_bytes(), changed))
 }
 

@@ -44,6 +44,10 @@ pub enum What {
     Start,
     #[serde(rename = "restart")]
     Restart,
+    /// Down on both sides, with another revision: applied, nothing runs,
+    /// nothing restarts.
+    #[serde(rename = "changed while down")]
+    ChangedWhileDown,
     #[serde(rename = "same revision")]
     SameRevision,
 }
@@ -56,6 +60,7 @@ impl What {
             What::Stop => "stop",
             What::Start => "start",
             What::Restart => "restart",
+            What::ChangedWhileDown => "changed while down",
             What::SameRevision => "same revision",
         }
     }
@@ -88,6 +93,7 @@ impl NodeDiff {
             (_, None, _, _) => What::Removed,
             (_, _, Some(true), Some(false)) => What::Stop,
             (_, _, Some(false), Some(true)) => What::Start,
+            (Some(a), Some(b), Some(false), Some(false)) if a != b => What::ChangedWhileDown,
             (Some(a), Some(b), _, _) if a != b => What::Restart,
             _ => What::SameRevision,
         }
