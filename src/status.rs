@@ -278,8 +278,11 @@ fn in_rollout_order(mut nodes: Vec<NodeStatus>, rendered: bool) -> Vec<NodeStatu
     });
     let mut blocked = false;
     for n in &mut nodes {
+        let removed = rendered && n.wave.is_none();
         n.state = match (n.state, n.health.status, blocked) {
             (_, Status::Degraded, _) => State::Degraded,
+            // Pruned after every other node: it waits for them.
+            _ if removed => State::Waiting,
             (State::Down, Status::Healthy, _) => State::Down,
             (_, Status::Healthy, false) => State::Done,
             (_, _, false) => State::RollingOut,
