@@ -50,37 +50,35 @@ pub(super) fn render_waves(r: &Rendering, out: &mut Vec<Finding>) {
 pub(super) fn render_labels(r: &Rendering, out: &mut Vec<Finding>) {
     for c in &r.clusters {
         for n in &c.nodes {
-            if let Some(stale) = &n.stale_label {
-                out.push(
-                    Finding::new(
+            // A label the chart set is kept as the chart's own revision
+            // (marked, and recorded in chart-revisions.json): the chart's
+            // choice, reported, not a discrepancy.
+            let chart = n.chart_revision.as_ref().filter(|_| n.revision_from_chart);
+            let found = [
+                n.stale_label.as_ref().map(|stale| {
+                    (
                         Kind::Label,
-                        Source::Render,
-                        crate::model::qualified(&c.namespace, &c.name),
-                        n.key.clone(),
                         format!(
                             "label {stale} was written by express-waves for another spec; the spec hashes to {} (edited after rendering? render it again)",
                             n.computed.short()
                         ),
                     )
-                    .with_input(Some(n.computed.input.clone())),
-                );
-            }
-            // A label the chart set is kept as the chart's own revision
-            // (marked, and recorded in chart-revisions.json): the chart's
-            // choice, reported, not a discrepancy.
-            if let Some(chart) = &n.chart_revision
-                && n.revision_from_chart
-            {
+                }),
+                chart.map(|chart| {
+                    (
+                        Kind::ChartRevision,
+                        format!("chart set {chart}, the spec hashes to {}", n.computed.short()),
+                    )
+                }),
+            ];
+            for (kind, detail) in found.into_iter().flatten() {
                 out.push(
                     Finding::new(
-                        Kind::ChartRevision,
+                        kind,
                         Source::Render,
                         crate::model::qualified(&c.namespace, &c.name),
                         n.key.clone(),
-                        format!(
-                            "chart set {chart}, the spec hashes to {}",
-                            n.computed.short()
-                        ),
+                        detail,
                     )
                     .with_input(Some(n.computed.input.clone())),
                 );

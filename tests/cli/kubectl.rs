@@ -76,12 +76,7 @@ fn status_with_kubectl_equals_status_with_the_same_objects_from_a_file() {
         &hostile_ns,
     ]);
     // The fixture holds a Degraded node: exit 1, from kubectl as from a file.
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::assert_exit(&out, 1);
     let from_file = Command::new(env!("CARGO_BIN_EXE_express-waves"))
         .args(["status", "--live", "tests/fixtures/live-rollout-list.yaml"])
         .current_dir(root())
@@ -118,12 +113,7 @@ fn verify_with_kubectl_all_namespaces_reports_the_rollout() {
         "--kubectl",
         "examples/rendered/varsamisktest.yaml",
     ]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::assert_exit(&out, 1);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("rolling-out  live"), "{text}");
     assert!(k.calls()[0].contains(&"--all-namespaces".to_string()));

@@ -102,6 +102,16 @@ pub fn oracle(var: &str, check: &str) -> Option<PathBuf> {
     }
 }
 
+/// Fails the test with the binary's stderr unless it exited with `code`.
+pub fn assert_exit(out: &std::process::Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Fails the test with the binary's stderr unless it succeeded.
 pub fn assert_success(out: &std::process::Output) {
     assert!(
