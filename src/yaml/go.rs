@@ -134,6 +134,34 @@ impl<'t> AnchorNames<'t> {
         }
     }
 
+    /// Where a node's content starts, past its properties (tag, anchor)
+    /// from character `start`: the index and the character there.
+    pub(super) fn content(&mut self, start: usize) -> Option<(usize, char)> {
+        let mut i = start;
+        loop {
+            match self.at(i)? {
+                ' ' | '\t' | '\n' | '\r' => i += 1,
+                '!' | '&' => {
+                    while self.at(i).is_some_and(|c| !c.is_whitespace()) {
+                        i += 1;
+                    }
+                }
+                c => return Some((i, c)),
+            }
+        }
+    }
+
+    /// The text with a space after the `?` at character `at`: in a flow
+    /// collection go-yaml takes `?` as the complex-key indicator even with
+    /// no blank after it (`scannerc.go`, `yaml_parser_fetch_next_token`:
+    /// `parser.flow_level > 0 || is_blankz`), where YAML 1.2 reads a plain
+    /// scalar `?c`. With the space, both read the key `c`.
+    pub(super) fn spaced_question(&mut self, at: usize) -> String {
+        let mut out: Vec<char> = self.text.chars().collect();
+        out.insert(at + 1, ' ');
+        out.into_iter().collect()
+    }
+
     /// Checks the name after `sigil` (`&` or `*`) in the node properties
     /// starting at character `start` (a tag may come first).
     pub(super) fn check(&mut self, start: usize, sigil: char) -> Result<(), String> {

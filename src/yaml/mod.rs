@@ -281,8 +281,9 @@ impl Builder {
 /// line). Returns `None` for an empty or comment-only document.
 ///
 /// Where this YAML 1.2 parser refuses what Go's YAML 1.1 reader reads with
-/// one meaning ([`go_reading`]), the text is read again as Go reads it, a
-/// bounded number of times; what both refuse stays refused.
+/// one meaning ([`go_reading`]), or reads it otherwise (a `?c` key in a flow
+/// collection), the text is read again as Go reads it, a bounded number of
+/// times; what both refuse stays refused.
 pub fn read_document(text: &str, limits: Limits) -> Result<Option<Node>, ReadError> {
     let mut text = std::borrow::Cow::Borrowed(text);
     for _ in 0..MAX_GO_READINGS {
@@ -291,6 +292,7 @@ pub fn read_document(text: &str, limits: Limits) -> Result<Option<Node>, ReadErr
                 Some(t) => text = std::borrow::Cow::Owned(t),
                 None => return Err(scan_error(&e)),
             },
+            Err(Refused::GoReads(t)) => text = std::borrow::Cow::Owned(t),
             Err(Refused::Read(e)) => return Err(e),
             Ok(root) => return Ok(root),
         }
@@ -298,6 +300,12 @@ pub fn read_document(text: &str, limits: Limits) -> Result<Option<Node>, ReadErr
     read_once(&text, limits).map_err(|r| match r {
         Refused::Scan(e) => scan_error(&e),
         Refused::Read(e) => e,
+        Refused::GoReads(_) => ReadError {
+            line: 0,
+            message: format!(
+                "more than {MAX_GO_READINGS} places Go's YAML reader reads otherwise than YAML 1.2 (a `?` key in a flow collection, a tab after `:`, …); write them plainly"
+            ),
+        },
     })
 }
 
@@ -309,6 +317,8 @@ const MAX_GO_READINGS: usize = 64;
 /// it), or by the reader's own rules.
 enum Refused {
     Scan(saphyr_parser::ScanError),
+    /// Read differently from Go without an error: the text as Go reads it.
+    GoReads(String),
     Read(ReadError),
 }
 
@@ -342,9 +352,29 @@ fn read_once(text: &str, limits: Limits) -> Result<Option<Node>, Refused> {
         documents: 0,
     };
     let mut names = AnchorNames::new(text);
+    // For each open collection: whether it is a flow one (`[`, `{`).
+    let mut flow: Vec<bool> = Vec::new();
     for item in Parser::new_from_str(text) {
         match item {
             Ok((ev, span)) => {
+                match &ev {
+                    Event::SequenceStart(..) | Event::MappingStart(..) => flow.push(
+                        names
+                            .content(span.start.index())
+                            .is_some_and(|(_, c)| c == '[' || c == '{'),
+                    ),
+                    Event::SequenceEnd | Event::MappingEnd => {
+                        flow.pop();
+                    }
+                    Event::Scalar(v, ScalarStyle::Plain, _, _)
+                        if v.starts_with('?') && flow.contains(&true) =>
+                    {
+                        if let Some((at, '?')) = names.content(span.start.index()) {
+                            return Err(Refused::GoReads(names.spaced_question(at)));
+                        }
+                    }
+                    _ => {}
+                }
                 let named = match &ev {
                     Event::Scalar(_, _, a, _)
                     | Event::SequenceStart(a, _)

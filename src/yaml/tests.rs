@@ -36,6 +36,9 @@ fn reads_a_tab_after_a_colon_and_an_escaped_quote_as_go_does() {
     assert_eq!(scalar("m:\n  a: \"x\n\n\ty\"\n", &["m", "a"]), "x\ny");
     // Tabs starting a line inside a flow collection are blanks to Go.
     assert_eq!(scalar("a: {\n\tb: x}\n", &["a", "b"]), "x");
+    // In a flow collection `?` is a key indicator to Go even with no blank
+    // after it; YAML 1.2 reads a plain `?c`.
+    assert_eq!(scalar("x: {a: 1,?c: z}\n", &["x", "c"]), "z");
     // Go refuses these too.
     assert!(read("a:\n\tb: 1\n").is_err());
     assert!(read("a: \"[x\"\nb:\n\tc: 1\n").is_err());
