@@ -289,6 +289,23 @@ pub fn go_can_read(node: &Node, path: &str) -> Result<(), String> {
                             at(path)
                         ));
                     }
+                    // A plain `<<` is a merge key to go-yaml, which
+                    // refuses any value but a map or a list of maps
+                    // (`decode.go`, `merge`: "map merge requires map or
+                    // sequence of maps as the value").
+                    let merges_maps = match v {
+                        Node::Map { .. } => true,
+                        Node::Seq { items, .. } => {
+                            items.iter().all(|i| matches!(i, Node::Map { .. }))
+                        }
+                        Node::Scalar { .. } => false,
+                    };
+                    if *style == Style::Plain && tag.is_none() && text == "<<" && !merges_maps {
+                        return Err(format!(
+                            "the merge key `<<` at {} has a value that is not a map or a list of maps, which Go refuses",
+                            at(path)
+                        ));
+                    }
                     text.as_str()
                 }
                 _ => {
