@@ -162,6 +162,30 @@ impl<'t> AnchorNames<'t> {
         out.into_iter().collect()
     }
 
+    /// Whether the double-quoted scalar between characters `start` and
+    /// `end` holds the escape `\/`: YAML 1.2 has it, go-yaml v2's escape
+    /// table does not (`yaml_parser_scan_flow_scalar`), and Go refuses the
+    /// document.
+    pub(super) fn has_slash_escape(&mut self, start: usize, end: usize) -> bool {
+        let Some((mut i, '"')) = self.content(start) else {
+            return false;
+        };
+        i += 1;
+        while i < end {
+            match self.at(i) {
+                Some('\\') => {
+                    if self.at(i + 1) == Some('/') {
+                        return true;
+                    }
+                    i += 2;
+                }
+                Some('"') | None => return false,
+                Some(_) => i += 1,
+            }
+        }
+        false
+    }
+
     /// Checks the name after `sigil` (`&` or `*`) in the node properties
     /// starting at character `start` (a tag may come first).
     pub(super) fn check(&mut self, start: usize, sigil: char) -> Result<(), String> {

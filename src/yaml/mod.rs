@@ -366,6 +366,14 @@ fn read_once(text: &str, limits: Limits) -> Result<Option<Node>, Refused> {
                     Event::SequenceEnd | Event::MappingEnd => {
                         flow.pop();
                     }
+                    Event::Scalar(_, ScalarStyle::DoubleQuoted, _, _)
+                        if names.has_slash_escape(span.start.index(), span.end.index()) =>
+                    {
+                        return Err(Refused::Read(ReadError {
+                            line: span.start.line(),
+                            message: "the escape `\\/` in a double-quoted string: Go's YAML reader does not know it and refuses this document; write `/`".into(),
+                        }));
+                    }
                     Event::Scalar(v, ScalarStyle::Plain, _, _)
                         if v.starts_with('?') && flow.contains(&true) =>
                     {
