@@ -374,6 +374,19 @@ fn read_once(text: &str, limits: Limits) -> Result<Option<Node>, Refused> {
                             message: "the escape `\\/` in a double-quoted string: Go's YAML reader does not know it and refuses this document; write `/`".into(),
                         }));
                     }
+                    // Inside a flow collection go-yaml ends a plain
+                    // scalar at `?` (`yaml_parser_scan_plain_scalar`), so
+                    // `[a?b]` is an error to Go.
+                    Event::Scalar(v, ScalarStyle::Plain, _, _)
+                        if flow.contains(&true) && v.chars().skip(1).any(|c| c == '?') =>
+                    {
+                        return Err(Refused::Read(ReadError {
+                            line: span.start.line(),
+                            message: format!(
+                                "`{v}` in a flow collection: Go's YAML reader ends a plain scalar at `?` there and refuses this document; quote it"
+                            ),
+                        }));
+                    }
                     Event::Scalar(v, ScalarStyle::Plain, _, _)
                         if v.starts_with('?') && flow.contains(&true) =>
                     {

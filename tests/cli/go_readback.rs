@@ -501,4 +501,7 @@ const CONSTRUCTS: &[&str] = &[
     "x: - a\n  - b",
     "x: @a",
     "x: y: z",
+    "x: [a?b]",
+    "x: {a: [?k, v]}",
+    "x: [\"a?b\"]",
 ];
