@@ -134,6 +134,20 @@ impl<'t> AnchorNames<'t> {
         }
     }
 
+    /// Whether a plain scalar ending at character `end` is followed by `:`
+    /// and then `,`, `]` or `}`.
+    pub(super) fn colon_before_flow_end(&mut self, end: usize) -> bool {
+        self.at(end) == Some(':') && matches!(self.at(end + 1), Some(',' | ']' | '}'))
+    }
+
+    /// The index of the line break ending the line at `i` (or the end).
+    fn end_of_line(&mut self, mut i: usize) -> usize {
+        while self.at(i).is_some_and(|c| c != '\n') {
+            i += 1;
+        }
+        i
+    }
+
     /// Where a node's content starts, past its properties (tag, anchor)
     /// from character `start`: the index and the character there.
     pub(super) fn content(&mut self, start: usize) -> Option<(usize, char)> {
@@ -141,6 +155,9 @@ impl<'t> AnchorNames<'t> {
         loop {
             match self.at(i)? {
                 ' ' | '\t' | '\n' | '\r' => i += 1,
+                // Between a node's properties and its content only a
+                // comment can start with `#`.
+                '#' => i = self.end_of_line(i),
                 '!' | '&' => {
                     while self.at(i).is_some_and(|c| !c.is_whitespace()) {
                         i += 1;
@@ -193,6 +210,7 @@ impl<'t> AnchorNames<'t> {
         loop {
             match self.at(i) {
                 Some(' ' | '\t' | '\n' | '\r') => i += 1,
+                Some('#') => i = self.end_of_line(i),
                 Some('!') => {
                     while self.at(i).is_some_and(|c| !c.is_whitespace()) {
                         i += 1;
@@ -240,8 +258,14 @@ fn indented_quoted(chars: Vec<char>, at: usize, col: usize) -> Option<String> {
         i += 1;
         match c {
             '\\' if quote == '"' => {
-                out.push(*chars.get(i)?);
+                let escaped = *chars.get(i)?;
+                out.push(escaped);
                 i += 1;
+                if escaped == '\n' {
+                    // An escaped line break: the next line continues the
+                    // scalar too.
+                    out.extend(std::iter::repeat_n(' ', col + 1));
+                }
             }
             '\'' if quote == '\'' && chars.get(i) == Some(&'\'') => {
                 out.push('\'');

@@ -391,8 +391,32 @@ fn read_once(text: &str, limits: Limits) -> Result<Option<Node>, Refused> {
                         if v.starts_with('?') && flow.contains(&true) =>
                     {
                         if let Some((at, '?')) = names.content(span.start.index()) {
+                            // Go reads `?` as the key indicator; what follows
+                            // must then start a node for Go as it does here.
+                            if v[1..].starts_with(['|', '>', ':', '#', '%', '@', '`']) {
+                                return Err(Refused::Read(ReadError {
+                                    line: span.start.line(),
+                                    message: format!(
+                                        "`{v}` in a flow collection: Go's YAML reader takes `?` there for a key indicator and refuses what follows; quote it"
+                                    ),
+                                }));
+                            }
                             return Err(Refused::GoReads(names.spaced_question(at)));
                         }
+                    }
+                    // `a:` right before `,`, `]` or `}`: go-yaml keeps the
+                    // `:` in the plain scalar there, YAML 1.2 takes it for a
+                    // value indicator, so `[a:]` would mean `[{a: null}]`.
+                    Event::Scalar(v, ScalarStyle::Plain, _, _)
+                        if flow.contains(&true)
+                            && names.colon_before_flow_end(span.end.index()) =>
+                    {
+                        return Err(Refused::Read(ReadError {
+                            line: span.start.line(),
+                            message: format!(
+                                "`{v}:` right before `,`, `]` or `}}` in a flow collection: Go reads the `:` as part of the text, YAML 1.2 as a key; quote it, or put a space after the `:`"
+                            ),
+                        }));
                     }
                     _ => {}
                 }
