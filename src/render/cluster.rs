@@ -14,7 +14,7 @@ use super::Options;
 use super::configmap;
 use super::group::ClusterDocs;
 use super::patch::{self, DepRef, Patch};
-use super::read::{Doc, What, express_mut, express_of};
+use super::read::{Doc, express_mut, express_of};
 use super::rollout::{ClusterRollout, Injection, NodeRollout};
 
 /// A node of a cluster being rendered.
@@ -45,16 +45,19 @@ struct Nodes {
 }
 
 /// Decides one cluster: sets each document's patch; returns the revisions
-/// ConfigMap (if any) and the rollout.
+/// ConfigMap (if any) and the rollout. `recorded`: the revisions the
+/// input's own revisions ConfigMap for it (an earlier render's) records as
+/// computed, by node key.
 pub(super) fn decide(
     docs: &mut [Doc<'_>],
     namespace: &str,
     cluster: &str,
     cd: &ClusterDocs,
+    recorded: &[(String, String)],
     opts: &Options,
 ) -> Result<(Option<Value>, ClusterRollout)> {
     let (mode, disabled) = settings(docs, cd, opts)?;
-    let nodes = nodes(docs, namespace, cluster, cd, disabled, opts)?;
+    let nodes = nodes(docs, cluster, cd, recorded, disabled, opts)?;
     let order = order::resolve(&nodes.members, mode, opts.frontends_before_backend)
         .map_err(|c| Error::doc(&docs[nodes.infos[c.member].doc].at, c.message))?;
     let mut waves = vec![0i64; nodes.infos.len()];
@@ -148,9 +151,9 @@ fn settings(
 /// name nodes of the cluster, managed or not).
 fn nodes(
     docs: &[Doc<'_>],
-    namespace: &str,
     cluster: &str,
     cd: &ClusterDocs,
+    recorded: &[(String, String)],
     disabled: Option<Injection>,
     opts: &Options,
 ) -> Result<Nodes> {
@@ -164,7 +167,6 @@ fn nodes(
         members: Vec::with_capacity(cd.nodes.len()),
         infos: Vec::with_capacity(cd.nodes.len()),
     };
-    let recorded = recorded_computed(docs, namespace, cluster);
     for &i in &cd.nodes {
         let e = express_of(docs, i);
         let f = &e.facts;
@@ -235,27 +237,6 @@ fn nodes(
         });
     }
     Ok(nodes)
-}
-
-/// The revisions the input's own revisions ConfigMap for the cluster (an
-/// earlier render's) records as computed, by node key.
-fn recorded_computed<'d>(
-    docs: &'d [Doc<'_>],
-    namespace: &str,
-    cluster: &str,
-) -> &'d [(String, String)] {
-    let name = format!("{cluster}{}", crate::stored::SUFFIX);
-    docs.iter()
-        .find_map(|d| match &d.what {
-            What::ConfigMap {
-                namespace: ns,
-                name: n,
-                ours: true,
-                computed,
-            } if ns == namespace && *n == name => Some(computed.as_slice()),
-            _ => None,
-        })
-        .unwrap_or(&[])
 }
 
 /// Every node's patch: its wave, sync options, revision, and (when managed)
@@ -360,7 +341,8 @@ mod tests {
         let mut docs = read::documents(&sources, opts, Keep::Facts)?;
         let clusters = group::clusters(&docs)?;
         let ((ns, name), members) = clusters.iter().next().expect("one cluster");
-        decide(&mut docs, ns, name, members, opts)
+        let recorded = super::super::configmap::Placement::new(&docs).recorded(&docs, ns, name);
+        decide(&mut docs, ns, name, members, &recorded, opts)
     }
 
     fn node(kind: &str, key: &str, extra: &str) -> String {

@@ -48,6 +48,25 @@ impl Placement {
         }
     }
 
+    /// What the input's own revisions ConfigMap for `cluster` (an earlier
+    /// render's) records as computed, by node key; nothing when there is
+    /// none, or it is not express-waves'.
+    pub fn recorded(
+        &self,
+        docs: &[Doc<'_>],
+        namespace: &str,
+        cluster: &str,
+    ) -> Vec<(String, String)> {
+        let name = format!("{cluster}{}", crate::stored::SUFFIX);
+        match self.existing.get(&(namespace.to_string(), name)) {
+            Some(&(i, true)) => match &docs[i].what {
+                What::ConfigMap { computed, .. } => computed.clone(),
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        }
+    }
+
     pub fn place(
         &mut self,
         docs: &mut [Doc<'_>],

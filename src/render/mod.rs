@@ -143,7 +143,9 @@ fn pipeline<'a>(sources: &'a [Source], opts: &Options, keep: Keep) -> Result<Ren
     let mut rollouts = Vec::with_capacity(clusters.len());
     let mut next = opts.clone();
     for ((namespace, name), members) in &clusters {
-        let (map, rollout) = cluster::decide(&mut docs, namespace, name, members, &next)?;
+        let recorded = maps.recorded(&docs, namespace, name);
+        let (map, rollout) =
+            cluster::decide(&mut docs, namespace, name, members, &recorded, &next)?;
         if let Some(map) = map {
             maps.place(
                 &mut docs,
