@@ -205,8 +205,9 @@ pub(super) fn known_input(
     });
     let applied = || {
         // What `kubectl apply` (Argo CD's default, client-side) recorded
-        // of the object it applied (kubectl `apply.go`,
-        // `kubectl.kubernetes.io/last-applied-configuration`).
+        // of the object it applied, as Argo CD's own diff reads it
+        // (gitops-engine `pkg/diff/diff.go`, `Diff`:
+        // `GetLastAppliedConfigAnnotation`, a three-way diff when present).
         let text = crate::model::annotation(l.obj, LAST_APPLIED)
             .ok()
             .flatten()?;
