@@ -3,10 +3,12 @@
 //! Exit codes: 0 success, 1 a check found something (`diff`, `verify`,
 //! `argocd check`; for `status`, something Degraded), 2 error, usage errors
 //! included, 3 (`status` only) a rollout still in progress. On error nothing is written to stdout.
-//! A closed stdout (`| head`) is not an error.
+//! A stdout closed by its reader (`| head`) is not an error; one closed
+//! before the start (`>&-`) is.
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::atomic::Ordering::Relaxed;
 
 use clap::{CommandFactory, Parser};
 use express_waves::Error;
@@ -60,10 +62,16 @@ fn run() -> ExitCode {
         _ => None,
     };
     // A closed stdin must not read as an empty render (Argo CD would prune
-    // everything). A closed stdout is not detected: it looks the same as
-    // the null device opened read-write, which callers use on purpose to
-    // discard output (Python's subprocess.DEVNULL does).
-    let stdin_open = !was_closed(0);
+    // everything), and a closed stdout must not swallow a render (or a
+    // report) and exit 0: Rust's runtime makes writes to a closed stdout
+    // succeed silently.
+    let stdin_open = !closed_at_start::STDIN.load(Relaxed);
+    if closed_at_start::STDOUT.load(Relaxed) {
+        eprintln!(
+            "express-waves: error: stdout is closed: what express-waves writes would be lost (a render would apply nothing); redirect it to a file, a pipe or /dev/null"
+        );
+        return ExitCode::from(2);
+    }
     let colour = std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let mut stdin: Box<dyn std::io::Read> = if stdin_open {
@@ -97,25 +105,35 @@ fn run() -> ExitCode {
     }
 }
 
-/// Whether standard descriptor `fd` was closed when the process started
-/// (or is the null device opened read-write, which looks the same).
-/// Rust's runtime reopens a closed 0, 1 or 2 on `/dev/null`, read-write
-/// (`std::sys::pal::unix::init`, `sanitize_standard_fds`), where a shell's
-/// `</dev/null` or `>/dev/null` opens it read-only or write-only: so a
-/// read-write `/dev/null` there means "closed". Linux only (`/proc`);
-/// elsewhere nothing is detected.
-fn was_closed(fd: u32) -> bool {
-    let target = std::fs::read_link(format!("/proc/self/fd/{fd}"));
-    let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{fd}"));
-    let (Ok(target), Ok(info)) = (target, info) else {
-        return false;
-    };
-    let flags = info
-        .lines()
-        .find_map(|l| l.strip_prefix("flags:"))
-        .and_then(|f| u32::from_str_radix(f.trim(), 8).ok());
-    // O_ACCMODE is 3; O_RDWR is 2.
-    target == std::path::Path::new("/dev/null") && flags.is_some_and(|f| f & 3 == 2)
+/// Whether standard input and output were closed when the process started.
+/// Rust's runtime reopens a closed 0, 1 or 2 on `/dev/null` read-write
+/// before `main` (`std::sys::pal::unix::init`, `sanitize_standard_fds`),
+/// which cannot be told from a null device opened read-write on purpose
+/// (Python's `subprocess.DEVNULL`); so they are looked at earlier, from the
+/// process's initialisers (`.init_array`, run by the loader before the
+/// runtime starts), in `/proc/self/fd`. Linux only; elsewhere nothing is
+/// detected.
+mod closed_at_start {
+    use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+
+    pub static STDIN: AtomicBool = AtomicBool::new(false);
+    pub static STDOUT: AtomicBool = AtomicBool::new(false);
+
+    #[cfg(target_os = "linux")]
+    #[used]
+    #[unsafe(link_section = ".init_array")]
+    static LOOK: extern "C" fn() = look;
+
+    #[cfg(target_os = "linux")]
+    extern "C" fn look() {
+        let missing = |p: &str| std::fs::symlink_metadata(p).is_err();
+        // Without /proc, nothing is known.
+        if missing("/proc/self/fd") {
+            return;
+        }
+        STDIN.store(missing("/proc/self/fd/0"), Relaxed);
+        STDOUT.store(missing("/proc/self/fd/1"), Relaxed);
+    }
 }
 
 /// Standard input when descriptor 0 is closed: reading it is an error,
@@ -124,9 +142,7 @@ struct ClosedStdin;
 
 impl std::io::Read for ClosedStdin {
     fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
-        Err(std::io::Error::other(
-            "stdin is closed (or the null device opened read-write): nothing to render",
-        ))
+        Err(std::io::Error::other("stdin is closed: nothing to render"))
     }
 }
 

@@ -97,7 +97,9 @@ pub(super) fn documents<'a>(
         for (ci, chunk) in chunks.into_iter().enumerate() {
             if ci == 0 && chunk.is_blank() {
                 if !chunk.bytes.is_empty() {
-                    // Comments only, but still text: no NUL, valid UTF-8.
+                    // Comments only, but still text (no NUL, valid UTF-8)
+                    // and still YAML to Go, which refuses a tab starting a
+                    // line.
                     let at = DocRef {
                         index: 0,
                         source: source_name.clone(),
@@ -105,7 +107,9 @@ pub(super) fn documents<'a>(
                         kind: None,
                         name: None,
                     };
-                    chunk.text().map_err(|m| Error::doc(&at, m))?;
+                    let text = chunk.text().map_err(|m| Error::doc(&at, m))?;
+                    yaml::read_document(text, opts.limits)
+                        .map_err(|e| read_error(&chunk, &at, e))?;
                     docs.push(Doc {
                         source: si,
                         chunk,
@@ -138,18 +142,21 @@ pub(super) fn documents<'a>(
     Ok(docs)
 }
 
+/// A document's YAML error, with its line in the source.
+fn read_error(chunk: &Chunk<'_>, at: &DocRef, e: yaml::ReadError) -> Error {
+    Error::doc(
+        at,
+        format!(
+            "{} (line {})",
+            e.message,
+            chunk.line + e.line.saturating_sub(1)
+        ),
+    )
+}
+
 fn read_doc(chunk: &Chunk<'_>, at: &mut DocRef, opts: &Options, keep: Keep) -> Result<What> {
     let text = chunk.text().map_err(|m| Error::doc(at, m))?;
-    let node = yaml::read_document(text, opts.limits).map_err(|e| {
-        Error::doc(
-            at,
-            format!(
-                "{} (line {})",
-                e.message,
-                chunk.line + e.line.saturating_sub(1)
-            ),
-        )
-    })?;
+    let node = yaml::read_document(text, opts.limits).map_err(|e| read_error(chunk, at, e))?;
     let Some(node) = node else {
         return Ok(What::Pass);
     };

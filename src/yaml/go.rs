@@ -1,8 +1,9 @@
 //! Where go-yaml v2 (YAML 1.1, what Kubernetes and Argo CD read with) and
 //! this YAML 1.2 parser disagree on a document, decided as Go decides:
 //! constructs the parser refuses that Go reads with one meaning are read
-//! again as Go reads them ([`go_reading`]); names Go refuses are refused
-//! ([`AnchorNames`]).
+//! again as Go reads them ([`go_reading`]); the text around an event is
+//! looked up for the checks of the event loop ([`Positions`]). go-yaml's
+//! scanner rules are in `go_scan`.
 
 /// `text` with the construct the scanner refused at `e` written as the
 /// YAML 1.2 that means what go-yaml v2 reads it as, when there is one:
@@ -76,6 +77,11 @@ pub(super) fn go_reading(text: &str, e: &saphyr_parser::ScanError) -> Option<Str
     if e.info().contains("invalid indentation in quoted scalar") {
         return indented_quoted(chars, at, e.marker().col());
     }
+    if e.info().starts_with("invalid indentation") {
+        // Inside a flow collection only: in the block context go-yaml
+        // counts indentation as YAML 1.2 does.
+        return indented_flow(&chars, at.min(chars.len()));
+    }
     if e.info().contains("found unknown escape character") && chars.get(at) == Some(&'"') {
         // The marker is at the scalar's opening quote: find the first
         // escape the scanner does not know.
@@ -99,13 +105,9 @@ pub(super) fn go_reading(text: &str, e: &saphyr_parser::ScanError) -> Option<Str
     None
 }
 
-/// go-yaml v2's rule for anchor and alias names, which YAML 1.2 does not
-/// have: letters, digits, `-` and `_` only (`scannerc.go`,
-/// `yaml_parser_scan_anchor`: `is_alpha`). A name with any other character
-/// (`&a.`, `*a/b`) makes Go refuse the whole document, so it is refused
-/// here too. The parser gives anchors as numbers; the name is read from the
-/// text where the node's properties start.
-pub(super) struct AnchorNames<'t> {
+/// The document's text, looked up at the parser's positions (which count
+/// characters), for the checks of the event loop.
+pub(super) struct Positions<'t> {
     text: &'t str,
     /// The text as characters (the parser's positions count characters),
     /// built at the first anchor: empty for ASCII text, whose characters
@@ -113,9 +115,9 @@ pub(super) struct AnchorNames<'t> {
     chars: Option<Vec<char>>,
 }
 
-impl<'t> AnchorNames<'t> {
-    pub(super) fn new(text: &'t str) -> AnchorNames<'t> {
-        AnchorNames { text, chars: None }
+impl<'t> Positions<'t> {
+    pub(super) fn new(text: &'t str) -> Positions<'t> {
+        Positions { text, chars: None }
     }
 
     fn at(&mut self, i: usize) -> Option<char> {
@@ -202,47 +204,6 @@ impl<'t> AnchorNames<'t> {
         }
         false
     }
-
-    /// Checks the name after `sigil` (`&` or `*`) in the node properties
-    /// starting at character `start` (a tag may come first).
-    pub(super) fn check(&mut self, start: usize, sigil: char) -> Result<(), String> {
-        let mut i = start;
-        loop {
-            match self.at(i) {
-                Some(' ' | '\t' | '\n' | '\r') => i += 1,
-                Some('#') => i = self.end_of_line(i),
-                Some('!') => {
-                    while self.at(i).is_some_and(|c| !c.is_whitespace()) {
-                        i += 1;
-                    }
-                }
-                Some(c) if c == sigil => break,
-                // Not where the parser's position was expected: nothing to
-                // check rather than a wrong refusal.
-                _ => return Ok(()),
-            }
-        }
-        let mut name = String::new();
-        i += 1;
-        while let Some(c) = self
-            .at(i)
-            .filter(|c| !c.is_whitespace() && !",[]{}".contains(*c))
-        {
-            name.push(c);
-            i += 1;
-        }
-        if name.is_empty()
-            || name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
-            return Ok(());
-        }
-        let what = if sigil == '&' { "anchor" } else { "alias" };
-        Err(format!(
-            "{what} `{sigil}{name}`: Go's YAML reader takes only letters, digits, `-` and `_` in a name and refuses this document; rename it"
-        ))
-    }
 }
 
 /// `chars` with every continuation line of the quoted scalar opening at
@@ -280,31 +241,101 @@ fn indented_quoted(chars: Vec<char>, at: usize, col: usize) -> Option<String> {
     Some(out.into_iter().collect())
 }
 
-/// Whether `before` leaves a flow collection open: more `[`/`{` than
-/// `]`/`}` outside quoted scalars and comments. (A bracket inside a plain
-/// scalar counts too; brackets there come in pairs in practice, and a
-/// wrong guess can only read tabs Go refuses as spaces, never change what
-/// Go reads.)
-fn in_flow_collection(before: &[char]) -> bool {
-    let mut depth = 0usize;
-    let mut quote: Option<char> = None;
-    let mut comment = false;
-    let mut prev = '\n';
-    let mut i = 0;
-    while let Some(&c) = before.get(i) {
-        match (quote, c) {
-            _ if comment => comment = c != '\n',
-            (Some('"'), '\\') => i += 1,
-            (Some(q), c) if c == q => quote = None,
+/// Flow collection depth along a text, outside quoted scalars and
+/// comments. (A bracket inside a plain scalar counts too; brackets there
+/// come in pairs in practice, and a wrong guess can only read blanks Go
+/// refuses as separation, never change what Go reads.)
+#[derive(Default)]
+struct FlowDepth {
+    depth: usize,
+    quote: Option<char>,
+    escaped: bool,
+    comment: bool,
+    after_blank: bool,
+}
+
+impl FlowDepth {
+    fn feed(&mut self, c: char) {
+        match (self.quote, c) {
+            _ if self.comment => self.comment = c != '\n',
+            (Some('"'), _) if self.escaped => self.escaped = false,
+            (Some('"'), '\\') => self.escaped = true,
+            (Some(q), c) if c == q => self.quote = None,
             (Some(_), _) => {}
-            (None, '"' | '\'') => quote = Some(c),
-            (None, '#') if prev.is_whitespace() => comment = true,
-            (None, '[' | '{') => depth += 1,
-            (None, ']' | '}') => depth = depth.saturating_sub(1),
+            (None, '"' | '\'') => self.quote = Some(c),
+            (None, '#') if self.after_blank => self.comment = true,
+            (None, '[' | '{') => self.depth += 1,
+            (None, ']' | '}') => self.depth = self.depth.saturating_sub(1),
             _ => {}
         }
-        prev = c;
-        i += 1;
+        self.after_blank = c.is_whitespace();
     }
-    depth > 0
+}
+
+/// Whether `before` leaves a flow collection open.
+fn in_flow_collection(before: &[char]) -> bool {
+    let mut flow = FlowDepth {
+        after_blank: true,
+        ..FlowDepth::default()
+    };
+    before.iter().for_each(|&c| flow.feed(c));
+    flow.depth > 0
+}
+
+/// `chars` with every line of the flow collection open at `at`, from the
+/// line of `at` on, indented past the column of the collection's opening
+/// bracket (tabs there as spaces). YAML 1.2 wants a flow collection's lines
+/// indented past the block around it; go-yaml has no indentation in the
+/// flow context (`yaml_parser_scan_to_next_token` skips any blanks there),
+/// and a line's leading blanks inside a flow collection are separation or
+/// fold away, so the meaning is unchanged. `None` when nothing changes.
+fn indented_flow(chars: &[char], at: usize) -> Option<String> {
+    let mut flow = FlowDepth {
+        after_blank: true,
+        ..FlowDepth::default()
+    };
+    let (mut open, mut line_start) = (0, 0);
+    for (i, &c) in chars[..at].iter().enumerate() {
+        if flow.depth == 0 && matches!(c, '[' | '{') && flow.quote.is_none() && !flow.comment {
+            open = i - line_start;
+        }
+        flow.feed(c);
+        if c == '\n' {
+            line_start = i + 1;
+        }
+    }
+    if flow.depth == 0 {
+        return None;
+    }
+    let need = open + 1;
+    let mut out: Vec<char> = chars[..line_start].to_vec();
+    let mut i = line_start;
+    let mut changed = false;
+    while i < chars.len() {
+        // At the start of a line inside the collection.
+        let blanks = chars[i..]
+            .iter()
+            .take_while(|c| matches!(c, ' ' | '\t'))
+            .count();
+        if blanks < need || chars[i..i + blanks].contains(&'\t') {
+            out.extend(std::iter::repeat_n(' ', blanks.max(need)));
+            changed = true;
+        } else {
+            out.extend_from_slice(&chars[i..i + blanks]);
+        }
+        i += blanks;
+        while let Some(&c) = chars.get(i) {
+            out.push(c);
+            flow.feed(c);
+            i += 1;
+            if c == '\n' {
+                break;
+            }
+        }
+        if flow.depth == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&chars[i.min(chars.len())..]);
+    changed.then(|| out.into_iter().collect())
 }

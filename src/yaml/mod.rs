@@ -9,8 +9,9 @@
 use saphyr_parser::{Event, Parser, ScalarStyle};
 
 mod go;
+mod go_scan;
 
-use go::{AnchorNames, go_reading};
+use go::{Positions, go_reading};
 
 /// How much a document may ask of the reader.
 #[derive(Clone, Copy, Debug)]
@@ -285,19 +286,31 @@ impl Builder {
 /// collection), the text is read again as Go reads it, a bounded number of
 /// times; what both refuse stays refused.
 pub fn read_document(text: &str, limits: Limits) -> Result<Option<Node>, ReadError> {
+    let original = text;
     let mut text = std::borrow::Cow::Borrowed(text);
-    for _ in 0..MAX_GO_READINGS {
+    let mut readings = 0;
+    let read = loop {
         match read_once(&text, limits) {
-            Err(Refused::Scan(e)) => match go_reading(&text, &e) {
+            Err(Refused::Scan(e)) if readings < MAX_GO_READINGS => match go_reading(&text, &e) {
                 Some(t) => text = std::borrow::Cow::Owned(t),
-                None => return Err(scan_error(&e)),
+                None => break Err(Refused::Scan(e)),
             },
-            Err(Refused::GoReads(t)) => text = std::borrow::Cow::Owned(t),
-            Err(Refused::Read(e)) => return Err(e),
-            Ok(root) => return Ok(root),
+            Err(Refused::GoReads(t)) if readings < MAX_GO_READINGS => {
+                text = std::borrow::Cow::Owned(t)
+            }
+            other => break other,
         }
+        readings += 1;
+    };
+    // go-yaml's own scanner rules (`go_scan`), over the text as Go reads
+    // it. Its refusal comes first: it is the one Argo CD would show.
+    let multiline_flow = matches!(read, Ok((_, true)));
+    if go_scan::may_refuse(original, multiline_flow)
+        && let Some(e) = go_scan::refusal(original)
+    {
+        return Err(e);
     }
-    read_once(&text, limits).map_err(|r| match r {
+    read.map(|(root, _)| root).map_err(|r| match r {
         Refused::Scan(e) => scan_error(&e),
         Refused::Read(e) => e,
         Refused::GoReads(_) => ReadError {
@@ -340,7 +353,9 @@ fn scan_error(e: &saphyr_parser::ScanError) -> ReadError {
     }
 }
 
-fn read_once(text: &str, limits: Limits) -> Result<Option<Node>, Refused> {
+/// The document's root, and whether a flow collection in it spans lines or
+/// more than 1024 characters (where go-yaml's key rules can apply).
+fn read_once(text: &str, limits: Limits) -> Result<(Option<Node>, bool), Refused> {
     let mut b = Builder {
         limits,
         stack: Vec::new(),
@@ -351,23 +366,37 @@ fn read_once(text: &str, limits: Limits) -> Result<Option<Node>, Refused> {
         root: None,
         documents: 0,
     };
-    let mut names = AnchorNames::new(text);
+    let mut positions = Positions::new(text);
     // For each open collection: whether it is a flow one (`[`, `{`).
     let mut flow: Vec<bool> = Vec::new();
+    // Where the outermost open flow collection starts (line, character).
+    let mut flow_start = None;
+    let mut multiline_flow = false;
     for item in Parser::new_from_str(text) {
         match item {
             Ok((ev, span)) => {
                 match &ev {
-                    Event::SequenceStart(..) | Event::MappingStart(..) => flow.push(
-                        names
+                    Event::SequenceStart(..) | Event::MappingStart(..) => {
+                        let is_flow = positions
                             .content(span.start.index())
-                            .is_some_and(|(_, c)| c == '[' || c == '{'),
-                    ),
+                            .is_some_and(|(_, c)| c == '[' || c == '{');
+                        if is_flow && !flow.contains(&true) {
+                            flow_start = Some((span.start.line(), span.start.index()));
+                        }
+                        flow.push(is_flow);
+                    }
                     Event::SequenceEnd | Event::MappingEnd => {
-                        flow.pop();
+                        let was_flow = flow.pop() == Some(true);
+                        if was_flow
+                            && !flow.contains(&true)
+                            && let Some((line, index)) = flow_start.take()
+                        {
+                            multiline_flow |=
+                                span.end.line() != line || span.end.index() > index + 1024;
+                        }
                     }
                     Event::Scalar(_, ScalarStyle::DoubleQuoted, _, _)
-                        if names.has_slash_escape(span.start.index(), span.end.index()) =>
+                        if positions.has_slash_escape(span.start.index(), span.end.index()) =>
                     {
                         return Err(Refused::Read(ReadError {
                             line: span.start.line(),
@@ -390,7 +419,7 @@ fn read_once(text: &str, limits: Limits) -> Result<Option<Node>, Refused> {
                     Event::Scalar(v, ScalarStyle::Plain, _, _)
                         if v.starts_with('?') && flow.contains(&true) =>
                     {
-                        if let Some((at, '?')) = names.content(span.start.index()) {
+                        if let Some((at, '?')) = positions.content(span.start.index()) {
                             // Go reads `?` as the key indicator; what follows
                             // must then start a node for Go as it does here.
                             if v[1..].starts_with(['|', '>', ':', '#', '%', '@', '`']) {
@@ -401,7 +430,7 @@ fn read_once(text: &str, limits: Limits) -> Result<Option<Node>, Refused> {
                                     ),
                                 }));
                             }
-                            return Err(Refused::GoReads(names.spaced_question(at)));
+                            return Err(Refused::GoReads(positions.spaced_question(at)));
                         }
                     }
                     // `a:` right before `,`, `]` or `}`: go-yaml keeps the
@@ -409,7 +438,7 @@ fn read_once(text: &str, limits: Limits) -> Result<Option<Node>, Refused> {
                     // value indicator, so `[a:]` would mean `[{a: null}]`.
                     Event::Scalar(v, ScalarStyle::Plain, _, _)
                         if flow.contains(&true)
-                            && names.colon_before_flow_end(span.end.index()) =>
+                            && positions.colon_before_flow_end(span.end.index()) =>
                     {
                         return Err(Refused::Read(ReadError {
                             line: span.start.line(),
@@ -420,18 +449,7 @@ fn read_once(text: &str, limits: Limits) -> Result<Option<Node>, Refused> {
                     }
                     _ => {}
                 }
-                let named = match &ev {
-                    Event::Scalar(_, _, a, _)
-                    | Event::SequenceStart(a, _)
-                    | Event::MappingStart(a, _) => (*a != 0).then_some('&'),
-                    Event::Alias(_) => Some('*'),
-                    _ => None,
-                };
-                let checked = match named {
-                    Some(sigil) => names.check(span.start.index(), sigil),
-                    None => Ok(()),
-                };
-                if let Err(message) = checked.and_then(|()| b.event(ev)) {
+                if let Err(message) = b.event(ev) {
                     return Err(Refused::Read(ReadError {
                         line: span.start.line(),
                         message,
@@ -447,8 +465,8 @@ fn read_once(text: &str, limits: Limits) -> Result<Option<Node>, Refused> {
             ref text,
             style: Style::Plain,
             tag: None,
-        }) if text.is_empty() => Ok(None),
-        root => Ok(root),
+        }) if text.is_empty() => Ok((None, multiline_flow)),
+        root => Ok((root, multiline_flow)),
     }
 }
 

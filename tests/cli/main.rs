@@ -532,13 +532,14 @@ fn tables_are_coloured_only_on_a_terminal_without_no_color() {
     );
 }
 
-/// A closed stdin is not an empty render (Argo CD would prune everything).
-/// Rust reopens closed standard descriptors on /dev/null, read-write, so
-/// this runs through a shell that closes it; `</dev/null` (read-only) stays
-/// an empty stream. A closed stdout cannot be told from a null device opened
-/// read-write (Python's DEVNULL), so writing there is not an error.
+/// A closed stdin is not an empty render (Argo CD would prune everything),
+/// and a closed stdout does not swallow a render with exit 0. Rust reopens
+/// closed standard descriptors on /dev/null read-write before `main`, so
+/// this runs through a shell that closes them; the null device opened
+/// read-only, write-only or read-write (`<>`, as Python's DEVNULL does) is
+/// not closed.
 #[test]
-fn closed_stdin_is_an_error_but_dev_null_is_not() {
+fn closed_stdin_or_stdout_is_an_error_but_the_null_device_is_not() {
     let bin = env!("CARGO_BIN_EXE_express-waves");
     let sh = |script: &str| {
         Command::new("sh")
@@ -549,17 +550,20 @@ fn closed_stdin_is_an_error_but_dev_null_is_not() {
     };
     let out = sh(r#"exec "$1" render <&-"#);
     assert!(refused(&out).contains("stdin is closed"));
-    assert!(sh(r#"exec "$1" render </dev/null"#).status.success());
-    assert!(
-        sh(r#"exec "$1" render examples/rendered/varsamisktest.yaml >/dev/null"#)
-            .status
-            .success()
-    );
-    assert!(
-        sh(r#"exec "$1" render examples/rendered/varsamisktest.yaml >&-"#)
-            .status
-            .success()
-    );
+    for null in ["</dev/null", "<>/dev/null"] {
+        let out = sh(&format!(r#"exec "$1" render {null}"#));
+        assert!(out.status.success(), "{null}: {out:?}");
+    }
+    let file = "examples/rendered/varsamisktest.yaml";
+    for null in [">/dev/null", "1<>/dev/null"] {
+        let out = sh(&format!(r#"exec "$1" render {file} {null}"#));
+        assert!(out.status.success(), "{null}: {out:?}");
+    }
+    for cmd in ["render", "verify"] {
+        let out = sh(&format!(r#"exec "$1" {cmd} {file} >&-"#));
+        assert_eq!(out.status.code(), Some(2), "{cmd} >&-: {out:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("stdout is closed"));
+    }
 }
 
 /// Raising `--max-depth` as the error advises never overflows the stack:
