@@ -435,6 +435,14 @@ impl Scan<'_> {
         Ok(())
     }
 
+    /// A scalar, anchor, alias or tag starts here: it may start a simple
+    /// key, and none can start right after it. Returns where it starts.
+    fn token_that_may_be_a_key(&mut self) -> Result<usize, Stop> {
+        self.save_key()?;
+        self.allowed = false;
+        Ok(self.i)
+    }
+
     fn remove_key(&mut self) -> Result<(), Stop> {
         match self.level().key.take() {
             Some(key) if key.required => Err(no_colon(key)),
@@ -496,9 +504,7 @@ impl Scan<'_> {
     /// `&name` or `*name`: go-yaml ends the name at the first character
     /// not in `is_alpha`, YAML 1.2 only at a blank or a flow indicator.
     fn anchor(&mut self) -> Result<(), Stop> {
-        self.save_key()?;
-        self.allowed = false;
-        let start = self.i;
+        let start = self.token_that_may_be_a_key()?;
         self.skip();
         while is_alpha(self.at(0)) {
             self.skip();
@@ -539,9 +545,7 @@ impl Scan<'_> {
 
     /// `!tag` or `!<uri>`.
     fn tag(&mut self) -> Result<(), Stop> {
-        self.save_key()?;
-        self.allowed = false;
-        let start = self.i;
+        let start = self.token_that_may_be_a_key()?;
         self.skip();
         let verbatim = self.at(0) == b'<';
         if verbatim {
@@ -579,8 +583,7 @@ impl Scan<'_> {
 
     /// A single- or double-quoted scalar; tabs anywhere in it are fine.
     fn quoted(&mut self) -> Result<(), Stop> {
-        self.save_key()?;
-        self.allowed = false;
+        self.token_that_may_be_a_key()?;
         let quote = self.at(0);
         self.skip();
         loop {
@@ -609,8 +612,7 @@ impl Scan<'_> {
     /// A plain scalar, through the blanks and line breaks after it (as
     /// go-yaml reads them, looking for a continuation line).
     fn plain(&mut self) -> Result<(), Stop> {
-        self.save_key()?;
-        self.allowed = false;
+        self.token_that_may_be_a_key()?;
         let indent = self.indent + 1;
         let start_line = self.line;
         let mut leading_blanks = false;

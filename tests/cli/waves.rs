@@ -152,6 +152,18 @@ fn sync(cluster: &mut Cluster, target: &[Value], app: &App) -> Run {
     argocd_sync::sync(cluster, target, app, &[], |_, _, _| false)
 }
 
+/// The promise, checked: `target` synced over a cluster settled at `old`
+/// succeeds, changes one node at a time, and leaves every node at its
+/// revision. The run, for more checks.
+fn rolls_one_node_at_a_time(old: &[Value], target: &[Value], app: &App) -> Run {
+    let mut cluster = Cluster::settled(old);
+    let run = sync(&mut cluster, target, app);
+    assert_eq!(run.end, Some(End::Succeeded), "{}", run.message);
+    run.one_node_at_a_time().unwrap();
+    rolled_out(&cluster, target).unwrap();
+    run
+}
+
 const EXAMPLES: [&str; 5] = [
     "varsamisktest",
     "acme-backend-down",
@@ -296,16 +308,12 @@ fn a_removed_node_is_deleted_after_every_other_node_has_rolled() {
     let ex = example("varsamisktest");
     let old = render(&ex);
     let new = render(&without(&next_changeset(&ex), "varsamisktest-fe1"));
-    let mut cluster = Cluster::settled(&old);
-    let run = sync(&mut cluster, &new, &App::default());
-    assert_eq!(run.end, Some(End::Succeeded), "{}", run.message);
-    run.one_node_at_a_time().unwrap();
+    let run = rolls_one_node_at_a_time(&old, &new, &App::default());
     let last = run.changes.last().unwrap();
     assert_eq!(
         (last.node.as_str(), last.what),
         ("varsamisktest-fe1", "deleted")
     );
-    rolled_out(&cluster, &new).unwrap();
 }
 
 /// The same change against live nodes rendered without PruneLast (an
@@ -339,17 +347,13 @@ fn a_node_taken_down_changes_in_its_own_wave() {
     let ex = example("varsamisktest");
     let old = render(&ex);
     let new = render(&down(&next_changeset(&ex), "varsamisktest-fe3"));
-    let mut cluster = Cluster::settled(&old);
-    let run = sync(&mut cluster, &new, &App::default());
-    assert_eq!(run.end, Some(End::Succeeded), "{}", run.message);
-    run.one_node_at_a_time().unwrap();
+    let run = rolls_one_node_at_a_time(&old, &new, &App::default());
     let fe3 = run
         .changes
         .iter()
         .find(|c| c.node == "varsamisktest-fe3")
         .unwrap();
     assert_eq!(fe3.wave, wave(&new, "varsamisktest-fe3"));
-    rolled_out(&cluster, &new).unwrap();
 }
 
 /// A node that fails (Degraded) fails a manual sync: no later node changes.
@@ -438,18 +442,11 @@ fn a_lua_error_in_the_health_check_hangs_the_sync_on_that_node() {
 #[test]
 fn waves_wait_even_when_health_is_read_before_the_operator_has_seen_the_change() {
     let (old, new) = chart_change("initech-12-frontends");
-    let mut cluster = Cluster::settled(&old);
-    let run = sync(
-        &mut cluster,
-        &new,
-        &App {
-            wave_delay: 0,
-            ..App::default()
-        },
-    );
-    assert_eq!(run.end, Some(End::Succeeded));
-    run.one_node_at_a_time().unwrap();
-    rolled_out(&cluster, &new).unwrap();
+    let app = App {
+        wave_delay: 0,
+        ..App::default()
+    };
+    rolls_one_node_at_a_time(&old, &new, &app);
 }
 
 /// Argo CD reads health from its watch-fed cache. While the cache lags
@@ -459,15 +456,11 @@ fn waves_wait_even_when_health_is_read_before_the_operator_has_seen_the_change()
 #[test]
 fn waves_hold_while_argo_cds_cache_lags_no_more_than_the_wave_delay() {
     let (old, new) = chart_change("varsamisktest");
-    let mut cluster = Cluster::settled(&old);
     let app = App {
         cache_lag: 2,
         ..App::default()
     };
-    let run = sync(&mut cluster, &new, &app);
-    assert_eq!(run.end, Some(End::Succeeded), "{}", run.message);
-    run.one_node_at_a_time().unwrap();
-    rolled_out(&cluster, &new).unwrap();
+    rolls_one_node_at_a_time(&old, &new, &app);
 }
 
 /// The residual risk, shown: a cache lagging past the wave delay still
