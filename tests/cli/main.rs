@@ -5,8 +5,9 @@
 //! section it specifies (order, dependencies, waves, revisions, yaml,
 //! passthrough, errors, plan, diff, verify, status, inspect, revision,
 //! argocd), each self-contained:
-//! - `in.yaml` (stdin) or `input` (a path, relative to the crate, fed as stdin);
-//! - `args` (optional): one argument per line;
+//! - `in.yaml`: stdin;
+//! - `args` (optional): one argument per line; files they name are in the
+//!   case's folder too;
 //! - `out.yaml`: expected stdout (absent: stdout must be empty);
 //! - `err.txt`: expected stderr (absent: stderr must be empty);
 //! - `status`: expected exit code (absent: 0).
@@ -166,13 +167,8 @@ fn cases() -> Vec<Case> {
                         .collect()
                 })
                 .unwrap_or_else(|_| vec!["render".to_string()]);
-            let stdin = if dir.join("in.yaml").exists() {
-                std::fs::read(dir.join("in.yaml")).unwrap()
-            } else {
-                let path = std::fs::read_to_string(dir.join("input"))
-                    .unwrap_or_else(|_| panic!("{name}: needs in.yaml or input"));
-                std::fs::read(root().join(path.trim())).unwrap()
-            };
+            let stdin = std::fs::read(dir.join("in.yaml"))
+                .unwrap_or_else(|_| panic!("{name}: needs in.yaml"));
             let renders = args
                 .first()
                 .is_none_or(|a| a == "render" || a.starts_with("--"));
