@@ -40,25 +40,11 @@ use super::ReadError;
 /// Whether a rule of this module can refuse `text`, told cheaply (the walk
 /// costs about a tenth of a render): it holds a tab, an anchor, alias or
 /// tag, a flow collection over lines or 1024 characters
-/// (`multiline_flow`, which the parser saw), a flow collection and one of
-/// ``:|>`@%`` right after `[`, `{`, `,` (or `:`, but for `:` itself), or
-/// starts with `...`, `|` or `>`. Other documents the parser reads,
-/// go-yaml's scanner reads too.
+/// (`multiline_flow`, which the parser saw), or starts with `...`, `|` or
+/// `>`. Other documents the parser reads, go-yaml's scanner reads too (a
+/// plain scalar in a flow collection that starts where go-yaml starts no
+/// scalar is refused by the parser's event loop).
 pub(super) fn may_refuse(text: &str, multiline_flow: bool) -> bool {
-    let bytes = text.as_bytes();
-    let after = |i: usize, set: &[u8]| {
-        bytes[..i]
-            .iter()
-            .rev()
-            .find(|&&c| c != b' ')
-            .is_some_and(|c| set.contains(c))
-    };
-    let odd_in_flow = || {
-        bytes.iter().any(|b| b"[{".contains(b))
-            && bytes.iter().enumerate().any(|(i, &b)| {
-                (b == b':' && after(i, b"[{,")) || (b"|>`@%".contains(&b) && after(i, b"[{,:"))
-            })
-    };
     let first_token = || {
         let mut lines = text.lines().map(str::trim_start);
         let mut line = lines.next().unwrap_or("");
@@ -73,7 +59,11 @@ pub(super) fn may_refuse(text: &str, multiline_flow: bool) -> bool {
         }
         line.starts_with(['|', '>']) || line.starts_with("...")
     };
-    multiline_flow || bytes.iter().any(|b| b"\t&*!".contains(b)) || odd_in_flow() || first_token()
+    multiline_flow
+        || text
+            .bytes()
+            .any(|b| matches!(b, b'\t' | b'&' | b'*' | b'!'))
+        || first_token()
 }
 
 /// The first place in `text` (one document) where go-yaml v2's scanner

@@ -433,6 +433,22 @@ fn read_once(text: &str, limits: Limits) -> Result<(Option<Node>, bool), Refused
                             return Err(Refused::GoReads(positions.spaced_question(at)));
                         }
                     }
+                    // go-yaml starts no scalar with these in a flow
+                    // collection: `:` is the value indicator there, the
+                    // others start no token at all
+                    // (`yaml_parser_fetch_next_token`).
+                    Event::Scalar(v, ScalarStyle::Plain, _, _)
+                        if flow.contains(&true)
+                            && v.starts_with([':', '|', '>', '`', '@', '%']) =>
+                    {
+                        return Err(Refused::Read(ReadError {
+                            line: span.start.line(),
+                            message: format!(
+                                "`{v}` in a flow collection: Go's YAML reader starts no value with `{}` there and refuses this document; quote it",
+                                &v[..1]
+                            ),
+                        }));
+                    }
                     // `a:` right before `,`, `]` or `}`: go-yaml keeps the
                     // `:` in the plain scalar there, YAML 1.2 takes it for a
                     // value indicator, so `[a:]` would mean `[{a: null}]`.
