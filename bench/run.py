@@ -19,6 +19,7 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BIN = ROOT / "target/release/express-waves"
+FLOOR = ROOT / "target/release/examples/parse-floor"
 QUICK = "--quick" in sys.argv
 sys.path.insert(0, str(ROOT / "bench"))
 import gen  # noqa: E402
@@ -110,6 +111,25 @@ def main():
         ratio = f"{rss / budget:.2f}" if rss else "?"
         print(f"| {tenants} | {docs} | {size / 1e6:.2f} | {fmt(ew)} | {ew / docs * 1e6:.1f} | {size / 1e6 / ew:.1f} | "
               f"{(rss or 0) / 1024:.1f} MB | {ratio} |")
+    # Issue 13's measure: render against the parse-only floor (saphyr's
+    # event parser over the same stream, bench/parse_floor.rs), as a ratio
+    # of medians taken in this run; peak RSS against 1.5 x input + 16 MB.
+    print()
+    print("| tenants | MB | express-waves | parse-only floor | ratio | peak RSS | RSS / (1.5 x input + 16 MB) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for tenants in [1, 50, 500, 2000]:
+        path = tmp / f"f{tenants}.yaml"
+        with open(path, "w") as f:
+            for i in range(tenants):
+                f.write(gen.tenant(i))
+        size = path.stat().st_size
+        runs = 3 if QUICK else (15 if tenants <= 50 else 5)
+        ew = median([str(BIN), "render"], path, runs)
+        floor = median([str(FLOOR)], path, runs)
+        rss = peak_rss_kb([str(BIN), "render"], path) or 0
+        budget = 1.5 * size / 1024 + 16 * 1024
+        print(f"| {tenants} | {size / 1e6:.2f} | {fmt(ew)} | {fmt(floor)} | {ew / floor:.2f} | "
+              f"{rss / 1024:.1f} MB | {rss / budget:.2f} |")
     # Anchors and aliases: time and memory must grow linearly (a map finds
     # an anchor; the nodes anchors keep count against the alias budget,
     # raised here so that nothing is refused).

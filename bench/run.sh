@@ -8,7 +8,7 @@
 #   bash bench/run.sh --quick    # fewer repetitions, no criterion
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --locked --quiet
+cargo build --release --locked --quiet --bin express-waves --example parse-floor
 venv=.tools/venv
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"

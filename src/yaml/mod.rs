@@ -8,9 +8,11 @@
 
 use saphyr_parser::{Event, Parser, ScalarStyle};
 
+mod builder;
 mod go;
 mod go_scan;
 
+use builder::Builder;
 use go::{Positions, go_reading};
 
 /// How much a document may ask of the reader.
@@ -92,192 +94,6 @@ pub struct ReadError {
     pub message: String,
 }
 
-enum Frame {
-    Seq {
-        items: Vec<Node>,
-        tag: Option<String>,
-        anchor: usize,
-        first_node: usize,
-    },
-    Map {
-        entries: Vec<(Node, Node)>,
-        key: Option<Node>,
-        tag: Option<String>,
-        anchor: usize,
-        first_node: usize,
-    },
-}
-
-struct Builder {
-    limits: Limits,
-    stack: Vec<Frame>,
-    /// Anchored nodes by anchor id (saphyr gives each definition its own
-    /// id): the node and its size in nodes.
-    anchors: std::collections::HashMap<usize, (Node, usize)>,
-    /// Nodes copied for anchors, charged to the alias budget: nested
-    /// anchors would otherwise copy quadratically.
-    anchor_nodes: usize,
-    nodes: usize,
-    alias_nodes: usize,
-    root: Option<Node>,
-    documents: usize,
-}
-
-fn tag_string(tag: Option<std::borrow::Cow<'_, saphyr_parser::Tag>>) -> Option<String> {
-    tag.map(|t| format!("{}{}", t.handle, t.suffix))
-}
-
-/// Adds `size` nodes to a budget (anchors', or aliases'); past `limit`
-/// (`--max-alias-nodes`) it is an error: "`what` more than N nodes `hint`".
-fn charge(
-    spent: &mut usize,
-    size: usize,
-    limit: usize,
-    what: &str,
-    hint: &str,
-) -> Result<(), String> {
-    *spent += size;
-    if *spent > limit {
-        return Err(format!(
-            "{what} more than {limit} nodes {hint}; raise --max-alias-nodes if this is real"
-        ));
-    }
-    Ok(())
-}
-
-impl Builder {
-    fn push_node(&mut self, node: Node, anchor: usize, first_node: usize) -> Result<(), String> {
-        if anchor != 0 {
-            let size = self.nodes - first_node;
-            charge(
-                &mut self.anchor_nodes,
-                size,
-                self.limits.max_alias_nodes,
-                "anchors hold",
-                "in all (nested anchors?)",
-            )?;
-            self.anchors.insert(anchor, (node.clone(), size));
-        }
-        match self.stack.last_mut() {
-            None => {
-                if self.root.is_some() {
-                    return Err("more than one node at the top of a document".into());
-                }
-                self.root = Some(node);
-            }
-            Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, key, .. }) => match key.take() {
-                None => *key = Some(node),
-                Some(k) => entries.push((k, node)),
-            },
-        }
-        Ok(())
-    }
-
-    fn event(&mut self, ev: Event<'_>) -> Result<(), String> {
-        match ev {
-            Event::DocumentStart(_) => {
-                self.documents += 1;
-                if self.documents > 1 {
-                    return Err("a second document starts without a `---` line at column 0".into());
-                }
-            }
-            Event::Scalar(text, style, anchor, tag) => {
-                let first = self.nodes;
-                self.nodes += 1;
-                let style = match style {
-                    ScalarStyle::Plain => Style::Plain,
-                    ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => Style::Quoted,
-                    _ => Style::Block,
-                };
-                let node = Node::Scalar {
-                    text: text.into_owned(),
-                    style,
-                    tag: tag_string(tag),
-                };
-                self.push_node(node, anchor, first)?;
-            }
-            Event::SequenceStart(anchor, tag) => {
-                self.open()?;
-                self.stack.push(Frame::Seq {
-                    items: Vec::new(),
-                    tag: tag_string(tag),
-                    anchor,
-                    first_node: self.nodes,
-                });
-                self.nodes += 1;
-            }
-            Event::MappingStart(anchor, tag) => {
-                self.open()?;
-                self.stack.push(Frame::Map {
-                    entries: Vec::new(),
-                    key: None,
-                    tag: tag_string(tag),
-                    anchor,
-                    first_node: self.nodes,
-                });
-                self.nodes += 1;
-            }
-            Event::SequenceEnd | Event::MappingEnd => {
-                let (node, anchor, first) = match self.stack.pop() {
-                    Some(Frame::Seq {
-                        items,
-                        tag,
-                        anchor,
-                        first_node,
-                    }) => (Node::Seq { items, tag }, anchor, first_node),
-                    Some(Frame::Map {
-                        entries,
-                        tag,
-                        anchor,
-                        first_node,
-                        ..
-                    }) => (Node::Map { entries, tag }, anchor, first_node),
-                    None => return Err("unbalanced collection end".into()),
-                };
-                self.push_node(node, anchor, first)?;
-            }
-            Event::Alias(id) => self.alias(id)?,
-            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
-        }
-        Ok(())
-    }
-
-    /// An alias: the anchored node again, its nodes charged to the alias
-    /// budget.
-    fn alias(&mut self, id: usize) -> Result<(), String> {
-        let Some((node, size)) = self.anchors.get(&id) else {
-            return Err("alias to an unknown anchor".into());
-        };
-        let (node, size) = (node.clone(), *size);
-        charge(
-            &mut self.alias_nodes,
-            size,
-            self.limits.max_alias_nodes,
-            "aliases expand to",
-            "(alias bomb?)",
-        )?;
-        let first = self.nodes;
-        self.nodes += size;
-        self.push_node(node, 0, first)
-    }
-
-    fn open(&mut self) -> Result<(), String> {
-        if self.stack.len() >= self.limits.max_depth {
-            let advice = if self.limits.max_depth >= MAX_DEPTH_CAP {
-                "the most express-waves reads"
-            } else {
-                "raise --max-depth if this is real"
-            };
-            return Err(format!(
-                "nesting deeper than {} levels; {advice}",
-                self.limits.max_depth
-            ));
-        }
-        Ok(())
-    }
-}
-
 /// Reads the single document in `text` (which may start with its `---`
 /// line). Returns `None` for an empty or comment-only document.
 ///
@@ -356,16 +172,7 @@ fn scan_error(e: &saphyr_parser::ScanError) -> ReadError {
 /// The document's root, and whether a flow collection in it spans lines or
 /// more than 1024 characters (where go-yaml's key rules can apply).
 fn read_once(text: &str, limits: Limits) -> Result<(Option<Node>, bool), Refused> {
-    let mut b = Builder {
-        limits,
-        stack: Vec::new(),
-        anchors: std::collections::HashMap::new(),
-        anchor_nodes: 0,
-        nodes: 0,
-        alias_nodes: 0,
-        root: None,
-        documents: 0,
-    };
+    let mut b = Builder::new(limits);
     let mut positions = Positions::new(text);
     // For each open collection: whether it is a flow one (`[`, `{`).
     let mut flow: Vec<bool> = Vec::new();

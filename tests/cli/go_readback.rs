@@ -522,7 +522,7 @@ const CONSTRUCTS: &[&str] = &[
     "x: [?|]",
     "x: [?:x]",
     "x: \"a\\\nb\"",
-    // go-yaml's scanner rules (src/yaml/go_scan.rs), with the function of
+    // go-yaml's scanner rules (src/yaml/go_scan/), with the function of
     // gopkg.in/yaml.v2/scannerc.go each comes from:
     // yaml_parser_scan_to_next_token (a tab where a simple key may start),
     "x:\n- \ta",
