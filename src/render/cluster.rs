@@ -55,7 +55,7 @@ pub(super) fn decide(
     cd: &ClusterDocs,
     recorded: &[(String, String)],
     opts: &Options,
-) -> Result<(Option<Value>, ClusterRollout)> {
+) -> Result<(Option<configmap::RevisionsMap>, ClusterRollout)> {
     let (mode, disabled) = settings(docs, cd, opts)?;
     let nodes = nodes(docs, cluster, cd, recorded, disabled, opts)?;
     let order = order::resolve(&nodes.members, mode, opts.frontends_before_backend)
@@ -100,7 +100,7 @@ pub(super) fn decide(
             .iter()
             .rev()
             .find_map(|info| express_of(docs, info.doc).facts.helm4_file.clone());
-        configmap::revisions_configmap(namespace, cluster, &nodes.infos, wave, helm4_file)
+        configmap::RevisionsMap::new(namespace, cluster, &nodes.infos, wave, helm4_file)
     });
     Ok((map, rollout))
 }
@@ -333,7 +333,10 @@ mod tests {
     use crate::render::{Keep, Source, group, read};
 
     /// `decide` on the one cluster of `text`.
-    fn decide_one(text: &str, opts: &Options) -> Result<(Option<Value>, ClusterRollout)> {
+    fn decide_one(
+        text: &str,
+        opts: &Options,
+    ) -> Result<(Option<configmap::RevisionsMap>, ClusterRollout)> {
         let sources = [Source {
             name: "t".into(),
             bytes: text.as_bytes().to_vec(),
@@ -396,6 +399,7 @@ mod tests {
         assert_eq!(r.configmap_wave, Some(13));
         let wave = map
             .unwrap()
+            .to_value()
             .at(&["metadata", "annotations", "argocd.argoproj.io/sync-wave"])
             .cloned();
         assert_eq!(wave, Some(Value::Str("13".into())));

@@ -11,6 +11,9 @@ use crate::stored;
 use crate::value::Value;
 
 use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::revision::Revision;
 
 use super::cluster::NodeInfo;
 use super::read::{Doc, What};
@@ -24,7 +27,7 @@ pub(super) struct Placement {
     /// express-waves wrote them.
     existing: HashMap<(String, String), (usize, bool)>,
     /// New maps, by the index of the document they follow.
-    pub inserts: HashMap<usize, Value>,
+    pub inserts: HashMap<usize, RevisionsMap>,
 }
 
 impl Placement {
@@ -33,12 +36,7 @@ impl Placement {
             .iter()
             .enumerate()
             .filter_map(|(i, d)| match &d.what {
-                What::ConfigMap {
-                    namespace,
-                    name,
-                    ours,
-                    ..
-                } => Some(((namespace.clone(), name.clone()), (i, *ours))),
+                What::ConfigMap(m) => Some(((m.namespace.clone(), m.name.clone()), (i, m.ours))),
                 _ => None,
             })
             .collect();
@@ -60,7 +58,7 @@ impl Placement {
         let name = format!("{cluster}{}", crate::stored::SUFFIX);
         match self.existing.get(&(namespace.to_string(), name)) {
             Some(&(i, true)) => match &docs[i].what {
-                What::ConfigMap { computed, .. } => computed.clone(),
+                What::ConfigMap(m) => m.computed.clone(),
                 _ => Vec::new(),
             },
             _ => Vec::new(),
@@ -73,12 +71,12 @@ impl Placement {
         namespace: &str,
         cluster: &str,
         last_doc: usize,
-        map: Value,
+        map: RevisionsMap,
         writing: bool,
     ) -> Result<()> {
         let name = format!("{cluster}{}", crate::stored::SUFFIX);
         match self.existing.get(&(namespace.to_string(), name)) {
-            Some(&(i, true)) => docs[i].what = What::Replaced(map),
+            Some(&(i, true)) => docs[i].what = What::Replaced(Box::new(map)),
             // A report over such a stream (what `render
             // --no-revision-configmap` kept) reads it as it is.
             Some(&(_, false)) if !writing => {}
@@ -96,68 +94,112 @@ impl Placement {
     }
 }
 
-pub(super) fn revisions_configmap(
-    namespace: &str,
-    cluster: &str,
-    infos: &[NodeInfo],
+/// A cluster's revisions ConfigMap, as decided: what it records, built into
+/// a document only when it is written (then dropped), so that each node's
+/// hashed input is held once, by its revision, not also in a map waiting
+/// to be written.
+#[derive(Debug)]
+pub(super) struct RevisionsMap {
+    namespace: String,
+    cluster: String,
+    /// By node key, in natural order: key, label, whether the label is the
+    /// chart's, and the revision (its hashed input).
+    nodes: Vec<(String, String, bool, Arc<Revision>)>,
     wave: i64,
     helm4_file: Option<String>,
-) -> Value {
-    let mut sorted: Vec<&NodeInfo> = infos.iter().collect();
-    sorted.sort_by(|a, b| order::natural_cmp(&a.key, &b.key));
-    let mut nodes = String::from("{\n");
-    let mut revisions = String::from("{\n");
-    for (i, info) in sorted.iter().enumerate() {
-        let sep = if i + 1 < sorted.len() { ",\n" } else { "\n" };
-        nodes.push_str("  ");
-        json::string(&info.key, &mut nodes);
-        nodes.push_str(": ");
-        nodes.push_str(&info.revision.input);
-        nodes.push_str(sep);
-        revisions.push_str("  ");
-        json::string(&info.key, &mut revisions);
-        revisions.push_str(": ");
-        json::string(&info.label, &mut revisions);
-        revisions.push_str(sep);
+}
+
+impl RevisionsMap {
+    pub(super) fn new(
+        namespace: &str,
+        cluster: &str,
+        infos: &[NodeInfo],
+        wave: i64,
+        helm4_file: Option<String>,
+    ) -> RevisionsMap {
+        let mut nodes: Vec<_> = infos
+            .iter()
+            .map(|i| {
+                (
+                    i.key.clone(),
+                    i.label.clone(),
+                    i.from_chart,
+                    i.revision.clone(),
+                )
+            })
+            .collect();
+        nodes.sort_by(|a, b| order::natural_cmp(&a.0, &b.0));
+        RevisionsMap {
+            namespace: namespace.to_string(),
+            cluster: cluster.to_string(),
+            nodes,
+            wave,
+            helm4_file,
+        }
     }
-    nodes.push_str("}\n");
-    revisions.push_str("}\n");
-    let chart: Vec<&str> = sorted
-        .iter()
-        .filter(|i| i.from_chart)
-        .map(|i| i.key.as_str())
-        .collect();
-    let mut meta = vec![(
-        "name".to_string(),
-        Value::Str(format!("{cluster}{}", crate::stored::SUFFIX)),
-    )];
-    if !namespace.is_empty() {
-        meta.push(("namespace".into(), Value::Str(namespace.into())));
-    }
-    meta.push((
-        "labels".into(),
+
+    /// The ConfigMap document.
+    pub(super) fn to_value(&self) -> Value {
+        let (namespace, cluster) = (self.namespace.as_str(), self.cluster.as_str());
+        let mut nodes = String::from("{\n");
+        let mut revisions = String::from("{\n");
+        for (i, (key, label, _, revision)) in self.nodes.iter().enumerate() {
+            let sep = if i + 1 < self.nodes.len() {
+                ",\n"
+            } else {
+                "\n"
+            };
+            nodes.push_str("  ");
+            json::string(key, &mut nodes);
+            nodes.push_str(": ");
+            nodes.push_str(&revision.input);
+            nodes.push_str(sep);
+            revisions.push_str("  ");
+            json::string(key, &mut revisions);
+            revisions.push_str(": ");
+            json::string(label, &mut revisions);
+            revisions.push_str(sep);
+        }
+        nodes.push_str("}\n");
+        revisions.push_str("}\n");
+        let chart: Vec<&str> = self
+            .nodes
+            .iter()
+            .filter(|n| n.2)
+            .map(|n| n.0.as_str())
+            .collect();
+        let mut meta = vec![(
+            "name".to_string(),
+            Value::Str(format!("{cluster}{}", crate::stored::SUFFIX)),
+        )];
+        if !namespace.is_empty() {
+            meta.push(("namespace".into(), Value::Str(namespace.into())));
+        }
+        meta.push((
+            "labels".into(),
+            Value::Map(vec![
+                (
+                    model::LABEL_CREATED_BY.into(),
+                    Value::Str("express-waves".into()),
+                ),
+                (model::LABEL_CLUSTER.into(), Value::Str(cluster.into())),
+            ]),
+        ));
+        let mut annotations = vec![(
+            model::ANN_SYNC_WAVE.to_string(),
+            Value::Str(self.wave.to_string()),
+        )];
+        if let Some(f) = &self.helm4_file {
+            annotations.push((model::ANN_HELM4_FILENAME.into(), Value::Str(f.clone())));
+        }
+        meta.push(("annotations".into(), Value::Map(annotations)));
         Value::Map(vec![
-            (
-                model::LABEL_CREATED_BY.into(),
-                Value::Str("express-waves".into()),
-            ),
-            (model::LABEL_CLUSTER.into(), Value::Str(cluster.into())),
-        ]),
-    ));
-    let mut annotations = vec![(
-        model::ANN_SYNC_WAVE.to_string(),
-        Value::Str(wave.to_string()),
-    )];
-    if let Some(f) = helm4_file {
-        annotations.push((model::ANN_HELM4_FILENAME.into(), Value::Str(f)));
+            ("apiVersion".into(), Value::Str("v1".into())),
+            ("kind".into(), Value::Str("ConfigMap".into())),
+            ("metadata".into(), Value::Map(meta)),
+            ("data".into(), Value::Map(data(nodes, revisions, &chart))),
+        ])
     }
-    meta.push(("annotations".into(), Value::Map(annotations)));
-    Value::Map(vec![
-        ("apiVersion".into(), Value::Str("v1".into())),
-        ("kind".into(), Value::Str("ConfigMap".into())),
-        ("metadata".into(), Value::Map(meta)),
-        ("data".into(), Value::Map(data(nodes, revisions, &chart))),
-    ])
 }
 
 /// The map's data: `nodes.json`, `revisions.json`, and, when the chart set

@@ -28,20 +28,23 @@ pub(super) enum What {
     Pass,
     Express(Box<Express>),
     /// A ConfigMap that may be an earlier render's revisions map.
-    ConfigMap {
-        namespace: String,
-        name: String,
-        /// Whether express-waves wrote it (its `created-by` label, and no
-        /// data but `nodes.json` and `revisions.json`), so replacing it
-        /// loses nothing.
-        ours: bool,
-        /// When it is ours: the revisions it records as computed (not the
-        /// chart's), by node key. A node still labelled so carries a label
-        /// express-waves wrote, even with its `…-sha256` annotation gone.
-        computed: Vec<(String, String)>,
-    },
-    /// Replaced by a freshly built document.
-    Replaced(Value),
+    ConfigMap(Box<ConfigMapFacts>),
+    /// Replaced by the cluster's new revisions ConfigMap.
+    Replaced(Box<super::configmap::RevisionsMap>),
+}
+
+/// What render reads of a ConfigMap.
+pub(super) struct ConfigMapFacts {
+    pub(super) namespace: String,
+    pub(super) name: String,
+    /// Whether express-waves wrote it (its `created-by` label, and no
+    /// data but `nodes.json` and `revisions.json`), so replacing it loses
+    /// nothing.
+    pub(super) ours: bool,
+    /// When it is ours: the revisions it records as computed (not the
+    /// chart's), by node key. A node still labelled so carries a label
+    /// express-waves wrote, even with its `…-sha256` annotation gone.
+    pub(super) computed: Vec<(String, String)>,
 }
 
 /// An Express document: what render read from it, and what it will change.
@@ -184,12 +187,12 @@ fn read_doc(chunk: &Chunk<'_>, at: &mut DocRef, opts: &Options, keep: Keep) -> R
                     .collect(),
                 _ => Vec::new(),
             };
-            Ok(What::ConfigMap {
+            Ok(What::ConfigMap(Box::new(ConfigMapFacts {
                 namespace,
                 name,
                 ours,
                 computed,
-            })
+            })))
         }
         Identity::Express(kind) => {
             let value = value::from_node(&node, "").map_err(|m| Error::doc(at, m))?;

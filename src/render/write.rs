@@ -13,6 +13,7 @@ use crate::value::{self, Value};
 use crate::yaml::Limits;
 
 use super::Source;
+use super::configmap::RevisionsMap;
 use super::patch;
 use super::read::{Doc, What};
 use super::rollout::ClusterRollout;
@@ -25,7 +26,7 @@ pub struct Rendering<'a> {
     pub(super) sources: &'a [Source],
     pub(super) docs: Vec<Doc<'a>>,
     /// New revisions ConfigMaps, written after the document they follow.
-    pub(super) inserts: HashMap<usize, Value>,
+    pub(super) inserts: HashMap<usize, RevisionsMap>,
     pub(super) limits: Limits,
     pub clusters: Vec<ClusterRollout>,
 }
@@ -86,9 +87,7 @@ impl<'a> Rendering<'a> {
                 }
             }
             match &d.what {
-                What::Pass | What::ConfigMap { .. } => {
-                    put(w, &mut last, d.chunk.bytes).map_err(io)?
-                }
+                What::Pass | What::ConfigMap(_) => put(w, &mut last, d.chunk.bytes).map_err(io)?,
                 What::Express(e) => {
                     let mut v = match &e.value {
                         Some(v) => v.clone(),
@@ -99,18 +98,18 @@ impl<'a> Rendering<'a> {
                     write_value(&d.chunk, &v, &mut buf);
                     put(w, &mut last, &buf).map_err(io)?;
                 }
-                What::Replaced(v) => {
+                What::Replaced(map) => {
                     buf.clear();
-                    write_value(&d.chunk, v, &mut buf);
+                    write_value(&d.chunk, &map.to_value(), &mut buf);
                     put(w, &mut last, &buf).map_err(io)?;
                 }
             }
-            if let Some(v) = self.inserts.get(&i) {
+            if let Some(map) = self.inserts.get(&i) {
                 if last != Some(b'\n') {
                     put(w, &mut last, b"\n").map_err(io)?;
                 }
                 let mut s = String::from("---\n");
-                emit::document(v, &mut s);
+                emit::document(&map.to_value(), &mut s);
                 put(w, &mut last, s.as_bytes()).map_err(io)?;
             }
         }
