@@ -168,13 +168,13 @@ fn read_doc(chunk: &Chunk<'_>, at: &mut DocRef, opts: &Options, keep: Keep) -> R
     at.name = name;
     let identity = model::identify(&node, &opts.group).map_err(|m| Error::doc(at, m))?;
     if !matches!(identity, Identity::Express(_)) {
-        value::go_can_read(&node, "").map_err(|m| Error::doc(at, m))?;
+        value::go_can_read(&node).map_err(|m| Error::doc(at, m))?;
     }
     match identity {
         Identity::Other => Ok(What::Pass),
         Identity::ConfigMap(namespace, name) => {
             let map = if name.ends_with(crate::stored::SUFFIX) {
-                Some(value::from_node(&node, "").map_err(|m| Error::doc(at, m))?)
+                Some(value::from_node(&node).map_err(|m| Error::doc(at, m))?)
             } else {
                 None
             };
@@ -195,7 +195,7 @@ fn read_doc(chunk: &Chunk<'_>, at: &mut DocRef, opts: &Options, keep: Keep) -> R
             })))
         }
         Identity::Express(kind) => {
-            let value = value::from_node(&node, "").map_err(|m| Error::doc(at, m))?;
+            let value = value::from_node(&node).map_err(|m| Error::doc(at, m))?;
             drop(node);
             express(kind, value, keep)
                 .map(|e| What::Express(Box::new(e)))

@@ -120,13 +120,49 @@ pub fn pointer_push(path: &str, seg: &str) -> String {
     p
 }
 
-fn at(path: &str) -> &str {
-    if path.is_empty() { "/" } else { path }
+/// Where a node is in its document, as a JSON pointer (`~` and `/`
+/// escaped) written out only when a message names it: building one for
+/// every node cost a render a large share of its allocations.
+#[derive(Clone, Copy)]
+pub enum Pointer<'a> {
+    Root,
+    Key(&'a Pointer<'a>, &'a str),
+    Index(&'a Pointer<'a>, usize),
+}
+
+impl std::fmt::Display for Pointer<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use std::fmt::Write;
+        match self {
+            Pointer::Root => Ok(()),
+            Pointer::Index(up, i) => write!(f, "{up}/{i}"),
+            Pointer::Key(up, key) => {
+                write!(f, "{up}/")?;
+                key.chars().try_for_each(|c| match c {
+                    '~' => f.write_str("~0"),
+                    '/' => f.write_str("~1"),
+                    c => f.write_char(c),
+                })
+            }
+        }
+    }
+}
+
+/// The pointer for a message: `/` for the document itself.
+fn at(path: &Pointer<'_>) -> String {
+    match path {
+        Pointer::Root => "/".to_string(),
+        p => p.to_string(),
+    }
 }
 
 /// Converts a syntax tree to the value Go would read, or says why it can't be
-/// carried over faithfully. `path` is the JSON pointer of `node`.
-pub fn from_node(node: &Node, path: &str) -> Result<Value, String> {
+/// carried over faithfully (naming where, by JSON pointer).
+pub fn from_node(node: &Node) -> Result<Value, String> {
+    value_at(node, &Pointer::Root)
+}
+
+fn value_at(node: &Node, path: &Pointer<'_>) -> Result<Value, String> {
     match node {
         Node::Scalar { text, style, tag } => scalar(text, *style, tag.as_deref(), path),
         Node::Seq { items, tag } => {
@@ -134,24 +170,29 @@ pub fn from_node(node: &Node, path: &str) -> Result<Value, String> {
             items
                 .iter()
                 .enumerate()
-                .map(|(i, n)| from_node(n, &pointer_push(path, &i.to_string())))
+                .map(|(i, n)| value_at(n, &Pointer::Index(path, i)))
                 .collect::<Result<_, _>>()
                 .map(Value::Seq)
         }
         Node::Map { entries, tag } => {
             check_tag(tag.as_deref(), "map", path)?;
             let mut out: Vec<(String, Value)> = Vec::with_capacity(entries.len());
-            let mut seen = std::collections::HashSet::new();
+            // Small maps (nearly all) are checked for duplicate keys by a
+            // look at the keys so far; large ones with a set.
+            let mut seen = (entries.len() > 16).then(std::collections::HashSet::new);
             for (k, v) in entries {
                 let key = key_string(k, path)?;
-                let vpath = pointer_push(path, &key);
-                if !seen.insert(key.clone()) {
+                let duplicate = match &mut seen {
+                    Some(seen) => !seen.insert(key.clone()),
+                    None => out.iter().any(|(k, _)| *k == key),
+                };
+                if duplicate {
                     return Err(format!(
                         "duplicate key `{key}` at {} (Go keeps the last one silently; remove one)",
                         at(path)
                     ));
                 }
-                let value = from_node(v, &vpath)?;
+                let value = value_at(v, &Pointer::Key(path, &key))?;
                 out.push((key, value));
             }
             Ok(Value::Map(out))
@@ -165,7 +206,7 @@ fn is_core_tag(tag: &str, name: &str) -> bool {
         == Some(name)
 }
 
-fn check_tag(tag: Option<&str>, kind: &str, path: &str) -> Result<(), String> {
+fn check_tag(tag: Option<&str>, kind: &str, path: &Pointer<'_>) -> Result<(), String> {
     match tag {
         None => Ok(()),
         Some(t) if is_core_tag(t, kind) => Ok(()),
@@ -176,7 +217,12 @@ fn check_tag(tag: Option<&str>, kind: &str, path: &str) -> Result<(), String> {
     }
 }
 
-fn scalar(text: &str, style: Style, tag: Option<&str>, path: &str) -> Result<Value, String> {
+fn scalar(
+    text: &str,
+    style: Style,
+    tag: Option<&str>,
+    path: &Pointer<'_>,
+) -> Result<Value, String> {
     match tag {
         Some(t) if is_core_tag(t, "str") => return Ok(Value::Str(text.to_string())),
         Some(t) => {
@@ -203,7 +249,7 @@ fn scalar(text: &str, style: Style, tag: Option<&str>, path: &str) -> Result<Val
     }
 }
 
-fn key_string(key: &Node, path: &str) -> Result<String, String> {
+fn key_string(key: &Node, path: &Pointer<'_>) -> Result<String, String> {
     match key {
         Node::Scalar { text, .. }
             if text == "<<"
@@ -221,7 +267,7 @@ fn key_string(key: &Node, path: &str) -> Result<String, String> {
                 at(path)
             ))
         }
-        Node::Scalar { .. } => match from_node(key, path)? {
+        Node::Scalar { .. } => match value_at(key, path)? {
             Value::Str(s) => Ok(s),
             // sigs.k8s.io/yaml turns these keys into their text, as here.
             Value::Bool(b) => Ok(b.to_string()),
@@ -245,7 +291,11 @@ fn key_string(key: &Node, path: &str) -> Result<String, String> {
 /// `base64.StdEncoding.DecodeString`), and JSON has no place for an
 /// infinity, a NaN, or a key that is null or a collection. What Go refuses,
 /// render refuses, so a broken chart fails here and not in the cluster.
-pub fn go_can_read(node: &Node, path: &str) -> Result<(), String> {
+pub fn go_can_read(node: &Node) -> Result<(), String> {
+    readable_at(node, &Pointer::Root)
+}
+
+fn readable_at(node: &Node, path: &Pointer<'_>) -> Result<(), String> {
     match node {
         Node::Scalar {
             text,
@@ -276,7 +326,7 @@ pub fn go_can_read(node: &Node, path: &str) -> Result<(), String> {
         Node::Seq { items, .. } => items
             .iter()
             .enumerate()
-            .try_for_each(|(i, item)| go_can_read(item, &pointer_push(path, &i.to_string()))),
+            .try_for_each(|(i, item)| readable_at(item, &Pointer::Index(path, i))),
         Node::Map { entries, .. } => entries.iter().try_for_each(|(k, v)| {
             let key = match k {
                 Node::Scalar { text, style, tag } => {
@@ -315,7 +365,7 @@ pub fn go_can_read(node: &Node, path: &str) -> Result<(), String> {
                     ));
                 }
             };
-            go_can_read(v, &pointer_push(path, key))
+            readable_at(v, &Pointer::Key(path, key))
         }),
     }
 }
@@ -343,7 +393,7 @@ pub fn read(text: &str, limits: Limits) -> Result<Option<Value>, ReadError> {
     let Some(node) = crate::yaml::read_document(text, limits)? else {
         return Ok(None);
     };
-    from_node(&node, "")
+    from_node(&node)
         .map(Some)
         .map_err(|message| ReadError { line: 0, message })
 }
