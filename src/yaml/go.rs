@@ -74,6 +74,18 @@ pub(super) fn go_reading(text: &str, e: &saphyr_parser::ScanError) -> Option<Str
         }
         return Some(out.into_iter().collect());
     }
+    if e.info()
+        .contains("comments must be separated from other tokens by whitespace")
+    {
+        // A `#` where a token would start (`[a,#c`, `"a"#c`): go-yaml skips
+        // a comment there with no blank before it
+        // (`yaml_parser_scan_to_next_token`); with a space, YAML 1.2 does
+        // too. (Inside a plain scalar both keep the `#`.)
+        let hash = (at.saturating_sub(1)..(at + 2).min(chars.len())).find(|&i| chars[i] == '#')?;
+        let mut out = chars;
+        out.insert(hash, ' ');
+        return Some(out.into_iter().collect());
+    }
     if e.info().contains("invalid indentation in quoted scalar") {
         return indented_quoted(chars, at, e.marker().col());
     }

@@ -553,9 +553,14 @@ const CONSTRUCTS: &[&str] = &[
     "x: {? \"a\n    b\": 1}",
     "x: {a: 1,\n    b\n    : 2}",
     "x: [\"a\", :b]",
-    // and flow collections, which have no indentation to Go.
+    // and flow collections, which have no indentation to Go, and comments
+    // where a token may start, with no blank before them.
     "x: [1,\n2]",
     "x: {a: 1,\n\tb: 2}",
+    "x: [a,#c\n  ]",
+    "x: \"a\"#c",
+    "x: [a]#c",
+    "x: a#c",
 ];
 
 /// Constructs of [`CONSTRUCTS`] that Go reads and render must read too (not
@@ -572,6 +577,9 @@ const READ_AS_GO_READS: &[&str] = &[
     "x: {? \"a\n    b\": 1}",
     "x: [1,\n2]",
     "x: {a: 1,\n\tb: 2}",
+    "x: [a,#c\n  ]",
+    "x: \"a\"#c",
+    "x: [a]#c",
     "x:\t1",
     "x: {a:\t1}",
     "x: \"it\\'s\"",
