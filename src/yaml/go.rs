@@ -74,6 +74,18 @@ pub(super) fn go_reading(text: &str, e: &saphyr_parser::ScanError) -> Option<Str
         }
         return Some(out.into_iter().collect());
     }
+    if e.info().contains("byte order mark") && chars.get(at) == Some(&'\u{feff}') {
+        // Right after the document's `---` line: Argo CD and kubectl split
+        // the stream there, so it starts the text go-yaml reads, whose
+        // reader drops it (`yaml_parser_determine_encoding`).
+        let first_line: String = chars.iter().take_while(|&&c| c != '\n').collect();
+        if first_line.trim_end() == "---" && at == first_line.chars().count() + 1 {
+            let mut out = chars;
+            out.remove(at);
+            return Some(out.into_iter().collect());
+        }
+        return None;
+    }
     if e.info()
         .contains("comments must be separated from other tokens by whitespace")
     {

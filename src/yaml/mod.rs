@@ -103,7 +103,21 @@ pub struct ReadError {
 /// times; what both refuse stays refused.
 pub fn read_document(text: &str, limits: Limits) -> Result<Option<Node>, ReadError> {
     let original = text;
+    // go-yaml's own scanner rules (`go_scan`), over the text as Go reads
+    // it; where they can apply, its refusal comes first: it is the one Argo
+    // CD would show. With anchors or aliases it runs before the parser, for
+    // the names it ends where YAML 1.2 does not.
+    let mut go_scanned = false;
     let mut text = std::borrow::Cow::Borrowed(text);
+    if original.contains(['&', '*']) {
+        let name_ends = go_scan::check(original)?;
+        go_scanned = true;
+        if !name_ends.is_empty() {
+            let mut spaced = original.to_string();
+            name_ends.iter().rev().for_each(|&i| spaced.insert(i, ' '));
+            text = std::borrow::Cow::Owned(spaced);
+        }
+    }
     let mut readings = 0;
     let read = loop {
         match read_once(&text, limits) {
@@ -118,13 +132,9 @@ pub fn read_document(text: &str, limits: Limits) -> Result<Option<Node>, ReadErr
         }
         readings += 1;
     };
-    // go-yaml's own scanner rules (`go_scan`), over the text as Go reads
-    // it. Its refusal comes first: it is the one Argo CD would show.
     let multiline_flow = matches!(read, Ok((_, true)));
-    if go_scan::may_refuse(original, multiline_flow)
-        && let Some(e) = go_scan::refusal(original)
-    {
-        return Err(e);
+    if !go_scanned && go_scan::may_refuse(original, multiline_flow) {
+        go_scan::check(original)?;
     }
     read.map(|(root, _)| root).map_err(|r| match r {
         Refused::Scan(e) => scan_error(&e),

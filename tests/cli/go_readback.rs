@@ -561,6 +561,10 @@ const CONSTRUCTS: &[&str] = &[
     "x: \"a\"#c",
     "x: [a]#c",
     "x: a#c",
+    // yaml_parser_scan_anchor ends a name at `:` (an alias as a key).
+    "x: &k y\n*k: 1",
+    "x: &k y\nz: {*k: 1}",
+    "x: !<> y",
 ];
 
 /// Constructs of [`CONSTRUCTS`] that Go reads and render must read too (not
@@ -580,6 +584,8 @@ const READ_AS_GO_READS: &[&str] = &[
     "x: [a,#c\n  ]",
     "x: \"a\"#c",
     "x: [a]#c",
+    "x: &k y\n*k: 1",
+    "x: &k y\nz: {*k: 1}",
     "x:\t1",
     "x: {a:\t1}",
     "x: \"it\\'s\"",

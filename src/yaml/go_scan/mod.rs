@@ -52,7 +52,9 @@ use keys::{Key, Level};
 /// scalar is refused by the parser's event loop).
 pub(super) fn may_refuse(text: &str, multiline_flow: bool) -> bool {
     let first_token = || {
-        let mut lines = text.lines().map(str::trim_start);
+        let mut lines = text
+            .lines()
+            .map(|l| l.trim_start_matches('\u{feff}').trim_start());
         let mut line = lines.next().unwrap_or("");
         if line.starts_with("---") {
             line = line[3..].trim_start();
@@ -72,9 +74,12 @@ pub(super) fn may_refuse(text: &str, multiline_flow: bool) -> bool {
         || first_token()
 }
 
-/// The first place in `text` (one document) where go-yaml v2's scanner
-/// refuses it by a rule listed in the module doc, or `None`.
-pub(super) fn refusal(text: &str) -> Option<ReadError> {
+/// Walks `text` (one document) as go-yaml v2's scanner does: the first
+/// place where it refuses the document by a rule listed in the module doc,
+/// or else the byte positions where it ends an anchor or alias name at a
+/// `:` and a blank (`*a: 1`, an alias as a key), which YAML 1.2 would read
+/// as part of the name: with a space there, both read the same.
+pub(super) fn check(text: &str) -> Result<Vec<usize>, ReadError> {
     let mut scan = Scan {
         c: text.as_bytes(),
         i: 0,
@@ -89,10 +94,12 @@ pub(super) fn refusal(text: &str) -> Option<ReadError> {
         node_at_top: false,
         tail: false,
         levels: vec![Level::default()],
+        name_ends: Vec::new(),
     };
+    scan.stream_start();
     match scan.run() {
-        Err(Stop::Refused(e)) => Some(e),
-        Err(Stop::Unmodelled) | Ok(()) => None,
+        Err(Stop::Refused(e)) => Err(e),
+        Err(Stop::Unmodelled) | Ok(()) => Ok(scan.name_ends),
     }
 }
 
@@ -134,6 +141,8 @@ struct Scan<'t> {
     /// (`yaml_parser_fetch_more_tokens`); the rest Go never reads.
     tail: bool,
     levels: Vec<Level>,
+    /// Where an anchor or alias name ends at a `:` and a blank.
+    name_ends: Vec<usize>,
 }
 
 fn refused(line: usize, message: String) -> Stop {
@@ -150,6 +159,27 @@ fn no_colon(key: Key) -> Stop {
 }
 
 impl Scan<'_> {
+    /// Where Go's stream starts: after the document's `---` line (Argo CD
+    /// and kubectl split the stream there and read each document on its
+    /// own) and a byte order mark, which go-yaml's reader drops
+    /// (`yaml_parser_determine_encoding`), so columns count from after it.
+    fn stream_start(&mut self) {
+        if self.c.starts_with(b"---") && self.blankz_at(3) {
+            let line_end = self.c.iter().position(|&b| b == b'\n');
+            let rest = &self.c[3..line_end.unwrap_or(self.c.len())];
+            let rest = rest.trim_ascii_start();
+            if rest.is_empty() || rest.starts_with(b"#") {
+                // Counted as go-yaml counts a line (for the 1024 rule only
+                // the distance matters).
+                self.i = line_end.map_or(self.c.len(), |e| e + 1);
+                self.line += 1;
+            }
+        }
+        if self.c[self.i..].starts_with("\u{feff}".as_bytes()) {
+            self.i += 3;
+        }
+    }
+
     /// `yaml_parser_fetch_more_tokens`: token after token, to the end or
     /// to where Go reads no further.
     fn run(&mut self) -> Result<(), Stop> {

@@ -19,8 +19,16 @@ impl Scan<'_> {
             self.skip();
         }
         let after = self.at(0);
+        let named = self.i > start + 1;
+        // Before `:` and a blank (an alias as a key, `*a: 1`) YAML 1.2 reads
+        // the `:` into the name; a space there makes it read Go's name.
+        if named && after == b':' && self.blankz_at(1) {
+            self.name_ends.push(self.i);
+        }
         // After a blank or `,]}` both read the same name.
-        if self.i > start + 1 && (self.blankz_at(0) || b",]}".contains(&after)) {
+        if named
+            && (self.blankz_at(0) || b",]}".contains(&after) || after == b':' && self.blankz_at(1))
+        {
             if self.c[start] == b'*' {
                 self.node_done();
             }
@@ -66,6 +74,12 @@ impl Scan<'_> {
         if verbatim {
             if self.at(0) != b'>' {
                 return Err(Stop::Unmodelled);
+            }
+            if self.i == start + 2 {
+                return Err(refused(
+                    self.line,
+                    "an empty verbatim tag `!<>`: Go's YAML reader refuses the document (\"did not find expected tag URI\"); remove it".into(),
+                ));
             }
             self.skip();
         }
