@@ -111,8 +111,7 @@ pub(super) fn documents<'a>(
                         name: None,
                     };
                     let text = chunk.text().map_err(|m| Error::doc(&at, m))?;
-                    yaml::read_document(text, opts.limits)
-                        .map_err(|e| read_error(&chunk, &at, e))?;
+                    yaml::check_blank(text).map_err(|e| read_error(&chunk, &at, e))?;
                     docs.push(Doc {
                         source: si,
                         chunk,

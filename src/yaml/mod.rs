@@ -148,6 +148,16 @@ pub fn read_document(text: &str, limits: Limits) -> Result<Option<Node>, ReadErr
     })
 }
 
+/// Checks text that holds only blank lines and comments (what comes before
+/// a stream's first document) against go-yaml's scanner, which refuses a
+/// tab starting such a line; nothing else in it can matter to Go.
+pub fn check_blank(text: &str) -> Result<(), ReadError> {
+    if text.contains('\t') {
+        go_scan::check(text)?;
+    }
+    Ok(())
+}
+
 /// How many constructs of one document [`read_document`] reads as Go does
 /// before it gives up (each costs a parse).
 const MAX_GO_READINGS: usize = 64;

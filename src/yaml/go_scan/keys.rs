@@ -135,7 +135,18 @@ impl Scan<'_> {
     pub(super) fn indicator(&mut self, key: bool) -> Result<(), Stop> {
         if self.flow == 0 {
             if !self.allowed {
-                return Err(Stop::Unmodelled);
+                let what = if key {
+                    "mapping keys"
+                } else {
+                    "block sequence entries"
+                };
+                return Err(refused(
+                    self.line,
+                    format!(
+                        "a `{}` right after a value on its line: Go's YAML reader refuses the document (\"{what} are not allowed in this context\")",
+                        self.at(0) as char
+                    ),
+                ));
             }
             self.roll(self.col);
         } else if !key {

@@ -184,13 +184,20 @@ impl Scan<'_> {
     /// to where Go reads no further.
     fn run(&mut self) -> Result<(), Stop> {
         loop {
+            // After the root, Go reads on while the token after it may
+            // still be a simple key, deciding so where the last token ended
+            // (before skipping to the next one).
+            if self.tail {
+                match self.levels[0].key {
+                    Some(key) if key.line == self.line && key.n + 1024 >= self.n => {}
+                    Some(key) if key.required => return Err(no_colon(key)),
+                    _ => return Ok(()),
+                }
+            }
             self.skip_to_token()?;
             self.stale_key()?;
             let in_block = self.indent >= 0;
             self.unroll(self.col as isize);
-            if self.tail && self.levels[0].key.is_none() {
-                return Ok(());
-            }
             if self.end() {
                 return self.remove_key();
             }
@@ -287,9 +294,6 @@ impl Scan<'_> {
     /// a tab is skipped only where a simple key is not allowed.
     fn skip_to_token(&mut self) -> Result<(), Stop> {
         loop {
-            if self.col == 0 && self.c[self.i..].starts_with("\u{feff}".as_bytes()) {
-                self.skip();
-            }
             while self.at(0) == b' ' || (self.at(0) == b'\t' && (self.flow > 0 || !self.allowed)) {
                 self.skip();
             }

@@ -73,7 +73,10 @@ impl Scan<'_> {
         }
         if verbatim {
             if self.at(0) != b'>' {
-                return Err(Stop::Unmodelled);
+                return Err(refused(
+                    self.line,
+                    "a verbatim tag `!<…` without its `>`: Go's YAML reader refuses the document (\"did not find the expected '>'\")".into(),
+                ));
             }
             if self.i == start + 2 {
                 return Err(refused(
@@ -111,7 +114,12 @@ impl Scan<'_> {
         self.skip();
         loop {
             match self.at(0) {
-                _ if self.end() => return Err(Stop::Unmodelled),
+                _ if self.end() => {
+                    return Err(refused(
+                        self.line,
+                        "a quoted string that does not end: Go's YAML reader refuses the document (\"found unexpected end of stream\")".into(),
+                    ));
+                }
                 b'\'' if quote == b'\'' && self.at(1) == b'\'' => (0..2).for_each(|_| self.skip()),
                 b'\\' if quote == b'"' => {
                     self.skip();
