@@ -6,89 +6,30 @@
 //! scanner rules are in `go_scan`.
 
 /// `text` with the construct the scanner refused at `e` written as the
-/// YAML 1.2 that means what go-yaml v2 reads it as, when there is one:
-/// - a tab after the `:` value indicator (`a:<TAB>b`, `{a:<TAB>1}`):
-///   go-yaml's scanner takes any blank after `:` (`scannerc.go`,
-///   `yaml_parser_fetch_next_token`: `is_blankz`), so the tab is separation,
-///   written here as a space;
-/// - `\'` in a double-quoted scalar: go-yaml's escape table has `'`
-///   (`yaml_parser_scan_flow_scalar`), YAML 1.2's does not; it is the
-///   character `'`.
+/// YAML 1.2 that means what go-yaml v2 reads it as, when there is one (each
+/// construct in its own function below, with the go-yaml function that
+/// reads it so).
 pub(super) fn go_reading(text: &str, e: &saphyr_parser::ScanError) -> Option<String> {
     let at = e.marker().index();
     let chars: Vec<char> = text.chars().collect();
-    if e.info()
-        .contains("':' must be followed by a valid YAML whitespace")
-    {
-        // The marker is past the blanks after `:`: they are separation.
-        let blanks = chars[..at.min(chars.len())]
-            .iter()
-            .rev()
-            .take_while(|c| matches!(c, ' ' | '\t'))
-            .count();
-        let colon = at.checked_sub(blanks + 1)?;
-        if blanks == 0 || chars[colon] != ':' {
-            return None;
-        }
-        // An explicit value (`:` first on its line, after `? key`): go-yaml
-        // does not skip a tab there (`yaml_parser_scan_to_next_token`: a
-        // simple key is allowed after it), and refuses the document.
-        let line = chars[..colon]
-            .iter()
-            .rposition(|&c| c == '\n')
-            .map_or(0, |i| i + 1);
-        if chars[line..colon].iter().all(|c| *c == ' ') {
-            return None;
-        }
-        let mut out = chars;
-        for c in &mut out[colon + 1..at] {
-            *c = ' ';
-        }
-        return Some(out.into_iter().collect());
-    }
-    if e.info().contains("tab cannot be used as indentation") && chars.get(at) == Some(&'\t') {
+    let info = e.info();
+    let out = if info.contains("':' must be followed by a valid YAML whitespace") {
+        tab_after_colon(chars, at)?
+    } else if info.contains("tab cannot be used as indentation") && chars.get(at) == Some(&'\t') {
         // Only raised in the leading blanks of a quoted scalar's
         // continuation line, which fold away; go-yaml takes tabs there
         // (`yaml_parser_scan_flow_scalar`: `is_blank`). Read as a space; an
         // indentation the scalar cannot have is still refused after.
         let mut out = chars;
         out[at] = ' ';
-        return Some(out.into_iter().collect());
-    }
-    if e.info()
-        .contains("tabs disallowed within this context (block indentation)")
+        out
+    } else if info.contains("tabs disallowed within this context (block indentation)")
         && in_flow_collection(&chars[..at.min(chars.len())])
     {
-        // The tabs starting a line inside a flow collection: go-yaml
-        // skips blanks in the flow context (`yaml_parser_scan_to_next_token`),
-        // YAML 1.2 counts them as indentation. Read as spaces.
-        let line = chars[..at]
-            .iter()
-            .rposition(|&c| c == '\n')
-            .map_or(0, |i| i + 1);
-        let mut out = chars;
-        for c in &mut out[line..at] {
-            if *c == '\t' {
-                *c = ' ';
-            }
-        }
-        return Some(out.into_iter().collect());
-    }
-    if e.info().contains("byte order mark") && chars.get(at) == Some(&'\u{feff}') {
-        // Right after the document's `---` line: Argo CD and kubectl split
-        // the stream there, so it starts the text go-yaml reads, whose
-        // reader drops it (`yaml_parser_determine_encoding`).
-        let first_line: String = chars.iter().take_while(|&&c| c != '\n').collect();
-        if first_line.trim_end() == "---" && at == first_line.chars().count() + 1 {
-            let mut out = chars;
-            out.remove(at);
-            return Some(out.into_iter().collect());
-        }
-        return None;
-    }
-    if e.info()
-        .contains("comments must be separated from other tokens by whitespace")
-    {
+        tabs_starting_a_flow_line(chars, at)
+    } else if info.contains("byte order mark") && chars.get(at) == Some(&'\u{feff}') {
+        bom_after_separator(chars, at)?
+    } else if info.contains("comments must be separated from other tokens by whitespace") {
         // A `#` where a token would start (`[a,#c`, `"a"#c`): go-yaml skips
         // a comment there with no blank before it
         // (`yaml_parser_scan_to_next_token`); with a space, YAML 1.2 does
@@ -96,34 +37,100 @@ pub(super) fn go_reading(text: &str, e: &saphyr_parser::ScanError) -> Option<Str
         let hash = (at.saturating_sub(1)..(at + 2).min(chars.len())).find(|&i| chars[i] == '#')?;
         let mut out = chars;
         out.insert(hash, ' ');
-        return Some(out.into_iter().collect());
-    }
-    if e.info().contains("invalid indentation in quoted scalar") {
+        out
+    } else if info.contains("invalid indentation in quoted scalar") {
         return indented_quoted(chars, at, e.marker().col());
-    }
-    if e.info().starts_with("invalid indentation") {
+    } else if info.starts_with("invalid indentation") {
         // Inside a flow collection only: in the block context go-yaml
         // counts indentation as YAML 1.2 does.
         return indented_flow(&chars, at.min(chars.len()));
+    } else if info.contains("found unknown escape character") && chars.get(at) == Some(&'"') {
+        escaped_quote(chars, at)?
+    } else {
+        return None;
+    };
+    Some(out.into_iter().collect())
+}
+
+/// A tab after the `:` value indicator (`a:<TAB>b`, `{a:<TAB>1}`): go-yaml's
+/// scanner takes any blank after `:` (`yaml_parser_fetch_next_token`:
+/// `is_blankz`), so the tab is separation, written as a space. The marker
+/// is past the blanks after `:`.
+fn tab_after_colon(chars: Vec<char>, at: usize) -> Option<Vec<char>> {
+    let blanks = chars[..at.min(chars.len())]
+        .iter()
+        .rev()
+        .take_while(|c| matches!(c, ' ' | '\t'))
+        .count();
+    let colon = at.checked_sub(blanks + 1)?;
+    if blanks == 0 || chars[colon] != ':' {
+        return None;
     }
-    if e.info().contains("found unknown escape character") && chars.get(at) == Some(&'"') {
-        // The marker is at the scalar's opening quote: find the first
-        // escape the scanner does not know.
-        let mut i = at + 1;
-        while let Some(&c) = chars.get(i) {
-            match c {
-                '"' => return None,
-                '\\' => match chars.get(i + 1) {
-                    Some('\'') => {
-                        let mut out = chars;
-                        out.remove(i);
-                        return Some(out.into_iter().collect());
-                    }
-                    Some(_) => i += 2,
-                    None => return None,
-                },
-                _ => i += 1,
-            }
+    // An explicit value (`:` first on its line, after `? key`): go-yaml
+    // does not skip a tab there (`yaml_parser_scan_to_next_token`: a
+    // simple key is allowed after it), and refuses the document.
+    let line = chars[..colon]
+        .iter()
+        .rposition(|&c| c == '\n')
+        .map_or(0, |i| i + 1);
+    if chars[line..colon].iter().all(|c| *c == ' ') {
+        return None;
+    }
+    let mut out = chars;
+    for c in &mut out[colon + 1..at] {
+        *c = ' ';
+    }
+    Some(out)
+}
+
+/// The tabs starting a line inside a flow collection: go-yaml skips blanks
+/// in the flow context (`yaml_parser_scan_to_next_token`), YAML 1.2 counts
+/// them as indentation. Read as spaces.
+fn tabs_starting_a_flow_line(chars: Vec<char>, at: usize) -> Vec<char> {
+    let line = chars[..at]
+        .iter()
+        .rposition(|&c| c == '\n')
+        .map_or(0, |i| i + 1);
+    let mut out = chars;
+    for c in &mut out[line..at] {
+        if *c == '\t' {
+            *c = ' ';
+        }
+    }
+    out
+}
+
+/// A byte order mark right after the document's `---` line: Argo CD and
+/// kubectl split the stream there, so it starts the text go-yaml reads,
+/// whose reader drops it (`yaml_parser_determine_encoding`).
+fn bom_after_separator(chars: Vec<char>, at: usize) -> Option<Vec<char>> {
+    let first_line: String = chars.iter().take_while(|&&c| c != '\n').collect();
+    if first_line.trim_end() != "---" || at != first_line.chars().count() + 1 {
+        return None;
+    }
+    let mut out = chars;
+    out.remove(at);
+    Some(out)
+}
+
+/// `\'` in the double-quoted scalar opening at `at`: go-yaml's escape table
+/// has `'` (`yaml_parser_scan_flow_scalar`), YAML 1.2's does not; it is the
+/// character `'`. The first escape the parser does not know is read so.
+fn escaped_quote(chars: Vec<char>, at: usize) -> Option<Vec<char>> {
+    let mut i = at + 1;
+    while let Some(&c) = chars.get(i) {
+        match c {
+            '"' => return None,
+            '\\' => match chars.get(i + 1) {
+                Some('\'') => {
+                    let mut out = chars;
+                    out.remove(i);
+                    return Some(out);
+                }
+                Some(_) => i += 2,
+                None => return None,
+            },
+            _ => i += 1,
         }
     }
     None

@@ -194,113 +194,28 @@ fn scan_error(e: &saphyr_parser::ScanError) -> ReadError {
 fn read_once(text: &str, limits: Limits) -> Result<(Option<Node>, bool), Refused> {
     let mut b = Builder::new(limits);
     let mut positions = Positions::new(text);
-    // For each open collection: whether it is a flow one (`[`, `{`).
-    let mut flow: Vec<bool> = Vec::new();
-    // Where the outermost open flow collection starts (line, character).
-    let mut flow_start = None;
-    let mut multiline_flow = false;
+    let mut flows = Flows::default();
     for item in Parser::new_from_str(text) {
-        match item {
-            Ok((ev, span)) => {
-                match &ev {
-                    Event::SequenceStart(..) | Event::MappingStart(..) => {
-                        let is_flow = positions
-                            .content(span.start.index())
-                            .is_some_and(|(_, c)| c == '[' || c == '{');
-                        if is_flow && !flow.contains(&true) {
-                            flow_start = Some((span.start.line(), span.start.index()));
-                        }
-                        flow.push(is_flow);
-                    }
-                    Event::SequenceEnd | Event::MappingEnd => {
-                        let was_flow = flow.pop() == Some(true);
-                        if was_flow
-                            && !flow.contains(&true)
-                            && let Some((line, index)) = flow_start.take()
-                        {
-                            multiline_flow |=
-                                span.end.line() != line || span.end.index() > index + 1024;
-                        }
-                    }
-                    Event::Scalar(_, ScalarStyle::DoubleQuoted, _, _)
-                        if positions.has_slash_escape(span.start.index(), span.end.index()) =>
-                    {
-                        return Err(Refused::Read(ReadError {
-                            line: span.start.line(),
-                            message: "the escape `\\/` in a double-quoted string: Go's YAML reader does not know it and refuses this document; write `/`".into(),
-                        }));
-                    }
-                    // Inside a flow collection go-yaml ends a plain
-                    // scalar at `?` (`yaml_parser_scan_plain_scalar`), so
-                    // `[a?b]` is an error to Go.
-                    Event::Scalar(v, ScalarStyle::Plain, _, _)
-                        if flow.contains(&true) && v.chars().skip(1).any(|c| c == '?') =>
-                    {
-                        return Err(Refused::Read(ReadError {
-                            line: span.start.line(),
-                            message: format!(
-                                "`{v}` in a flow collection: Go's YAML reader ends a plain scalar at `?` there and refuses this document; quote it"
-                            ),
-                        }));
-                    }
-                    Event::Scalar(v, ScalarStyle::Plain, _, _)
-                        if v.starts_with('?') && flow.contains(&true) =>
-                    {
-                        if let Some((at, '?')) = positions.content(span.start.index()) {
-                            // Go reads `?` as the key indicator; what follows
-                            // must then start a node for Go as it does here.
-                            if v[1..].starts_with(['|', '>', ':', '#', '%', '@', '`']) {
-                                return Err(Refused::Read(ReadError {
-                                    line: span.start.line(),
-                                    message: format!(
-                                        "`{v}` in a flow collection: Go's YAML reader takes `?` there for a key indicator and refuses what follows; quote it"
-                                    ),
-                                }));
-                            }
-                            return Err(Refused::GoReads(positions.spaced_question(at)));
-                        }
-                    }
-                    // go-yaml starts no scalar with these in a flow
-                    // collection: `:` is the value indicator there, the
-                    // others start no token at all
-                    // (`yaml_parser_fetch_next_token`).
-                    Event::Scalar(v, ScalarStyle::Plain, _, _)
-                        if flow.contains(&true)
-                            && v.starts_with([':', '|', '>', '`', '@', '%']) =>
-                    {
-                        return Err(Refused::Read(ReadError {
-                            line: span.start.line(),
-                            message: format!(
-                                "`{v}` in a flow collection: Go's YAML reader starts no value with `{}` there and refuses this document; quote it",
-                                &v[..1]
-                            ),
-                        }));
-                    }
-                    // `a:` right before `,`, `]` or `}`: go-yaml keeps the
-                    // `:` in the plain scalar there, YAML 1.2 takes it for a
-                    // value indicator, so `[a:]` would mean `[{a: null}]`.
-                    Event::Scalar(v, ScalarStyle::Plain, _, _)
-                        if flow.contains(&true)
-                            && positions.colon_before_flow_end(span.end.index()) =>
-                    {
-                        return Err(Refused::Read(ReadError {
-                            line: span.start.line(),
-                            message: format!(
-                                "`{v}:` right before `,`, `]` or `}}` in a flow collection: Go reads the `:` as part of the text, YAML 1.2 as a key; quote it, or put a space after the `:`"
-                            ),
-                        }));
-                    }
-                    _ => {}
-                }
-                if let Err(message) = b.event(ev) {
-                    return Err(Refused::Read(ReadError {
-                        line: span.start.line(),
-                        message,
-                    }));
-                }
+        let (ev, span) = item.map_err(Refused::Scan)?;
+        match &ev {
+            Event::SequenceStart(..) | Event::MappingStart(..) => {
+                let is_flow = positions
+                    .content(span.start.index())
+                    .is_some_and(|(_, c)| c == '[' || c == '{');
+                flows.open(is_flow, &span);
             }
-            Err(e) => return Err(Refused::Scan(e)),
+            Event::SequenceEnd | Event::MappingEnd => flows.close(&span),
+            Event::Scalar(v, style, _, _) => {
+                scalar_as_go_reads(v, *style, &span, flows.inside(), &mut positions)?
+            }
+            _ => {}
         }
+        b.event(ev).map_err(|message| {
+            Refused::Read(ReadError {
+                line: span.start.line(),
+                message,
+            })
+        })?;
     }
     // An empty document reads as an empty plain scalar: Go skips it.
     match b.root {
@@ -308,9 +223,111 @@ fn read_once(text: &str, limits: Limits) -> Result<(Option<Node>, bool), Refused
             ref text,
             style: Style::Plain,
             tag: None,
-        }) if text.is_empty() => Ok((None, multiline_flow)),
-        root => Ok((root, multiline_flow)),
+        }) if text.is_empty() => Ok((None, flows.multiline)),
+        root => Ok((root, flows.multiline)),
     }
+}
+
+/// The collections open around the parser's position: which are flow ones
+/// (`[`, `{`), and whether one spanned lines or more than 1024 characters.
+#[derive(Default)]
+struct Flows {
+    /// For each open collection: whether it is a flow one.
+    open: Vec<bool>,
+    /// How many of them are.
+    flows: usize,
+    /// Where the outermost open flow collection starts (line, character).
+    start: Option<(usize, usize)>,
+    multiline: bool,
+}
+
+impl Flows {
+    fn inside(&self) -> bool {
+        self.flows > 0
+    }
+
+    fn open(&mut self, is_flow: bool, span: &saphyr_parser::Span) {
+        if is_flow {
+            if self.flows == 0 {
+                self.start = Some((span.start.line(), span.start.index()));
+            }
+            self.flows += 1;
+        }
+        self.open.push(is_flow);
+    }
+
+    fn close(&mut self, span: &saphyr_parser::Span) {
+        if self.open.pop() == Some(true) {
+            self.flows -= 1;
+            if self.flows == 0
+                && let Some((line, index)) = self.start.take()
+            {
+                self.multiline |= span.end.line() != line || span.end.index() > index + 1024;
+            }
+        }
+    }
+}
+
+/// A scalar YAML 1.2 reads otherwise than go-yaml: refused, or (`?key` in
+/// a flow collection) the text as Go reads it.
+fn scalar_as_go_reads(
+    v: &str,
+    style: ScalarStyle,
+    span: &saphyr_parser::Span,
+    in_flow: bool,
+    positions: &mut Positions<'_>,
+) -> Result<(), Refused> {
+    let refuse = |message: String| {
+        Err(Refused::Read(ReadError {
+            line: span.start.line(),
+            message,
+        }))
+    };
+    if style == ScalarStyle::DoubleQuoted
+        && positions.has_slash_escape(span.start.index(), span.end.index())
+    {
+        return refuse("the escape `\\/` in a double-quoted string: Go's YAML reader does not know it and refuses this document; write `/`".into());
+    }
+    if style != ScalarStyle::Plain || !in_flow {
+        return Ok(());
+    }
+    // Inside a flow collection go-yaml ends a plain scalar at `?`
+    // (`yaml_parser_scan_plain_scalar`), so `[a?b]` is an error to Go.
+    if v.chars().skip(1).any(|c| c == '?') {
+        return refuse(format!(
+            "`{v}` in a flow collection: Go's YAML reader ends a plain scalar at `?` there and refuses this document; quote it"
+        ));
+    }
+    if v.starts_with('?')
+        && let Some((at, '?')) = positions.content(span.start.index())
+    {
+        // Go reads `?` as the key indicator; what follows must then start a
+        // node for Go as it does here.
+        if v[1..].starts_with(['|', '>', ':', '#', '%', '@', '`']) {
+            return refuse(format!(
+                "`{v}` in a flow collection: Go's YAML reader takes `?` there for a key indicator and refuses what follows; quote it"
+            ));
+        }
+        return Err(Refused::GoReads(positions.spaced_question(at)));
+    }
+    // go-yaml starts no scalar with these in a flow collection: `:` is the
+    // value indicator there, the others start no token at all
+    // (`yaml_parser_fetch_next_token`).
+    if v.starts_with([':', '|', '>', '`', '@', '%']) {
+        return refuse(format!(
+            "`{v}` in a flow collection: Go's YAML reader starts no value with `{}` there and refuses this document; quote it",
+            &v[..1]
+        ));
+    }
+    // `a:` right before `,`, `]` or `}`: go-yaml keeps the `:` in the plain
+    // scalar there, YAML 1.2 takes it for a value indicator, so `[a:]`
+    // would mean `[{a: null}]`.
+    if positions.colon_before_flow_end(span.end.index()) {
+        return refuse(format!(
+            "`{v}:` right before `,`, `]` or `}}` in a flow collection: Go reads the `:` as part of the text, YAML 1.2 as a key; quote it, or put a space after the `:`"
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
