@@ -192,26 +192,7 @@ fn nodes(
             Some(l) if !opts.recompute_revisions && ours.is_none() => l.clone(),
             _ => revision.short().to_string(),
         };
-        let mut refs: [Vec<usize>; 2] = [Vec::new(), Vec::new()];
-        for list in List::BOTH {
-            for r in &f.rendered[list as usize] {
-                match by_name.get(r.node.as_str()) {
-                    Some(&t) => refs[list as usize].push(t),
-                    // In every mode: with injection off the chart's entry
-                    // is kept as written, and the operator would still wait.
-                    None => {
-                        return Err(Error::doc(
-                            &docs[i].at,
-                            format!(
-                                "spec.deploymentDependencies.{} names `{}`, which is not a node of cluster `{cluster}` in this stream (the operator would wait for it forever)",
-                                list.field(),
-                                r.node
-                            ),
-                        ));
-                    }
-                }
-            }
-        }
+        let refs = rendered_refs(f, &by_name, cluster).map_err(|m| Error::doc(&docs[i].at, m))?;
         let key = crate::model::node_key(&e.name, cluster)
             .expect("read checked the name")
             .to_string();
@@ -237,6 +218,30 @@ fn nodes(
         });
     }
     Ok(nodes)
+}
+
+/// The members a node's rendered prerequisites name, per list. A name that
+/// is no node of the cluster is an error in every mode: with injection off
+/// the chart's entry is kept as written, and the operator would still wait.
+fn rendered_refs(
+    f: &super::read::Facts,
+    by_name: &HashMap<&str, usize>,
+    cluster: &str,
+) -> std::result::Result<[Vec<usize>; 2], String> {
+    let mut refs: [Vec<usize>; 2] = [Vec::new(), Vec::new()];
+    for list in List::BOTH {
+        for r in &f.rendered[list as usize] {
+            let Some(&t) = by_name.get(r.node.as_str()) else {
+                return Err(format!(
+                    "spec.deploymentDependencies.{} names `{}`, which is not a node of cluster `{cluster}` in this stream (the operator would wait for it forever)",
+                    list.field(),
+                    r.node
+                ));
+            };
+            refs[list as usize].push(t);
+        }
+    }
+    Ok(refs)
 }
 
 /// Every node's patch: its wave, sync options, revision, and (when managed)

@@ -31,10 +31,9 @@ pub(super) fn render_waves(r: &Rendering, out: &mut Vec<Finding>) {
             .collect();
         keys.sort();
         let list = |k: &mut dyn Iterator<Item = String>| k.collect::<Vec<_>>().join(", ");
-        out.push(Finding::new(
+        out.push(Finding::rendered(
             Kind::Wave,
-            Source::Render,
-            crate::model::qualified(&c.namespace, &c.name),
+            c,
             "-".into(),
             format!(
                 "the file's sync waves order the nodes {}; their dependencies order them {} (edited after rendering, or rendered with another --frontends-before-backend? render it again)",
@@ -73,14 +72,8 @@ pub(super) fn render_labels(r: &Rendering, out: &mut Vec<Finding>) {
             ];
             for (kind, detail) in found.into_iter().flatten() {
                 out.push(
-                    Finding::new(
-                        kind,
-                        Source::Render,
-                        crate::model::qualified(&c.namespace, &c.name),
-                        n.key.clone(),
-                        detail,
-                    )
-                    .with_input(Some(n.computed.input.clone())),
+                    Finding::rendered(kind, c, n.key.clone(), detail)
+                        .with_input(Some(n.computed.input.clone())),
                 );
             }
         }
@@ -100,28 +93,7 @@ pub(super) fn live_nodes(
     maps: &[StoredMap],
     out: &mut Vec<Finding>,
 ) {
-    // A Degraded Express CR fails any sync at its wave (Argo CD fails the
-    // operation on a Degraded resource: `sync_context.go`, `Sync`).
-    for l in live.express() {
-        let h = crate::health::assess(l.kind, l.obj);
-        if h.status == crate::health::Status::Degraded {
-            out.push(Finding::new(
-                Kind::Degraded,
-                Source::Live,
-                l.qualified_cluster(),
-                if l.is_node() {
-                    l.key.clone()
-                } else {
-                    "-".into()
-                },
-                format!(
-                    "{} is Degraded live ({}): a sync fails at its wave",
-                    l.kind.name(),
-                    h.message
-                ),
-            ));
-        }
-    }
+    degraded(live, out);
     for l in live.nodes() {
         let label = l.label();
         let computed = revision::compute(l.kind.name(), l.obj.get("spec"));
@@ -173,6 +145,31 @@ pub(super) fn live_nodes(
                 l.qualified_cluster(),
                 l.key.clone(),
                 detail,
+            ));
+        }
+    }
+}
+
+/// A Degraded Express CR fails any sync at its wave (Argo CD fails the
+/// operation on a Degraded resource: `sync_context.go`, `Sync`).
+fn degraded(live: &Live, out: &mut Vec<Finding>) {
+    for l in live.express() {
+        let h = crate::health::assess(l.kind, l.obj);
+        if h.status == crate::health::Status::Degraded {
+            out.push(Finding::new(
+                Kind::Degraded,
+                Source::Live,
+                l.qualified_cluster(),
+                if l.is_node() {
+                    l.key.clone()
+                } else {
+                    "-".into()
+                },
+                format!(
+                    "{} is Degraded live ({}): a sync fails at its wave",
+                    l.kind.name(),
+                    h.message
+                ),
             ));
         }
     }

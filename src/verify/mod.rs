@@ -145,6 +145,17 @@ impl Finding {
         }
     }
 
+    /// A finding about the render of cluster `c`.
+    fn rendered(
+        finding: Kind,
+        c: &crate::render::ClusterRollout,
+        node: String,
+        detail: String,
+    ) -> Finding {
+        let object = crate::model::qualified(&c.namespace, &c.name);
+        Finding::new(finding, Source::Render, object, node, detail)
+    }
+
     fn with_input(self, input: Option<String>) -> Finding {
         Finding { input, ..self }
     }

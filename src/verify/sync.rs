@@ -27,10 +27,9 @@ pub(super) fn render_against_live(r: &Rendering, live: &Live, out: &mut Vec<Find
     }
     for c in &r.clusters {
         for l in crate::compare::removed(c, live) {
-            out.push(Finding::new(
+            out.push(Finding::rendered(
                 Kind::Removed,
-                Source::Render,
-                crate::model::qualified(&c.namespace, &c.name),
+                c,
                 l.key.clone(),
                 format!(
                     "live at {}, no longer rendered: {}",
@@ -70,13 +69,7 @@ pub(super) fn render_against_live(r: &Rendering, live: &Live, out: &mut Vec<Find
                 ),
                 _ => continue,
             };
-            out.push(Finding::new(
-                finding,
-                Source::Render,
-                crate::model::qualified(&c.namespace, &c.name),
-                n.key.clone(),
-                detail,
-            ));
+            out.push(Finding::rendered(finding, c, n.key.clone(), detail));
         }
     }
 }
