@@ -115,14 +115,7 @@ pub(super) fn live_nodes(
             };
             if let Some(detail) = detail {
                 out.push(
-                    Finding::new(
-                        Kind::Label,
-                        Source::Live,
-                        l.qualified_cluster(),
-                        l.key.clone(),
-                        detail,
-                    )
-                    .with_input(Some(computed.input.clone())),
+                    Finding::live(Kind::Label, &l, detail).with_input(Some(computed.input.clone())),
                 );
             }
         }
@@ -139,13 +132,7 @@ pub(super) fn live_nodes(
             }
         };
         if let Some(detail) = detail {
-            out.push(Finding::new(
-                Kind::RollingOut,
-                Source::Live,
-                l.qualified_cluster(),
-                l.key.clone(),
-                detail,
-            ));
+            out.push(Finding::live(Kind::RollingOut, &l, detail));
         }
     }
 }

@@ -156,6 +156,17 @@ impl Finding {
         Finding::new(finding, Source::Render, object, node, detail)
     }
 
+    /// A finding about live node `l`.
+    fn live(finding: Kind, l: &crate::live::LiveNode<'_>, detail: String) -> Finding {
+        Finding::new(
+            finding,
+            Source::Live,
+            l.qualified_cluster(),
+            l.key.clone(),
+            detail,
+        )
+    }
+
     fn with_input(self, input: Option<String>) -> Finding {
         Finding { input, ..self }
     }

@@ -123,27 +123,19 @@ impl Builder {
                 };
                 self.push_node(node, anchor, first)?;
             }
-            Event::SequenceStart(anchor, tag) => {
-                self.open()?;
-                self.stack.push(Frame::Seq {
-                    items: Vec::new(),
-                    tag: tag_string(tag),
-                    anchor,
-                    first_node: self.nodes,
-                });
-                self.nodes += 1;
-            }
-            Event::MappingStart(anchor, tag) => {
-                self.open()?;
-                self.stack.push(Frame::Map {
-                    entries: Vec::new(),
-                    key: None,
-                    tag: tag_string(tag),
-                    anchor,
-                    first_node: self.nodes,
-                });
-                self.nodes += 1;
-            }
+            Event::SequenceStart(anchor, tag) => self.open(Frame::Seq {
+                items: Vec::new(),
+                tag: tag_string(tag),
+                anchor,
+                first_node: self.nodes,
+            })?,
+            Event::MappingStart(anchor, tag) => self.open(Frame::Map {
+                entries: Vec::new(),
+                key: None,
+                tag: tag_string(tag),
+                anchor,
+                first_node: self.nodes,
+            })?,
             Event::SequenceEnd | Event::MappingEnd => {
                 let (node, anchor, first) = match self.stack.pop() {
                     Some(Frame::Seq {
@@ -188,7 +180,8 @@ impl Builder {
         self.push_node(node, 0, first)
     }
 
-    fn open(&mut self) -> Result<(), String> {
+    /// A collection opens, under the depth limit.
+    fn open(&mut self, frame: Frame) -> Result<(), String> {
         if self.stack.len() >= self.limits.max_depth {
             let advice = if self.limits.max_depth >= MAX_DEPTH_CAP {
                 "the most express-waves reads"
@@ -200,6 +193,8 @@ impl Builder {
                 self.limits.max_depth
             ));
         }
+        self.stack.push(frame);
+        self.nodes += 1;
         Ok(())
     }
 }
