@@ -170,7 +170,11 @@ fn read_doc(chunk: &Chunk<'_>, at: &mut DocRef, opts: &Options, keep: Keep) -> R
         value::go_can_read(&node).map_err(|m| Error::doc(at, m))?;
     }
     match identity {
-        Identity::Other => Ok(What::Pass),
+        Identity::Other => {
+            // Named only in messages while reading: not kept for the write.
+            (at.kind, at.name) = (None, None);
+            Ok(What::Pass)
+        }
         Identity::ConfigMap(namespace, name) => {
             let map = if name.ends_with(crate::stored::SUFFIX) {
                 Some(value::from_node(&node).map_err(|m| Error::doc(at, m))?)
