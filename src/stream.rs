@@ -134,7 +134,25 @@ fn is_blank_or_comments(s: &[u8]) -> bool {
     })
 }
 
-fn separator_rest_is_blank(sep: &[u8]) -> bool {
+/// The length of `text`'s first line (its line break included) when it is
+/// a separator with only blanks or a comment after `---`: the line Argo CD
+/// (`gitops-engine/pkg/utils/kube/kube.go`, `SplitYAMLToString`, through
+/// apimachinery's `pkg/util/yaml/decoder.go`, `YAMLReader.Read`) splits the
+/// stream on and drops, so Go reads what follows as a stream of its own.
+/// Else 0.
+pub fn blank_separator_len(text: &[u8]) -> usize {
+    let end = memchr_newline(text).map_or(text.len(), |i| i + 1);
+    let line = &text[..end];
+    if is_separator(line) && separator_rest_is_blank(line) {
+        end
+    } else {
+        0
+    }
+}
+
+/// Whether what follows `---` on separator line `sep` is blanks or a
+/// comment.
+pub fn separator_rest_is_blank(sep: &[u8]) -> bool {
     if sep.len() < 3 {
         return true;
     }

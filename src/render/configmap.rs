@@ -94,6 +94,17 @@ impl Placement {
     }
 }
 
+/// What the revisions ConfigMap records of a node.
+#[derive(Debug)]
+struct Recorded {
+    key: String,
+    label: String,
+    /// The label is the chart's own revision.
+    from_chart: bool,
+    /// The computed revision and its hashed input.
+    revision: Arc<Revision>,
+}
+
 /// A cluster's revisions ConfigMap, as decided: what it records, built into
 /// a document only when it is written (then dropped), so that each node's
 /// hashed input is held once, by its revision, not also in a map waiting
@@ -102,9 +113,8 @@ impl Placement {
 pub(super) struct RevisionsMap {
     namespace: String,
     cluster: String,
-    /// By node key, in natural order: key, label, whether the label is the
-    /// chart's, and the revision (its hashed input).
-    nodes: Vec<(String, String, bool, Arc<Revision>)>,
+    /// In natural order of their keys.
+    nodes: Vec<Recorded>,
     wave: i64,
     helm4_file: Option<String>,
 }
@@ -119,16 +129,14 @@ impl RevisionsMap {
     ) -> RevisionsMap {
         let mut nodes: Vec<_> = infos
             .iter()
-            .map(|i| {
-                (
-                    i.key.clone(),
-                    i.label.clone(),
-                    i.from_chart,
-                    i.revision.clone(),
-                )
+            .map(|i| Recorded {
+                key: i.key.clone(),
+                label: i.label.clone(),
+                from_chart: i.from_chart,
+                revision: i.revision.clone(),
             })
             .collect();
-        nodes.sort_by(|a, b| order::natural_cmp(&a.0, &b.0));
+        nodes.sort_by(|a, b| order::natural_cmp(&a.key, &b.key));
         RevisionsMap {
             namespace: namespace.to_string(),
             cluster: cluster.to_string(),
@@ -143,7 +151,16 @@ impl RevisionsMap {
         let (namespace, cluster) = (self.namespace.as_str(), self.cluster.as_str());
         let mut nodes = String::from("{\n");
         let mut revisions = String::from("{\n");
-        for (i, (key, label, _, revision)) in self.nodes.iter().enumerate() {
+        for (
+            i,
+            Recorded {
+                key,
+                label,
+                revision,
+                ..
+            },
+        ) in self.nodes.iter().enumerate()
+        {
             let sep = if i + 1 < self.nodes.len() {
                 ",\n"
             } else {
@@ -165,8 +182,8 @@ impl RevisionsMap {
         let chart: Vec<&str> = self
             .nodes
             .iter()
-            .filter(|n| n.2)
-            .map(|n| n.0.as_str())
+            .filter(|n| n.from_chart)
+            .map(|n| n.key.as_str())
             .collect();
         let mut meta = vec![(
             "name".to_string(),

@@ -128,10 +128,7 @@ fn ensure_newline(out: &mut Vec<u8>) {
 fn write_value(chunk: &Chunk<'_>, v: &Value, out: &mut Vec<u8>) {
     let sep = chunk.separator();
     if !sep.is_empty() {
-        let rest = &sep[3..];
-        let rest_blank = rest.iter().all(|b| b.is_ascii_whitespace())
-            || rest.iter().find(|b| !matches!(b, b' ' | b'\t')) == Some(&b'#');
-        if rest_blank {
+        if crate::stream::separator_rest_is_blank(sep) {
             out.extend_from_slice(sep);
             ensure_newline(out);
         } else {

@@ -28,7 +28,7 @@ pub(super) fn go_reading(text: &str, e: &saphyr_parser::ScanError) -> Option<Str
     {
         tabs_starting_a_flow_line(chars, at)
     } else if info.contains("byte order mark") && chars.get(at) == Some(&'\u{feff}') {
-        bom_after_separator(chars, at)?
+        bom_after_separator(text, chars, at)?
     } else if info.contains("comments must be separated from other tokens by whitespace") {
         // A `#` where a token would start (`[a,#c`, `"a"#c`): go-yaml skips
         // a comment there with no blank before it
@@ -100,12 +100,13 @@ fn tabs_starting_a_flow_line(chars: Vec<char>, at: usize) -> Vec<char> {
     out
 }
 
-/// A byte order mark right after the document's `---` line: Argo CD and
-/// kubectl split the stream there, so it starts the text go-yaml reads,
-/// whose reader drops it (`yaml_parser_determine_encoding`).
-fn bom_after_separator(chars: Vec<char>, at: usize) -> Option<Vec<char>> {
-    let first_line: String = chars.iter().take_while(|&&c| c != '\n').collect();
-    if first_line.trim_end() != "---" || at != first_line.chars().count() + 1 {
+/// A byte order mark right after the document's `---` line: Argo CD splits
+/// the stream there ([`crate::stream::blank_separator_len`]), so it starts
+/// the text go-yaml reads, whose reader drops it (`readerc.go`,
+/// `yaml_parser_determine_encoding`).
+fn bom_after_separator(text: &str, chars: Vec<char>, at: usize) -> Option<Vec<char>> {
+    let separator = crate::stream::blank_separator_len(text.as_bytes());
+    if separator == 0 || at != text[..separator].chars().count() {
         return None;
     }
     let mut out = chars;

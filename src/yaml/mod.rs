@@ -107,11 +107,10 @@ pub fn read_document(text: &str, limits: Limits) -> Result<Option<Node>, ReadErr
     // it; where they can apply, its refusal comes first: it is the one Argo
     // CD would show. With anchors or aliases it runs before the parser, for
     // the names it ends where YAML 1.2 does not.
-    let mut go_scanned = false;
+    let marks = go_scan::Marks::of(original);
     let mut text = std::borrow::Cow::Borrowed(text);
-    if original.contains(['&', '*']) {
+    if marks.names {
         let name_ends = go_scan::check(original)?;
-        go_scanned = true;
         if !name_ends.is_empty() {
             let mut spaced = original.to_string();
             name_ends.iter().rev().for_each(|&i| spaced.insert(i, ' '));
@@ -133,7 +132,7 @@ pub fn read_document(text: &str, limits: Limits) -> Result<Option<Node>, ReadErr
         readings += 1;
     };
     let multiline_flow = matches!(read, Ok((_, true)));
-    if !go_scanned && go_scan::may_refuse(original, multiline_flow) {
+    if !marks.names && go_scan::may_refuse(original, &marks, multiline_flow) {
         go_scan::check(original)?;
     }
     read.map(|(root, _)| root).map_err(|r| match r {

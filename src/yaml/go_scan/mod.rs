@@ -43,6 +43,31 @@ mod scalars;
 
 use keys::{Key, Level};
 
+/// What one pass over a document's bytes tells about go-yaml's rules:
+/// whether it holds an anchor or alias (`&`, `*`: the walk must run before
+/// the parser, for the names it ends), and a tab or tag (`\t`, `!`).
+pub(super) struct Marks {
+    pub(super) names: bool,
+    pub(super) tabs_or_tags: bool,
+}
+
+impl Marks {
+    pub(super) fn of(text: &str) -> Marks {
+        let mut marks = Marks {
+            names: false,
+            tabs_or_tags: false,
+        };
+        for b in text.bytes() {
+            match b {
+                b'&' | b'*' => marks.names = true,
+                b'\t' | b'!' => marks.tabs_or_tags = true,
+                _ => {}
+            }
+        }
+        marks
+    }
+}
+
 /// Whether a rule of this module can refuse `text`, told cheaply (the walk
 /// costs about a tenth of a render): it holds a tab, an anchor, alias or
 /// tag, a flow collection over lines or 1024 characters
@@ -50,7 +75,7 @@ use keys::{Key, Level};
 /// `>`. Other documents the parser reads, go-yaml's scanner reads too (a
 /// plain scalar in a flow collection that starts where go-yaml starts no
 /// scalar is refused by the parser's event loop).
-pub(super) fn may_refuse(text: &str, multiline_flow: bool) -> bool {
+pub(super) fn may_refuse(text: &str, marks: &Marks, multiline_flow: bool) -> bool {
     let first_token = || {
         let mut lines = text
             .lines()
@@ -67,11 +92,7 @@ pub(super) fn may_refuse(text: &str, multiline_flow: bool) -> bool {
         }
         line.starts_with(['|', '>']) || line.starts_with("...")
     };
-    multiline_flow
-        || text
-            .bytes()
-            .any(|b| matches!(b, b'\t' | b'&' | b'*' | b'!'))
-        || first_token()
+    multiline_flow || marks.names || marks.tabs_or_tags || first_token()
 }
 
 /// Walks `text` (one document) as go-yaml v2's scanner does: the first
@@ -135,10 +156,11 @@ struct Scan<'t> {
     /// A node just ended at the top (no block collection open): the root,
     /// unless a `:` makes it a key.
     node_at_top: bool,
-    /// The root node has ended. Go reads the first document only: its
-    /// parser asks for one token more, and its scanner reads on only until
-    /// that token is known not to start a simple key
-    /// (`yaml_parser_fetch_more_tokens`); the rest Go never reads.
+    /// The root node has ended. Go reads the first document only
+    /// (`yaml.go`, `unmarshal`: one `parser.parse`): its parser asks for one
+    /// token more, and its scanner reads on only until that token is known
+    /// not to start a simple key (`scannerc.go`,
+    /// `yaml_parser_fetch_more_tokens`); the rest Go never reads.
     tail: bool,
     levels: Vec<Level>,
     /// Where an anchor or alias name ends at a `:` and a blank.
@@ -159,21 +181,17 @@ fn no_colon(key: Key) -> Stop {
 }
 
 impl Scan<'_> {
-    /// Where Go's stream starts: after the document's `---` line (Argo CD
-    /// and kubectl split the stream there and read each document on its
-    /// own) and a byte order mark, which go-yaml's reader drops
-    /// (`yaml_parser_determine_encoding`), so columns count from after it.
+    /// Where Go's stream starts: after the document's `---` line, where
+    /// Argo CD splits the stream ([`crate::stream::blank_separator_len`]),
+    /// and after a byte order mark, which go-yaml's reader drops
+    /// (`readerc.go`, `yaml_parser_determine_encoding`), so columns count
+    /// from after it.
     fn stream_start(&mut self) {
-        if self.c.starts_with(b"---") && self.blankz_at(3) {
-            let line_end = self.c.iter().position(|&b| b == b'\n');
-            let rest = &self.c[3..line_end.unwrap_or(self.c.len())];
-            let rest = rest.trim_ascii_start();
-            if rest.is_empty() || rest.starts_with(b"#") {
-                // Counted as go-yaml counts a line (for the 1024 rule only
-                // the distance matters).
-                self.i = line_end.map_or(self.c.len(), |e| e + 1);
-                self.line += 1;
-            }
+        let separator = crate::stream::blank_separator_len(self.c);
+        if separator > 0 {
+            // For the 1024 rule only distances matter.
+            self.i = separator;
+            self.line += 1;
         }
         if self.c[self.i..].starts_with("\u{feff}".as_bytes()) {
             self.i += 3;
