@@ -6,6 +6,14 @@ documents: Services, ConfigMaps, a Deployment, a Secret...).
 
 import sys
 
+# The tenant's identity, the first lines of every Express spec.
+SPEC = """spec:
+  clusterConfig:
+    clusterName: {t}
+    tenantID: {i}
+    tenantName: {t}
+"""
+
 NODE = """---
 # Source: express/templates/nodes.yaml
 apiVersion: express.medallia.com/v2alpha1
@@ -19,12 +27,7 @@ metadata:
     app.kubernetes.io/name: express
     app.kubernetes.io/instance: {t}
     express.medallia.com/source-deployer: argocd
-spec:
-  clusterConfig:
-    clusterName: {t}
-    tenantID: {i}
-    tenantName: {t}
-  expressVersion: "express-e689.151"
+{spec}  expressVersion: "express-e689.151"
   configChangeset: "867fc47c2326a5b00893b3b0f3d2d7c66b634579"
   serviceName: {key}.express
   replicas: 1
@@ -41,12 +44,7 @@ kind: Cluster
 metadata:
   name: {t}
   namespace: tenant-{i}-prod
-spec:
-  clusterConfig:
-    clusterName: {t}
-    tenantID: {i}
-    tenantName: {t}
-  dc: den
+{spec}  dc: den
 """
 
 ORDINARY = """---
@@ -69,9 +67,13 @@ data:
 
 def tenant(i):
     t = f"tenant{i}"
-    out = [CLUSTER.format(t=t, i=i), NODE.format(kind="Backend", key="be", t=t, i=i)]
+    spec = SPEC.format(t=t, i=i)
+    out = [
+        CLUSTER.format(t=t, i=i, spec=spec),
+        NODE.format(kind="Backend", key="be", t=t, i=i, spec=spec),
+    ]
     for n in range(1, 13):
-        out.append(NODE.format(kind="Frontend", key=f"fe{n}", t=t, i=i))
+        out.append(NODE.format(kind="Frontend", key=f"fe{n}", t=t, i=i, spec=spec))
     for j in range(20):
         kind = ["ConfigMap", "Service", "ConfigMap", "Secret"][j % 4]
         out.append(ORDINARY.format(kind=kind, kind_l=kind.lower(), j=j, t=t, i=i))

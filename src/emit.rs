@@ -181,12 +181,11 @@ fn literal_ok(s: &str) -> bool {
 fn double_quoted(s: &str, out: &mut String) {
     out.push('"');
     for c in s.chars() {
+        if let Some(e) = crate::json::shared_escape(c) {
+            out.push_str(e);
+            continue;
+        }
         match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
             c if printable(c) => out.push(c),
             c if (c as u32) <= 0xFFFF => out.push_str(&format!("\\u{:04X}", c as u32)),
             c => out.push_str(&format!("\\U{:08X}", c as u32)),
@@ -231,26 +230,10 @@ mod tests {
 
     #[test]
     fn documents_in_block_style() {
-        let v = Value::Map(vec![
-            (
-                "a".into(),
-                Value::Seq(vec![
-                    Value::Map(vec![
-                        ("b".into(), Value::Int(1)),
-                        ("c".into(), Value::Seq(vec![])),
-                    ]),
-                    Value::Seq(vec![Value::Bool(true), Value::Null]),
-                ]),
-            ),
-            (
-                "d".into(),
-                Value::Map(vec![("e".into(), Value::Float(1.0))]),
-            ),
-            ("f".into(), Value::Str("x\n  y\n".into())),
-            ("g".into(), Value::Str("x\n".into())),
-            ("h".into(), Value::Str("x\n\n".into())),
-            ("i".into(), Value::Map(vec![])),
-        ]);
+        let v = crate::value::test_value(
+            "{a: [{b: 1, c: []}, [true, null]], d: {e: 1.0}, \
+             f: \"x\\n  y\\n\", g: \"x\\n\", h: \"x\\n\\n\", i: {}}",
+        );
         let mut o = String::new();
         document(&v, &mut o);
         assert_eq!(

@@ -77,16 +77,27 @@ pub fn to_serde(v: &Value) -> serde_json::Value {
     }
 }
 
+/// The escapes a JSON string and YAML's double-quoted style share.
+pub(crate) fn shared_escape(c: char) -> Option<&'static str> {
+    Some(match c {
+        '"' => "\\\"",
+        '\\' => "\\\\",
+        '\n' => "\\n",
+        '\r' => "\\r",
+        '\t' => "\\t",
+        _ => return None,
+    })
+}
+
 /// A JSON string literal.
 pub fn string(s: &str, out: &mut String) {
     out.push('"');
     for c in s.chars() {
+        if let Some(e) = shared_escape(c) {
+            out.push_str(e);
+            continue;
+        }
         match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
             c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
@@ -165,14 +176,8 @@ mod tests {
 
     #[test]
     fn keys_sorted_by_bytes_and_strings_escaped() {
-        let v = Value::Map(vec![
-            (
-                "b".into(),
-                Value::Seq(vec![Value::Int(-3), Value::Null, Value::Bool(false)]),
-            ),
-            ("a".into(), Value::Str("x\"\\\n\u{1}é".into())),
-            ("B".into(), Value::Map(vec![])),
-        ]);
+        let v =
+            crate::value::test_value("{b: [-3, null, false], a: \"x\\\"\\\\\\n\\u0001é\", B: {}}");
         let mut o = String::new();
         canonical(&v, &mut o);
         assert_eq!(

@@ -5,19 +5,20 @@ use saphyr_parser::{Event, ScalarStyle};
 
 use super::{Limits, MAX_DEPTH_CAP, Node, Style};
 
-enum Frame {
-    Seq {
-        items: Vec<Node>,
-        tag: Option<String>,
-        anchor: usize,
-        first_node: usize,
-    },
+/// An open collection, with what its node needs when it closes.
+struct Frame {
+    body: Body,
+    tag: Option<String>,
+    anchor: usize,
+    first_node: usize,
+}
+
+/// What an open collection has read so far.
+enum Body {
+    Seq(Vec<Node>),
     Map {
         entries: Vec<(Node, Node)>,
         key: Option<Node>,
-        tag: Option<String>,
-        anchor: usize,
-        first_node: usize,
     },
 }
 
@@ -91,8 +92,14 @@ impl Builder {
                 }
                 self.root = Some(node);
             }
-            Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, key, .. }) => match key.take() {
+            Some(Frame {
+                body: Body::Seq(items),
+                ..
+            }) => items.push(node),
+            Some(Frame {
+                body: Body::Map { entries, key },
+                ..
+            }) => match key.take() {
                 None => *key = Some(node),
                 Some(k) => entries.push((k, node)),
             },
@@ -123,37 +130,25 @@ impl Builder {
                 };
                 self.push_node(node, anchor, first)?;
             }
-            Event::SequenceStart(anchor, tag) => self.open(Frame::Seq {
-                items: Vec::new(),
-                tag: tag_string(tag),
+            Event::SequenceStart(anchor, tag) => self.open(Body::Seq(Vec::new()), anchor, tag)?,
+            Event::MappingStart(anchor, tag) => self.open(
+                Body::Map {
+                    entries: Vec::new(),
+                    key: None,
+                },
                 anchor,
-                first_node: self.nodes,
-            })?,
-            Event::MappingStart(anchor, tag) => self.open(Frame::Map {
-                entries: Vec::new(),
-                key: None,
-                tag: tag_string(tag),
-                anchor,
-                first_node: self.nodes,
-            })?,
+                tag,
+            )?,
             Event::SequenceEnd | Event::MappingEnd => {
-                let (node, anchor, first) = match self.stack.pop() {
-                    Some(Frame::Seq {
-                        items,
-                        tag,
-                        anchor,
-                        first_node,
-                    }) => (Node::Seq { items, tag }, anchor, first_node),
-                    Some(Frame::Map {
-                        entries,
-                        tag,
-                        anchor,
-                        first_node,
-                        ..
-                    }) => (Node::Map { entries, tag }, anchor, first_node),
-                    None => return Err("unbalanced collection end".into()),
+                let Some(frame) = self.stack.pop() else {
+                    return Err("unbalanced collection end".into());
                 };
-                self.push_node(node, anchor, first)?;
+                let tag = frame.tag;
+                let node = match frame.body {
+                    Body::Seq(items) => Node::Seq { items, tag },
+                    Body::Map { entries, .. } => Node::Map { entries, tag },
+                };
+                self.push_node(node, frame.anchor, frame.first_node)?;
             }
             Event::Alias(id) => self.alias(id)?,
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
@@ -181,7 +176,12 @@ impl Builder {
     }
 
     /// A collection opens, under the depth limit.
-    fn open(&mut self, frame: Frame) -> Result<(), String> {
+    fn open(
+        &mut self,
+        body: Body,
+        anchor: usize,
+        tag: Option<std::borrow::Cow<'_, saphyr_parser::Tag>>,
+    ) -> Result<(), String> {
         if self.stack.len() >= self.limits.max_depth {
             let advice = if self.limits.max_depth >= MAX_DEPTH_CAP {
                 "the most express-waves reads"
@@ -193,7 +193,12 @@ impl Builder {
                 self.limits.max_depth
             ));
         }
-        self.stack.push(frame);
+        self.stack.push(Frame {
+            body,
+            tag: tag_string(tag),
+            anchor,
+            first_node: self.nodes,
+        });
         self.nodes += 1;
         Ok(())
     }

@@ -229,7 +229,8 @@ impl Cluster {
     pub fn apply(&mut self, target: &Value) {
         let key = key_of(target);
         let mut obj = target.clone();
-        match self.live.get(&key) {
+        // (generation, deleting, ticks) carried over from the live object.
+        let (generation, deleting, ticks) = match self.live.get(&key) {
             Some(old) => {
                 let generation = match old.obj.at(&["metadata", "generation"]) {
                     Some(Value::Int(g)) => *g,
@@ -239,38 +240,26 @@ impl Cluster {
                 if let Some(st) = old.obj.get("status") {
                     obj.set("status", st.clone());
                 }
-                let g = if bumped { generation + 1 } else { generation };
-                obj.map_entry("metadata")
-                    .unwrap()
-                    .set("generation", Value::Int(g));
                 let ticks = if node_state(&old.obj) == node_state(target) {
                     old.ticks
                 } else {
                     0
                 };
-                self.live.insert(
-                    key,
-                    Live {
-                        obj,
-                        deleting: old.deleting,
-                        ticks,
-                    },
-                );
+                (generation + i128::from(bumped), old.deleting, ticks)
             }
-            None => {
-                obj.map_entry("metadata")
-                    .unwrap()
-                    .set("generation", Value::Int(1));
-                self.live.insert(
-                    key,
-                    Live {
-                        obj,
-                        deleting: None,
-                        ticks: 0,
-                    },
-                );
-            }
-        }
+            None => (1, None, 0),
+        };
+        obj.map_entry("metadata")
+            .unwrap()
+            .set("generation", Value::Int(generation));
+        self.live.insert(
+            key,
+            Live {
+                obj,
+                deleting,
+                ticks,
+            },
+        );
     }
 
     /// A delete: nodes and the Cluster CR carry the operator's finalizer
