@@ -21,6 +21,12 @@ pub fn document(value: &Value, out: &mut String) {
     }
 }
 
+/// Writes the entries of a block mapping whose keys stand at column
+/// `indent`, each line ending with a newline.
+pub fn entries(m: &[(String, Value)], indent: usize, out: &mut String) {
+    write_map(m, indent, false, out);
+}
+
 fn pad(n: usize, out: &mut String) {
     out.extend(std::iter::repeat_n(' ', n));
 }

@@ -21,7 +21,7 @@ pub fn run(
     let sources = crate::input::read(files, &mut *ctx.stdin, opts.max_input_bytes)?;
     let rendering = render::run(&sources, &opts)?;
     // Written document by document: passed-through ones are not copied,
-    // Express ones are re-read and written one at a time.
+    // Express ones are edited and written one at a time.
     let written = rendering.write_to(&mut *ctx.stdout).and_then(|()| {
         ctx.stdout
             .flush()

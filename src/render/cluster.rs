@@ -309,7 +309,7 @@ fn node_rollout(
     };
     let spec = e.value.as_ref().map(|v| {
         let mut v = v.clone();
-        patch::apply(docs, info.doc, &mut v);
+        patch::apply(patch::edits(docs, info.doc), &mut v);
         v.get("spec").cloned().unwrap_or(Value::Map(Vec::new()))
     });
     NodeRollout {

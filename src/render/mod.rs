@@ -10,7 +10,9 @@
 //! 3. [`cluster`]: per cluster, the order, dependencies and waves, as a
 //!    [`Patch`](patch::Patch) per document ([`patch`]) and a revisions
 //!    ConfigMap ([`configmap`]); what was decided is a [`ClusterRollout`];
-//! 4. [`write`]: the stream, patched.
+//! 4. [`write`]: the stream, patched: each Express document's edits
+//!    spliced into its text ([`splice`], at the places its [`layout`] holds),
+//!    or, where the layout cannot vouch for that, the document written anew.
 //!
 //! The whole input is read and checked, and every decision made, before a
 //! byte is written: on any error the caller gets `Err` and writes nothing,
@@ -18,17 +20,19 @@
 //!
 //! Memory stays flat in the size of the stream: documents passed through are
 //! written from the input buffer, and Express documents are kept as the few
-//! facts the order and the revision need plus the changes to make; each is
-//! read again, patched and written when its turn comes. [`analyse`] keeps
+//! facts the order and the revision need, where its edits go, and the
+//! changes to make. [`analyse`] keeps
 //! every Express document's value instead, for the commands that report on
 //! specs (`plan`, `diff`, `verify`, `revision`).
 
 mod cluster;
 mod configmap;
 mod group;
+mod layout;
 mod patch;
 mod read;
 mod rollout;
+mod splice;
 mod write;
 
 use crate::error::{Error, Result};
@@ -93,7 +97,7 @@ fn check_wave_start(w: i64) -> Result<()> {
 }
 
 /// Renders `sources` as one stream, and says what it decided. Express
-/// documents are kept as facts and read again when written.
+/// documents are kept as facts and where their edits go.
 pub fn run<'a>(sources: &'a [Source], opts: &Options) -> Result<Rendering<'a>> {
     let rendering = pipeline(sources, opts, Keep::Facts)?;
     check_output(&rendering, sources, opts)?;

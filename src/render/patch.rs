@@ -9,6 +9,7 @@ use crate::model::{self, ExpressKind};
 use crate::order::List;
 use crate::value::Value;
 
+use super::layout::{ANNOTATIONS, DEPENDENCIES, LABELS, PLACES};
 use super::read::{Doc, Express, express_of};
 
 /// The changes render makes to an Express document.
@@ -42,53 +43,107 @@ pub(super) struct DepRef {
     pub(super) entry: Option<usize>,
 }
 
-/// Applies document `i`'s patch to its value `v`.
-pub(super) fn apply(docs: &[Doc<'_>], i: usize, v: &mut Value) {
+/// One change to a document: a key of one of the [`PLACES`] set to a
+/// value, or removed. A place that is missing (or null) is created.
+pub(super) enum Edit {
+    Set {
+        place: usize,
+        key: &'static str,
+        value: Value,
+    },
+    Remove {
+        place: usize,
+        key: &'static str,
+    },
+}
+
+/// Document `i`'s patch as edits, in the order they are made.
+pub(super) fn edits(docs: &[Doc<'_>], i: usize) -> Vec<Edit> {
     let e = express_of(docs, i);
     let p = &e.patch;
+    let mut out = Vec::new();
+    let mut annotate = |key, value: String| {
+        out.push(Edit::Set {
+            place: ANNOTATIONS,
+            key,
+            value: Value::Str(value),
+        })
+    };
     if let Some(w) = p.wave {
-        set_annotation(v, model::ANN_SYNC_WAVE, w.to_string());
+        annotate(model::ANN_SYNC_WAVE, w.to_string());
     }
     if let Some(o) = &p.sync_options {
-        set_annotation(v, model::ANN_SYNC_OPTIONS, o.clone());
+        annotate(model::ANN_SYNC_OPTIONS, o.clone());
     }
     if let Some(m) = p.mode {
-        set_annotation(v, model::ANN_MODE, m.name().into());
+        annotate(model::ANN_MODE, m.name().into());
     }
     if p.dependencies_off {
-        set_annotation(v, model::ANN_DEPENDENCIES, "disabled".into());
+        annotate(model::ANN_DEPENDENCIES, "disabled".into());
     }
     if let Some(sha) = &p.sha256 {
-        set_annotation(v, model::ANN_REVISION_SHA256, sha.clone());
+        annotate(model::ANN_REVISION_SHA256, sha.clone());
     }
     if let Some(l) = &p.label {
-        set_label(v, model::LABEL_REVISION, l.clone());
-        if p.chart_revision {
-            set_annotation(v, model::ANN_REVISION_SOURCE, "chart".into());
-        } else if let Some(a) = v.get_mut("metadata").and_then(|m| m.get_mut("annotations")) {
+        out.push(Edit::Set {
+            place: LABELS,
+            key: model::LABEL_REVISION,
+            value: Value::Str(l.clone()),
+        });
+        out.push(if p.chart_revision {
+            Edit::Set {
+                place: ANNOTATIONS,
+                key: model::ANN_REVISION_SOURCE,
+                value: Value::Str("chart".into()),
+            }
+        } else {
             // An earlier render's mark, from before the revision was
             // recomputed.
-            a.remove(model::ANN_REVISION_SOURCE);
+            Edit::Remove {
+                place: ANNOTATIONS,
+                key: model::ANN_REVISION_SOURCE,
+            }
+        });
+    }
+    if let Some(lists) = &p.deps {
+        for list in List::BOTH {
+            let entries = lists[list as usize]
+                .iter()
+                .map(|d| prerequisite_entry(docs, e, list, *d))
+                .collect();
+            out.push(Edit::Set {
+                place: DEPENDENCIES,
+                key: list.field(),
+                value: Value::Seq(entries),
+            });
         }
     }
-    let Some(lists) = &p.deps else { return };
-    let entries: Vec<Value> = List::BOTH
-        .iter()
-        .map(|&list| {
-            Value::Seq(
-                lists[list as usize]
+    out
+}
+
+/// Makes `edits` on the value `v`. The places were checked to be mappings
+/// (or absent) when the document was read.
+pub(super) fn apply(edits: Vec<Edit>, v: &mut Value) {
+    for edit in edits {
+        match edit {
+            Edit::Set { place, key, value } => {
+                let map = PLACES[place]
+                    .path
                     .iter()
-                    .map(|d| prerequisite_entry(docs, e, list, *d))
-                    .collect(),
-            )
-        })
-        .collect();
-    if let Some(dd) = v
-        .map_entry("spec")
-        .and_then(|spec| spec.map_entry("deploymentDependencies"))
-    {
-        for (list, entry) in List::BOTH.iter().zip(entries) {
-            dd.set(list.field(), entry);
+                    .try_fold(&mut *v, |m, k| m.map_entry(k));
+                if let Some(map) = map {
+                    map.set(key, value);
+                }
+            }
+            Edit::Remove { place, key } => {
+                let map = PLACES[place]
+                    .path
+                    .iter()
+                    .try_fold(&mut *v, |m, k| m.get_mut(k));
+                if let Some(map) = map {
+                    map.remove(key);
+                }
+            }
         }
     }
 }
@@ -132,20 +187,4 @@ pub(super) fn prerequisite(
     e.push(("kind".into(), Value::Str(kind.name().into())));
     e.push(("podConditionType".into(), Value::Str("Ready".into())));
     Value::Map(e)
-}
-
-fn set_annotation(v: &mut Value, key: &str, value: String) {
-    set_meta(v, "annotations", key, value);
-}
-
-fn set_label(v: &mut Value, key: &str, value: String) {
-    set_meta(v, "labels", key, value);
-}
-
-/// Sets a metadata string map entry. The maps were checked to be mappings
-/// (or absent) when the document was read.
-fn set_meta(v: &mut Value, field: &str, key: &str, value: String) {
-    if let Some(map) = v.map_entry("metadata").and_then(|m| m.map_entry(field)) {
-        map.set(key, Value::Str(value));
-    }
 }

@@ -13,6 +13,7 @@ use crate::stream::{self, Chunk};
 use crate::value::{self, Value};
 use crate::yaml;
 
+use super::layout::{Layout, Recorder};
 use super::patch::Patch;
 use super::{Keep, Options, Source};
 
@@ -52,6 +53,9 @@ pub(super) struct Express {
     pub(super) kind: ExpressKind,
     /// The document, when the render keeps values ([`super::analyse`]).
     pub(super) value: Option<Value>,
+    /// Where the places render edits sit in its text, when the render
+    /// keeps facts and they can be edited in place.
+    pub(super) layout: Option<Layout>,
     pub(super) name: String,
     pub(super) namespace: String,
     pub(super) cluster: String,
@@ -158,7 +162,9 @@ fn read_error(chunk: &Chunk<'_>, at: &DocRef, e: yaml::ReadError) -> Error {
 
 fn read_doc(chunk: &Chunk<'_>, at: &mut DocRef, opts: &Options, keep: Keep) -> Result<What> {
     let text = chunk.text().map_err(|m| Error::doc(at, m))?;
-    let node = yaml::read_document(text, opts.limits).map_err(|e| read_error(chunk, at, e))?;
+    let mut recorder = Recorder::default();
+    let node = yaml::read_document_observed(text, opts.limits, &mut recorder)
+        .map_err(|e| read_error(chunk, at, e))?;
     let Some(node) = node else {
         return Ok(What::Pass);
     };
@@ -201,7 +207,12 @@ fn read_doc(chunk: &Chunk<'_>, at: &mut DocRef, opts: &Options, keep: Keep) -> R
             let value = value::from_node(&node).map_err(|m| Error::doc(at, m))?;
             drop(node);
             express(kind, value, keep)
-                .map(|e| What::Express(Box::new(e)))
+                .map(|mut e| {
+                    if keep == Keep::Facts {
+                        e.layout = recorder.finish(text);
+                    }
+                    What::Express(Box::new(e))
+                })
                 .map_err(|m| Error::doc(at, m))
         }
     }
@@ -267,6 +278,7 @@ fn express(kind: ExpressKind, value: Value, keep: Keep) -> Result<Express, Strin
     Ok(Express {
         kind,
         value: (keep == Keep::Values).then_some(value),
+        layout: None,
         name,
         namespace,
         cluster,

@@ -1,8 +1,10 @@
 //! Writing a planned render: passed-through documents byte for byte from
-//! the input, Express documents re-read, patched and re-serialised in place
-//! (keeping their separator line and leading comments), each new revisions
-//! ConfigMap after its cluster's last document. Nothing here can fail on the
-//! input: it was all read and checked before.
+//! the input; Express documents with their edits spliced into their text
+//! ([`splice`]), or, where their layout cannot vouch for that, read again,
+//! patched and written anew (keeping their separator line and leading
+//! comments); each new revisions ConfigMap after its cluster's last
+//! document. Nothing here can fail on the input: it was all read and
+//! checked before.
 
 use std::collections::HashMap;
 
@@ -15,13 +17,15 @@ use crate::yaml::Limits;
 use super::Source;
 use super::configmap::RevisionsMap;
 use super::patch;
-use super::read::{Doc, What};
+use super::read::{Doc, Express, What};
 use super::rollout::ClusterRollout;
+use super::splice;
 
 /// A render, planned and checked: every document was read and every
-/// decision made; writing it re-reads each Express document (to keep memory
-/// flat) and cannot fail on the input any more, so an error never leaves a
-/// half stream.
+/// decision made; writing it splices each Express document's edits into
+/// its text (or reads it again, where its layout cannot vouch for that) and
+/// cannot fail on the input any more, so an error never leaves a half
+/// stream.
 pub struct Rendering<'a> {
     pub(super) sources: &'a [Source],
     pub(super) docs: Vec<Doc<'a>>,
@@ -89,13 +93,8 @@ impl<'a> Rendering<'a> {
             match &d.what {
                 What::Pass | What::ConfigMap(_) => put(w, &mut last, d.chunk.bytes).map_err(io)?,
                 What::Express(e) => {
-                    let mut v = match &e.value {
-                        Some(v) => v.clone(),
-                        None => reread(d, self.limits)?,
-                    };
-                    patch::apply(&self.docs, i, &mut v);
                     buf.clear();
-                    write_value(&d.chunk, &v, &mut buf);
+                    self.write_express(d, e, patch::edits(&self.docs, i), &mut buf)?;
                     put(w, &mut last, &buf).map_err(io)?;
                 }
                 What::Replaced(map) => {
@@ -114,6 +113,50 @@ impl<'a> Rendering<'a> {
             }
         }
         Ok(())
+    }
+}
+
+impl Rendering<'_> {
+    /// An Express document with its edits: spliced into its text where its
+    /// layout allows, else read again, patched and written anew.
+    fn write_express(
+        &self,
+        d: &Doc<'_>,
+        e: &Express,
+        edits: Vec<patch::Edit>,
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
+        if let Some(layout) = &e.layout {
+            let text = d.chunk.text().map_err(|m| Error::doc(&d.at, m))?;
+            if let Some(spliced) = splice::splice(text, layout, &edits) {
+                #[cfg(debug_assertions)]
+                self.check_splice(d, &spliced, edits);
+                out.extend_from_slice(spliced.as_bytes());
+                return Ok(());
+            }
+        }
+        let mut v = match &e.value {
+            Some(v) => v.clone(),
+            None => reread(d, self.limits)?,
+        };
+        patch::apply(edits, &mut v);
+        write_value(&d.chunk, &v, out);
+        Ok(())
+    }
+
+    /// Debug builds (every test) check each splice against the value
+    /// patched: Go must read the same from both.
+    #[cfg(debug_assertions)]
+    fn check_splice(&self, d: &Doc<'_>, spliced: &str, edits: Vec<patch::Edit>) {
+        let mut want = reread(d, self.limits).expect("read before");
+        patch::apply(edits, &mut want);
+        let got = value::read(spliced, self.limits)
+            .unwrap_or_else(|e| panic!("the splice is unreadable: {}\n{spliced}", e.message))
+            .expect("a document");
+        let (mut a, mut b) = (String::new(), String::new());
+        crate::json::canonical(&want, &mut a);
+        crate::json::canonical(&got, &mut b);
+        assert_eq!(a, b, "the splice means otherwise:\n{spliced}");
     }
 }
 

@@ -102,6 +102,33 @@ pub struct ReadError {
 /// collection), the text is read again as Go reads it, a bounded number of
 /// times; what both refuse stays refused.
 pub fn read_document(text: &str, limits: Limits) -> Result<Option<Node>, ReadError> {
+    read_document_observed(text, limits, &mut Unobserved)
+}
+
+/// Sees the parser's events of a document as [`read_document_observed`]
+/// reads it, with where each is in the text.
+pub trait Observer {
+    /// An event, its span, and (for a collection start) whether it is a
+    /// flow collection (`[`, `{`).
+    fn event(&mut self, event: &Event<'_>, span: &saphyr_parser::Span, flow: bool);
+    /// The document was read from a text other than the one given (as Go
+    /// reads it): the positions seen do not point into the original.
+    fn rewritten(&mut self);
+}
+
+struct Unobserved;
+
+impl Observer for Unobserved {
+    fn event(&mut self, _: &Event<'_>, _: &saphyr_parser::Span, _: bool) {}
+    fn rewritten(&mut self) {}
+}
+
+/// [`read_document`], showing `observer` the events of the reading.
+pub fn read_document_observed(
+    text: &str,
+    limits: Limits,
+    observer: &mut dyn Observer,
+) -> Result<Option<Node>, ReadError> {
     let original = text;
     // go-yaml's own scanner rules (`go_scan`), over the text as Go reads
     // it; where they can apply, its refusal comes first: it is the one Argo
@@ -119,7 +146,10 @@ pub fn read_document(text: &str, limits: Limits) -> Result<Option<Node>, ReadErr
     }
     let mut readings = 0;
     let read = loop {
-        match read_once(&text, limits) {
+        if matches!(text, std::borrow::Cow::Owned(_)) {
+            observer.rewritten();
+        }
+        match read_once(&text, limits, observer) {
             Err(Refused::Scan(e)) if readings < MAX_GO_READINGS => match go_reading(&text, &e) {
                 Some(t) => text = std::borrow::Cow::Owned(t),
                 None => break Err(Refused::Scan(e)),
@@ -190,7 +220,11 @@ fn scan_error(e: &saphyr_parser::ScanError) -> ReadError {
 
 /// The document's root, and whether a flow collection in it spans lines or
 /// more than 1024 characters (where go-yaml's key rules can apply).
-fn read_once(text: &str, limits: Limits) -> Result<(Option<Node>, bool), Refused> {
+fn read_once(
+    text: &str,
+    limits: Limits,
+    observer: &mut dyn Observer,
+) -> Result<(Option<Node>, bool), Refused> {
     let mut b = Builder::new(limits);
     let mut positions = Positions::new(text);
     let mut flows = Flows::default();
@@ -202,12 +236,17 @@ fn read_once(text: &str, limits: Limits) -> Result<(Option<Node>, bool), Refused
                     .content(span.start.index())
                     .is_some_and(|(_, c)| c == '[' || c == '{');
                 flows.open(is_flow, &span);
+                observer.event(&ev, &span, is_flow);
             }
-            Event::SequenceEnd | Event::MappingEnd => flows.close(&span),
+            Event::SequenceEnd | Event::MappingEnd => {
+                flows.close(&span);
+                observer.event(&ev, &span, false);
+            }
             Event::Scalar(v, style, _, _) => {
-                scalar_as_go_reads(v, *style, &span, flows.inside(), &mut positions)?
+                scalar_as_go_reads(v, *style, &span, flows.inside(), &mut positions)?;
+                observer.event(&ev, &span, false);
             }
-            _ => {}
+            _ => observer.event(&ev, &span, false),
         }
         b.event(ev).map_err(|message| {
             Refused::Read(ReadError {

@@ -1,0 +1,140 @@
+//! Making a document's edits in its text: the original bytes, with the
+//! entries render sets written over or after the lines that hold them, so
+//! that everything else (comments, quoting, flow style, key order) stays as
+//! the chart wrote it.
+//!
+//! Each edit touches whole lines of a block mapping of the [`Layout`]:
+//! - a key that is there: its lines, from the key's line to the line its
+//!   value ends on, are replaced by the new entry (or removed);
+//! - a key that is not: the new entry goes after the line the mapping's
+//!   content ends on;
+//! - a mapping that is not there, or is null or `{}`: set in its parent the
+//!   same way, holding the new entries.
+//!
+//! New entries are written as [`emit`] writes values, at the column of the
+//! mapping's keys. The splice refuses (`None`, and the document is written
+//! anew) wherever a line it would cut holds more than the entry: a key that
+//! does not start its line, a value that ends before other content, a
+//! block scalar's end, a place written in flow style with content, or two
+//! edits over the same bytes.
+
+use crate::emit;
+use crate::value::Value;
+
+use super::layout::{Found, Layout, Lines, PLACES, ROOT, Shape};
+use super::patch::Edit;
+
+/// One change to the text: `text[start..end]` becomes `with`.
+struct Cut {
+    start: usize,
+    end: usize,
+    with: String,
+}
+
+impl Cut {
+    fn over(lines: Lines, with: String) -> Cut {
+        Cut {
+            start: lines.start as usize,
+            end: lines.end as usize,
+            with,
+        }
+    }
+}
+
+/// What a layout found, when it may be edited in place: `None` for an
+/// unusable place or entry.
+fn usable<T>(found: Found<T>) -> Option<Option<T>> {
+    match found {
+        Found::Absent => Some(None),
+        Found::At(t) => Some(Some(t)),
+        Found::Unusable => None,
+    }
+}
+
+/// The text with `edits` made, or `None` where the layout cannot vouch for
+/// the cut.
+pub(super) fn splice(text: &str, layout: &Layout, edits: &[Edit]) -> Option<String> {
+    // Per place: the entries to set, each with the number of the edit
+    // that made it (new entries are written in that order, as the patched
+    // value has them).
+    let mut sets: [Vec<(usize, String, Value)>; PLACES.len()] = Default::default();
+    let mut cuts = Vec::new();
+    for (n, edit) in edits.iter().enumerate() {
+        match edit {
+            Edit::Set { place, key, value } => {
+                sets[*place].push((n, key.to_string(), value.clone()))
+            }
+            Edit::Remove { place, key } => {
+                if usable(layout.map(*place))?.is_some()
+                    && let Some(lines) = usable(layout.entry(*place, key))?
+                {
+                    cuts.push(Cut::over(lines, String::new()));
+                }
+            }
+        }
+    }
+    // Children before parents: a place that is missing becomes an entry of
+    // its parent.
+    for place in (0..PLACES.len()).rev() {
+        let mut entries = std::mem::take(&mut sets[place]);
+        let Some(&(first, _, _)) = entries.iter().min_by_key(|e| e.0) else {
+            continue;
+        };
+        entries.sort_by_key(|e| e.0);
+        if let Some(map) = usable(layout.map(place))? {
+            let mut new = String::new();
+            for (_, key, value) in entries {
+                match usable(layout.entry(place, &key))? {
+                    Some(lines) => cuts.push(Cut::over(lines, written(&key, value, lines.col))),
+                    None => new.push_str(&written(&key, value, map.col)),
+                }
+            }
+            if !new.is_empty() {
+                cuts.push(Cut::over(map, new));
+            }
+            continue;
+        }
+        if place == ROOT {
+            return None;
+        }
+        let (key, parent_path) = PLACES[place].path.split_last().expect("not the root");
+        let parent = (0..place)
+            .find(|&p| PLACES[p].path == parent_path)
+            .expect("every place but the root has a parent");
+        let value = Value::Map(entries.into_iter().map(|(_, k, v)| (k, v)).collect());
+        // A null or `{}` place is written over whole, with its entry.
+        match usable(layout.own(place))? {
+            Some((lines, Shape::Null | Shape::EmptyFlowMap)) => {
+                cuts.push(Cut::over(lines, written(key, value, lines.col)))
+            }
+            Some(_) => return None,
+            None => sets[parent].push((first, key.to_string(), value)),
+        }
+    }
+    cuts.sort_by_key(|c| c.start);
+    if cuts.windows(2).any(|w| w[0].end > w[1].start) {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len() + 512);
+    let mut at = 0;
+    for c in cuts {
+        out.push_str(&text[at..c.start]);
+        if c.start > 0 && !text[..c.start].ends_with('\n') && !c.with.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&c.with);
+        at = c.end;
+    }
+    out.push_str(&text[at..]);
+    Some(out)
+}
+
+/// `key: value` as [`emit`] writes it, at column `col`.
+fn written(key: &str, value: Value, col: u32) -> String {
+    let mut s = String::new();
+    emit::entries(&[(key.to_string(), value)], col as usize, &mut s);
+    s
+}
+
+#[cfg(test)]
+mod tests;
