@@ -3,7 +3,7 @@
 use super::*;
 use crate::value::test_value as value;
 
-fn node(src: &str) -> Node {
+fn node(src: &str) -> Node<'_> {
     crate::yaml::read_document(src, Default::default())
         .unwrap()
         .unwrap()

@@ -297,7 +297,7 @@ impl Recorder {
     /// what would make its positions wrong, or its root is not a usable
     /// block mapping.
     pub(super) fn finish(self, text: &str) -> Option<Layout> {
-        if self.void || text.contains(['\r', '\u{FEFF}']) {
+        if self.void || text.contains('\r') || text.contains('\u{FEFF}') {
             return None;
         }
         let lines = TextLines::of(text);
@@ -558,8 +558,12 @@ impl<'t> TextLines<'t> {
             return None;
         }
         let (_, line) = self.line(end.pos.line)?;
-        let rest: String = line.chars().skip(end.pos.col as usize).collect();
-        let mut rest = rest.trim_start_matches([' ', '\t']);
+        let at = match line.char_indices().nth(end.pos.col as usize) {
+            Some((i, _)) => i,
+            None if line.chars().count() == end.pos.col as usize => line.len(),
+            None => return None,
+        };
+        let mut rest = line[at..].trim_start_matches([' ', '\t']);
         if end.key {
             rest = rest.strip_prefix(':')?.trim_start_matches([' ', '\t']);
         }

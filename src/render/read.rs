@@ -162,9 +162,15 @@ fn read_error(chunk: &Chunk<'_>, at: &DocRef, e: yaml::ReadError) -> Error {
 
 fn read_doc(chunk: &Chunk<'_>, at: &mut DocRef, opts: &Options, keep: Keep) -> Result<What> {
     let text = chunk.text().map_err(|m| Error::doc(at, m))?;
-    let mut recorder = Recorder::default();
-    let node = yaml::read_document_observed(text, opts.limits, &mut recorder)
-        .map_err(|e| read_error(chunk, at, e))?;
+    // Only a document that names the group can be an Express one; the
+    // others are read without watching where things are.
+    let mut recorder =
+        (keep == Keep::Facts && text.contains(opts.group.as_str())).then(Recorder::default);
+    let node = match &mut recorder {
+        Some(r) => yaml::read_document_observed(text, opts.limits, r),
+        None => yaml::read_document(text, opts.limits),
+    }
+    .map_err(|e| read_error(chunk, at, e))?;
     let Some(node) = node else {
         return Ok(What::Pass);
     };
@@ -208,9 +214,7 @@ fn read_doc(chunk: &Chunk<'_>, at: &mut DocRef, opts: &Options, keep: Keep) -> R
             drop(node);
             express(kind, value, keep)
                 .map(|mut e| {
-                    if keep == Keep::Facts {
-                        e.layout = recorder.finish(text);
-                    }
+                    e.layout = recorder.and_then(|r| r.finish(text));
                     What::Express(Box::new(e))
                 })
                 .map_err(|m| Error::doc(at, m))

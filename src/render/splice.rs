@@ -51,9 +51,32 @@ fn usable<T>(found: Found<T>) -> Option<Option<T>> {
     }
 }
 
-/// The text with `edits` made, or `None` where the layout cannot vouch for
-/// the cut.
-pub(super) fn splice(text: &str, layout: &Layout, edits: &[Edit]) -> Option<String> {
+/// Writes `text` with `edits` made to `out`; `false` (and nothing
+/// written) where the layout cannot vouch for a cut.
+pub(super) fn splice(text: &[u8], layout: &Layout, edits: &[Edit], out: &mut Vec<u8>) -> bool {
+    let Some(mut cuts) = cuts(layout, edits) else {
+        return false;
+    };
+    cuts.sort_by_key(|c| c.start);
+    if cuts.windows(2).any(|w| w[0].end > w[1].start) {
+        return false;
+    }
+    let mut at = 0;
+    for c in cuts {
+        out.extend_from_slice(&text[at..c.start]);
+        if c.start > 0 && text[c.start - 1] != b'\n' && !c.with.is_empty() {
+            out.push(b'\n');
+        }
+        out.extend_from_slice(c.with.as_bytes());
+        at = c.end;
+    }
+    out.extend_from_slice(&text[at..]);
+    true
+}
+
+/// The cuts that make `edits`, or `None` where the layout cannot vouch for
+/// one.
+fn cuts(layout: &Layout, edits: &[Edit]) -> Option<Vec<Cut>> {
     // Per place: the entries to set, each with the number of the edit
     // that made it (new entries are written in that order, as the patched
     // value has them).
@@ -111,22 +134,7 @@ pub(super) fn splice(text: &str, layout: &Layout, edits: &[Edit]) -> Option<Stri
             None => sets[parent].push((first, key.to_string(), value)),
         }
     }
-    cuts.sort_by_key(|c| c.start);
-    if cuts.windows(2).any(|w| w[0].end > w[1].start) {
-        return None;
-    }
-    let mut out = String::with_capacity(text.len() + 512);
-    let mut at = 0;
-    for c in cuts {
-        out.push_str(&text[at..c.start]);
-        if c.start > 0 && !text[..c.start].ends_with('\n') && !c.with.is_empty() {
-            out.push('\n');
-        }
-        out.push_str(&c.with);
-        at = c.end;
-    }
-    out.push_str(&text[at..]);
-    Some(out)
+    Some(cuts)
 }
 
 /// `key: value` as [`emit`] writes it, at column `col`.

@@ -126,14 +126,16 @@ impl Rendering<'_> {
         edits: Vec<patch::Edit>,
         out: &mut Vec<u8>,
     ) -> Result<()> {
-        if let Some(layout) = &e.layout {
-            let text = d.chunk.text().map_err(|m| Error::doc(&d.at, m))?;
-            if let Some(spliced) = splice::splice(text, layout, &edits) {
-                #[cfg(debug_assertions)]
-                self.check_splice(d, &spliced, edits);
-                out.extend_from_slice(spliced.as_bytes());
-                return Ok(());
-            }
+        if let Some(layout) = &e.layout
+            && splice::splice(d.chunk.bytes, layout, &edits, out)
+        {
+            #[cfg(debug_assertions)]
+            self.check_splice(
+                d,
+                std::str::from_utf8(out).expect("UTF-8 in, UTF-8 out"),
+                edits,
+            );
+            return Ok(());
         }
         let mut v = match &e.value {
             Some(v) => v.clone(),

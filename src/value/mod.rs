@@ -311,7 +311,7 @@ fn readable_at(node: &Node, path: &Pointer<'_>) -> Result<(), String> {
             // The only plain scalars go-yaml reads as non-finite (its
             // `resolveMap`; every other float out of range is a string).
             let non_finite = matches!(
-                text.as_str(),
+                text.as_ref(),
                 ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf"
                     | "-.INF" | ".nan" | ".NaN" | ".NAN"
             );
@@ -332,7 +332,7 @@ fn readable_at(node: &Node, path: &Pointer<'_>) -> Result<(), String> {
                 Node::Scalar { text, style, tag } => {
                     if *style == Style::Plain
                         && tag.is_none()
-                        && matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL")
+                        && matches!(&**text, "" | "~" | "null" | "Null" | "NULL")
                     {
                         return Err(format!(
                             "a null key at {}: JSON keys are strings, so Go's conversion refuses it",
@@ -356,7 +356,7 @@ fn readable_at(node: &Node, path: &Pointer<'_>) -> Result<(), String> {
                             at(path)
                         ));
                     }
-                    text.as_str()
+                    text.as_ref()
                 }
                 _ => {
                     return Err(format!(

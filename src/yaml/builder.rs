@@ -6,34 +6,34 @@ use saphyr_parser::{Event, ScalarStyle};
 use super::{Limits, MAX_DEPTH_CAP, Node, Style};
 
 /// An open collection, with what its node needs when it closes.
-struct Frame {
-    body: Body,
+struct Frame<'t> {
+    body: Body<'t>,
     tag: Option<String>,
     anchor: usize,
     first_node: usize,
 }
 
 /// What an open collection has read so far.
-enum Body {
-    Seq(Vec<Node>),
+enum Body<'t> {
+    Seq(Vec<Node<'t>>),
     Map {
-        entries: Vec<(Node, Node)>,
-        key: Option<Node>,
+        entries: Vec<(Node<'t>, Node<'t>)>,
+        key: Option<Node<'t>>,
     },
 }
 
-pub(super) struct Builder {
+pub(super) struct Builder<'t> {
     limits: Limits,
-    stack: Vec<Frame>,
+    stack: Vec<Frame<'t>>,
     /// Anchored nodes by anchor id (saphyr gives each definition its own
     /// id): the node and its size in nodes.
-    anchors: std::collections::HashMap<usize, (Node, usize)>,
+    anchors: std::collections::HashMap<usize, (Node<'t>, usize)>,
     /// Nodes copied for anchors, charged to the alias budget: nested
     /// anchors would otherwise copy quadratically.
     anchor_nodes: usize,
     nodes: usize,
     alias_nodes: usize,
-    pub(super) root: Option<Node>,
+    pub(super) root: Option<Node<'t>>,
     documents: usize,
 }
 
@@ -59,8 +59,8 @@ fn charge(
     Ok(())
 }
 
-impl Builder {
-    pub(super) fn new(limits: Limits) -> Builder {
+impl<'t> Builder<'t> {
+    pub(super) fn new(limits: Limits) -> Self {
         Builder {
             limits,
             stack: Vec::new(),
@@ -73,7 +73,12 @@ impl Builder {
         }
     }
 
-    fn push_node(&mut self, node: Node, anchor: usize, first_node: usize) -> Result<(), String> {
+    fn push_node(
+        &mut self,
+        node: Node<'t>,
+        anchor: usize,
+        first_node: usize,
+    ) -> Result<(), String> {
         if anchor != 0 {
             let size = self.nodes - first_node;
             charge(
@@ -107,7 +112,7 @@ impl Builder {
         Ok(())
     }
 
-    pub(super) fn event(&mut self, ev: Event<'_>) -> Result<(), String> {
+    pub(super) fn event(&mut self, ev: Event<'t>) -> Result<(), String> {
         match ev {
             Event::DocumentStart(_) => {
                 self.documents += 1;
@@ -124,7 +129,7 @@ impl Builder {
                     _ => Style::Block,
                 };
                 let node = Node::Scalar {
-                    text: text.into_owned(),
+                    text,
                     style,
                     tag: tag_string(tag),
                 };
@@ -178,7 +183,7 @@ impl Builder {
     /// A collection opens, under the depth limit.
     fn open(
         &mut self,
-        body: Body,
+        body: Body<'t>,
         anchor: usize,
         tag: Option<std::borrow::Cow<'_, saphyr_parser::Tag>>,
     ) -> Result<(), String> {

@@ -6,6 +6,8 @@
 //! error instead of an out-of-memory kill; nesting deeper than the depth limit
 //! is refused while reading, before anything deep is built.
 
+use std::borrow::Cow;
+
 use saphyr_parser::{Event, Parser, ScalarStyle};
 
 mod builder;
@@ -47,25 +49,48 @@ pub enum Style {
     Block,
 }
 
-/// A node of the syntax tree.
+/// A node of the syntax tree. Scalars borrow their text from the text read
+/// where the parser can (most plain scalars).
 #[derive(Clone, Debug, PartialEq)]
-pub enum Node {
+pub enum Node<'t> {
     Scalar {
-        text: String,
+        text: Cow<'t, str>,
         style: Style,
         tag: Option<String>,
     },
     Seq {
-        items: Vec<Node>,
+        items: Vec<Node<'t>>,
         tag: Option<String>,
     },
     Map {
-        entries: Vec<(Node, Node)>,
+        entries: Vec<(Node<'t>, Node<'t>)>,
         tag: Option<String>,
     },
 }
 
-impl Node {
+impl Node<'_> {
+    /// The same tree, owning its text.
+    pub fn into_owned(self) -> Node<'static> {
+        match self {
+            Node::Scalar { text, style, tag } => Node::Scalar {
+                text: Cow::Owned(text.into_owned()),
+                style,
+                tag,
+            },
+            Node::Seq { items, tag } => Node::Seq {
+                items: items.into_iter().map(Node::into_owned).collect(),
+                tag,
+            },
+            Node::Map { entries, tag } => Node::Map {
+                entries: entries
+                    .into_iter()
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect(),
+                tag,
+            },
+        }
+    }
+
     /// The scalar text, for any style.
     pub fn as_scalar(&self) -> Option<&str> {
         match self {
@@ -75,7 +100,7 @@ impl Node {
     }
 
     /// The value under `key` in a mapping whose key is a scalar `key`.
-    pub fn get(&self, key: &str) -> Option<&Node> {
+    pub fn get(&self, key: &str) -> Option<&Self> {
         match self {
             Node::Map { entries, .. } => entries
                 .iter()
@@ -101,7 +126,7 @@ pub struct ReadError {
 /// one meaning ([`go_reading`]), or reads it otherwise (a `?c` key in a flow
 /// collection), the text is read again as Go reads it, a bounded number of
 /// times; what both refuse stays refused.
-pub fn read_document(text: &str, limits: Limits) -> Result<Option<Node>, ReadError> {
+pub fn read_document(text: &str, limits: Limits) -> Result<Option<Node<'_>>, ReadError> {
     read_document_observed(text, limits, &mut Unobserved)
 }
 
@@ -124,39 +149,42 @@ impl Observer for Unobserved {
 }
 
 /// [`read_document`], showing `observer` the events of the reading.
-pub fn read_document_observed(
-    text: &str,
+pub fn read_document_observed<'t>(
+    text: &'t str,
     limits: Limits,
     observer: &mut dyn Observer,
-) -> Result<Option<Node>, ReadError> {
+) -> Result<Option<Node<'t>>, ReadError> {
     let original = text;
     // go-yaml's own scanner rules (`go_scan`), over the text as Go reads
     // it; where they can apply, its refusal comes first: it is the one Argo
     // CD would show. With anchors or aliases it runs before the parser, for
     // the names it ends where YAML 1.2 does not.
     let marks = go_scan::Marks::of(original);
-    let mut text = std::borrow::Cow::Borrowed(text);
+    let mut text = Cow::Borrowed(text);
     if marks.names {
         let name_ends = go_scan::check(original)?;
         if !name_ends.is_empty() {
             let mut spaced = original.to_string();
             name_ends.iter().rev().for_each(|&i| spaced.insert(i, ' '));
-            text = std::borrow::Cow::Owned(spaced);
+            text = Cow::Owned(spaced);
         }
     }
     let mut readings = 0;
     let read = loop {
-        if matches!(text, std::borrow::Cow::Owned(_)) {
-            observer.rewritten();
-        }
-        match read_once(&text, limits, observer) {
+        // A tree read from a text rewritten here owns its text.
+        let attempt = match &text {
+            Cow::Borrowed(t) => read_once(t, limits, observer),
+            Cow::Owned(t) => {
+                observer.rewritten();
+                read_once(t, limits, observer).map(|(n, m)| (n.map(Node::into_owned), m))
+            }
+        };
+        match attempt {
             Err(Refused::Scan(e)) if readings < MAX_GO_READINGS => match go_reading(&text, &e) {
-                Some(t) => text = std::borrow::Cow::Owned(t),
+                Some(t) => text = Cow::Owned(t),
                 None => break Err(Refused::Scan(e)),
             },
-            Err(Refused::GoReads(t)) if readings < MAX_GO_READINGS => {
-                text = std::borrow::Cow::Owned(t)
-            }
+            Err(Refused::GoReads(t)) if readings < MAX_GO_READINGS => text = Cow::Owned(t),
             other => break other,
         }
         readings += 1;
@@ -220,11 +248,11 @@ fn scan_error(e: &saphyr_parser::ScanError) -> ReadError {
 
 /// The document's root, and whether a flow collection in it spans lines or
 /// more than 1024 characters (where go-yaml's key rules can apply).
-fn read_once(
-    text: &str,
+fn read_once<'t>(
+    text: &'t str,
     limits: Limits,
     observer: &mut dyn Observer,
-) -> Result<(Option<Node>, bool), Refused> {
+) -> Result<(Option<Node<'t>>, bool), Refused> {
     let mut b = Builder::new(limits);
     let mut positions = Positions::new(text);
     let mut flows = Flows::default();

@@ -2,7 +2,7 @@
 
 use super::*;
 
-fn read(s: &str) -> Result<Option<Node>, ReadError> {
+fn read(s: &str) -> Result<Option<Node<'_>>, ReadError> {
     read_document(s, Limits::default())
 }
 
