@@ -92,6 +92,12 @@ pub(crate) fn shared_escape(c: char) -> Option<&'static str> {
 /// A JSON string literal.
 pub fn string(s: &str, out: &mut String) {
     out.push('"');
+    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        // Nothing to escape (most strings): copied whole.
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     for c in s.chars() {
         if let Some(e) = shared_escape(c) {
             out.push_str(e);

@@ -27,6 +27,9 @@ pub fn run(
             .flush()
             .map_err(|e| Error::io("cannot write to stdout", e))
     });
+    // The process ends next: the operating system takes the memory back at
+    // once, faster than freeing every document's facts one by one.
+    std::mem::forget(rendering);
     match written {
         Err(e) if !e.is_broken_pipe() => Err(e),
         _ => Ok(Outcome::ok(Vec::new())),

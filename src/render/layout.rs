@@ -125,8 +125,15 @@ pub(super) fn child(p: usize, key: &str) -> Option<usize> {
 /// ends.
 #[derive(Clone, Copy, Debug)]
 struct MapAt {
-    first_key: Pos,
+    first_key: Key,
     end: End,
+}
+
+/// Where a key starts and ends.
+#[derive(Clone, Copy, Debug)]
+struct Key {
+    start: Pos,
+    end: Pos,
 }
 
 /// What an entry's value is, as far as the splice cares.
@@ -143,7 +150,7 @@ pub(super) enum Shape {
 /// An entry as seen: where its key starts and its value ends.
 #[derive(Clone, Copy, Debug)]
 struct EntryAt {
-    key: Pos,
+    key: Key,
     end: End,
     shape: Shape,
 }
@@ -263,7 +270,7 @@ struct Frame {
     key_next: bool,
     /// The key the next value belongs to.
     key: Option<KeyAt>,
-    first_key: Option<Pos>,
+    first_key: Option<Key>,
     entries: usize,
 }
 
@@ -372,7 +379,7 @@ impl Recorder {
             }
             let f = self.stack.last_mut().expect("a key has a mapping");
             if f.first_key.is_none() {
-                f.first_key = Some(start);
+                f.first_key = Some(Key { start, end });
             }
             let (slot, child) = match f.place {
                 Some(p) => (slot(p, text), child(p, text)),
@@ -454,21 +461,23 @@ impl Recorder {
         }
         f.key_next = true;
         let Some(k) = f.key.take() else { return };
-        if k.slot.is_none() && k.child.is_none() {
-            return;
-        }
-        let end = if empty {
-            End {
+        if empty {
+            // The key is the last content, and its `:` follows.
+            self.last = End {
                 pos: k.end,
                 block: false,
                 key: true,
-            }
-        } else {
-            self.last
-        };
+            };
+        }
+        if k.slot.is_none() && k.child.is_none() {
+            return;
+        }
         let at = Some(EntryAt {
-            key: k.pos,
-            end,
+            key: Key {
+                start: k.pos,
+                end: k.end,
+            },
+            end: self.last,
             shape,
         });
         if let Some(s) = k.slot {
@@ -544,11 +553,40 @@ impl<'t> TextLines<'t> {
             .unwrap_or(self.text.len())
     }
 
-    /// Checks that only spaces come before `p` on its line.
-    fn starts_line(&self, p: Pos) -> Option<()> {
+    /// Checks that a key stands alone at the start of its line, with its
+    /// `:` after it on the same line: an implicit key, not one behind a `?`
+    /// (on its line or the one before), whose lines hold more than it.
+    fn key_starts_line(&self, k: Key) -> Option<()> {
+        let (_, line) = self.line(k.start.line)?;
+        let before = line.as_bytes().get(..k.start.col as usize)?;
+        if k.end.line != k.start.line || !before.iter().all(|&b| b == b' ') {
+            return None;
+        }
+        self.colon_after(k.end)
+    }
+
+    /// Checks that `:` follows `p` on its line (after blanks).
+    fn colon_after(&self, p: Pos) -> Option<()> {
         let (_, line) = self.line(p.line)?;
-        let before = line.as_bytes().get(..p.col as usize)?;
-        before.iter().all(|&b| b == b' ').then_some(())
+        let at = self.byte_at(line, p.col)?;
+        line[at..]
+            .trim_start_matches([' ', '\t'])
+            .starts_with(':')
+            .then_some(())
+    }
+
+    /// The byte offset of character column `col` in `line` (its end for
+    /// the column just past it).
+    fn byte_at(&self, line: &str, col: u32) -> Option<usize> {
+        let col = col as usize;
+        if line.as_bytes().get(..col).is_some_and(<[u8]>::is_ascii) {
+            return Some(col);
+        }
+        match line.char_indices().nth(col) {
+            Some((i, _)) => Some(i),
+            None if line.chars().count() == col => Some(line.len()),
+            None => None,
+        }
     }
 
     /// Checks that nothing but blanks and a comment (after an empty
@@ -558,11 +596,7 @@ impl<'t> TextLines<'t> {
             return None;
         }
         let (_, line) = self.line(end.pos.line)?;
-        let at = match line.char_indices().nth(end.pos.col as usize) {
-            Some((i, _)) => i,
-            None if line.chars().count() == end.pos.col as usize => line.len(),
-            None => return None,
-        };
+        let at = self.byte_at(line, end.pos.col)?;
         let mut rest = line[at..].trim_start_matches([' ', '\t']);
         if end.key {
             rest = rest.strip_prefix(':')?.trim_start_matches([' ', '\t']);
@@ -592,28 +626,28 @@ impl<'t> TextLines<'t> {
 
     /// An entry's lines: from its key's line to the one its value ends on.
     fn entry(&self, e: &EntryAt) -> Option<Lines> {
-        self.starts_line(e.key)?;
+        self.key_starts_line(e.key)?;
         self.ends_line(e.end)?;
-        self.next_left_of(e.end.pos.line, e.key.col, true)?;
-        let (start, _) = self.line(e.key.line)?;
+        self.next_left_of(e.end.pos.line, e.key.start.col, true)?;
+        let (start, _) = self.line(e.key.start.line)?;
         Some(Lines {
             start: start as u32,
             end: self.next_start(e.end.pos.line) as u32,
-            col: e.key.col,
+            col: e.key.start.col,
         })
     }
 
     /// Where new entries of a block mapping go: after the line its content
     /// ends on.
     fn after(&self, m: &MapAt) -> Option<Lines> {
-        self.starts_line(m.first_key)?;
+        self.key_starts_line(m.first_key)?;
         self.ends_line(m.end)?;
-        self.next_left_of(m.end.pos.line, m.first_key.col, false)?;
+        self.next_left_of(m.end.pos.line, m.first_key.start.col, false)?;
         let at = self.next_start(m.end.pos.line) as u32;
         Some(Lines {
             start: at,
             end: at,
-            col: m.first_key.col,
+            col: m.first_key.start.col,
         })
     }
 }

@@ -114,6 +114,16 @@ fn a_list_render_sets_is_written_over_with_its_lines() {
 }
 
 #[test]
+fn an_explicit_first_key_leaves_its_mapping_alone() {
+    // The mapping's keys stand at the `?`, not at the key after it: new
+    // entries at the key's column would land inside `clusterConfig`.
+    let text = "spec:\n  ?\n    expressVersion\n  : e1\n  clusterConfig:\n    clusterName: acme\n";
+    assert_eq!(spliced(text, vec![upgrade(&[])]), None);
+    let text = "metadata:\n  annotations:\n    ?\n      express.medallia.com/revision-source\n    : chart\n    z: y\n";
+    assert_eq!(spliced(text, vec![no_source()]), None);
+}
+
+#[test]
 fn what_the_layout_cannot_vouch_for_is_written_anew() {
     let cases = [
         // Anchors and aliases: an edit could change what an alias means.
@@ -133,6 +143,11 @@ fn what_the_layout_cannot_vouch_for_is_written_anew() {
         // A key render sets, there but ending in a block scalar: not to be
         // added again.
         "metadata:\n  annotations:\n    argocd.argoproj.io/sync-wave: |\n      7\n  name: x\n",
+        // Explicit keys with the `?` on the line before (a helper's
+        // adversarial run): the `?` line would stay behind.
+        "metadata:\n  name: x\n  ?\n    annotations\n  : {}\n",
+        "metadata:\n  name: x\n  annotations:\n    ?\n      a\n    : b\n",
+        "metadata:\n  name: x\n  annotations:\n    ?\n      argocd.argoproj.io/sync-wave\n    : \"3\"\n",
         // A carriage return.
         "metadata:\r\n  name: x\r\n",
     ];
