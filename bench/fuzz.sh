@@ -15,7 +15,9 @@ work=$(mktemp -d)
 # The grown corpus is kept in fuzz/artifacts/corpus when a check fails.
 trap 'rm -rf "$work" "$work.out"' EXIT
 cp fuzz/corpus/render/* "$work/"
-(cd fuzz && cargo +nightly fuzz run render "$work" corpus/render -- \
+# Debug assertions on (-a): render then checks every Express document it
+# edits in place against the document written anew (render/write.rs).
+(cd fuzz && cargo +nightly fuzz run -a render "$work" corpus/render -- \
   -max_total_time="$seconds" -max_len=65536 -timeout=10)
 
 go=$root/.tools/go-yaml2json

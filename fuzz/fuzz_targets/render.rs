@@ -2,7 +2,9 @@
 //! readers of live objects (`status`, `verify`, `diff`), each also against
 //! the render of the same bytes.
 //! Property: no panic, no hang; `render` either errors, or gives output that
-//! renders to itself again (idempotence).
+//! renders to itself again (idempotence). Built with debug assertions
+//! (`bench/fuzz.sh` passes `-a`), render also checks each Express document
+//! it edits in place against the document written anew.
 #![no_main]
 
 use express_waves::render::{Options, Source, run};

@@ -21,8 +21,21 @@ use super::{Keep, Options, Source};
 pub(super) struct Doc<'a> {
     pub(super) source: usize,
     pub(super) chunk: Chunk<'a>,
-    pub(super) at: DocRef,
     pub(super) what: What,
+}
+
+impl Doc<'_> {
+    /// The document, for messages: an Express CR or a ConfigMap (only
+    /// those are named after reading).
+    pub(super) fn at(&self) -> &DocRef {
+        match &self.what {
+            What::Express(e) => &e.at,
+            What::ConfigMap(c) => &c.at,
+            What::Pass | What::Replaced(_) => {
+                unreachable!("only Express documents and ConfigMaps are named after reading")
+            }
+        }
+    }
 }
 
 pub(super) enum What {
@@ -36,6 +49,7 @@ pub(super) enum What {
 
 /// What render reads of a ConfigMap.
 pub(super) struct ConfigMapFacts {
+    pub(super) at: DocRef,
     pub(super) namespace: String,
     pub(super) name: String,
     /// Whether express-waves wrote it (its `created-by` label, and no
@@ -50,6 +64,7 @@ pub(super) struct ConfigMapFacts {
 
 /// An Express document: what render read from it, and what it will change.
 pub(super) struct Express {
+    pub(super) at: DocRef,
     pub(super) kind: ExpressKind,
     /// The document, when the render keeps values ([`super::analyse`]).
     pub(super) value: Option<Value>,
@@ -119,7 +134,6 @@ pub(super) fn documents<'a>(
                     docs.push(Doc {
                         source: si,
                         chunk,
-                        at: DocRef::default(),
                         what: What::Pass,
                     });
                 }
@@ -136,11 +150,10 @@ pub(super) fn documents<'a>(
             if chunk.separator_len == 0 {
                 at.line = chunk.line;
             }
-            let what = read_doc(&chunk, &mut at, opts, keep)?;
+            let what = read_doc(&chunk, at, opts, keep)?;
             docs.push(Doc {
                 source: si,
                 chunk,
-                at,
                 what,
             });
         }
@@ -160,8 +173,8 @@ fn read_error(chunk: &Chunk<'_>, at: &DocRef, e: yaml::ReadError) -> Error {
     )
 }
 
-fn read_doc(chunk: &Chunk<'_>, at: &mut DocRef, opts: &Options, keep: Keep) -> Result<What> {
-    let text = chunk.text().map_err(|m| Error::doc(at, m))?;
+fn read_doc(chunk: &Chunk<'_>, mut at: DocRef, opts: &Options, keep: Keep) -> Result<What> {
+    let text = chunk.text().map_err(|m| Error::doc(&at, m))?;
     // Only a document that names the group can be an Express one; the
     // others are read without watching where things are.
     let mut recorder =
@@ -170,26 +183,23 @@ fn read_doc(chunk: &Chunk<'_>, at: &mut DocRef, opts: &Options, keep: Keep) -> R
         Some(r) => yaml::read_document_observed(text, opts.limits, r),
         None => yaml::read_document(text, opts.limits),
     }
-    .map_err(|e| read_error(chunk, at, e))?;
+    .map_err(|e| read_error(chunk, &at, e))?;
     let Some(node) = node else {
         return Ok(What::Pass);
     };
     let (kind, name) = model::label_of(&node);
     at.kind = kind;
     at.name = name;
-    let identity = model::identify(&node, &opts.group).map_err(|m| Error::doc(at, m))?;
+    let identity = model::identify(&node, &opts.group).map_err(|m| Error::doc(&at, m))?;
     if !matches!(identity, Identity::Express(_)) {
-        value::go_can_read(&node).map_err(|m| Error::doc(at, m))?;
+        value::go_can_read(&node).map_err(|m| Error::doc(&at, m))?;
     }
     match identity {
-        Identity::Other => {
-            // Named only in messages while reading: not kept for the write.
-            (at.kind, at.name) = (None, None);
-            Ok(What::Pass)
-        }
+        // Named only in messages while reading: not kept for the write.
+        Identity::Other => Ok(What::Pass),
         Identity::ConfigMap(namespace, name) => {
             let map = if name.ends_with(crate::stored::SUFFIX) {
-                Some(value::from_node(&node).map_err(|m| Error::doc(at, m))?)
+                Some(value::from_node(&node).map_err(|m| Error::doc(&at, m))?)
             } else {
                 None
             };
@@ -203,6 +213,7 @@ fn read_doc(chunk: &Chunk<'_>, at: &mut DocRef, opts: &Options, keep: Keep) -> R
                 _ => Vec::new(),
             };
             Ok(What::ConfigMap(Box::new(ConfigMapFacts {
+                at,
                 namespace,
                 name,
                 ours,
@@ -210,14 +221,16 @@ fn read_doc(chunk: &Chunk<'_>, at: &mut DocRef, opts: &Options, keep: Keep) -> R
             })))
         }
         Identity::Express(kind) => {
-            let value = value::from_node(&node).map_err(|m| Error::doc(at, m))?;
+            let value = value::from_node(&node).map_err(|m| Error::doc(&at, m))?;
             drop(node);
-            express(kind, value, keep)
-                .map(|mut e| {
+            match express(kind, value, keep) {
+                Ok(mut e) => {
                     e.layout = recorder.and_then(|r| r.finish(text));
-                    What::Express(Box::new(e))
-                })
-                .map_err(|m| Error::doc(at, m))
+                    e.at = at;
+                    Ok(What::Express(Box::new(e)))
+                }
+                Err(m) => Err(Error::doc(&at, m)),
+            }
         }
     }
 }
@@ -280,6 +293,7 @@ fn express(kind: ExpressKind, value: Value, keep: Keep) -> Result<Express, Strin
     model::annotation(&value, model::ANN_SYNC_WAVE)?;
     model::label(&value, model::LABEL_REVISION)?;
     Ok(Express {
+        at: DocRef::default(),
         kind,
         value: (keep == Keep::Values).then_some(value),
         layout: None,
