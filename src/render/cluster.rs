@@ -255,8 +255,8 @@ fn set_patches(
     for (m, info) in nodes.infos.iter().enumerate() {
         let mut patch = Patch {
             wave: Some(waves[m]),
-            sync_options: express_of(docs, info.doc).facts.sync_options.clone(),
-            sha256: (!info.from_chart).then(|| info.revision.sha256.clone()),
+            sync_options: express_mut(docs, info.doc).facts.sync_options.take(),
+            sha256: (!info.from_chart).then(|| info.revision.clone()),
             label: Some(info.label.clone()),
             chart_revision: info.from_chart,
             mode: None,

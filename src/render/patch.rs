@@ -17,7 +17,8 @@ use super::read::{Doc, Express, express_of};
 pub(super) struct Patch {
     pub(super) wave: Option<i64>,
     pub(super) sync_options: Option<String>,
-    pub(super) sha256: Option<String>,
+    /// The computed revision, whose full SHA-256 is annotated.
+    pub(super) sha256: Option<std::sync::Arc<crate::revision::Revision>>,
     pub(super) label: Option<String>,
     /// The label is the chart's own revision.
     pub(super) chart_revision: bool,
@@ -81,8 +82,8 @@ pub(super) fn edits(docs: &[Doc<'_>], i: usize) -> Vec<Edit> {
     if p.dependencies_off {
         annotate(model::ANN_DEPENDENCIES, "disabled".into());
     }
-    if let Some(sha) = &p.sha256 {
-        annotate(model::ANN_REVISION_SHA256, sha.clone());
+    if let Some(r) = &p.sha256 {
+        annotate(model::ANN_REVISION_SHA256, r.sha256.clone());
     }
     if let Some(l) = &p.label {
         out.push(Edit::Set {
