@@ -7,7 +7,7 @@
 //! double-quoted with escapes. Floats are written in Rust's shortest
 //! round-trip form, which go-yaml parses to the same `float64`.
 
-use crate::value::{Resolved, Value, resolve_plain};
+use crate::value::{Value, is_keyword};
 
 /// Writes a document body (a mapping, normally) ending with a newline.
 pub fn document(value: &Value, out: &mut String) {
@@ -21,10 +21,11 @@ pub fn document(value: &Value, out: &mut String) {
     }
 }
 
-/// Writes the entries of a block mapping whose keys stand at column
-/// `indent`, each line ending with a newline.
-pub fn entries(m: &[(String, Value)], indent: usize, out: &mut String) {
-    write_map(m, indent, false, out);
+/// Writes an entry of a block mapping whose keys stand at column `indent`,
+/// each line ending with a newline.
+pub fn entry(key: &str, value: &Value, indent: usize, out: &mut String) {
+    pad(indent, out);
+    write_entry(key, value, indent, out);
 }
 
 fn pad(n: usize, out: &mut String) {
@@ -36,21 +37,27 @@ fn write_map(m: &[(String, Value)], indent: usize, inline_first: bool, out: &mut
         if i > 0 || !inline_first {
             pad(indent, out);
         }
-        write_key(k, indent, out);
-        match v {
-            Value::Map(c) if !c.is_empty() => {
-                out.push('\n');
-                write_map(c, indent + 2, false, out);
-            }
-            Value::Seq(c) if !c.is_empty() => {
-                out.push('\n');
-                write_seq(c, indent + 2, false, out);
-            }
-            other => {
-                out.push(' ');
-                write_inline(other, indent + 2, out);
-                out.push('\n');
-            }
+        write_entry(k, v, indent, out);
+    }
+}
+
+/// Writes one `key: value` entry whose key stands at column `indent`
+/// (already padded to), ending with a newline.
+fn write_entry(k: &str, v: &Value, indent: usize, out: &mut String) {
+    write_key(k, indent, out);
+    match v {
+        Value::Map(c) if !c.is_empty() => {
+            out.push('\n');
+            write_map(c, indent + 2, false, out);
+        }
+        Value::Seq(c) if !c.is_empty() => {
+            out.push('\n');
+            write_seq(c, indent + 2, false, out);
+        }
+        other => {
+            out.push(' ');
+            write_inline(other, indent + 2, out);
+            out.push('\n');
         }
     }
 }
@@ -165,7 +172,9 @@ fn plain_ok(s: &str) -> bool {
             return false;
         }
     }
-    matches!(resolve_plain(s), Resolved::Value(Value::Str(_)))
+    // Starting with a letter, `_` or `/`, it is a string to go-yaml unless
+    // it is one of its keywords (`resolve_plain`).
+    !is_keyword(s)
 }
 
 fn printable(c: char) -> bool {

@@ -46,6 +46,7 @@ pub(super) struct DepRef {
 
 /// One change to a document: a key of one of the [`PLACES`] set to a
 /// value, or removed. A place that is missing (or null) is created.
+#[derive(Clone)]
 pub(super) enum Edit {
     Set {
         place: usize,

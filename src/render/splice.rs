@@ -53,7 +53,7 @@ fn usable<T>(found: Found<T>) -> Option<Option<T>> {
 
 /// Writes `text` with `edits` made to `out`; `false` (and nothing
 /// written) where the layout cannot vouch for a cut.
-pub(super) fn splice(text: &[u8], layout: &Layout, edits: &[Edit], out: &mut Vec<u8>) -> bool {
+pub(super) fn splice(text: &[u8], layout: &Layout, edits: Vec<Edit>, out: &mut Vec<u8>) -> bool {
     let Some(mut cuts) = cuts(layout, edits) else {
         return false;
     };
@@ -76,20 +76,18 @@ pub(super) fn splice(text: &[u8], layout: &Layout, edits: &[Edit], out: &mut Vec
 
 /// The cuts that make `edits`, or `None` where the layout cannot vouch for
 /// one.
-fn cuts(layout: &Layout, edits: &[Edit]) -> Option<Vec<Cut>> {
+fn cuts(layout: &Layout, edits: Vec<Edit>) -> Option<Vec<Cut>> {
     // Per place: the entries to set, each with the number of the edit
     // that made it (new entries are written in that order, as the patched
     // value has them).
-    let mut sets: [Vec<(usize, String, Value)>; PLACES.len()] = Default::default();
+    let mut sets: [Vec<(usize, &'static str, Value)>; PLACES.len()] = Default::default();
     let mut cuts = Vec::new();
-    for (n, edit) in edits.iter().enumerate() {
+    for (n, edit) in edits.into_iter().enumerate() {
         match edit {
-            Edit::Set { place, key, value } => {
-                sets[*place].push((n, key.to_string(), value.clone()))
-            }
+            Edit::Set { place, key, value } => sets[place].push((n, key, value)),
             Edit::Remove { place, key } => {
-                if usable(layout.map(*place))?.is_some()
-                    && let Some(lines) = usable(layout.entry(*place, key))?
+                if usable(layout.map(place))?.is_some()
+                    && let Some(lines) = usable(layout.entry(place, key))?
                 {
                     cuts.push(Cut::over(lines, String::new()));
                 }
@@ -107,9 +105,13 @@ fn cuts(layout: &Layout, edits: &[Edit]) -> Option<Vec<Cut>> {
         if let Some(map) = usable(layout.map(place))? {
             let mut new = String::new();
             for (_, key, value) in entries {
-                match usable(layout.entry(place, &key))? {
-                    Some(lines) => cuts.push(Cut::over(lines, written(&key, value, lines.col))),
-                    None => new.push_str(&written(&key, value, map.col)),
+                match usable(layout.entry(place, key))? {
+                    Some(lines) => {
+                        let mut with = String::new();
+                        emit::entry(key, &value, lines.col as usize, &mut with);
+                        cuts.push(Cut::over(lines, with));
+                    }
+                    None => emit::entry(key, &value, map.col as usize, &mut new),
                 }
             }
             if !new.is_empty() {
@@ -124,24 +126,24 @@ fn cuts(layout: &Layout, edits: &[Edit]) -> Option<Vec<Cut>> {
         let parent = (0..place)
             .find(|&p| PLACES[p].path == parent_path)
             .expect("every place but the root has a parent");
-        let value = Value::Map(entries.into_iter().map(|(_, k, v)| (k, v)).collect());
+        let value = Value::Map(
+            entries
+                .into_iter()
+                .map(|(_, k, v)| (k.to_string(), v))
+                .collect(),
+        );
         // A null or `{}` place is written over whole, with its entry.
         match usable(layout.own(place))? {
             Some((lines, Shape::Null | Shape::EmptyFlowMap)) => {
-                cuts.push(Cut::over(lines, written(key, value, lines.col)))
+                let mut with = String::new();
+                emit::entry(key, &value, lines.col as usize, &mut with);
+                cuts.push(Cut::over(lines, with));
             }
             Some(_) => return None,
-            None => sets[parent].push((first, key.to_string(), value)),
+            None => sets[parent].push((first, key, value)),
         }
     }
     Some(cuts)
-}
-
-/// `key: value` as [`emit`] writes it, at column `col`.
-fn written(key: &str, value: Value, col: u32) -> String {
-    let mut s = String::new();
-    emit::entries(&[(key.to_string(), value)], col as usize, &mut s);
-    s
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use crate::yaml::Limits;
 use super::Source;
 use super::configmap::RevisionsMap;
 use super::patch;
-use super::read::{Doc, Express, What};
+use super::read::{Doc, What, express_of};
 use super::rollout::ClusterRollout;
 use super::splice;
 
@@ -92,9 +92,9 @@ impl<'a> Rendering<'a> {
             }
             match &d.what {
                 What::Pass | What::ConfigMap(_) => put(w, &mut last, d.chunk.bytes).map_err(io)?,
-                What::Express(e) => {
+                What::Express(_) => {
                     buf.clear();
-                    self.write_express(d, e, patch::edits(&self.docs, i), &mut buf)?;
+                    self.write_express(i, &mut buf)?;
                     put(w, &mut last, &buf).map_err(io)?;
                 }
                 What::Replaced(map) => {
@@ -117,31 +117,23 @@ impl<'a> Rendering<'a> {
 }
 
 impl Rendering<'_> {
-    /// An Express document with its edits: spliced into its text where its
-    /// layout allows, else read again, patched and written anew.
-    fn write_express(
-        &self,
-        d: &Doc<'_>,
-        e: &Express,
-        edits: Vec<patch::Edit>,
-        out: &mut Vec<u8>,
-    ) -> Result<()> {
+    /// Express document `i` with its edits: spliced into its text where
+    /// its layout allows, else read again, patched and written anew.
+    fn write_express(&self, i: usize, out: &mut Vec<u8>) -> Result<()> {
+        let d = &self.docs[i];
+        let e = express_of(&self.docs, i);
         if let Some(layout) = &e.layout
-            && splice::splice(d.chunk.bytes, layout, &edits, out)
+            && splice::splice(d.chunk.bytes, layout, patch::edits(&self.docs, i), out)
         {
             #[cfg(debug_assertions)]
-            self.check_splice(
-                d,
-                std::str::from_utf8(out).expect("UTF-8 in, UTF-8 out"),
-                edits,
-            );
+            self.check_splice(i, std::str::from_utf8(out).expect("UTF-8 in, UTF-8 out"));
             return Ok(());
         }
         let mut v = match &e.value {
             Some(v) => v.clone(),
             None => reread(d, self.limits)?,
         };
-        patch::apply(edits, &mut v);
+        patch::apply(patch::edits(&self.docs, i), &mut v);
         write_value(&d.chunk, &v, out);
         Ok(())
     }
@@ -149,9 +141,9 @@ impl Rendering<'_> {
     /// Debug builds (every test) check each splice against the value
     /// patched: Go must read the same from both.
     #[cfg(debug_assertions)]
-    fn check_splice(&self, d: &Doc<'_>, spliced: &str, edits: Vec<patch::Edit>) {
-        let mut want = reread(d, self.limits).expect("read before");
-        patch::apply(edits, &mut want);
+    fn check_splice(&self, i: usize, spliced: &str) {
+        let mut want = reread(&self.docs[i], self.limits).expect("read before");
+        patch::apply(patch::edits(&self.docs, i), &mut want);
         let got = value::read(spliced, self.limits)
             .unwrap_or_else(|e| panic!("the splice is unreadable: {}\n{spliced}", e.message))
             .expect("a document");

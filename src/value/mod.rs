@@ -13,7 +13,7 @@
 use crate::yaml::{Limits, Node, ReadError, Style};
 
 mod resolve;
-pub use resolve::{Resolved, resolve_plain};
+pub use resolve::{Resolved, is_keyword, resolve_plain};
 
 /// A JSON-like value, as Go would hold it after reading the YAML.
 #[derive(Clone, Debug, PartialEq)]

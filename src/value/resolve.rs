@@ -14,6 +14,29 @@ pub enum Resolved {
 
 /// go-yaml v2's `resolve` for a plain, untagged scalar.
 pub fn resolve_plain(s: &str) -> Resolved {
+    if let Some(k) = keyword(s) {
+        return k;
+    }
+    Resolved::Value(match s.as_bytes()[0] {
+        b'.' => match go_parse_float_dot(s) {
+            Some(f) => Value::Float(f),
+            None => Value::Str(s.to_string()),
+        },
+        b'0'..=b'9' | b'+' | b'-' => resolve_number(s),
+        _ => Value::Str(s.to_string()),
+    })
+}
+
+/// Whether go-yaml v2 reads the plain scalar `s` as something other than
+/// a string by its text alone (null, a boolean, a special float, the merge
+/// key): for text starting with a letter, `_` or `/`, the only way it is
+/// not a string.
+pub fn is_keyword(s: &str) -> bool {
+    keyword(s).is_some()
+}
+
+/// The plain scalars go-yaml v2 resolves by their whole text.
+fn keyword(s: &str) -> Option<Resolved> {
     let v = match s {
         "" | "~" | "null" | "Null" | "NULL" => Value::Null,
         "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
@@ -25,17 +48,10 @@ pub fn resolve_plain(s: &str) -> Resolved {
         ".nan" | ".NaN" | ".NAN" => Value::Float(f64::NAN),
         ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => Value::Float(f64::INFINITY),
         "-.inf" | "-.Inf" | "-.INF" => Value::Float(f64::NEG_INFINITY),
-        "<<" => return Resolved::Merge,
-        _ => match s.as_bytes()[0] {
-            b'.' => match go_parse_float_dot(s) {
-                Some(f) => Value::Float(f),
-                None => Value::Str(s.to_string()),
-            },
-            b'0'..=b'9' | b'+' | b'-' => resolve_number(s),
-            _ => Value::Str(s.to_string()),
-        },
+        "<<" => return Some(Resolved::Merge),
+        _ => return None,
     };
-    Resolved::Value(v)
+    Some(Resolved::Value(v))
 }
 
 fn resolve_number(s: &str) -> Value {

@@ -46,13 +46,13 @@ fn spliced(text: &str, edits: Vec<Edit>) -> Option<String> {
     let mut recorder = Recorder::default();
     yaml::read_document_observed(text, Limits::default(), &mut recorder).unwrap();
     let layout = recorder.finish(text)?;
+    let mut want = value::test_value(text);
+    apply(edits.clone(), &mut want);
     let mut out = Vec::new();
-    if !splice(text.as_bytes(), &layout, &edits, &mut out) {
+    if !splice(text.as_bytes(), &layout, edits, &mut out) {
         return None;
     }
     let out = String::from_utf8(out).unwrap();
-    let mut want = value::test_value(text);
-    apply(edits, &mut want);
     assert_eq!(value::test_value(&out), want, "{out}");
     Some(out)
 }
