@@ -538,9 +538,10 @@ impl<'t> TextLines<'t> {
     /// Line `n` (from 1) without its line break, and where it starts.
     fn line(&self, n: u32) -> Option<(usize, &'t str)> {
         let start = *self.starts.get(n.checked_sub(1)? as usize)?;
-        let end = self.text[start..]
-            .find('\n')
-            .map_or(self.text.len(), |i| start + i);
+        let end = self
+            .starts
+            .get(n as usize)
+            .map_or(self.text.len(), |next| next - 1);
         Some((start, &self.text[start..end]))
     }
 
