@@ -42,21 +42,27 @@ pub fn canonical(v: &Value, out: &mut String) {
             }
             out.push(']');
         }
-        Value::Map(entries) => {
-            let mut sorted: Vec<&(String, Value)> = entries.iter().collect();
-            sorted.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-            out.push('{');
-            for (i, (k, v)) in sorted.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                string(k, out);
-                out.push(':');
-                canonical(v, out);
-            }
-            out.push('}');
-        }
+        Value::Map(entries) => canonical_map(entries, None, out),
     }
+}
+
+/// Writes a mapping in canonical form, leaving out the entry of `skip`.
+pub fn canonical_map(entries: &[(String, Value)], skip: Option<&str>, out: &mut String) {
+    let mut sorted: Vec<&(String, Value)> = entries
+        .iter()
+        .filter(|(k, _)| Some(k.as_str()) != skip)
+        .collect();
+    sorted.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    out.push('{');
+    for (i, (k, v)) in sorted.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        string(k, out);
+        out.push(':');
+        canonical(v, out);
+    }
+    out.push('}');
 }
 
 /// The value as `serde_json` data, for reports.

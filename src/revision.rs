@@ -58,10 +58,18 @@ pub fn hashed(kind: &str, spec: Option<&Value>) -> Value {
     ])
 }
 
-/// The canonical hashed input of a node.
+/// The canonical hashed input of a node: [`hashed`] in canonical JSON,
+/// written without building it (`"kind"` sorts before `"spec"`).
 pub fn input(kind: &str, spec: Option<&Value>) -> String {
-    let mut out = String::new();
-    json::canonical(&hashed(kind, spec), &mut out);
+    let mut out = String::from("{\"kind\":");
+    json::string(kind, &mut out);
+    out.push_str(",\"spec\":");
+    match spec {
+        Some(Value::Map(m)) => json::canonical_map(m, Some("deploymentDependencies"), &mut out),
+        None | Some(Value::Null) => out.push_str("{}"),
+        Some(other) => json::canonical(other, &mut out),
+    }
+    out.push('}');
     out
 }
 
@@ -102,6 +110,25 @@ mod tests {
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
         assert_eq!(r.short().len(), 16);
+    }
+
+    #[test]
+    fn the_input_is_the_hashed_value_in_canonical_json() {
+        for src in [
+            "x: 1\ndeploymentDependencies: {a: 1}\nkind: z\n",
+            "{}",
+            "[1, 2]",
+            "\"text\"",
+            "~",
+        ] {
+            let v = spec(src);
+            let mut want = String::new();
+            json::canonical(&hashed("Backend", Some(&v)), &mut want);
+            assert_eq!(input("Backend", Some(&v)), want, "{src}");
+        }
+        let mut want = String::new();
+        json::canonical(&hashed("Frontend", None), &mut want);
+        assert_eq!(input("Frontend", None), want);
     }
 
     #[test]
