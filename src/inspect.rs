@@ -133,11 +133,8 @@ pub fn table(maps: &[Inspected], show_input: bool, colour: bool) -> String {
         t.write(colour, &mut out);
         if show_input {
             for n in &m.nodes {
-                out.push_str(&format!(
-                    "input of {}: {}\n",
-                    n.key,
-                    n.input.as_deref().unwrap_or("(none)")
-                ));
+                let input = n.input.as_deref().unwrap_or("(none)");
+                out.push_str(&format!("input of {}: {input}\n", n.key));
             }
         }
     }

@@ -220,26 +220,25 @@ impl Layout {
         }
     }
 
-    /// Where new entries of place `p`'s block mapping go.
-    pub(super) fn map(&self, p: usize) -> Found<Lines> {
-        let probe = Kind::Map(p as u8);
-        match self.find(probe, |k| k == probe) {
+    /// The lines kept as exactly `kind`.
+    fn lines(&self, kind: Kind) -> Found<Lines> {
+        match self.find(kind, |k| k == kind) {
             Found::At((_, l)) => Found::At(l),
             Found::Absent => Found::Absent,
             Found::Unusable => Found::Unusable,
         }
     }
 
+    /// Where new entries of place `p`'s block mapping go.
+    pub(super) fn map(&self, p: usize) -> Found<Lines> {
+        self.lines(Kind::Map(p as u8))
+    }
+
     /// The lines of the entry of `key` in place `p`.
     pub(super) fn entry(&self, p: usize, key: &str) -> Found<Lines> {
-        let Some(s) = slot(p, key) else {
-            return Found::Absent;
-        };
-        let probe = Kind::Entry(s as u8);
-        match self.find(probe, |k| k == probe) {
-            Found::At((_, l)) => Found::At(l),
-            Found::Absent => Found::Absent,
-            Found::Unusable => Found::Unusable,
+        match slot(p, key) {
+            Some(s) => self.lines(Kind::Entry(s as u8)),
+            None => Found::Absent,
         }
     }
 
