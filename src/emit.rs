@@ -106,9 +106,8 @@ fn write_seq(s: &[Value], indent: usize, inline_first: bool, out: &mut String) {
 /// indentation of a literal block's content.
 fn write_inline(v: &Value, indent: usize, out: &mut String) {
     match v {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) => out.push_str(&i.to_string()),
+        // The same text in YAML as in JSON.
+        Value::Null | Value::Bool(_) | Value::Int(_) => crate::json::canonical(v, out),
         Value::Float(f) => out.push_str(&float(*f)),
         Value::Str(s) if literal_ok(s) => {
             out.push('|');
