@@ -199,7 +199,7 @@ fn read_doc(chunk: &Chunk<'_>, mut at: DocRef, opts: &Options, keep: Keep) -> Re
         Identity::Other => Ok(What::Pass),
         Identity::ConfigMap(namespace, name) => {
             let map = if name.ends_with(crate::stored::SUFFIX) {
-                Some(value::from_node(&node).map_err(|m| Error::doc(&at, m))?)
+                Some(value::from_node(node).map_err(|m| Error::doc(&at, m))?)
             } else {
                 None
             };
@@ -221,8 +221,7 @@ fn read_doc(chunk: &Chunk<'_>, mut at: DocRef, opts: &Options, keep: Keep) -> Re
             })))
         }
         Identity::Express(kind) => {
-            let value = value::from_node(&node).map_err(|m| Error::doc(&at, m))?;
-            drop(node);
+            let value = value::from_node(node).map_err(|m| Error::doc(&at, m))?;
             match express(kind, value, keep) {
                 Ok(mut e) => {
                     e.layout = recorder.and_then(|r| r.finish(text));

@@ -13,7 +13,7 @@
 use crate::yaml::{Limits, Node, ReadError, Style};
 
 mod resolve;
-pub use resolve::{Resolved, is_keyword, resolve_plain};
+pub use resolve::{Resolved, is_keyword, resolve_plain, resolve_plain_unless_string};
 
 /// A JSON-like value, as Go would hold it after reading the YAML.
 #[derive(Clone, Debug, PartialEq)]
@@ -157,18 +157,19 @@ fn at(path: &Pointer<'_>) -> String {
 }
 
 /// Converts a syntax tree to the value Go would read, or says why it can't be
-/// carried over faithfully (naming where, by JSON pointer).
-pub fn from_node(node: &Node) -> Result<Value, String> {
+/// carried over faithfully (naming where, by JSON pointer). The tree's
+/// owned text moves into the value.
+pub fn from_node(node: Node<'_>) -> Result<Value, String> {
     value_at(node, &Pointer::Root)
 }
 
-fn value_at(node: &Node, path: &Pointer<'_>) -> Result<Value, String> {
+fn value_at(node: Node<'_>, path: &Pointer<'_>) -> Result<Value, String> {
     match node {
-        Node::Scalar { text, style, tag } => scalar(text, *style, tag.as_deref(), path),
+        Node::Scalar { text, style, tag } => scalar(text, style, tag.as_deref(), path),
         Node::Seq { items, tag } => {
             check_tag(tag.as_deref(), "seq", path)?;
             items
-                .iter()
+                .into_iter()
                 .enumerate()
                 .map(|(i, n)| value_at(n, &Pointer::Index(path, i)))
                 .collect::<Result<_, _>>()
@@ -218,13 +219,13 @@ fn check_tag(tag: Option<&str>, kind: &str, path: &Pointer<'_>) -> Result<(), St
 }
 
 fn scalar(
-    text: &str,
+    text: std::borrow::Cow<'_, str>,
     style: Style,
     tag: Option<&str>,
     path: &Pointer<'_>,
 ) -> Result<Value, String> {
     match tag {
-        Some(t) if is_core_tag(t, "str") => return Ok(Value::Str(text.to_string())),
+        Some(t) if is_core_tag(t, "str") => return Ok(Value::Str(text.into_owned())),
         Some(t) => {
             return Err(format!(
                 "explicit tag `{t}` at {} is not supported in Express documents",
@@ -234,39 +235,32 @@ fn scalar(
         None => {}
     }
     if style != Style::Plain {
-        return Ok(Value::Str(text.to_string()));
+        return Ok(Value::Str(text.into_owned()));
     }
-    match resolve_plain(text) {
-        Resolved::Value(Value::Float(f)) if !f.is_finite() => Err(format!(
+    match resolve_plain_unless_string(&text) {
+        None => Ok(Value::Str(text.into_owned())),
+        Some(Resolved::Value(Value::Float(f))) if !f.is_finite() => Err(format!(
             "`{text}` at {} is not a finite number; Kubernetes cannot store it (quote it for a string)",
             at(path)
         )),
-        Resolved::Value(v) => Ok(v),
-        Resolved::Merge => Err(format!(
+        Some(Resolved::Value(v)) => Ok(v),
+        Some(Resolved::Merge) => Err(format!(
             "merge key `<<` at {} is not supported in Express documents; write the keys out",
             at(path)
         )),
     }
 }
 
-fn key_string(key: &Node, path: &Pointer<'_>) -> Result<String, String> {
+fn key_string(key: Node<'_>, path: &Pointer<'_>) -> Result<String, String> {
     match key {
-        Node::Scalar { text, .. }
-            if text == "<<"
-                && matches!(
-                    key,
-                    Node::Scalar {
-                        style: Style::Plain,
-                        tag: None,
-                        ..
-                    }
-                ) =>
-        {
-            Err(format!(
-                "merge key `<<` at {} is not supported in Express documents; write the keys out",
-                at(path)
-            ))
-        }
+        Node::Scalar {
+            ref text,
+            style: Style::Plain,
+            tag: None,
+        } if text == "<<" => Err(format!(
+            "merge key `<<` at {} is not supported in Express documents; write the keys out",
+            at(path)
+        )),
         Node::Scalar { .. } => match value_at(key, path)? {
             Value::Str(s) => Ok(s),
             // sigs.k8s.io/yaml turns these keys into their text, as here.
@@ -393,7 +387,7 @@ pub fn read(text: &str, limits: Limits) -> Result<Option<Value>, ReadError> {
     let Some(node) = crate::yaml::read_document(text, limits)? else {
         return Ok(None);
     };
-    from_node(&node)
+    from_node(node)
         .map(Some)
         .map_err(|message| ReadError { line: 0, message })
 }

@@ -14,17 +14,19 @@ pub enum Resolved {
 
 /// go-yaml v2's `resolve` for a plain, untagged scalar.
 pub fn resolve_plain(s: &str) -> Resolved {
+    resolve_plain_unless_string(s).unwrap_or_else(|| Resolved::Value(Value::Str(s.to_string())))
+}
+
+/// [`resolve_plain`], with `None` for a string (the caller has its text).
+pub fn resolve_plain_unless_string(s: &str) -> Option<Resolved> {
     if let Some(k) = keyword(s) {
-        return k;
+        return Some(k);
     }
-    Resolved::Value(match s.as_bytes()[0] {
-        b'.' => match go_parse_float_dot(s) {
-            Some(f) => Value::Float(f),
-            None => Value::Str(s.to_string()),
-        },
-        b'0'..=b'9' | b'+' | b'-' => resolve_number(s),
-        _ => Value::Str(s.to_string()),
-    })
+    match s.as_bytes()[0] {
+        b'.' => go_parse_float_dot(s).map(|f| Resolved::Value(Value::Float(f))),
+        b'0'..=b'9' | b'+' | b'-' => resolve_number(s).map(Resolved::Value),
+        _ => None,
+    }
 }
 
 /// Whether go-yaml v2 reads the plain scalar `s` as something other than
@@ -54,20 +56,22 @@ fn keyword(s: &str) -> Option<Resolved> {
     Some(Resolved::Value(v))
 }
 
-fn resolve_number(s: &str) -> Value {
+/// A number, or `None` for text go-yaml v2 keeps as a string.
+fn resolve_number(s: &str) -> Option<Value> {
     if is_timestamp(s) {
         // go-yaml v2 keeps timestamps as strings when reading into interface{}.
-        return Value::Str(s.to_string());
+        return None;
     }
-    let plain: String = s.chars().filter(|&c| c != '_').collect();
+    let plain: std::borrow::Cow<'_, str> = if s.contains('_') {
+        s.chars().filter(|&c| c != '_').collect::<String>().into()
+    } else {
+        s.into()
+    };
     if let Some(i) = go_parse_int_base0(&plain) {
-        return Value::Int(i);
+        return Some(Value::Int(i));
     }
     // go_parse_float applies the yamlStyleFloat pattern itself.
-    if let Some(f) = go_parse_float(&plain) {
-        return Value::Float(f);
-    }
-    Value::Str(s.to_string())
+    go_parse_float(&plain).map(Value::Float)
 }
 
 /// `strconv.ParseInt(s, 0, 64)`, falling back to `ParseUint(s, 0, 64)`:
@@ -179,7 +183,11 @@ fn go_parse_float_dot(s: &str) -> Option<f64> {
     if last == b'_' {
         return None;
     }
-    let plain: String = s.chars().filter(|&c| c != '_').collect();
+    let plain: std::borrow::Cow<'_, str> = if s.contains('_') {
+        s.chars().filter(|&c| c != '_').collect::<String>().into()
+    } else {
+        s.into()
+    };
     go_parse_float(&plain)
 }
 

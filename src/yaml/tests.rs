@@ -14,7 +14,7 @@ fn read(s: &str) -> Result<Option<Node<'_>>, ReadError> {
 #[test]
 fn reads_a_tab_after_a_colon_and_an_escaped_quote_as_go_does() {
     let scalar = |s: &str, path: &[&str]| -> String {
-        let v = crate::value::from_node(&read(s).unwrap().unwrap()).unwrap();
+        let v = crate::value::from_node(read(s).unwrap().unwrap()).unwrap();
         v.at(path)
             .and_then(crate::value::Value::as_str)
             .unwrap()

@@ -35,7 +35,7 @@ fn values(text: &str) -> Vec<Value> {
                 Default::default(),
             )
             .unwrap()?;
-            Some(express_waves::value::from_node(&node).unwrap())
+            Some(express_waves::value::from_node(node).unwrap())
         })
         .collect()
 }
