@@ -218,3 +218,109 @@ proptest! {
         prop_assert_eq!(base == rev(&changed), !change);
     }
 }
+
+/// How an Express document is laid out: what render's in-place edit must
+/// cope with (src/render/layout.rs).
+#[derive(Clone, Debug)]
+struct Layout {
+    /// Columns per indentation level.
+    ind: usize,
+    /// 0 none, 1 block, 2 `{}`, 3 null, 4 null behind a comment, 5 block
+    /// with a stale quoted sync wave.
+    annotations: u8,
+    /// 0 none, 1 block, 2 block with a comment line last.
+    labels: u8,
+    /// 0 none, 1 null, 2 `{}`, 3 block with one list.
+    deps: u8,
+    /// `clusterConfig` last in the spec, not first.
+    config_last: bool,
+    /// 0 a final line break, 1 a comment after the document, 2 no final
+    /// line break.
+    end: u8,
+}
+
+fn layout_strategy() -> impl Strategy<Value = Layout> {
+    (1usize..5, 0u8..6, 0u8..3, 0u8..4, any::<bool>(), 0u8..3).prop_map(
+        |(ind, annotations, labels, deps, config_last, end)| Layout {
+            ind,
+            annotations,
+            labels,
+            deps,
+            config_last,
+            end,
+        },
+    )
+}
+
+/// Two nodes laid out as `l` says, each with comment lines render must
+/// keep (`# keep-…`).
+fn layout_yaml(l: &Layout) -> String {
+    let (i1, i2) = (" ".repeat(l.ind), " ".repeat(2 * l.ind));
+    let mut s = String::new();
+    for (kind, key) in [("Backend", "be"), ("Frontend", "fe1")] {
+        s.push_str(&format!(
+            "---\napiVersion: express.medallia.com/v2alpha1\nkind: {kind}\nmetadata:\n{i1}name: acme-{key}\n{i1}# keep-metadata-{key}\n{i1}namespace: t1\n"
+        ));
+        s.push_str(&match l.annotations {
+            1 => format!("{i1}annotations:\n{i2}example.com/a: \"x\"\n"),
+            2 => format!("{i1}annotations: {{}}\n"),
+            3 => format!("{i1}annotations:\n"),
+            4 => format!("{i1}annotations: # none yet\n"),
+            5 => format!("{i1}annotations:\n{i2}\"argocd.argoproj.io/sync-wave\": \"9\"\n"),
+            _ => String::new(),
+        });
+        s.push_str(&match l.labels {
+            1 => format!("{i1}labels:\n{i2}app: express\n"),
+            2 => format!("{i1}labels:\n{i2}app: express\n{i2}# keep-labels-{key}\n"),
+            _ => String::new(),
+        });
+        let config = format!("{i1}clusterConfig:\n{i2}clusterName: acme\n");
+        let deps = match l.deps {
+            1 => format!("{i1}deploymentDependencies:\n"),
+            2 => format!("{i1}deploymentDependencies: {{}}\n"),
+            3 => format!("{i1}deploymentDependencies:\n{i2}upgradePrerequisites: []\n"),
+            _ => String::new(),
+        };
+        let rest = format!("{i1}expressVersion: \"v1\"   # keep-version-{key}\n{deps}");
+        s.push_str("spec:\n");
+        if l.config_last {
+            s.push_str(&rest);
+            s.push_str(&config);
+        } else {
+            s.push_str(&config);
+            s.push_str(&rest);
+        }
+        match l.end {
+            1 => s.push_str(&format!("# keep-end-{key}\n")),
+            2 if key == "fe1" => {
+                s.pop();
+            }
+            _ => {}
+        }
+    }
+    s
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Render edits these documents in place: debug builds (these tests)
+    /// check every edit against the document written anew, so a wrong
+    /// splice panics here; the output renders to itself, and every comment
+    /// render has no reason to touch is still there.
+    #[test]
+    fn express_documents_edited_in_place_keep_their_meaning_and_comments(l in layout_strategy()) {
+        let text = layout_yaml(&l);
+        let render = |t: &[u8]| {
+            let sources = [Source { name: "p".into(), bytes: t.to_vec() }];
+            render::run(&sources, &Options::default()).and_then(|r| r.to_bytes())
+        };
+        let out = render(text.as_bytes()).expect("renders");
+        prop_assert_eq!(&render(&out).expect("renders again"), &out);
+        let out = String::from_utf8(out).unwrap();
+        for line in text.lines().filter(|l| l.contains("# keep-")) {
+            let comment = &line[line.find("# keep-").unwrap()..];
+            prop_assert!(out.contains(comment), "{} lost:\n{}", comment, out);
+        }
+    }
+}
