@@ -2,7 +2,8 @@
 //! version overrides, chart-provided dependencies, ordinary documents):
 //! determinism, idempotence, waves as a linear extension of every
 //! dependency, the nearest-remaining-predecessor rule, revision stability,
-//! and byte-exact passthrough.
+//! and byte-exact passthrough; and, on generated layouts of Express
+//! documents, the in-place edit (meaning, idempotence, comments kept).
 
 use express_waves::order::natural_cmp;
 use express_waves::render::{self, Options, Source};
