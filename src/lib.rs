@@ -4,8 +4,10 @@
 //! The post-renderer's pipeline is [`render::run`]: read every document
 //! ([`stream`], [`yaml`], [`value`]), group the Express CRs by cluster, decide
 //! each cluster's order, dependencies and waves ([`order`], [`revision`]),
-//! then write the stream with the changes ([`emit`]). Every decision is
-//! made before the first byte is written.
+//! then write the stream with the changes: spliced into each Express
+//! document's own text where its layout allows, else the document written
+//! anew ([`emit`]). Every decision is made before the first byte is
+//! written.
 //!
 //! The library does no printing and never exits the process: `main.rs` does
 //! that; [`commands`] runs each subcommand.
