@@ -56,17 +56,23 @@ fn keyword(s: &str) -> Option<Resolved> {
     Some(Resolved::Value(v))
 }
 
+/// The text with its underscores (digit separators to go-yaml v2) left
+/// out; borrowed when it has none.
+fn without_underscores(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains('_') {
+        s.chars().filter(|&c| c != '_').collect::<String>().into()
+    } else {
+        s.into()
+    }
+}
+
 /// A number, or `None` for text go-yaml v2 keeps as a string.
 fn resolve_number(s: &str) -> Option<Value> {
     if is_timestamp(s) {
         // go-yaml v2 keeps timestamps as strings when reading into interface{}.
         return None;
     }
-    let plain: std::borrow::Cow<'_, str> = if s.contains('_') {
-        s.chars().filter(|&c| c != '_').collect::<String>().into()
-    } else {
-        s.into()
-    };
+    let plain = without_underscores(s);
     if let Some(i) = go_parse_int_base0(&plain) {
         return Some(Value::Int(i));
     }
@@ -183,11 +189,7 @@ fn go_parse_float_dot(s: &str) -> Option<f64> {
     if last == b'_' {
         return None;
     }
-    let plain: std::borrow::Cow<'_, str> = if s.contains('_') {
-        s.chars().filter(|&c| c != '_').collect::<String>().into()
-    } else {
-        s.into()
-    };
+    let plain = without_underscores(s);
     go_parse_float(&plain)
 }
 
