@@ -21,6 +21,10 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 BIN = ROOT / "target/release/express-waves"
 FLOOR = ROOT / "target/release/examples/parse-floor"
 QUICK = "--quick" in sys.argv
+# `--instructions`: issue 13's floor table also in instructions counted by
+# callgrind (valgrind), which do not move between runs as wall clock does on
+# a shared machine. Slow: about a minute per million documents' lines.
+INSTRUCTIONS = "--instructions" in sys.argv
 sys.path.insert(0, str(ROOT / "bench"))
 import gen  # noqa: E402
 
@@ -57,6 +61,14 @@ def peak_rss_kb(cmd, stdin_path):
         r = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, stdin=f, stdout=subprocess.DEVNULL,
                            stderr=subprocess.PIPE, check=True, text=True)
     return int(r.stderr.strip().splitlines()[-1])
+
+
+def instructions(cmd, stdin_path):
+    """Instructions `cmd` executes on `stdin_path` (callgrind's `Ir`)."""
+    with open(stdin_path, "rb") as f:
+        r = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"] + cmd,
+                           stdin=f, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=True, text=True)
+    return int(r.stderr.split("Collected : ")[1].split()[0])
 
 
 def median(cmd, stdin_path, runs):
@@ -134,6 +146,15 @@ def main():
         budget = 1.5 * size / 1024 + 16 * 1024
         print(f"| {tenants} | {size / 1e6:.2f} | {fmt(ew)} | {fmt(floor)} | {ew / floor:.2f} | "
               f"{rss / 1024:.1f} MB | {rss / budget:.2f} |")
+    if INSTRUCTIONS and shutil.which("valgrind"):
+        print()
+        print("| tenants | express-waves instructions | floor instructions | ratio |")
+        print("|---:|---:|---:|---:|")
+        for tenants in [1, 50, 500, 2000]:
+            path = tenants_file(tmp, tenants)
+            ew = instructions([str(BIN), "render"], path)
+            floor = instructions([str(FLOOR)], path)
+            print(f"| {tenants} | {ew / 1e6:,.1f} M | {floor / 1e6:,.1f} M | {ew / floor:.2f} |")
     # Anchors and aliases: time and memory must grow linearly (a map finds
     # an anchor; the nodes anchors keep count against the alias budget,
     # raised here so that nothing is refused).

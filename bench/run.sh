@@ -6,6 +6,8 @@
 #
 #   bash bench/run.sh            # everything
 #   bash bench/run.sh --quick    # fewer repetitions, no criterion
+#   bash bench/run.sh --instructions   # also issue 13's ratio in
+#                                      # instructions (valgrind), repeatable
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked --quiet --bin express-waves --example parse-floor
@@ -15,6 +17,6 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check 'helm-python-sdk==0.2.2' 'pyyaml>=6,<7'
 "$venv/bin/python" bench/run.py "$@"
-if [ "${1:-}" != "--quick" ]; then
+if [[ " $* " != *" --quick "* ]]; then
   cargo bench --locked --bench render -- --noplot
 fi
