@@ -222,14 +222,10 @@ fn read_doc(chunk: &Chunk<'_>, mut at: DocRef, opts: &Options, keep: Keep) -> Re
         }
         Identity::Express(kind) => {
             let value = value::from_node(node).map_err(|m| Error::doc(&at, m))?;
-            match express(kind, value, keep) {
-                Ok(mut e) => {
-                    e.layout = recorder.and_then(|r| r.finish(text));
-                    e.at = at;
-                    Ok(What::Express(Box::new(e)))
-                }
-                Err(m) => Err(Error::doc(&at, m)),
-            }
+            let mut e = express(kind, value, keep).map_err(|m| Error::doc(&at, m))?;
+            e.layout = recorder.and_then(|r| r.finish(text));
+            e.at = at;
+            Ok(What::Express(Box::new(e)))
         }
     }
 }

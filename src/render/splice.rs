@@ -21,7 +21,7 @@
 use crate::emit;
 use crate::value::Value;
 
-use super::layout::{Found, Layout, Lines, PLACES, ROOT, Shape};
+use super::layout::{Layout, Lines, PLACES, ROOT, Shape, parent};
 use super::patch::Edit;
 
 /// One change to the text: `text[start..end]` becomes `with`.
@@ -39,15 +39,12 @@ impl Cut {
             with,
         }
     }
-}
 
-/// What a layout found, when it may be edited in place: `None` for an
-/// unusable place or entry.
-fn usable<T>(found: Found<T>) -> Option<Option<T>> {
-    match found {
-        Found::Absent => Some(None),
-        Found::At(t) => Some(Some(t)),
-        Found::Unusable => None,
+    /// `lines` written over by the entry `key: value`, at their column.
+    fn entry(lines: Lines, key: &str, value: &Value) -> Cut {
+        let mut with = String::new();
+        emit::entry(key, value, lines.col as usize, &mut with);
+        Cut::over(lines, with)
     }
 }
 
@@ -86,8 +83,8 @@ fn cuts(layout: &Layout, edits: Vec<Edit>) -> Option<Vec<Cut>> {
         match edit {
             Edit::Set { place, key, value } => sets[place].push((n, key, value)),
             Edit::Remove { place, key } => {
-                if usable(layout.map(place))?.is_some()
-                    && let Some(lines) = usable(layout.entry(place, key))?
+                if layout.map(place).ok()?.is_some()
+                    && let Some(lines) = layout.entry(place, key).ok()?
                 {
                     cuts.push(Cut::over(lines, String::new()));
                 }
@@ -98,19 +95,15 @@ fn cuts(layout: &Layout, edits: Vec<Edit>) -> Option<Vec<Cut>> {
     // its parent.
     for place in (0..PLACES.len()).rev() {
         let mut entries = std::mem::take(&mut sets[place]);
-        let Some(&(first, _, _)) = entries.iter().min_by_key(|e| e.0) else {
+        entries.sort_by_key(|e| e.0);
+        let Some(&(first, _, _)) = entries.first() else {
             continue;
         };
-        entries.sort_by_key(|e| e.0);
-        if let Some(map) = usable(layout.map(place))? {
+        if let Some(map) = layout.map(place).ok()? {
             let mut new = String::new();
             for (_, key, value) in entries {
-                match usable(layout.entry(place, key))? {
-                    Some(lines) => {
-                        let mut with = String::new();
-                        emit::entry(key, &value, lines.col as usize, &mut with);
-                        cuts.push(Cut::over(lines, with));
-                    }
+                match layout.entry(place, key).ok()? {
+                    Some(lines) => cuts.push(Cut::entry(lines, key, &value)),
                     None => emit::entry(key, &value, map.col as usize, &mut new),
                 }
             }
@@ -122,10 +115,7 @@ fn cuts(layout: &Layout, edits: Vec<Edit>) -> Option<Vec<Cut>> {
         if place == ROOT {
             return None;
         }
-        let (key, parent_path) = PLACES[place].path.split_last().expect("not the root");
-        let parent = (0..place)
-            .find(|&p| PLACES[p].path == parent_path)
-            .expect("every place but the root has a parent");
+        let (parent, key) = parent(place);
         let value = Value::Map(
             entries
                 .into_iter()
@@ -133,11 +123,9 @@ fn cuts(layout: &Layout, edits: Vec<Edit>) -> Option<Vec<Cut>> {
                 .collect(),
         );
         // A null or `{}` place is written over whole, with its entry.
-        match usable(layout.own(place))? {
+        match layout.own(place).ok()? {
             Some((lines, Shape::Null | Shape::EmptyFlowMap)) => {
-                let mut with = String::new();
-                emit::entry(key, &value, lines.col as usize, &mut with);
-                cuts.push(Cut::over(lines, with));
+                cuts.push(Cut::entry(lines, key, &value))
             }
             Some(_) => return None,
             None => sets[parent].push((first, key, value)),

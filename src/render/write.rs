@@ -114,9 +114,7 @@ impl<'a> Rendering<'a> {
         }
         Ok(())
     }
-}
 
-impl Rendering<'_> {
     /// Express document `i` with its edits: spliced into its text where
     /// its layout allows, else read again, patched and written anew.
     fn write_express(&self, i: usize, out: &mut Vec<u8>) -> Result<()> {
@@ -133,6 +131,7 @@ impl Rendering<'_> {
             Some(v) => v.clone(),
             None => reread(d, self.limits)?,
         };
+        // The splice took the edits: made again (rarely) for the value.
         patch::apply(patch::edits(&self.docs, i), &mut v);
         write_value(&d.chunk, &v, out);
         Ok(())

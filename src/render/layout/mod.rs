@@ -108,6 +108,16 @@ pub(super) fn child(p: usize, key: &str) -> Option<usize> {
     })
 }
 
+/// The parent of place `p` (not the root), and `p`'s key in it.
+pub(super) fn parent(p: usize) -> (usize, &'static str) {
+    let (key, path) = PLACES[p].path.split_last().expect("not the root");
+    let parent = PLACES
+        .iter()
+        .position(|pl| pl.path == path)
+        .expect("every place but the root has a parent");
+    (parent, key)
+}
+
 /// What an entry's value is, as far as the splice cares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Shape {
@@ -147,14 +157,14 @@ pub(super) struct Layout {
     kept: Box<[(Kind, Lines)]>,
 }
 
-/// What a layout says of a place or an entry.
+/// A place or an entry that is there, but whose lines hold more than it:
+/// not to be edited in place.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Found<T> {
-    Absent,
-    At(T),
-    /// There, but not to be edited in place.
-    Unusable,
-}
+pub(super) struct Unusable;
+
+/// What a layout says of a place or an entry: there (`Ok(Some)`), not
+/// there (`Ok(None)`), or there but [`Unusable`].
+pub(super) type Found<T> = Result<Option<T>, Unusable>;
 
 impl Layout {
     fn bit(kind: Kind) -> u32 {
@@ -165,23 +175,17 @@ impl Layout {
         }
     }
 
+    /// The kept range `same` picks; `probe` names its unusable bit.
     fn find(&self, probe: Kind, same: impl Fn(Kind) -> bool) -> Found<(Kind, Lines)> {
         if self.unusable & Layout::bit(probe) != 0 {
-            return Found::Unusable;
+            return Err(Unusable);
         }
-        match self.kept.iter().find(|(k, _)| same(*k)) {
-            Some(&found) => Found::At(found),
-            None => Found::Absent,
-        }
+        Ok(self.kept.iter().find(|(k, _)| same(*k)).copied())
     }
 
     /// The lines kept as exactly `kind`.
     fn lines(&self, kind: Kind) -> Found<Lines> {
-        match self.find(kind, |k| k == kind) {
-            Found::At((_, l)) => Found::At(l),
-            Found::Absent => Found::Absent,
-            Found::Unusable => Found::Unusable,
-        }
+        Ok(self.find(kind, |k| k == kind)?.map(|(_, l)| l))
     }
 
     /// Where new entries of place `p`'s block mapping go.
@@ -193,7 +197,7 @@ impl Layout {
     pub(super) fn entry(&self, p: usize, key: &str) -> Found<Lines> {
         match slot(p, key) {
             Some(s) => self.lines(Kind::Entry(s as u8)),
-            None => Found::Absent,
+            None => Ok(None),
         }
     }
 
@@ -201,13 +205,14 @@ impl Layout {
     /// shape.
     pub(super) fn own(&self, p: usize) -> Found<(Lines, Shape)> {
         let p = p as u8;
-        match self.find(
+        // The unusable bit does not depend on the shape.
+        let found = self.find(
             Kind::Own(p, Shape::Null),
             |k| matches!(k, Kind::Own(q, _) if q == p),
-        ) {
-            Found::At((Kind::Own(_, shape), l)) => Found::At((l, shape)),
-            Found::Unusable => Found::Unusable,
-            _ => Found::Absent,
-        }
+        )?;
+        Ok(match found {
+            Some((Kind::Own(_, shape), l)) => Some((l, shape)),
+            _ => None,
+        })
     }
 }

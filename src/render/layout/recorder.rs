@@ -6,7 +6,7 @@
 use saphyr_parser::{Event, ScalarStyle, Span};
 
 use super::text::{End, EntryAt, Key, MapAt, Pos, TextLines};
-use super::{Found, Kind, Layout, Lines, PLACES, ROOT, SLOTS, Shape, child, slot};
+use super::{Kind, Layout, Lines, PLACES, ROOT, SLOTS, Shape, child, slot};
 
 /// What the recorder saw, in positions.
 #[derive(Default)]
@@ -33,11 +33,13 @@ struct Frame {
     entries: usize,
 }
 
+/// A key of an open mapping, and what render does with its entry.
 #[derive(Clone, Copy)]
 struct KeyAt {
-    pos: Pos,
-    end: Pos,
+    key: Key,
+    /// The slot of a key render sets.
     slot: Option<usize>,
+    /// The place its value is.
     child: Option<usize>,
 }
 
@@ -63,10 +65,10 @@ impl Recorder {
     /// what would make its positions wrong, or its root is not a usable
     /// block mapping.
     pub(in crate::render) fn finish(self, text: &str) -> Option<Layout> {
-        if self.void || text.contains('\r') || text.contains('\u{FEFF}') {
+        if self.void {
             return None;
         }
-        let lines = TextLines::of(text);
+        let lines = TextLines::of(text)?;
         let mut layout = Layout {
             unusable: 0,
             kept: Box::new([]),
@@ -92,7 +94,7 @@ impl Recorder {
             }
         }
         layout.kept = kept.into_boxed_slice();
-        matches!(layout.map(ROOT), Found::At(_)).then_some(layout)
+        matches!(layout.map(ROOT), Ok(Some(_))).then_some(layout)
     }
 
     /// Whether the node starting now is a mapping's key; the key (or
@@ -137,19 +139,13 @@ impl Recorder {
                 return;
             }
             let f = self.stack.last_mut().expect("a key has a mapping");
-            if f.first_key.is_none() {
-                f.first_key = Some(Key { start, end });
-            }
+            let key = Key { start, end };
+            f.first_key.get_or_insert(key);
             let (slot, child) = match f.place {
                 Some(p) => (slot(p, text), child(p, text)),
                 None => (None, None),
             };
-            f.key = Some(KeyAt {
-                pos: start,
-                end,
-                slot,
-                child,
-            });
+            f.key = Some(KeyAt { key, slot, child });
         } else {
             self.value_done(if empty { Shape::Null } else { Shape::Other }, empty);
         }
@@ -223,7 +219,7 @@ impl Recorder {
         if empty {
             // The key is the last content, and its `:` follows.
             self.last = End {
-                pos: k.end,
+                pos: k.key.end,
                 block: false,
                 key: true,
             };
@@ -232,10 +228,7 @@ impl Recorder {
             return;
         }
         let at = Some(EntryAt {
-            key: Key {
-                start: k.pos,
-                end: k.end,
-            },
+            key: k.key,
             end: self.last,
             shape,
         });

@@ -52,15 +52,20 @@ pub(super) struct TextLines<'t> {
 }
 
 impl<'t> TextLines<'t> {
-    pub(super) fn of(text: &'t str) -> Self {
+    /// The lines of `text`, unless a carriage return or a byte order mark
+    /// in it would make the parser's lines or columns not the text's.
+    pub(super) fn of(text: &'t str) -> Option<Self> {
         let mut starts = vec![0];
-        starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
-        TextLines { text, starts }
+        for (i, &b) in text.as_bytes().iter().enumerate() {
+            match b {
+                b'\n' => starts.push(i + 1),
+                b'\r' => return None,
+                // U+FEFF, EF BB BF in UTF-8.
+                0xEF if text.as_bytes()[i..].starts_with("\u{FEFF}".as_bytes()) => return None,
+                _ => {}
+            }
+        }
+        Some(TextLines { text, starts })
     }
 
     /// Line `n` (from 1) without its line break, and where it starts.
