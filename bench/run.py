@@ -133,9 +133,11 @@ def main():
     # Issue 13's measure: render against the parse-only floor (saphyr's
     # event parser over the same stream, bench/parse_floor.rs), as a ratio
     # of medians taken in this run; peak RSS against 1.5 x input + 16 MB.
+    counted = INSTRUCTIONS and shutil.which("valgrind")
     print()
     print("| tenants | MB | express-waves | parse-only floor | ratio | peak RSS | RSS / (1.5 x input + 16 MB) |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
+    counts = []
     for tenants in [1, 50, 500, 2000]:
         path = tenants_file(tmp, tenants)
         size = path.stat().st_size
@@ -146,14 +148,13 @@ def main():
         budget = 1.5 * size / 1024 + 16 * 1024
         print(f"| {tenants} | {size / 1e6:.2f} | {fmt(ew)} | {fmt(floor)} | {ew / floor:.2f} | "
               f"{rss / 1024:.1f} MB | {rss / budget:.2f} |")
-    if INSTRUCTIONS and shutil.which("valgrind"):
+        if counted:
+            counts.append((tenants, instructions([str(BIN), "render"], path), instructions([str(FLOOR)], path)))
+    if counts:
         print()
         print("| tenants | express-waves instructions | floor instructions | ratio |")
         print("|---:|---:|---:|---:|")
-        for tenants in [1, 50, 500, 2000]:
-            path = tenants_file(tmp, tenants)
-            ew = instructions([str(BIN), "render"], path)
-            floor = instructions([str(FLOOR)], path)
+        for tenants, ew, floor in counts:
             print(f"| {tenants} | {ew / 1e6:,.1f} M | {floor / 1e6:,.1f} M | {ew / floor:.2f} |")
     # Anchors and aliases: time and memory must grow linearly (a map finds
     # an anchor; the nodes anchors keep count against the alias budget,

@@ -118,6 +118,15 @@ pub struct LiveNode<'a> {
 }
 
 impl<'a> LiveNode<'a> {
+    /// Which node it is, for reports.
+    pub fn id(&self) -> model::NodeId {
+        model::NodeId {
+            key: self.key.clone(),
+            name: self.name.clone(),
+            kind: self.kind,
+        }
+    }
+
     /// `obj` as an Express CR of `group` (`apiVersion` `<group>/<version>`),
     /// if it is one.
     pub fn of(obj: &'a Value, group: &str) -> Option<LiveNode<'a>> {

@@ -22,7 +22,7 @@ use serde::Serialize;
 
 use crate::compare::{Change, change, removed};
 use crate::live::Live;
-use crate::model::{self, ExpressKind};
+use crate::model::{self, NodeId};
 use crate::order::Mode;
 use crate::render::{Injection, Rendering};
 use crate::report::{self, Colour, Format, Table};
@@ -63,9 +63,8 @@ pub struct PlanCluster {
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PlanNode {
-    pub key: String,
-    pub name: String,
-    pub kind: ExpressKind,
+    #[serde(flatten)]
+    pub node: NodeId,
     /// `None` for a removed node.
     pub wave: Option<i64>,
     pub up: bool,
@@ -91,9 +90,7 @@ pub fn plan(r: &Rendering, live: Option<&Live>) -> Plan {
                 .nodes
                 .iter()
                 .map(|n| PlanNode {
-                    key: n.key.clone(),
-                    name: n.name.clone(),
-                    kind: n.kind,
+                    node: n.id(),
                     wave: Some(n.wave),
                     up: n.up,
                     express_version: n.express_version.clone(),
@@ -106,9 +103,7 @@ pub fn plan(r: &Rendering, live: Option<&Live>) -> Plan {
                 .collect();
             for l in live.map(|live| removed(c, live)).unwrap_or_default() {
                 nodes.push(PlanNode {
-                    key: l.key.clone(),
-                    name: l.name.clone(),
-                    kind: l.kind,
+                    node: l.id(),
                     wave: None,
                     up: false,
                     express_version: l
@@ -184,8 +179,8 @@ pub fn table(plan: &Plan, colour: bool) -> String {
         for n in &c.nodes {
             let mut row = vec![
                 cell(n.wave.map_or_else(|| "-".into(), |w| w.to_string())),
-                cell(n.key.clone()),
-                cell(n.kind.name()),
+                cell(n.node.key.clone()),
+                cell(n.node.kind.name()),
                 cell(n.express_version.as_deref().unwrap_or("-")),
                 cell(n.revision.as_deref().unwrap_or("-")),
                 (

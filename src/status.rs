@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::health::{self, Health, Status};
 use crate::live::{Live, LiveNode};
-use crate::model::ExpressKind;
+use crate::model::{ExpressKind, NodeId};
 use crate::render::Rendering;
 use crate::report::{self, Colour, Table};
 
@@ -52,9 +52,8 @@ impl State {
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NodeStatus {
-    pub key: String,
-    pub name: String,
-    pub kind: ExpressKind,
+    #[serde(flatten)]
+    pub node: NodeId,
     pub wave: Option<i64>,
     pub state: State,
     /// As `health` (the status) and `message`.
@@ -127,7 +126,7 @@ fn summary(cluster: Option<&Health>, nodes: &[NodeStatus]) -> String {
         Some(n) => format!(
             "{done} of {} done{down}; {} {} (wave {})",
             report::count(up, "node", "nodes"),
-            n.key,
+            n.node.key,
             n.state.name(),
             n.wave.map(|w| w.to_string()).unwrap_or_else(|| "-".into())
         ),
@@ -174,18 +173,14 @@ fn node_status(l: &LiveNode<'_>, target: Option<&crate::render::NodeRollout>) ->
             .map(str::to_string),
         running: l.running().map(str::to_string),
         state: if l.up() { State::Waiting } else { State::Down },
-        key: l.key.clone(),
-        name: l.name.clone(),
-        kind: l.kind,
+        node: l.id(),
     }
 }
 
 /// A rendered node not live yet.
 fn not_created(n: &crate::render::NodeRollout) -> NodeStatus {
     NodeStatus {
-        key: n.key.clone(),
-        name: n.name.clone(),
-        kind: n.kind,
+        node: n.id(),
         wave: Some(n.wave),
         state: State::Waiting,
         health: Health {
@@ -239,7 +234,7 @@ pub fn status(live: &Live, render: Option<&Rendering>) -> Vec<ClusterStatus> {
             .unwrap_or_else(|| (c.namespace.clone(), c.name.clone()));
         let entry = clusters.entry(key).or_default();
         for n in &c.nodes {
-            if !entry.iter().any(|e| e.key == n.key) {
+            if !entry.iter().any(|e| e.node.key == n.key) {
                 entry.push(not_created(n));
             }
         }
@@ -274,7 +269,7 @@ fn in_rollout_order(mut nodes: Vec<NodeStatus>, rendered: bool) -> Vec<NodeStatu
         removed(a)
             .cmp(&removed(b))
             .then_with(|| a.wave.cmp(&b.wave))
-            .then_with(|| crate::order::natural_cmp(&a.key, &b.key))
+            .then_with(|| crate::order::natural_cmp(&a.node.key, &b.node.key))
     });
     let mut blocked = false;
     for n in &mut nodes {
@@ -321,8 +316,8 @@ pub fn table(clusters: &[ClusterStatus], use_colour: bool) -> String {
                     n.wave.map(|w| w.to_string()).unwrap_or_else(|| "-".into()),
                     Colour::None,
                 ),
-                (n.key.clone(), Colour::None),
-                (n.kind.name().into(), Colour::None),
+                (n.node.key.clone(), Colour::None),
+                (n.node.kind.name().into(), Colour::None),
                 (n.state.name().into(), colour(n.state)),
                 (n.health.status.name().into(), Colour::None),
                 (

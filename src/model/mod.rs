@@ -39,6 +39,15 @@ pub const LABEL_CLUSTER: &str = "express.medallia.com/cluster";
 /// Helm 4 needs this annotation back on every document.
 pub const ANN_HELM4_FILENAME: &str = "postrenderer.helm.sh/postrender-filename";
 
+/// Which node a report line is about: its key, full name and kind, the
+/// same three fields first in every report's JSON (`plan`, `status`).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct NodeId {
+    pub key: String,
+    pub name: String,
+    pub kind: ExpressKind,
+}
+
 /// The kinds of Express CR.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub enum ExpressKind {

@@ -95,6 +95,15 @@ pub struct NodeRollout {
 }
 
 impl NodeRollout {
+    /// Which node it is, for reports.
+    pub fn id(&self) -> crate::model::NodeId {
+        crate::model::NodeId {
+            key: self.key.clone(),
+            name: self.name.clone(),
+            kind: self.kind,
+        }
+    }
+
     /// Keys of the nodes it waits for in `list`.
     pub fn after(&self, list: List) -> &[String] {
         match list {
