@@ -7,7 +7,7 @@ use crate::json as canonical;
 use crate::live::{Live, LiveNode};
 use crate::model;
 use crate::order::{List, Mode};
-use crate::render::{ClusterRollout, NodeRollout, Rendering};
+use crate::render::{Analysis, ClusterRollout, NodeRollout};
 use crate::value::Value;
 
 /// How a live node compares with the render.
@@ -118,7 +118,7 @@ pub fn never_pruned(l: &LiveNode<'_>) -> bool {
 /// live object (gitops-engine `sync_task.go`, `wave()`), where a remaining
 /// node may now be applied (`sync_context.go`, `runTasks`: a wave's prunes
 /// and applies run together).
-pub fn early_prunes(r: &Rendering, live: &Live) -> Vec<Hazard> {
+pub fn early_prunes(r: &Analysis, live: &Live) -> Vec<Hazard> {
     let mut out = Vec::new();
     for c in &r.clusters {
         for l in removed(c, live) {
@@ -174,7 +174,7 @@ impl std::fmt::Display for Hazard {
 /// labelled with the revision, and not Degraded. Anything else waits for a node that
 /// Argo CD applies only after this one is healthy: a deadlock. Nodes
 /// rendered down wait for nothing.
-pub fn deadlocks(r: &Rendering, live: &Live) -> Vec<Hazard> {
+pub fn deadlocks(r: &Analysis, live: &Live) -> Vec<Hazard> {
     let mut out = Vec::new();
     for c in &r.clusters {
         for n in c.nodes.iter().filter(|n| n.up) {

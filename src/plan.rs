@@ -24,7 +24,7 @@ use crate::compare::{Change, change, removed};
 use crate::live::Live;
 use crate::model::{self, NodeId};
 use crate::order::Mode;
-use crate::render::{Injection, Rendering};
+use crate::render::{Analysis, Injection};
 use crate::report::{self, Colour, Format, Table};
 use crate::value::Value;
 
@@ -81,7 +81,7 @@ pub struct PlanNode {
 }
 
 /// The plan of a render, against live objects if given.
-pub fn plan(r: &Rendering, live: Option<&Live>) -> Plan {
+pub fn plan(r: &Analysis, live: Option<&Live>) -> Plan {
     let clusters = r
         .clusters
         .iter()

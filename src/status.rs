@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::health::{self, Health, Status};
 use crate::live::{Live, LiveNode};
 use crate::model::{ExpressKind, NodeId};
-use crate::render::Rendering;
+use crate::render::Analysis;
 use crate::report::{self, Colour, Table};
 
 /// Where a node is in its cluster's rollout.
@@ -194,7 +194,7 @@ fn not_created(n: &crate::render::NodeRollout) -> NodeStatus {
 
 /// The rollout state of every cluster among the live objects (and in the
 /// render, when one is given).
-pub fn status(live: &Live, render: Option<&Rendering>) -> Vec<ClusterStatus> {
+pub fn status(live: &Live, render: Option<&Analysis>) -> Vec<ClusterStatus> {
     let mut clusters: BTreeMap<(String, String), Vec<NodeStatus>> = BTreeMap::new();
     let rendered = |ns: &str, cluster: &str| {
         render.and_then(|r| {

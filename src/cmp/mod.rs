@@ -118,7 +118,7 @@ pub fn generate(env: &CmpEnv, base: &Options) -> Result<Vec<u8>> {
         }
     };
     let rendering = render::run(&sources, &opts)?;
-    if rendering.clusters.iter().all(|c| c.nodes.is_empty()) {
+    if rendering.nodes == 0 {
         return Err(Error::msg(format!(
             "the render holds no {} Backend or Frontend; refusing to hand Argo CD a stream without the Express nodes",
             opts.group

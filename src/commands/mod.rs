@@ -113,11 +113,11 @@ pub(super) fn read_inputs(
 /// error, not an empty report. `so` says what that leaves the command.
 pub(super) fn require_nodes(
     command: &str,
-    rendering: &crate::render::Rendering<'_>,
+    rendering: &crate::render::Analysis,
     group: &str,
     so: &str,
 ) -> Result<()> {
-    if rendering.clusters.iter().all(|c| c.nodes.is_empty()) {
+    if rendering.nodes() == 0 {
         return Err(crate::error::Error::msg(format!(
             "{command}: the render holds no {group} Backend or Frontend, so {so} (did the step before it fail?)"
         )));
@@ -130,7 +130,7 @@ pub(super) fn require_nodes(
 /// would look new, a first sync. That is a wrong `--namespace`, refused.
 pub(super) fn require_same_namespace(
     command: &str,
-    rendering: &crate::render::Rendering<'_>,
+    rendering: &crate::render::Analysis,
     args: &crate::cli::LiveArgs,
 ) -> Result<()> {
     let Some(ns) = args.namespace.as_deref().filter(|_| args.kubectl) else {
@@ -155,7 +155,7 @@ pub(super) fn require_same_namespace(
 /// compare it with the wrong tenant. Refused.
 pub(super) fn require_one_namespace(
     command: &str,
-    rendering: &crate::render::Rendering<'_>,
+    rendering: &crate::render::Analysis,
     live: &crate::live::Live,
 ) -> Result<()> {
     for c in rendering.clusters.iter().filter(|c| c.namespace.is_empty()) {

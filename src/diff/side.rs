@@ -3,7 +3,7 @@
 //! nodes.
 
 use crate::live::Live;
-use crate::render::Rendering;
+use crate::render::Analysis;
 use crate::revision;
 use crate::stored::StoredMap;
 use crate::value::Value;
@@ -36,7 +36,7 @@ pub struct Side {
 
 impl Side {
     /// The nodes of a render, in wave order.
-    pub fn of_render(r: &Rendering) -> Side {
+    pub fn of_render(r: &Analysis) -> Side {
         let nodes = r
             .clusters
             .iter()

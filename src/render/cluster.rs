@@ -10,12 +10,12 @@ use crate::order::{self, List, Member, Mode};
 use crate::revision::Revision;
 use crate::value::Value;
 
-use super::Options;
 use super::configmap;
 use super::group::ClusterDocs;
 use super::patch::{self, DepRef, Patch};
 use super::read::{Doc, express_mut, express_of};
 use super::rollout::{ClusterRollout, Injection, NodeRollout};
+use super::{Keep, Options};
 
 /// A node of a cluster being rendered.
 pub(super) struct NodeInfo {
@@ -44,10 +44,21 @@ struct Nodes {
     infos: Vec<NodeInfo>,
 }
 
+/// What was decided for a cluster, besides each document's patch.
+pub(super) struct Decided {
+    /// Its revisions ConfigMap, if one is written.
+    pub(super) map: Option<configmap::RevisionsMap>,
+    /// The last wave it uses (its revisions ConfigMap's, else its last
+    /// node's, else its Cluster CR's, one before the start).
+    pub(super) last_wave: i64,
+    /// The rollout, when the render keeps values.
+    pub(super) rollout: Option<ClusterRollout>,
+}
+
 /// Decides one cluster: sets each document's patch; returns the revisions
-/// ConfigMap (if any) and the rollout. `recorded`: the revisions the
-/// input's own revisions ConfigMap for it (an earlier render's) records as
-/// computed, by node key.
+/// ConfigMap (if any) and, when the render keeps values, the rollout.
+/// `recorded`: the revisions the input's own revisions ConfigMap for it
+/// (an earlier render's) records as computed, by node key.
 pub(super) fn decide(
     docs: &mut [Doc<'_>],
     namespace: &str,
@@ -55,7 +66,8 @@ pub(super) fn decide(
     cd: &ClusterDocs,
     recorded: &[(String, String)],
     opts: &Options,
-) -> Result<(Option<configmap::RevisionsMap>, ClusterRollout)> {
+    keep: Keep,
+) -> Result<Decided> {
     let (mode, disabled) = settings(docs, cd, opts)?;
     let nodes = nodes(docs, cluster, cd, recorded, disabled, opts)?;
     let order = order::resolve(&nodes.members, mode, opts.frontends_before_backend)
@@ -83,7 +95,7 @@ pub(super) fn decide(
     }
     let configmap_wave = (opts.revision_configmap && !nodes.infos.is_empty())
         .then(|| opts.wave_start + nodes.infos.len() as i64);
-    let rollout = ClusterRollout {
+    let rollout = (keep == Keep::Values).then(|| ClusterRollout {
         namespace: namespace.to_string(),
         name: cluster.to_string(),
         mode,
@@ -93,7 +105,10 @@ pub(super) fn decide(
             .map(|&m| node_rollout(docs, &nodes, &order, m, waves[m]))
             .collect(),
         configmap_wave,
-    };
+    });
+    let last_wave = configmap_wave
+        .or_else(|| waves.iter().copied().max())
+        .unwrap_or(opts.wave_start - 1);
     let map = configmap_wave.map(|wave| {
         let helm4_file = nodes
             .infos
@@ -102,7 +117,11 @@ pub(super) fn decide(
             .find_map(|info| express_of(docs, info.doc).facts.helm4_file.clone());
         configmap::RevisionsMap::new(namespace, cluster, &nodes.infos, wave, helm4_file)
     });
-    Ok((map, rollout))
+    Ok(Decided {
+        map,
+        last_wave,
+        rollout,
+    })
 }
 
 /// The mode, and what turned injection off for the whole cluster, if
@@ -335,9 +354,9 @@ fn node_rollout(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::{Keep, Source, group, read};
+    use crate::render::{Source, group, read};
 
-    /// `decide` on the one cluster of `text`.
+    /// `decide` on the one cluster of `text`, keeping values.
     fn decide_one(
         text: &str,
         opts: &Options,
@@ -346,11 +365,12 @@ mod tests {
             name: "t".into(),
             bytes: text.as_bytes().to_vec(),
         }];
-        let mut docs = read::documents(&sources, opts, Keep::Facts)?;
+        let mut docs = read::documents(&sources, opts, Keep::Values)?;
         let clusters = group::clusters(&docs)?;
         let ((ns, name), members) = clusters.iter().next().expect("one cluster");
         let recorded = super::super::configmap::Placement::new(&docs).recorded(&docs, ns, name);
-        decide(&mut docs, ns, name, members, &recorded, opts)
+        let d = decide(&mut docs, ns, name, members, &recorded, opts, Keep::Values)?;
+        Ok((d.map, d.rollout.expect("kept values")))
     }
 
     fn node(kind: &str, key: &str, extra: &str) -> String {

@@ -96,10 +96,12 @@ fn check_wave_start(w: i64) -> Result<()> {
     Ok(())
 }
 
-/// Renders `sources` as one stream, and says what it decided. Express
-/// documents are kept as facts and where their edits go.
+/// Renders `sources` as one stream, ready to write. Express documents are
+/// kept as facts and where their edits go; what was decided per node is
+/// not kept (the writer does not need it, and a large stream would hold
+/// every node twice): [`analyse`] gives that.
 pub fn run<'a>(sources: &'a [Source], opts: &Options) -> Result<Rendering<'a>> {
-    let rendering = pipeline(sources, opts, Keep::Facts)?;
+    let (rendering, _) = pipeline(sources, opts, Keep::Facts)?;
     check_output(&rendering, sources, opts)?;
     Ok(rendering)
 }
@@ -125,10 +127,26 @@ fn check_output(r: &Rendering<'_>, sources: &[Source], opts: &Options) -> Result
     Ok(())
 }
 
-/// Like [`run`], and every [`NodeRollout`] carries the node's spec as
-/// written out: for the commands that report on specs.
-pub fn analyse<'a>(sources: &'a [Source], opts: &Options) -> Result<Rendering<'a>> {
-    pipeline(sources, opts, Keep::Values)
+/// What a render of `sources` decides, per cluster and node, each
+/// [`NodeRollout`] with the node's spec as written out: for the commands
+/// that report (`plan`, `diff`, `verify`, `revision`, `status`). Nothing
+/// is written, so nothing of the stream is kept.
+pub fn analyse(sources: &[Source], opts: &Options) -> Result<Analysis> {
+    let (_, clusters) = pipeline(sources, opts, Keep::Values)?;
+    Ok(Analysis { clusters })
+}
+
+/// What a render decided: the rollout Argo CD will run, per cluster.
+#[derive(Clone, Debug)]
+pub struct Analysis {
+    pub clusters: Vec<ClusterRollout>,
+}
+
+impl Analysis {
+    /// How many Backends and Frontends the render holds.
+    pub fn nodes(&self) -> usize {
+        self.clusters.iter().map(|c| c.nodes.len()).sum()
+    }
 }
 
 /// What render keeps of an Express document while it plans.
@@ -138,19 +156,25 @@ enum Keep {
     Values,
 }
 
-/// read → group by cluster → per cluster {order, waves, patches} → write.
-fn pipeline<'a>(sources: &'a [Source], opts: &Options, keep: Keep) -> Result<Rendering<'a>> {
+/// read → group by cluster → per cluster {order, waves, patches} → write;
+/// with the rollouts when the render keeps values.
+fn pipeline<'a>(
+    sources: &'a [Source],
+    opts: &Options,
+    keep: Keep,
+) -> Result<(Rendering<'a>, Vec<ClusterRollout>)> {
     check_input(sources, opts)?;
     let mut docs = read::documents(sources, opts, keep)?;
     let clusters = group::clusters(&docs)?;
     let mut maps = configmap::Placement::new(&docs);
-    let mut rollouts = Vec::with_capacity(clusters.len());
+    let mut rollouts = Vec::new();
+    let mut nodes = 0;
     let mut next = opts.clone();
     for ((namespace, name), members) in &clusters {
         let recorded = maps.recorded(&docs, namespace, name);
-        let (map, rollout) =
-            cluster::decide(&mut docs, namespace, name, members, &recorded, &next)?;
-        if let Some(map) = map {
+        let decided = cluster::decide(&mut docs, namespace, name, members, &recorded, &next, keep)?;
+        nodes += members.nodes.len();
+        if let Some(map) = decided.map {
             maps.place(
                 &mut docs,
                 namespace,
@@ -161,17 +185,18 @@ fn pipeline<'a>(sources: &'a [Source], opts: &Options, keep: Keep) -> Result<Ren
             )?;
         }
         if opts.clusters_in_sequence {
-            next.wave_start = rollout.last_wave(next.wave_start) + 2;
+            next.wave_start = decided.last_wave + 2;
         }
-        rollouts.push(rollout);
+        rollouts.extend(decided.rollout);
     }
-    Ok(Rendering {
+    let rendering = Rendering {
         sources,
         docs,
         inserts: maps.inserts,
         limits: opts.limits,
-        clusters: rollouts,
-    })
+        nodes,
+    };
+    Ok((rendering, rollouts))
 }
 
 /// The limits checked before anything is read.

@@ -20,16 +20,6 @@ pub struct ClusterRollout {
     pub configmap_wave: Option<i64>,
 }
 
-impl ClusterRollout {
-    /// The last wave it uses (its revisions ConfigMap's, else its last
-    /// node's, else its Cluster CR's, one before `start`).
-    pub fn last_wave(&self, start: i64) -> i64 {
-        self.configmap_wave
-            .or_else(|| self.nodes.iter().map(|n| n.wave).max())
-            .unwrap_or(start - 1)
-    }
-}
-
 /// Whether render wrote a node's `deploymentDependencies`, and if not,
 /// what turned it off (the chart's own entries are then kept as written).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]

@@ -18,7 +18,6 @@ use super::Source;
 use super::configmap::RevisionsMap;
 use super::patch;
 use super::read::{Doc, What, express_of};
-use super::rollout::ClusterRollout;
 use super::splice;
 
 /// A render, planned and checked: every document was read and every
@@ -32,7 +31,8 @@ pub struct Rendering<'a> {
     /// New revisions ConfigMaps, written after the document they follow.
     pub(super) inserts: HashMap<usize, RevisionsMap>,
     pub(super) limits: Limits,
-    pub clusters: Vec<ClusterRollout>,
+    /// How many Backends and Frontends it holds.
+    pub nodes: usize,
 }
 
 impl<'a> Rendering<'a> {

@@ -4,7 +4,7 @@
 //! the input recorded at the label).
 
 use crate::live::Live;
-use crate::render::Rendering;
+use crate::render::Analysis;
 use crate::revision;
 use crate::stored::{self, StoredMap};
 use crate::value::Value;
@@ -15,7 +15,7 @@ use super::{Finding, Kind, Source};
 /// dependencies do (edited after rendering): Argo CD follows the waves in
 /// the file. Only the order counts: `--wave-start` and `--clusters` shift
 /// every wave alike.
-pub(super) fn render_waves(r: &Rendering, out: &mut Vec<Finding>) {
+pub(super) fn render_waves(r: &Analysis, out: &mut Vec<Finding>) {
     for c in &r.clusters {
         let Some(file): Option<Vec<i64>> = c.nodes.iter().map(|n| n.rendered_wave).collect() else {
             continue;
@@ -46,7 +46,7 @@ pub(super) fn render_waves(r: &Rendering, out: &mut Vec<Finding>) {
 
 /// Revision labels the chart set itself (not what the spec hashes to), and
 /// labels an earlier render wrote for another spec (edited since).
-pub(super) fn render_labels(r: &Rendering, out: &mut Vec<Finding>) {
+pub(super) fn render_labels(r: &Analysis, out: &mut Vec<Finding>) {
     for c in &r.clusters {
         for n in &c.nodes {
             // A label the chart set is kept as the chart's own revision
@@ -89,7 +89,7 @@ pub(super) fn render_labels(r: &Rendering, out: &mut Vec<Finding>) {
 /// --live` applies).
 pub(super) fn live_nodes(
     live: &Live,
-    render: Option<&Rendering>,
+    render: Option<&Analysis>,
     maps: &[StoredMap],
     out: &mut Vec<Finding>,
 ) {
@@ -172,7 +172,7 @@ const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 pub(super) fn known_input(
     l: &crate::live::LiveNode<'_>,
     label: &str,
-    render: Option<&Rendering>,
+    render: Option<&Analysis>,
     maps: &[StoredMap],
 ) -> Option<Value> {
     let rendered = render.into_iter().flat_map(|r| &r.clusters).find_map(|c| {

@@ -42,7 +42,7 @@ use sync::render_against_live;
 use serde::Serialize;
 
 use crate::live::Live;
-use crate::render::Rendering;
+use crate::render::Analysis;
 use crate::report::{self, Colour, Table};
 use crate::value::Value;
 
@@ -190,7 +190,7 @@ struct FindingJson<'a> {
 }
 
 /// Checks a render (with the objects of its input) and/or live objects.
-pub fn verify(render: Option<(&Rendering, &[Value])>, live: Option<&Live>) -> Vec<Finding> {
+pub fn verify(render: Option<(&Analysis, &[Value])>, live: Option<&Live>) -> Vec<Finding> {
     let mut out = Vec::new();
     if let Some((r, input)) = render {
         render_labels(r, &mut out);

@@ -3,7 +3,7 @@
 //! against the nodes beside them, in the render or live.
 
 use crate::live::{self, Live};
-use crate::render::Rendering;
+use crate::render::Analysis;
 use crate::revision;
 use crate::stored::{self, StoredMap};
 use crate::value::Value;
@@ -12,7 +12,7 @@ use super::{Finding, Kind, Source};
 
 /// The revisions ConfigMaps among the files given (`input`), against
 /// themselves and the render's nodes.
-pub(super) fn rendered(r: &Rendering, input: &[Value], out: &mut Vec<Finding>) {
+pub(super) fn rendered(r: &Analysis, input: &[Value], out: &mut Vec<Finding>) {
     configmap_findings(Source::File, input, out);
     for map in parsed_maps(input) {
         let nodes = render_records(r, &map);
@@ -85,7 +85,7 @@ struct Record {
 }
 
 /// The render's nodes of `map`'s cluster.
-fn render_records(r: &Rendering, map: &StoredMap) -> Vec<Record> {
+fn render_records(r: &Analysis, map: &StoredMap) -> Vec<Record> {
     r.clusters
         .iter()
         .filter(|c| c.namespace == map.namespace && c.name == map.cluster())

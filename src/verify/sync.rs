@@ -3,13 +3,13 @@
 //! (new, stop, start, restart, removed: reported).
 
 use crate::live::Live;
-use crate::render::Rendering;
+use crate::render::Analysis;
 
 use super::{Finding, Kind, Source};
 
 /// What syncing the render over the live objects would do: deadlocks
 /// (discrepancies), nodes created and restarted (not).
-pub(super) fn render_against_live(r: &Rendering, live: &Live, out: &mut Vec<Finding>) {
+pub(super) fn render_against_live(r: &Analysis, live: &Live, out: &mut Vec<Finding>) {
     let hazards = [
         (Kind::Deadlock, crate::compare::deadlocks(r, live)),
         (Kind::EarlyPrune, crate::compare::early_prunes(r, live)),

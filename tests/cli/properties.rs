@@ -144,8 +144,10 @@ fn run(text: &str) -> (Vec<u8>, Vec<express_waves::render::ClusterRollout>) {
         name: "p".into(),
         bytes: text.as_bytes().to_vec(),
     }];
-    let r = render::analyse(&sources, &Options::default()).expect("renders");
-    (r.to_bytes().unwrap(), r.clusters.clone())
+    let opts = Options::default();
+    let out = render::run(&sources, &opts).expect("renders");
+    let analysis = render::analyse(&sources, &opts).expect("analyses");
+    (out.to_bytes().unwrap(), analysis.clusters)
 }
 
 proptest! {
