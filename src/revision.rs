@@ -23,19 +23,25 @@ use sha2::{Digest, Sha256};
 /// Characters of the digest kept in the label.
 pub const LABEL_LEN: usize = 16;
 
-/// A computed revision.
+/// A computed revision. Every node of a render holds one until its
+/// revisions ConfigMap is written, so it is kept tight: the input without
+/// spare capacity, the digest's hex in place.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Revision {
     /// The exact text that was hashed.
-    pub input: String,
-    /// The full SHA-256, 64 lower-case hex characters.
-    pub sha256: String,
+    pub input: Box<str>,
+    sha256: [u8; 64],
 }
 
 impl Revision {
+    /// The full SHA-256, 64 lower-case hex characters.
+    pub fn sha256(&self) -> &str {
+        std::str::from_utf8(&self.sha256).expect("hex digits are ASCII")
+    }
+
     /// The short form used as the label value.
     pub fn short(&self) -> &str {
-        &self.sha256[..LABEL_LEN]
+        &self.sha256()[..LABEL_LEN]
     }
 }
 
@@ -75,11 +81,18 @@ pub fn input(kind: &str, spec: Option<&Value>) -> String {
 
 /// SHA-256 of `text` in lower-case hex.
 pub fn sha256_hex(text: &str) -> String {
+    std::str::from_utf8(&sha256_digits(text))
+        .expect("hex digits are ASCII")
+        .to_string()
+}
+
+fn sha256_digits(text: &str) -> [u8; 64] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(text.as_bytes());
-    let mut hex = String::with_capacity(64);
-    for b in digest {
-        hex.push(char::from_digit((b >> 4) as u32, 16).expect("nibble"));
-        hex.push(char::from_digit((b & 15) as u32, 16).expect("nibble"));
+    let mut hex = [0u8; 64];
+    for (i, b) in digest.iter().enumerate() {
+        hex[2 * i] = HEX[usize::from(b >> 4)];
+        hex[2 * i + 1] = HEX[usize::from(b & 15)];
     }
     hex
 }
@@ -87,8 +100,11 @@ pub fn sha256_hex(text: &str) -> String {
 /// The revision of a node of `kind` with `spec`.
 pub fn compute(kind: &str, spec: Option<&Value>) -> Revision {
     let input = input(kind, spec);
-    let sha256 = sha256_hex(&input);
-    Revision { input, sha256 }
+    let sha256 = sha256_digits(&input);
+    Revision {
+        input: input.into_boxed_str(),
+        sha256,
+    }
 }
 
 #[cfg(test)]
@@ -103,8 +119,8 @@ mod tests {
     fn known_digest() {
         // printf '%s' '{"kind":"Frontend","spec":{}}' | sha256sum
         let r = compute("Frontend", None);
-        assert_eq!(r.input, r#"{"kind":"Frontend","spec":{}}"#);
-        assert_eq!(r.sha256, sha256_hex(r#"{"kind":"Frontend","spec":{}}"#));
+        assert_eq!(&*r.input, r#"{"kind":"Frontend","spec":{}}"#);
+        assert_eq!(r.sha256(), sha256_hex(r#"{"kind":"Frontend","spec":{}}"#));
         assert_eq!(
             sha256_hex(""),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"

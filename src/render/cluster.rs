@@ -283,7 +283,9 @@ fn set_patches(
             deps: None,
         };
         if nodes.members[m].managed {
-            let mut lists: [Vec<DepRef>; 2] = [Vec::new(), Vec::new()];
+            // Sized to fit: every managed node of a large stream keeps them.
+            let mut lists: [Vec<DepRef>; 2] =
+                List::BOTH.map(|list| Vec::with_capacity(order.deps[list as usize][m].len()));
             for list in List::BOTH {
                 for d in &order.deps[list as usize][m] {
                     let dep = &nodes.infos[d.target];
@@ -356,11 +358,9 @@ mod tests {
     use super::*;
     use crate::render::{Source, group, read};
 
-    /// `decide` on the one cluster of `text`, keeping values.
-    fn decide_one(
-        text: &str,
-        opts: &Options,
-    ) -> Result<(Option<configmap::RevisionsMap>, ClusterRollout)> {
+    /// `decide` on the one cluster of `text`, keeping values: its revisions
+    /// ConfigMap, if any, and its rollout.
+    fn decide_one(text: &str, opts: &Options) -> Result<(Option<Value>, ClusterRollout)> {
         let sources = [Source {
             name: "t".into(),
             bytes: text.as_bytes().to_vec(),
@@ -370,7 +370,8 @@ mod tests {
         let ((ns, name), members) = clusters.iter().next().expect("one cluster");
         let recorded = super::super::configmap::Placement::new(&docs).recorded(&docs, ns, name);
         let d = decide(&mut docs, ns, name, members, &recorded, opts, Keep::Values)?;
-        Ok((d.map, d.rollout.expect("kept values")))
+        let map = d.map.map(|m| m.to_value(&docs));
+        Ok((map, d.rollout.expect("kept values")))
     }
 
     fn node(kind: &str, key: &str, extra: &str) -> String {
@@ -424,7 +425,6 @@ mod tests {
         assert_eq!(r.configmap_wave, Some(13));
         let wave = map
             .unwrap()
-            .to_value()
             .at(&["metadata", "annotations", "argocd.argoproj.io/sync-wave"])
             .cloned();
         assert_eq!(wave, Some(Value::Str("13".into())));

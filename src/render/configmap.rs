@@ -11,12 +11,11 @@ use crate::stored;
 use crate::value::Value;
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use crate::revision::Revision;
 
 use super::cluster::NodeInfo;
-use super::read::{Doc, What};
+use super::read::{Doc, What, express_of};
 
 /// Where the new revisions ConfigMaps go: in place of an earlier render's
 /// map of the same name (so rendering is idempotent), else after the
@@ -94,29 +93,30 @@ impl Placement {
     }
 }
 
-/// What the revisions ConfigMap records of a node.
-#[derive(Debug)]
-struct Recorded {
-    key: String,
-    label: String,
-    /// The label is the chart's own revision.
-    from_chart: bool,
-    /// The computed revision and its hashed input.
-    revision: Arc<Revision>,
-}
-
-/// A cluster's revisions ConfigMap, as decided: what it records, built into
-/// a document only when it is written (then dropped), so that each node's
-/// hashed input is held once, by its revision, not also in a map waiting
-/// to be written.
+/// A cluster's revisions ConfigMap, as decided: the documents of the nodes
+/// it records, built into a document only when it is written (then
+/// dropped), from what those documents hold (each node's key, its label
+/// and whether that is the chart's, in its patch; its hashed input, in its
+/// revision), so that nothing is held twice while a large stream is
+/// planned.
 #[derive(Debug)]
 pub(super) struct RevisionsMap {
     namespace: String,
     cluster: String,
-    /// In natural order of their keys.
-    nodes: Vec<Recorded>,
+    /// The nodes' documents, in natural order of their keys.
+    nodes: Vec<usize>,
     wave: i64,
     helm4_file: Option<String>,
+}
+
+/// What the revisions ConfigMap records of a node.
+struct Recorded<'d> {
+    key: &'d str,
+    label: &'d str,
+    /// The label is the chart's own revision.
+    from_chart: bool,
+    /// The computed revision and its hashed input.
+    revision: &'d Revision,
 }
 
 impl RevisionsMap {
@@ -127,16 +127,9 @@ impl RevisionsMap {
         wave: i64,
         helm4_file: Option<String>,
     ) -> RevisionsMap {
-        let mut nodes: Vec<_> = infos
-            .iter()
-            .map(|i| Recorded {
-                key: i.key.clone(),
-                label: i.label.clone(),
-                from_chart: i.from_chart,
-                revision: i.revision.clone(),
-            })
-            .collect();
-        nodes.sort_by(|a, b| order::natural_cmp(&a.key, &b.key));
+        let mut sorted: Vec<&NodeInfo> = infos.iter().collect();
+        sorted.sort_by(|a, b| order::natural_cmp(&a.key, &b.key));
+        let nodes = sorted.iter().map(|i| i.doc).collect();
         RevisionsMap {
             namespace: namespace.to_string(),
             cluster: cluster.to_string(),
@@ -146,8 +139,22 @@ impl RevisionsMap {
         }
     }
 
-    /// The ConfigMap document.
-    pub(super) fn to_value(&self) -> Value {
+    /// What it records of each node, in order, from the nodes' documents
+    /// (patched).
+    fn recorded<'d>(&'d self, docs: &'d [Doc<'_>]) -> impl Iterator<Item = Recorded<'d>> {
+        self.nodes.iter().map(move |&i| {
+            let e = express_of(docs, i);
+            Recorded {
+                key: model::node_key(&e.name, &self.cluster).expect("read checked the name"),
+                label: e.patch.label.as_deref().expect("every node is labelled"),
+                from_chart: e.patch.chart_revision,
+                revision: e.facts.revision.as_deref().expect("nodes have a revision"),
+            }
+        })
+    }
+
+    /// The ConfigMap document, from `docs` as patched.
+    pub(super) fn to_value(&self, docs: &[Doc<'_>]) -> Value {
         let (namespace, cluster) = (self.namespace.as_str(), self.cluster.as_str());
         let mut nodes = String::from("{\n");
         let mut revisions = String::from("{\n");
@@ -159,7 +166,7 @@ impl RevisionsMap {
                 revision,
                 ..
             },
-        ) in self.nodes.iter().enumerate()
+        ) in self.recorded(docs).enumerate()
         {
             let sep = if i + 1 < self.nodes.len() {
                 ",\n"
@@ -180,10 +187,9 @@ impl RevisionsMap {
         nodes.push_str("}\n");
         revisions.push_str("}\n");
         let chart: Vec<&str> = self
-            .nodes
-            .iter()
+            .recorded(docs)
             .filter(|n| n.from_chart)
-            .map(|n| n.key.as_str())
+            .map(|n| n.key)
             .collect();
         let mut meta = vec![(
             "name".to_string(),

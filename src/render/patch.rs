@@ -84,7 +84,7 @@ pub(super) fn edits(docs: &[Doc<'_>], i: usize) -> Vec<Edit> {
         annotate(model::ANN_DEPENDENCIES, "disabled".into());
     }
     if let Some(r) = &p.sha256 {
-        annotate(model::ANN_REVISION_SHA256, r.sha256.clone());
+        annotate(model::ANN_REVISION_SHA256, r.sha256().to_string());
     }
     if let Some(l) = &p.label {
         out.push(Edit::Set {

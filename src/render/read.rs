@@ -41,7 +41,8 @@ impl Doc<'_> {
 pub(super) enum What {
     Pass,
     Express(Box<Express>),
-    /// A ConfigMap that may be an earlier render's revisions map.
+    /// A ConfigMap that may be an earlier render's revisions map (its
+    /// name ends in `-deployment-revisions`; other ConfigMaps pass).
     ConfigMap(Box<ConfigMapFacts>),
     /// Replaced by the cluster's new revisions ConfigMap.
     Replaced(Box<super::configmap::RevisionsMap>),
@@ -197,14 +198,11 @@ fn read_doc(chunk: &Chunk<'_>, mut at: DocRef, opts: &Options, keep: Keep) -> Re
     match identity {
         // Named only in messages while reading: not kept for the write.
         Identity::Other => Ok(What::Pass),
+        Identity::ConfigMap(_, name) if !name.ends_with(crate::stored::SUFFIX) => Ok(What::Pass),
         Identity::ConfigMap(namespace, name) => {
-            let map = if name.ends_with(crate::stored::SUFFIX) {
-                Some(value::from_node(node).map_err(|m| Error::doc(&at, m))?)
-            } else {
-                None
-            };
-            let ours = map.as_ref().is_some_and(written_by_us);
-            let computed = match map.filter(|_| ours).map(|m| crate::stored::parse(&m)) {
+            let map = value::from_node(node).map_err(|m| Error::doc(&at, m))?;
+            let ours = written_by_us(&map);
+            let computed = match Some(map).filter(|_| ours).map(|m| crate::stored::parse(&m)) {
                 Some(Ok(m)) => m
                     .revisions
                     .into_iter()

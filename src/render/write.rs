@@ -99,7 +99,7 @@ impl<'a> Rendering<'a> {
                 }
                 What::Replaced(map) => {
                     buf.clear();
-                    write_value(&d.chunk, &map.to_value(), &mut buf);
+                    write_value(&d.chunk, &map.to_value(&self.docs), &mut buf);
                     put(w, &mut last, &buf).map_err(io)?;
                 }
             }
@@ -108,7 +108,7 @@ impl<'a> Rendering<'a> {
                     put(w, &mut last, b"\n").map_err(io)?;
                 }
                 let mut s = String::from("---\n");
-                emit::document(&map.to_value(), &mut s);
+                emit::document(&map.to_value(&self.docs), &mut s);
                 put(w, &mut last, s.as_bytes()).map_err(io)?;
             }
         }

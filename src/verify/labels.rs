@@ -73,7 +73,7 @@ pub(super) fn render_labels(r: &Analysis, out: &mut Vec<Finding>) {
             for (kind, detail) in found.into_iter().flatten() {
                 out.push(
                     Finding::rendered(kind, c, n.key.clone(), detail)
-                        .with_input(Some(n.computed.input.clone())),
+                        .with_input(Some(n.computed.input.to_string())),
                 );
             }
         }
@@ -115,7 +115,8 @@ pub(super) fn live_nodes(
             };
             if let Some(detail) = detail {
                 out.push(
-                    Finding::live(Kind::Label, &l, detail).with_input(Some(computed.input.clone())),
+                    Finding::live(Kind::Label, &l, detail)
+                        .with_input(Some(computed.input.to_string())),
                 );
             }
         }

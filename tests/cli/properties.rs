@@ -215,7 +215,7 @@ proptest! {
         let flow_spec = format!("spec: {{clusterConfig: {{clusterName: acme}}, expressVersion: \"v{version}\", replicas: 1.0, deploymentDependencies: {{upgradePrerequisites: []}}}}\n");
         let changed = format!("spec:\n  replicas: {}\n  expressVersion: v{version}\n  clusterConfig:\n    clusterName: acme\n", if change { 2 } else { 1 });
         let doc = |spec: &str| format!("apiVersion: express.medallia.com/v1\nkind: Frontend\nmetadata:\n  name: acme-fe1\n{spec}");
-        let rev = |spec: &str| run(&doc(spec)).1[0].nodes[0].computed.sha256.clone();
+        let rev = |spec: &str| run(&doc(spec)).1[0].nodes[0].computed.sha256().to_string();
         let base = rev(&block);
         prop_assert_eq!(&base, &rev(if flow { &flow_spec } else { &block }));
         prop_assert_eq!(base == rev(&changed), !change);
