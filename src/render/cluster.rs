@@ -71,7 +71,7 @@ pub(super) fn decide(
     let (mode, disabled) = settings(docs, cd, opts)?;
     let nodes = nodes(docs, cluster, cd, recorded, disabled, opts)?;
     let order = order::resolve(&nodes.members, mode, opts.frontends_before_backend)
-        .map_err(|c| Error::doc(docs[nodes.infos[c.member].doc].at(), c.message))?;
+        .map_err(|c| Error::doc(&docs[nodes.infos[c.member].doc].at(), c.message))?;
     let mut waves = vec![0i64; nodes.infos.len()];
     for (p, &m) in order.waves.iter().enumerate() {
         waves[m] = opts.wave_start + p as i64;
@@ -143,7 +143,7 @@ fn settings(
         if let Some((_, first)) = modes.next() {
             if let Some((i, other)) = modes.find(|&(_, m)| m != first) {
                 return Err(Error::doc(
-                    docs[i].at(),
+                    &docs[i].at(),
                     format!(
                         "express.medallia.com/mode `{}` here, `{}` on another node of the cluster: with no Cluster CR in the stream the nodes' mode must agree",
                         other.name(),
@@ -211,7 +211,7 @@ fn nodes(
             Some(l) if !opts.recompute_revisions && ours.is_none() => l.clone(),
             _ => revision.short().to_string(),
         };
-        let refs = rendered_refs(f, &by_name, cluster).map_err(|m| Error::doc(docs[i].at(), m))?;
+        let refs = rendered_refs(f, &by_name, cluster).map_err(|m| Error::doc(&docs[i].at(), m))?;
         let key = crate::model::node_key(&e.name, cluster)
             .expect("read checked the name")
             .to_string();
@@ -291,7 +291,7 @@ fn set_patches(
                     let dep = &nodes.infos[d.target];
                     if dep.version.is_none() {
                         return Err(Error::doc(
-                            docs[dep.doc].at(),
+                            &docs[dep.doc].at(),
                             format!(
                                 "spec.expressVersion is missing, and node `{}` has this node as a prerequisite",
                                 info.key

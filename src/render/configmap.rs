@@ -81,7 +81,7 @@ impl Placement {
             Some(&(_, false)) if !writing => {}
             Some(&(i, false)) => {
                 return Err(Error::doc(
-                    docs[i].at(),
+                    &docs[i].at(),
                     "this ConfigMap has the name of the revisions ConfigMap express-waves writes for the cluster, but express-waves did not write it (no app.kubernetes.io/created-by: express-waves label, or labels, annotations or data express-waves does not write), so replacing it would drop them: remove it from the chart, or render with --no-revision-configmap to keep it",
                 ));
             }

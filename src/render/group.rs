@@ -28,7 +28,7 @@ pub(super) fn clusters(docs: &[Doc<'_>]) -> Result<BTreeMap<(String, String), Cl
         if e.kind == ExpressKind::Cluster {
             if let Some(prev) = c.cluster_doc {
                 return Err(Error::doc(
-                    d.at(),
+                    &d.at(),
                     format!(
                         "a second Cluster CR for cluster `{}` (the first is document {})",
                         e.cluster,
@@ -40,7 +40,7 @@ pub(super) fn clusters(docs: &[Doc<'_>]) -> Result<BTreeMap<(String, String), Cl
         } else {
             if let Some(&prev) = names.get(&(e.namespace.as_str(), e.name.as_str())) {
                 return Err(Error::doc(
-                    d.at(),
+                    &d.at(),
                     format!(
                         "duplicate node `{}` (also document {})",
                         e.name,

@@ -26,14 +26,21 @@ pub(super) struct Doc<'a> {
 
 impl Doc<'_> {
     /// The document, for messages: an Express CR or a ConfigMap (only
-    /// those are named after reading).
-    pub(super) fn at(&self) -> &DocRef {
-        match &self.what {
-            What::Express(e) => &e.at,
-            What::ConfigMap(c) => &c.at,
+    /// those are named after reading). Named from what was read of it,
+    /// when a message needs it: every Express document of a large stream
+    /// is kept, and its name and kind need not be, twice.
+    pub(super) fn at(&self) -> DocRef {
+        let (at, kind, namespace, name) = match &self.what {
+            What::Express(e) => (&e.at, e.kind.name(), &e.namespace, &e.name),
+            What::ConfigMap(c) => (&c.at, "ConfigMap", &c.namespace, &c.name),
             What::Pass | What::Replaced(_) => {
                 unreachable!("only Express documents and ConfigMaps are named after reading")
             }
+        };
+        DocRef {
+            kind: Some(kind.to_string()),
+            name: Some(model::qualified(namespace, name)),
+            ..at.clone()
         }
     }
 }
@@ -50,6 +57,7 @@ pub(super) enum What {
 
 /// What render reads of a ConfigMap.
 pub(super) struct ConfigMapFacts {
+    /// Where it is (named by [`Doc::at`]).
     pub(super) at: DocRef,
     pub(super) namespace: String,
     pub(super) name: String,
@@ -65,6 +73,7 @@ pub(super) struct ConfigMapFacts {
 
 /// An Express document: what render read from it, and what it will change.
 pub(super) struct Express {
+    /// Where it is (named by [`Doc::at`]).
     pub(super) at: DocRef,
     pub(super) kind: ExpressKind,
     /// The document, when the render keeps values ([`super::analyse`]).
@@ -211,7 +220,7 @@ fn read_doc(chunk: &Chunk<'_>, mut at: DocRef, opts: &Options, keep: Keep) -> Re
                 _ => Vec::new(),
             };
             Ok(What::ConfigMap(Box::new(ConfigMapFacts {
-                at,
+                at: unnamed(at),
                 namespace,
                 name,
                 ours,
@@ -222,9 +231,18 @@ fn read_doc(chunk: &Chunk<'_>, mut at: DocRef, opts: &Options, keep: Keep) -> Re
             let value = value::from_node(node).map_err(|m| Error::doc(&at, m))?;
             let mut e = express(kind, value, keep).map_err(|m| Error::doc(&at, m))?;
             e.layout = recorder.and_then(|r| r.finish(text));
-            e.at = at;
+            e.at = unnamed(at);
             Ok(What::Express(Box::new(e)))
         }
+    }
+}
+
+/// `at` without its kind and name, which [`Doc::at`] gives back.
+fn unnamed(at: DocRef) -> DocRef {
+    DocRef {
+        kind: None,
+        name: None,
+        ..at
     }
 }
 

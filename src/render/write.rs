@@ -181,8 +181,8 @@ fn write_value(chunk: &Chunk<'_>, v: &Value, out: &mut Vec<u8>) {
 
 /// Re-reads an Express document for writing (render does not keep them).
 fn reread(d: &Doc<'_>, limits: Limits) -> Result<Value> {
-    let text = d.chunk.text().map_err(|m| Error::doc(d.at(), m))?;
+    let text = d.chunk.text().map_err(|m| Error::doc(&d.at(), m))?;
     value::read(text, limits)
-        .map_err(|e| Error::doc(d.at(), e.message))?
-        .ok_or_else(|| Error::doc(d.at(), "the document vanished"))
+        .map_err(|e| Error::doc(&d.at(), e.message))?
+        .ok_or_else(|| Error::doc(&d.at(), "the document vanished"))
 }
