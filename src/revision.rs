@@ -18,30 +18,51 @@
 
 use crate::json;
 use crate::value::Value;
-use sha2::{Digest, Sha256};
+use sha2::{Digest as _, Sha256};
 
 /// Characters of the digest kept in the label.
 pub const LABEL_LEN: usize = 16;
 
-/// A computed revision. Every node of a render holds one until its
-/// revisions ConfigMap is written, so it is kept tight: the input without
-/// spare capacity, the digest's hex in place.
+/// A computed revision.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Revision {
-    /// The exact text that was hashed.
+    /// The exact text that was hashed, without spare capacity.
     pub input: Box<str>,
-    sha256: [u8; 64],
+    pub digest: Digest,
 }
 
 impl Revision {
     /// The full SHA-256, 64 lower-case hex characters.
     pub fn sha256(&self) -> &str {
-        std::str::from_utf8(&self.sha256).expect("hex digits are ASCII")
+        self.digest.sha256()
+    }
+
+    /// The short form used as the label value.
+    pub fn short(&self) -> &str {
+        self.digest.short()
+    }
+}
+
+/// A SHA-256 in lower-case hex, held in place (every node of a render
+/// keeps one).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Digest([u8; 64]);
+
+impl Digest {
+    /// All 64 characters.
+    pub fn sha256(&self) -> &str {
+        std::str::from_utf8(&self.0).expect("hex digits are ASCII")
     }
 
     /// The short form used as the label value.
     pub fn short(&self) -> &str {
         &self.sha256()[..LABEL_LEN]
+    }
+}
+
+impl std::fmt::Debug for Digest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.sha256())
     }
 }
 
@@ -81,12 +102,10 @@ pub fn input(kind: &str, spec: Option<&Value>) -> String {
 
 /// SHA-256 of `text` in lower-case hex.
 pub fn sha256_hex(text: &str) -> String {
-    std::str::from_utf8(&sha256_digits(text))
-        .expect("hex digits are ASCII")
-        .to_string()
+    digest(text).sha256().to_string()
 }
 
-fn sha256_digits(text: &str) -> [u8; 64] {
+fn digest(text: &str) -> Digest {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(text.as_bytes());
     let mut hex = [0u8; 64];
@@ -94,16 +113,15 @@ fn sha256_digits(text: &str) -> [u8; 64] {
         hex[2 * i] = HEX[usize::from(b >> 4)];
         hex[2 * i + 1] = HEX[usize::from(b & 15)];
     }
-    hex
+    Digest(hex)
 }
 
 /// The revision of a node of `kind` with `spec`.
 pub fn compute(kind: &str, spec: Option<&Value>) -> Revision {
     let input = input(kind, spec);
-    let sha256 = sha256_digits(&input);
     Revision {
+        digest: digest(&input),
         input: input.into_boxed_str(),
-        sha256,
     }
 }
 

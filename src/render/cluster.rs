@@ -7,15 +7,15 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::model::ExpressKind;
 use crate::order::{self, List, Member, Mode};
-use crate::revision::Revision;
+use crate::revision::{Digest, Revision};
 use crate::value::Value;
 
 use super::configmap;
 use super::group::ClusterDocs;
-use super::patch::{self, DepRef, Patch};
+use super::patch::{self, DepRef, Label, Patch};
 use super::read::{Doc, express_mut, express_of};
 use super::rollout::{ClusterRollout, Injection, NodeRollout};
-use super::{Keep, Options};
+use super::{Keep, Options, hashed};
 
 /// A node of a cluster being rendered.
 pub(super) struct NodeInfo {
@@ -23,7 +23,8 @@ pub(super) struct NodeInfo {
     pub(super) key: String,
     pub(super) kind: ExpressKind,
     pub(super) version: Option<String>,
-    pub(super) revision: Arc<Revision>,
+    /// What its spec hashes to.
+    pub(super) digest: Digest,
     /// The label value: the chart's, or the computed short revision.
     pub(super) label: String,
     /// The revision label the chart rendered, if any.
@@ -195,7 +196,7 @@ fn nodes(
             (None, _) => Injection::Injected,
         };
         let managed = injection == Injection::Injected;
-        let revision = f.revision.clone().expect("nodes have a revision");
+        let revision = f.digest.expect("nodes have a revision");
         // A label the earlier render's own ConfigMap records as computed
         // is express-waves', not the chart's.
         let key = crate::model::node_key(&e.name, cluster).unwrap_or(&e.name);
@@ -228,7 +229,7 @@ fn nodes(
             key,
             kind: e.kind,
             version: f.version.clone(),
-            revision,
+            digest: revision,
             label,
             chart_label: f.chart_label.clone(),
             from_chart,
@@ -275,9 +276,11 @@ fn set_patches(
         let mut patch = Patch {
             wave: Some(waves[m]),
             sync_options: express_mut(docs, info.doc).facts.sync_options.take(),
-            sha256: (!info.from_chart).then(|| info.revision.clone()),
-            label: Some(info.label.clone()),
-            chart_revision: info.from_chart,
+            label: Some(if info.from_chart {
+                Label::Chart
+            } else {
+                Label::Computed
+            }),
             mode: None,
             dependencies_off: false,
             deps: None,
@@ -346,7 +349,13 @@ fn node_rollout(
         rendered_wave: e.facts.rendered_wave,
         revision_from_chart: info.from_chart,
         injection: info.injection,
-        computed: info.revision.clone(),
+        computed: Arc::new(Revision {
+            input: match &e.facts.input {
+                Some(hashed::Input::Whole(t)) => t.clone(),
+                _ => unreachable!("a render that keeps values holds every input whole"),
+            },
+            digest: info.digest,
+        }),
         provisioning_after: keys(List::Provisioning),
         upgrade_after: keys(List::Upgrade),
         spec,

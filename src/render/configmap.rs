@@ -12,9 +12,9 @@ use crate::value::Value;
 
 use std::collections::HashMap;
 
-use crate::revision::Revision;
-
 use super::cluster::NodeInfo;
+use super::hashed;
+use super::patch::Label;
 use super::read::{Doc, What, express_of};
 
 /// Where the new revisions ConfigMaps go: in place of an earlier render's
@@ -115,8 +115,8 @@ struct Recorded<'d> {
     label: &'d str,
     /// The label is the chart's own revision.
     from_chart: bool,
-    /// The computed revision and its hashed input.
-    revision: &'d Revision,
+    /// The hashed input.
+    input: &'d str,
 }
 
 impl RevisionsMap {
@@ -139,16 +139,37 @@ impl RevisionsMap {
         }
     }
 
+    /// The nodes' hashed inputs, rebuilt, by document.
+    fn inputs(&self, docs: &[Doc<'_>]) -> Vec<(usize, String)> {
+        let mut read_order = self.nodes.clone();
+        read_order.sort_unstable();
+        let texts = hashed::rebuild(read_order.iter().map(|&i| {
+            express_of(docs, i)
+                .facts
+                .input
+                .as_ref()
+                .expect("nodes have a hashed input")
+        }));
+        read_order.into_iter().zip(texts).collect()
+    }
+
     /// What it records of each node, in order, from the nodes' documents
-    /// (patched).
-    fn recorded<'d>(&'d self, docs: &'d [Doc<'_>]) -> impl Iterator<Item = Recorded<'d>> {
+    /// (patched) and their `inputs`.
+    fn recorded<'d>(
+        &'d self,
+        docs: &'d [Doc<'_>],
+        inputs: &'d [(usize, String)],
+    ) -> impl Iterator<Item = Recorded<'d>> {
         self.nodes.iter().map(move |&i| {
             let e = express_of(docs, i);
+            let at = inputs
+                .binary_search_by_key(&i, |(d, _)| *d)
+                .expect("every node's input is rebuilt");
             Recorded {
                 key: model::node_key(&e.name, &self.cluster).expect("read checked the name"),
-                label: e.patch.label.as_deref().expect("every node is labelled"),
-                from_chart: e.patch.chart_revision,
-                revision: e.facts.revision.as_deref().expect("nodes have a revision"),
+                label: e.label().expect("every node is labelled"),
+                from_chart: e.patch.label == Some(Label::Chart),
+                input: &inputs[at].1,
             }
         })
     }
@@ -156,17 +177,15 @@ impl RevisionsMap {
     /// The ConfigMap document, from `docs` as patched.
     pub(super) fn to_value(&self, docs: &[Doc<'_>]) -> Value {
         let (namespace, cluster) = (self.namespace.as_str(), self.cluster.as_str());
+        let inputs = self.inputs(docs);
         let mut nodes = String::from("{\n");
         let mut revisions = String::from("{\n");
         for (
             i,
             Recorded {
-                key,
-                label,
-                revision,
-                ..
+                key, label, input, ..
             },
-        ) in self.recorded(docs).enumerate()
+        ) in self.recorded(docs, &inputs).enumerate()
         {
             let sep = if i + 1 < self.nodes.len() {
                 ",\n"
@@ -176,7 +195,7 @@ impl RevisionsMap {
             nodes.push_str("  ");
             json::string(key, &mut nodes);
             nodes.push_str(": ");
-            nodes.push_str(&revision.input);
+            nodes.push_str(input);
             nodes.push_str(sep);
             revisions.push_str("  ");
             json::string(key, &mut revisions);
@@ -187,7 +206,7 @@ impl RevisionsMap {
         nodes.push_str("}\n");
         revisions.push_str("}\n");
         let chart: Vec<&str> = self
-            .recorded(docs)
+            .recorded(docs, &inputs)
             .filter(|n| n.from_chart)
             .map(|n| n.key)
             .collect();

@@ -28,6 +28,7 @@
 mod cluster;
 mod configmap;
 mod group;
+mod hashed;
 mod layout;
 mod patch;
 mod read;

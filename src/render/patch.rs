@@ -17,11 +17,8 @@ use super::read::{Doc, Express, express_of};
 pub(super) struct Patch {
     pub(super) wave: Option<i64>,
     pub(super) sync_options: Option<String>,
-    /// The computed revision, whose full SHA-256 is annotated.
-    pub(super) sha256: Option<std::sync::Arc<crate::revision::Revision>>,
-    pub(super) label: Option<String>,
-    /// The label is the chart's own revision.
-    pub(super) chart_revision: bool,
+    /// The revision label written on a node ([`Express::label`]).
+    pub(super) label: Option<Label>,
     /// On the Cluster CR: the rollout order `--mode` chose, recorded in
     /// its `express.medallia.com/mode` annotation so that planning or
     /// rendering the output again derives the same waves.
@@ -34,6 +31,26 @@ pub(super) struct Patch {
     /// entries are built when the document is written, from the documents
     /// they name (small to keep while a large stream is planned).
     pub(super) deps: Option<[Vec<DepRef>; 2]>,
+}
+
+/// Which revision a node's label holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Label {
+    /// The computed one (its short form), its full SHA-256 annotated.
+    Computed,
+    /// The chart's own, kept and marked
+    /// `express.medallia.com/revision-source: chart`.
+    Chart,
+}
+
+impl Express {
+    /// The revision label render writes on it (on a node).
+    pub(super) fn label(&self) -> Option<&str> {
+        match self.patch.label? {
+            Label::Computed => Some(self.facts.digest.as_ref()?.short()),
+            Label::Chart => self.facts.chart_label.as_deref(),
+        }
+    }
 }
 
 /// A prerequisite to write: the document it names, and the chart's entry
@@ -83,16 +100,18 @@ pub(super) fn edits(docs: &[Doc<'_>], i: usize) -> Vec<Edit> {
     if p.dependencies_off {
         annotate(model::ANN_DEPENDENCIES, "disabled".into());
     }
-    if let Some(r) = &p.sha256 {
-        annotate(model::ANN_REVISION_SHA256, r.sha256().to_string());
+    if p.label == Some(Label::Computed)
+        && let Some(d) = &e.facts.digest
+    {
+        annotate(model::ANN_REVISION_SHA256, d.sha256().to_string());
     }
-    if let Some(l) = &p.label {
+    if let Some(l) = e.label() {
         out.push(Edit::Set {
             place: LABELS,
             key: model::LABEL_REVISION,
-            value: Value::Str(l.clone()),
+            value: Value::Str(l.to_string()),
         });
-        out.push(if p.chart_revision {
+        out.push(if p.label == Some(Label::Chart) {
             Edit::Set {
                 place: ANNOTATIONS,
                 key: model::ANN_REVISION_SOURCE,
@@ -155,7 +174,7 @@ pub(super) fn apply(edits: Vec<Edit>, v: &mut Value) {
 fn prerequisite_entry(docs: &[Doc<'_>], own: &Express, list: List, d: DepRef) -> Value {
     let dep = express_of(docs, d.doc);
     let version = dep.facts.version.clone().unwrap_or_default();
-    let label = dep.patch.label.clone().unwrap_or_default();
+    let label = dep.label().unwrap_or_default().to_string();
     match d.entry {
         Some(e) => {
             let mut entry = own.facts.rendered[list as usize][e].entry.clone();

@@ -8,11 +8,12 @@ use std::sync::Arc;
 use crate::error::{DocRef, Error, Result};
 use crate::model::{self, ExpressKind, Identity};
 use crate::order::{List, Mode};
-use crate::revision::{self, Revision};
+use crate::revision::{self, Digest};
 use crate::stream::{self, Chunk};
 use crate::value::{self, Value};
 use crate::yaml;
 
+use super::hashed;
 use super::layout::{Layout, Recorder};
 use super::patch::Patch;
 use super::{Keep, Options, Source};
@@ -108,7 +109,12 @@ pub(super) struct Facts {
     pub(super) stale_label: Option<String>,
     /// The sync wave an earlier render wrote (a node carrying its marks).
     pub(super) rendered_wave: Option<i64>,
-    pub(super) revision: Option<Arc<Revision>>,
+    /// What the spec hashes to (nodes).
+    pub(super) digest: Option<Digest>,
+    /// The hashed input (nodes), as held until its revisions ConfigMap is
+    /// written: a difference from the node before it when the render keeps
+    /// facts.
+    pub(super) input: Option<hashed::Input>,
     pub(super) rendered: [Vec<model::Rendered>; 2],
     pub(super) helm4_file: Option<String>,
     /// `argocd.argoproj.io/sync-options` with `PruneLast=true` merged in,
@@ -123,6 +129,7 @@ pub(super) fn documents<'a>(
 ) -> Result<Vec<Doc<'a>>> {
     let chunks: Vec<Vec<Chunk<'a>>> = sources.iter().map(|s| stream::split(&s.bytes)).collect();
     let mut docs = Vec::with_capacity(chunks.iter().map(Vec::len).sum());
+    let mut deltas = hashed::Deltas::default();
     let mut index = 0;
     for ((si, src), chunks) in sources.iter().enumerate().zip(chunks) {
         let source_name: Arc<str> = src.name.as_str().into();
@@ -160,7 +167,13 @@ pub(super) fn documents<'a>(
             if chunk.separator_len == 0 {
                 at.line = chunk.line;
             }
-            let what = read_doc(&chunk, at, opts, keep)?;
+            let mut what = read_doc(&chunk, at, opts, keep)?;
+            if keep == Keep::Facts
+                && let What::Express(e) = &mut what
+                && let Some(hashed::Input::Whole(text)) = e.facts.input.take()
+            {
+                e.facts.input = Some(deltas.hold(&e.namespace, &e.cluster, text));
+            }
             docs.push(Doc {
                 source: si,
                 chunk,
@@ -387,7 +400,8 @@ fn node_facts(kind: ExpressKind, value: &Value, facts: &mut Facts) -> Result<(),
     if facts.stale_label.as_deref() == Some(revision.short()) {
         facts.stale_label = None;
     }
-    facts.revision = Some(Arc::new(revision));
+    facts.digest = Some(revision.digest);
+    facts.input = Some(hashed::Input::Whole(revision.input));
     for list in List::BOTH {
         facts.rendered[list as usize] = model::rendered_prerequisites(value, list.field())?;
     }
