@@ -116,7 +116,13 @@ pub(super) fn decide(
             .iter()
             .rev()
             .find_map(|info| express_of(docs, info.doc).facts.helm4_file.clone());
-        configmap::RevisionsMap::new(namespace, cluster, &nodes.infos, wave, helm4_file)
+        configmap::RevisionsMap::new(
+            namespace,
+            cluster,
+            &nodes.infos,
+            wave,
+            helm4_file.map(String::from),
+        )
     });
     Ok(Decided {
         map,
@@ -200,16 +206,18 @@ fn nodes(
         // A label the earlier render's own ConfigMap records as computed
         // is express-waves', not the chart's.
         let key = crate::model::node_key(&e.name, cluster).unwrap_or(&e.name);
-        let ours = f
-            .chart_label
-            .as_ref()
-            .filter(|l| recorded.iter().any(|(k, r)| k == key && r == *l));
+        let ours = f.chart_label.as_ref().filter(|l| {
+            recorded
+                .iter()
+                .any(|(k, r)| k == key && r.as_str() == &***l)
+        });
         let stale_label = f
             .stale_label
-            .clone()
-            .or_else(|| ours.filter(|l| l.as_str() != revision.short()).cloned());
+            .as_deref()
+            .or_else(|| ours.map(|l| &**l).filter(|l| *l != revision.short()))
+            .map(str::to_string);
         let label = match &f.chart_label {
-            Some(l) if !opts.recompute_revisions && ours.is_none() => l.clone(),
+            Some(l) if !opts.recompute_revisions && ours.is_none() => l.to_string(),
             _ => revision.short().to_string(),
         };
         let refs = rendered_refs(f, &by_name, cluster).map_err(|m| Error::doc(&docs[i].at(), m))?;
@@ -228,10 +236,10 @@ fn nodes(
             doc: i,
             key,
             kind: e.kind,
-            version: f.version.clone(),
+            version: f.version.as_deref().map(str::to_string),
             digest: revision,
             label,
-            chart_label: f.chart_label.clone(),
+            chart_label: f.chart_label.as_deref().map(str::to_string),
             from_chart,
             injection,
             stale_label,
@@ -250,7 +258,7 @@ fn rendered_refs(
 ) -> std::result::Result<[Vec<usize>; 2], String> {
     let mut refs: [Vec<usize>; 2] = [Vec::new(), Vec::new()];
     for list in List::BOTH {
-        for r in &f.rendered[list as usize] {
+        for r in f.rendered(list) {
             let Some(&t) = by_name.get(r.node.as_str()) else {
                 return Err(format!(
                     "spec.deploymentDependencies.{} names `{}`, which is not a node of cluster `{cluster}` in this stream (the operator would wait for it forever)",

@@ -16,7 +16,7 @@ use super::read::{Doc, Express, express_of};
 #[derive(Default, Clone)]
 pub(super) struct Patch {
     pub(super) wave: Option<i64>,
-    pub(super) sync_options: Option<String>,
+    pub(super) sync_options: Option<Box<str>>,
     /// The revision label written on a node ([`Express::label`]).
     pub(super) label: Option<Label>,
     /// On the Cluster CR: the rollout order `--mode` chose, recorded in
@@ -92,7 +92,7 @@ pub(super) fn edits(docs: &[Doc<'_>], i: usize) -> Vec<Edit> {
         annotate(model::ANN_SYNC_WAVE, w.to_string());
     }
     if let Some(o) = &p.sync_options {
-        annotate(model::ANN_SYNC_OPTIONS, o.clone());
+        annotate(model::ANN_SYNC_OPTIONS, o.to_string());
     }
     if let Some(m) = p.mode {
         annotate(model::ANN_MODE, m.name().into());
@@ -173,11 +173,11 @@ pub(super) fn apply(edits: Vec<Edit>, v: &mut Value) {
 /// refreshed, or one in the shape the chart renders.
 fn prerequisite_entry(docs: &[Doc<'_>], own: &Express, list: List, d: DepRef) -> Value {
     let dep = express_of(docs, d.doc);
-    let version = dep.facts.version.clone().unwrap_or_default();
+    let version = dep.facts.version.as_deref().unwrap_or_default().to_string();
     let label = dep.label().unwrap_or_default().to_string();
     match d.entry {
         Some(e) => {
-            let mut entry = own.facts.rendered[list as usize][e].entry.clone();
+            let mut entry = own.facts.rendered(list)[e].entry.clone();
             entry.set("expressVersion", Value::Str(version));
             if list == List::Upgrade || entry.get("deploymentRevision").is_some() {
                 entry.set("deploymentRevision", Value::Str(label));

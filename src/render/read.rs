@@ -39,9 +39,29 @@ impl Doc<'_> {
             }
         };
         DocRef {
+            index: at.index,
+            source: at.source.clone(),
+            line: at.line,
             kind: Some(kind.to_string()),
             name: Some(model::qualified(namespace, name)),
-            ..at.clone()
+        }
+    }
+}
+
+/// Where a document stands in the stream: what [`Doc::at`] names.
+#[derive(Default)]
+pub(super) struct At {
+    source: Arc<str>,
+    index: usize,
+    line: usize,
+}
+
+impl From<DocRef> for At {
+    fn from(at: DocRef) -> At {
+        At {
+            source: at.source,
+            index: at.index,
+            line: at.line,
         }
     }
 }
@@ -58,8 +78,7 @@ pub(super) enum What {
 
 /// What render reads of a ConfigMap.
 pub(super) struct ConfigMapFacts {
-    /// Where it is (named by [`Doc::at`]).
-    pub(super) at: DocRef,
+    pub(super) at: At,
     pub(super) namespace: String,
     pub(super) name: String,
     /// Whether express-waves wrote it (its `created-by` label, and no
@@ -74,8 +93,7 @@ pub(super) struct ConfigMapFacts {
 
 /// An Express document: what render read from it, and what it will change.
 pub(super) struct Express {
-    /// Where it is (named by [`Doc::at`]).
-    pub(super) at: DocRef,
+    pub(super) at: At,
     pub(super) kind: ExpressKind,
     /// The document, when the render keeps values ([`super::analyse`]).
     pub(super) value: Option<Value>,
@@ -89,7 +107,9 @@ pub(super) struct Express {
     pub(super) patch: Patch,
 }
 
-/// What the order and the revision need of an Express document.
+/// What the order and the revision need of an Express document. Every
+/// Express document of a large stream keeps one, so texts are held without
+/// spare capacity and what is rare behind a pointer.
 #[derive(Default)]
 pub(super) struct Facts {
     /// `express.medallia.com/up` (nodes).
@@ -99,14 +119,14 @@ pub(super) struct Facts {
     /// `express.medallia.com/mode` (the Cluster CR's; a node's counts only
     /// in a stream without the Cluster CR, where render records it there).
     pub(super) mode: Option<Mode>,
-    pub(super) version: Option<String>,
+    pub(super) version: Option<Box<str>>,
     /// The revision label in the input, when it is the chart's: a label
     /// an earlier render wrote (the prefix of its own `…-sha256`
     /// annotation) is not, and is recomputed.
-    pub(super) chart_label: Option<String>,
+    pub(super) chart_label: Option<Box<str>>,
     /// A label an earlier render wrote, when the spec no longer hashes to
     /// it: the render was edited after rendering.
-    pub(super) stale_label: Option<String>,
+    pub(super) stale_label: Option<Box<str>>,
     /// The sync wave an earlier render wrote (a node carrying its marks).
     pub(super) rendered_wave: Option<i64>,
     /// What the spec hashes to (nodes).
@@ -115,11 +135,19 @@ pub(super) struct Facts {
     /// written: a difference from the node before it when the render keeps
     /// facts.
     pub(super) input: Option<hashed::Input>,
-    pub(super) rendered: [Vec<model::Rendered>; 2],
-    pub(super) helm4_file: Option<String>,
+    /// The prerequisites the chart rendered, per list, if any.
+    pub(super) rendered: Option<Box<[Vec<model::Rendered>; 2]>>,
+    pub(super) helm4_file: Option<Box<str>>,
     /// `argocd.argoproj.io/sync-options` with `PruneLast=true` merged in,
     /// when it is not there yet (nodes).
-    pub(super) sync_options: Option<String>,
+    pub(super) sync_options: Option<Box<str>>,
+}
+
+impl Facts {
+    /// The prerequisites the chart rendered in `list`.
+    pub(super) fn rendered(&self, list: List) -> &[model::Rendered] {
+        self.rendered.as_ref().map_or(&[], |r| &r[list as usize])
+    }
 }
 
 pub(super) fn documents<'a>(
@@ -127,7 +155,16 @@ pub(super) fn documents<'a>(
     opts: &Options,
     keep: Keep,
 ) -> Result<Vec<Doc<'a>>> {
-    let chunks: Vec<Vec<Chunk<'a>>> = sources.iter().map(|s| stream::split(&s.bytes)).collect();
+    // Sized to fit: they are held while every document is read, beside
+    // the documents.
+    let chunks: Vec<Vec<Chunk<'a>>> = sources
+        .iter()
+        .map(|s| {
+            let mut c = stream::split(&s.bytes);
+            c.shrink_to_fit();
+            c
+        })
+        .collect();
     let mut docs = Vec::with_capacity(chunks.iter().map(Vec::len).sum());
     let mut deltas = hashed::Deltas::default();
     let mut index = 0;
@@ -233,7 +270,7 @@ fn read_doc(chunk: &Chunk<'_>, mut at: DocRef, opts: &Options, keep: Keep) -> Re
                 _ => Vec::new(),
             };
             Ok(What::ConfigMap(Box::new(ConfigMapFacts {
-                at: unnamed(at),
+                at: at.into(),
                 namespace,
                 name,
                 ours,
@@ -244,18 +281,9 @@ fn read_doc(chunk: &Chunk<'_>, mut at: DocRef, opts: &Options, keep: Keep) -> Re
             let value = value::from_node(node).map_err(|m| Error::doc(&at, m))?;
             let mut e = express(kind, value, keep).map_err(|m| Error::doc(&at, m))?;
             e.layout = recorder.and_then(|r| r.finish(text));
-            e.at = unnamed(at);
+            e.at = at.into();
             Ok(What::Express(Box::new(e)))
         }
-    }
-}
-
-/// `at` without its kind and name, which [`Doc::at`] gives back.
-fn unnamed(at: DocRef) -> DocRef {
-    DocRef {
-        kind: None,
-        name: None,
-        ..at
     }
 }
 
@@ -317,7 +345,7 @@ fn express(kind: ExpressKind, value: Value, keep: Keep) -> Result<Express, Strin
     model::annotation(&value, model::ANN_SYNC_WAVE)?;
     model::label(&value, model::LABEL_REVISION)?;
     Ok(Express {
-        at: DocRef::default(),
+        at: At::default(),
         kind,
         value: (keep == Keep::Values).then_some(value),
         layout: None,
@@ -372,7 +400,7 @@ fn identity(kind: ExpressKind, value: &Value) -> Result<(String, String, String)
 fn node_facts(kind: ExpressKind, value: &Value, facts: &mut Facts) -> Result<(), String> {
     facts.up = model::switch(value, model::ANN_UP, "false", "true")?;
     facts.mode = model::cluster_mode(value)?;
-    facts.version = model::string_at(value, &["spec", "expressVersion"])?.map(str::to_string);
+    facts.version = model::string_at(value, &["spec", "expressVersion"])?.map(Box::from);
     let label = model::label(value, model::LABEL_REVISION)?.filter(|l| !l.is_empty());
     let ours = label.is_some_and(|l| {
         model::annotation(value, model::ANN_REVISION_SHA256)
@@ -386,9 +414,9 @@ fn node_facts(kind: ExpressKind, value: &Value, facts: &mut Facts) -> Result<(),
             model::annotation(value, model::ANN_SYNC_WAVE)?.and_then(|w| w.trim().parse().ok());
     }
     if ours {
-        facts.stale_label = label.map(str::to_string);
+        facts.stale_label = label.map(Box::from);
     } else {
-        facts.chart_label = label.map(str::to_string);
+        facts.chart_label = label.map(Box::from);
     }
     if !matches!(
         value.at(&["spec", "deploymentDependencies"]),
@@ -402,12 +430,15 @@ fn node_facts(kind: ExpressKind, value: &Value, facts: &mut Facts) -> Result<(),
     }
     facts.digest = Some(revision.digest);
     facts.input = Some(hashed::Input::Whole(revision.input));
-    for list in List::BOTH {
-        facts.rendered[list as usize] = model::rendered_prerequisites(value, list.field())?;
+    let rendered = List::BOTH.map(|list| model::rendered_prerequisites(value, list.field()));
+    if rendered.iter().any(|r| !matches!(r, Ok(r) if r.is_empty())) {
+        let [provisioning, upgrade] = rendered;
+        facts.rendered = Some(Box::new([provisioning?, upgrade?]));
     }
-    facts.helm4_file = model::annotation(value, model::ANN_HELM4_FILENAME)?.map(str::to_string);
+    facts.helm4_file = model::annotation(value, model::ANN_HELM4_FILENAME)?.map(Box::from);
     facts.sync_options =
-        model::with_prune_last(model::annotation(value, model::ANN_SYNC_OPTIONS)?)?;
+        model::with_prune_last(model::annotation(value, model::ANN_SYNC_OPTIONS)?)?
+            .map(String::into_boxed_str);
     Ok(())
 }
 
