@@ -22,7 +22,7 @@ pub(super) fn clusters(docs: &[Doc<'_>]) -> Result<BTreeMap<(String, String), Cl
     for (i, d) in docs.iter().enumerate() {
         let What::Express(e) = &d.what else { continue };
         let c = clusters
-            .entry((e.namespace.clone(), e.cluster.clone()))
+            .entry((e.namespace.to_string(), e.cluster.to_string()))
             .or_default();
         c.last_doc = i;
         if e.kind == ExpressKind::Cluster {
@@ -38,7 +38,7 @@ pub(super) fn clusters(docs: &[Doc<'_>]) -> Result<BTreeMap<(String, String), Cl
             }
             c.cluster_doc = Some(i);
         } else {
-            if let Some(&prev) = names.get(&(e.namespace.as_str(), e.name.as_str())) {
+            if let Some(&prev) = names.get(&(&*e.namespace, e.name.as_str())) {
                 return Err(Error::doc(
                     &d.at(),
                     format!(
@@ -48,7 +48,7 @@ pub(super) fn clusters(docs: &[Doc<'_>]) -> Result<BTreeMap<(String, String), Cl
                     ),
                 ));
             }
-            names.insert((&e.namespace, &e.name), i);
+            names.insert((&*e.namespace, &e.name), i);
             c.nodes.push(i);
         }
     }

@@ -32,8 +32,8 @@ impl Doc<'_> {
     /// is kept, and its name and kind need not be, twice.
     pub(super) fn at(&self) -> DocRef {
         let (at, kind, namespace, name) = match &self.what {
-            What::Express(e) => (&e.at, e.kind.name(), &e.namespace, &e.name),
-            What::ConfigMap(c) => (&c.at, "ConfigMap", &c.namespace, &c.name),
+            What::Express(e) => (&e.at, e.kind.name(), &*e.namespace, e.name.as_str()),
+            What::ConfigMap(c) => (&c.at, "ConfigMap", c.namespace.as_str(), c.name.as_str()),
             What::Pass | What::Replaced(_) => {
                 unreachable!("only Express documents and ConfigMaps are named after reading")
             }
@@ -96,13 +96,15 @@ pub(super) struct Express {
     pub(super) at: At,
     pub(super) kind: ExpressKind,
     /// The document, when the render keeps values ([`super::analyse`]).
-    pub(super) value: Option<Value>,
+    pub(super) value: Option<Box<Value>>,
     /// Where the places render edits sit in its text, when the render
     /// keeps facts and they can be edited in place.
     pub(super) layout: Option<Layout>,
     pub(super) name: String,
-    pub(super) namespace: String,
-    pub(super) cluster: String,
+    /// Held once for a run of documents of one namespace ([`Repeats`]).
+    pub(super) namespace: Arc<str>,
+    /// Held once for a run of documents of one cluster.
+    pub(super) cluster: Arc<str>,
     pub(super) facts: Facts,
     pub(super) patch: Patch,
 }
@@ -119,7 +121,9 @@ pub(super) struct Facts {
     /// `express.medallia.com/mode` (the Cluster CR's; a node's counts only
     /// in a stream without the Cluster CR, where render records it there).
     pub(super) mode: Option<Mode>,
-    pub(super) version: Option<Box<str>>,
+    /// `spec.expressVersion` (nodes); held once for a run of nodes of one
+    /// version.
+    pub(super) version: Option<Arc<str>>,
     /// The revision label in the input, when it is the chart's: a label
     /// an earlier render wrote (the prefix of its own `…-sha256`
     /// annotation) is not, and is recomputed.
@@ -167,6 +171,7 @@ pub(super) fn documents<'a>(
         .collect();
     let mut docs = Vec::with_capacity(chunks.iter().map(Vec::len).sum());
     let mut deltas = hashed::Deltas::default();
+    let mut repeats = Repeats::default();
     let mut index = 0;
     for ((si, src), chunks) in sources.iter().enumerate().zip(chunks) {
         let source_name: Arc<str> = src.name.as_str().into();
@@ -205,11 +210,13 @@ pub(super) fn documents<'a>(
                 at.line = chunk.line;
             }
             let mut what = read_doc(&chunk, at, opts, keep)?;
-            if keep == Keep::Facts
-                && let What::Express(e) = &mut what
-                && let Some(hashed::Input::Whole(text)) = e.facts.input.take()
-            {
-                e.facts.input = Some(deltas.hold(&e.namespace, &e.cluster, text));
+            if let What::Express(e) = &mut what {
+                repeats.share(e);
+                if keep == Keep::Facts
+                    && let Some(hashed::Input::Whole(text)) = e.facts.input.take()
+                {
+                    e.facts.input = Some(deltas.hold(&e.namespace, &e.cluster, text));
+                }
             }
             docs.push(Doc {
                 source: si,
@@ -219,6 +226,33 @@ pub(super) fn documents<'a>(
         }
     }
     Ok(docs)
+}
+
+/// Texts that repeat from one Express document to the next (the nodes of a
+/// cluster share their namespace and cluster, and mostly their version):
+/// each document holds the one of the document before when they are the
+/// same, so that a run of them is held once.
+#[derive(Default)]
+struct Repeats {
+    namespace: Option<Arc<str>>,
+    cluster: Option<Arc<str>>,
+    version: Option<Arc<str>>,
+}
+
+impl Repeats {
+    fn share(&mut self, e: &mut Express) {
+        fn one(last: &mut Option<Arc<str>>, text: &mut Arc<str>) {
+            match last {
+                Some(l) if **l == **text => *text = l.clone(),
+                _ => *last = Some(text.clone()),
+            }
+        }
+        one(&mut self.namespace, &mut e.namespace);
+        one(&mut self.cluster, &mut e.cluster);
+        if let Some(v) = &mut e.facts.version {
+            one(&mut self.version, v);
+        }
+    }
 }
 
 /// A document's YAML error, with its line in the source.
@@ -347,11 +381,11 @@ fn express(kind: ExpressKind, value: Value, keep: Keep) -> Result<Express, Strin
     Ok(Express {
         at: At::default(),
         kind,
-        value: (keep == Keep::Values).then_some(value),
+        value: (keep == Keep::Values).then(|| Box::new(value)),
         layout: None,
         name,
-        namespace,
-        cluster,
+        namespace: namespace.into(),
+        cluster: cluster.into(),
         facts,
         patch: Patch::default(),
     })
@@ -400,7 +434,7 @@ fn identity(kind: ExpressKind, value: &Value) -> Result<(String, String, String)
 fn node_facts(kind: ExpressKind, value: &Value, facts: &mut Facts) -> Result<(), String> {
     facts.up = model::switch(value, model::ANN_UP, "false", "true")?;
     facts.mode = model::cluster_mode(value)?;
-    facts.version = model::string_at(value, &["spec", "expressVersion"])?.map(Box::from);
+    facts.version = model::string_at(value, &["spec", "expressVersion"])?.map(Arc::from);
     let label = model::label(value, model::LABEL_REVISION)?.filter(|l| !l.is_empty());
     let ours = label.is_some_and(|l| {
         model::annotation(value, model::ANN_REVISION_SHA256)

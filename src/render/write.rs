@@ -128,7 +128,7 @@ impl<'a> Rendering<'a> {
             return Ok(());
         }
         let mut v = match &e.value {
-            Some(v) => v.clone(),
+            Some(v) => Value::clone(v),
             None => reread(d, self.limits)?,
         };
         // The splice took the edits: made again (rarely) for the value.
