@@ -13,9 +13,10 @@ use crate::value::Value;
 use std::collections::HashMap;
 
 use super::cluster::NodeInfo;
+use super::express::express_of;
 use super::hashed;
 use super::patch::Label;
-use super::read::{Doc, What, express_of};
+use super::read::{Doc, What};
 
 /// Where the new revisions ConfigMaps go: in place of an earlier render's
 /// map of the same name (so rendering is idempotent), else after the

@@ -27,6 +27,7 @@
 
 mod cluster;
 mod configmap;
+mod express;
 mod group;
 mod hashed;
 mod layout;

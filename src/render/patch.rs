@@ -9,8 +9,9 @@ use crate::model::{self, ExpressKind};
 use crate::order::List;
 use crate::value::Value;
 
+use super::express::{Express, express_of};
 use super::layout::{ANNOTATIONS, DEPENDENCIES, LABELS, PLACES};
-use super::read::{Doc, Express, express_of};
+use super::read::Doc;
 
 /// The changes render makes to an Express document.
 #[derive(Default, Clone)]

@@ -16,8 +16,9 @@ use crate::yaml::Limits;
 
 use super::Source;
 use super::configmap::RevisionsMap;
+use super::express::express_of;
 use super::patch;
-use super::read::{Doc, What, express_of};
+use super::read::{Doc, What};
 use super::splice;
 
 /// A render, planned and checked: every document was read and every
