@@ -13,7 +13,7 @@ use crate::value::Value;
 use super::configmap;
 use super::express::{express_mut, express_of};
 use super::group::ClusterDocs;
-use super::patch::{self, DepRef, Label, Patch};
+use super::patch::{self, DepRef, Deps, Label, Patch};
 use super::read::Doc;
 use super::rollout::{ClusterRollout, Injection, NodeRollout};
 use super::{Keep, Options, hashed};
@@ -295,9 +295,11 @@ fn set_patches(
             deps: None,
         };
         if nodes.members[m].managed {
-            // Sized to fit: every managed node of a large stream keeps them.
-            let mut lists: [Vec<DepRef>; 2] =
-                List::BOTH.map(|list| Vec::with_capacity(order.deps[list as usize][m].len()));
+            let mut lists: [Vec<DepRef>; 2] = [Vec::new(), Vec::new()];
+            lists[List::Provisioning as usize].reserve_exact(
+                order.deps[List::Provisioning as usize][m].len()
+                    + order.deps[List::Upgrade as usize][m].len(),
+            );
             for list in List::BOTH {
                 for d in &order.deps[list as usize][m] {
                     let dep = &nodes.infos[d.target];
@@ -316,7 +318,7 @@ fn set_patches(
                     });
                 }
             }
-            patch.deps = Some(lists);
+            patch.deps = Some(Deps::new(lists));
         }
         express_mut(docs, info.doc).patch = patch;
     }

@@ -70,7 +70,8 @@ pub(super) struct Facts {
     pub(super) helm4_file: Option<Box<str>>,
     /// `argocd.argoproj.io/sync-options` with `PruneLast=true` merged in,
     /// when it is not there yet (nodes).
-    pub(super) sync_options: Option<Box<str>>,
+    /// Held once for a run of nodes with the same.
+    pub(super) sync_options: Option<Arc<str>>,
 }
 
 impl Facts {
@@ -81,14 +82,15 @@ impl Facts {
 }
 
 /// Texts that repeat from one Express document to the next (the nodes of a
-/// cluster share their namespace and cluster, and mostly their version):
-/// each document holds the one of the document before when they are the
-/// same, so that a run of them is held once.
+/// cluster share their namespace and cluster, and mostly their version and
+/// sync options): each document holds the one of the document before when
+/// they are the same, so that a run of them is held once.
 #[derive(Default)]
 pub(super) struct Repeats {
     namespace: Option<Arc<str>>,
     cluster: Option<Arc<str>>,
     version: Option<Arc<str>>,
+    sync_options: Option<Arc<str>>,
 }
 
 impl Repeats {
@@ -103,6 +105,9 @@ impl Repeats {
         one(&mut self.cluster, &mut e.cluster);
         if let Some(v) = &mut e.facts.version {
             one(&mut self.version, v);
+        }
+        if let Some(o) = &mut e.facts.sync_options {
+            one(&mut self.sync_options, o);
         }
     }
 }
@@ -223,8 +228,7 @@ fn node_facts(kind: ExpressKind, value: &Value, facts: &mut Facts) -> Result<(),
     }
     facts.helm4_file = model::annotation(value, model::ANN_HELM4_FILENAME)?.map(Box::from);
     facts.sync_options =
-        model::with_prune_last(model::annotation(value, model::ANN_SYNC_OPTIONS)?)?
-            .map(String::into_boxed_str);
+        model::with_prune_last(model::annotation(value, model::ANN_SYNC_OPTIONS)?)?.map(Arc::from);
     Ok(())
 }
 
@@ -248,7 +252,7 @@ mod tests {
     use crate::render::{Options, Source, read};
 
     #[test]
-    fn a_run_of_nodes_of_one_cluster_holds_its_namespace_cluster_and_version_once() {
+    fn a_run_of_nodes_of_one_cluster_holds_its_namespace_cluster_version_and_sync_options_once() {
         let node = |key: &str, ns: &str, version: &str| {
             format!(
                 "---\napiVersion: express.medallia.com/v2alpha1\nkind: Frontend\nmetadata:\n  name: acme-{key}\n  namespace: {ns}\nspec:\n  clusterConfig:\n    clusterName: acme\n  expressVersion: {version}\n"
@@ -271,6 +275,9 @@ mod tests {
         assert!(Arc::ptr_eq(&e(0).namespace, &e(1).namespace));
         assert!(Arc::ptr_eq(&e(0).cluster, &e(2).cluster));
         assert!(Arc::ptr_eq(&version(0), &version(1)));
+        let options = |i: usize| e(i).facts.sync_options.clone().unwrap();
+        assert_eq!(&*options(0), "PruneLast=true");
+        assert!(Arc::ptr_eq(&options(0), &options(3)));
         // Held again where the text changes, and equal where it is equal.
         assert!(!Arc::ptr_eq(&version(1), &version(2)));
         assert!(Arc::ptr_eq(&version(2), &version(3)));

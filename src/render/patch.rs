@@ -17,7 +17,7 @@ use super::read::Doc;
 #[derive(Default, Clone)]
 pub(super) struct Patch {
     pub(super) wave: Option<i64>,
-    pub(super) sync_options: Option<Box<str>>,
+    pub(super) sync_options: Option<std::sync::Arc<str>>,
     /// The revision label written on a node ([`Express::label`]).
     pub(super) label: Option<Label>,
     /// On the Cluster CR: the rollout order `--mode` chose, recorded in
@@ -31,7 +31,38 @@ pub(super) struct Patch {
     /// New provisioning and upgrade prerequisites, when managed. The
     /// entries are built when the document is written, from the documents
     /// they name (small to keep while a large stream is planned).
-    pub(super) deps: Option<[Vec<DepRef>; 2]>,
+    pub(super) deps: Option<Deps>,
+}
+
+/// A node's new prerequisites, both lists in one allocation (every managed
+/// node of a large stream keeps them): the provisioning list, then the
+/// upgrade list.
+#[derive(Clone)]
+pub(super) struct Deps {
+    refs: Box<[DepRef]>,
+    provisioning: usize,
+}
+
+impl Deps {
+    /// `lists`, indexed by [`List`].
+    pub(super) fn new(lists: [Vec<DepRef>; 2]) -> Deps {
+        let [provisioning, upgrade] = lists;
+        let at = provisioning.len();
+        let mut refs = provisioning;
+        refs.extend(upgrade);
+        Deps {
+            refs: refs.into_boxed_slice(),
+            provisioning: at,
+        }
+    }
+
+    pub(super) fn list(&self, list: List) -> &[DepRef] {
+        let (provisioning, upgrade) = self.refs.split_at(self.provisioning);
+        match list {
+            List::Provisioning => provisioning,
+            List::Upgrade => upgrade,
+        }
+    }
 }
 
 /// Which revision a node's label holds.
@@ -127,9 +158,10 @@ pub(super) fn edits(docs: &[Doc<'_>], i: usize) -> Vec<Edit> {
             }
         });
     }
-    if let Some(lists) = &p.deps {
+    if let Some(deps) = &p.deps {
         for list in List::BOTH {
-            let entries = lists[list as usize]
+            let entries = deps
+                .list(list)
                 .iter()
                 .map(|d| prerequisite_entry(docs, e, list, *d))
                 .collect();
