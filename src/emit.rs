@@ -71,14 +71,16 @@ const SIMPLE_KEY_MAX: usize = 1024;
 /// Writes `key:`; a key too long to be implicit is written explicitly
 /// (`? key` then `:` on the next line, at the same indentation).
 fn write_key(k: &str, indent: usize, out: &mut String) {
-    let mut key = String::new();
-    write_string(k, &mut key);
-    // The count includes the `:` and a margin for the indentation.
-    if key.chars().count() + 2 < SIMPLE_KEY_MAX - indent {
-        out.push_str(&key);
-    } else {
-        out.push_str("? ");
-        out.push_str(&key);
+    let start = out.len();
+    write_string(k, out);
+    let key = &out[start..];
+    // The count includes the `:` and a margin for the indentation. A key
+    // has at most as many characters as bytes: they are counted only for a
+    // key long in bytes.
+    let simple = key.len() + 2 < SIMPLE_KEY_MAX - indent
+        || key.chars().count() + 2 < SIMPLE_KEY_MAX - indent;
+    if !simple {
+        out.insert_str(start, "? ");
         out.push('\n');
         pad(indent, out);
     }
@@ -188,8 +190,10 @@ fn literal_ok(s: &str) -> bool {
     if !s.contains('\n') || s.ends_with("\n\n") || s.starts_with(' ') || s.starts_with('\n') {
         return false;
     }
-    s.split('\n')
-        .all(|line| !line.ends_with(' ') && line.chars().all(printable))
+    s.split('\n').all(|line| {
+        !line.ends_with(' ')
+            && (line.bytes().all(|b| (0x20..0x7F).contains(&b)) || line.chars().all(printable))
+    })
 }
 
 fn double_quoted(s: &str, out: &mut String) {
@@ -240,6 +244,25 @@ mod tests {
             s("a\"b\\c\u{7}\u{1F600}"),
             "\"a\\\"b\\\\c\\u0007\u{1F600}\""
         );
+    }
+
+    #[test]
+    fn a_key_too_long_for_a_simple_key_is_written_explicit_counted_in_characters() {
+        let entry = |k: &str, indent: usize| {
+            let mut o = String::new();
+            entry(k, &Value::Int(1), indent, &mut o);
+            o
+        };
+        // go-yaml's simple keys hold at most 1024 characters, the `:` and
+        // the indentation's margin included.
+        let long = "k".repeat(1100);
+        assert_eq!(entry(&long, 0), format!("? {long}\n: 1\n"));
+        assert_eq!(entry(&long, 2), format!("  ? {long}\n  : 1\n"));
+        let fits = "k".repeat(1021);
+        assert_eq!(entry(&fits, 0), format!("{fits}: 1\n"));
+        // 700 characters in 1,400 bytes: simple.
+        let wide = "é".repeat(700);
+        assert_eq!(entry(&wide, 0), format!("\"{wide}\": 1\n"));
     }
 
     #[test]
