@@ -5,7 +5,7 @@
 //! `argocd/resource_customizations/express.medallia.com/<Kind>/health_test.yaml`
 //! is checked against both this module and the Lua under a real Lua 5.1.
 
-use crate::model::{ANN_UP, ExpressKind, LABEL_REVISION};
+use crate::model::{ANN_HEALTH, ANN_HEALTH_IGNORED_BY, ANN_UP, ExpressKind, LABEL_REVISION};
 use crate::value::Value;
 
 /// The Lua health check of Backend and Frontend nodes.
@@ -97,8 +97,52 @@ fn number(v: Option<&Value>) -> Option<f64> {
     }
 }
 
-/// The health of an Express CR of `kind`, by the rules in the Lua scripts.
+/// The health of an Express CR of `kind`, by the rules in the Lua scripts:
+/// a node whose check on-call asked to ignore ([`ignored_by`]) is Healthy,
+/// with a message naming who asked and what the rules say.
 pub fn assess(kind: ExpressKind, obj: &Value) -> Health {
+    let h = rules(kind, obj);
+    match ignored_by(kind, obj) {
+        Some(by) => ignoring(&by, h),
+        None => h,
+    }
+}
+
+/// `h`, the health of a node whose check `by` asked to ignore: Healthy, and
+/// what it is in the message.
+pub fn ignoring(by: &str, h: Health) -> Health {
+    health(
+        Status::Healthy,
+        format!(
+            "Health check ignored, asked by {by} ({ANN_HEALTH}: ignore); the node is {}: {}",
+            h.status.name(),
+            h.message
+        ),
+    )
+}
+
+/// Whether on-call asked to ignore the health check of this node
+/// (`express.medallia.com/health: ignore`), and who asked
+/// (`express.medallia.com/health-ignored-by`, or a note that nobody is
+/// named).
+pub fn ignored_by(kind: ExpressKind, obj: &Value) -> Option<String> {
+    let annotation = |key| obj.at(&["metadata", "annotations", key]);
+    if kind == ExpressKind::Cluster
+        || annotation(ANN_HEALTH).and_then(Value::as_str) != Some("ignore")
+    {
+        return None;
+    }
+    Some(match annotation(ANN_HEALTH_IGNORED_BY) {
+        None | Some(Value::Null) => format!("nobody named ({ANN_HEALTH_IGNORED_BY} is not set)"),
+        Some(Value::Str(s)) if s.is_empty() => {
+            format!("nobody named ({ANN_HEALTH_IGNORED_BY} is not set)")
+        }
+        by => lua_text(by, ""),
+    })
+}
+
+/// The rules, first match wins.
+fn rules(kind: ExpressKind, obj: &Value) -> Health {
     let node = kind != ExpressKind::Cluster;
     if node
         && obj

@@ -5,8 +5,9 @@
 //! `{"clusters":[{"namespace","name","mode","nodes":[{"key","name","kind",
 //! "wave","up","expressVersion","revision","dependencies",
 //! "provisioningAfter":[keys],"upgradeAfter":[keys],"change"?}]}],
-//! "warnings":[lines]}` (`warnings`: with live objects, the deadlocks and
-//! early deletions also printed on stderr).
+//! "warnings":[lines]}` (`warnings`, also printed on stderr: every node
+//! whose health check on-call ignores, and, with live objects, the
+//! deadlocks and early deletions).
 //! `dependencies` says whether render wrote the node's prerequisites:
 //! `injected`, or off and why: `off-flag` (`--no-dependencies`),
 //! `off-cluster-annotation`, `off-node-annotation` (the chart's
@@ -17,6 +18,8 @@
 //! not the revision, e.g. only dependencies; fields only the live object has,
 //! such as API-server defaults, do not count), `unchanged`, `new`, or
 //! `removed` (live, no longer rendered; its `wave` is null).
+//! `healthIgnoredBy` is present only on a node whose health check on-call
+//! ignores (`express.medallia.com/health: ignore`): who asked, and why.
 
 use serde::Serialize;
 
@@ -47,8 +50,9 @@ fn change_colour(c: Change) -> Colour {
 #[derive(Clone, Debug, Serialize)]
 pub struct Plan {
     pub clusters: Vec<PlanCluster>,
-    /// Against live objects, what would go wrong in the sync (deadlocks,
-    /// early deletions), one line each; also printed on stderr.
+    /// Every node whose health check is ignored, and, against live
+    /// objects, what would go wrong in the sync (deadlocks, early
+    /// deletions), one line each; also printed on stderr.
     pub warnings: Vec<String>,
 }
 
@@ -78,6 +82,9 @@ pub struct PlanNode {
     /// Only against live objects.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change: Option<Change>,
+    /// Who asked to ignore its health check; only when someone did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_ignored_by: Option<String>,
 }
 
 /// The plan of a render, against live objects if given.
@@ -99,6 +106,7 @@ pub fn plan(r: &Analysis, live: Option<&Live>) -> Plan {
                     provisioning_after: n.provisioning_after.clone(),
                     upgrade_after: n.upgrade_after.clone(),
                     change: live.map(|live| change(c, n, live)),
+                    health_ignored_by: n.health_ignored_by.clone(),
                 })
                 .collect();
             for l in live.map(|live| removed(c, live)).unwrap_or_default() {
@@ -116,6 +124,7 @@ pub fn plan(r: &Analysis, live: Option<&Live>) -> Plan {
                     provisioning_after: Vec::new(),
                     upgrade_after: Vec::new(),
                     change: Some(Change::Removed),
+                    health_ignored_by: None,
                 });
             }
             PlanCluster {
@@ -126,13 +135,27 @@ pub fn plan(r: &Analysis, live: Option<&Live>) -> Plan {
             }
         })
         .collect();
-    let warnings = live.map_or_else(Vec::new, |live| {
-        crate::compare::deadlocks(r, live)
-            .iter()
-            .chain(&crate::compare::early_prunes(r, live))
-            .map(ToString::to_string)
-            .collect()
-    });
+    let mut warnings: Vec<String> = r
+        .clusters
+        .iter()
+        .flat_map(|c| c.nodes.iter().map(move |n| (c, n)))
+        .filter_map(|(c, n)| {
+            let by = n.health_ignored_by.as_deref()?;
+            Some(format!(
+                "{}: health check ignored, asked by {by} ({}: ignore): Argo CD does not wait for it to be healthy and no node waits for it; remove the annotation once it is fixed",
+                model::qualified(&c.namespace, &n.name),
+                model::ANN_HEALTH
+            ))
+        })
+        .collect();
+    if let Some(live) = live {
+        warnings.extend(
+            crate::compare::deadlocks(r, live)
+                .iter()
+                .chain(&crate::compare::early_prunes(r, live))
+                .map(ToString::to_string),
+        );
+    }
     Plan { clusters, warnings }
 }
 
@@ -183,10 +206,11 @@ pub fn table(plan: &Plan, colour: bool) -> String {
                 cell(n.node.kind.name()),
                 cell(n.express_version.as_deref().unwrap_or("-")),
                 cell(n.revision.as_deref().unwrap_or("-")),
-                (
-                    if n.up { "yes" } else { "down" }.into(),
-                    if n.up { Colour::None } else { Colour::Dim },
-                ),
+                match (&n.health_ignored_by, n.up) {
+                    (Some(_), true) => ("yes, health ignored".into(), Colour::Yellow),
+                    (_, true) => cell("yes"),
+                    (_, false) => ("down".into(), Colour::Dim),
+                },
                 cell(n.dependencies.map_or("-", Injection::describe)),
                 cell(list(&n.upgrade_after)),
                 cell(list(&n.provisioning_after)),

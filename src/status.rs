@@ -7,8 +7,8 @@
 //! no longer has is listed until Argo CD prunes it.
 //!
 //! Exit codes, for scripts and alerts (`kubectl rollout status` has the
-//! same need): 0 every node done or down on purpose and no Cluster CR
-//! Degraded; 1 a node or a Cluster CR is Degraded; 3 a rollout is still in
+//! same need): 0 every node done, down on purpose or its health check
+//! ignored (named in the summary) and no Cluster CR Degraded; 1 a node or a Cluster CR is Degraded; 3 a rollout is still in
 //! progress.
 
 use std::collections::BTreeMap;
@@ -35,6 +35,10 @@ pub enum State {
     Degraded,
     /// Behind a node that is not done.
     Waiting,
+    /// Its health check ignored by on-call (`express.medallia.com/health:
+    /// ignore`): Healthy to Argo CD, which goes on past it whatever its
+    /// state (in its message); counted apart, and named in the summary.
+    Ignored,
 }
 
 impl State {
@@ -45,6 +49,7 @@ impl State {
             State::RollingOut => "rolling-out",
             State::Degraded => "degraded",
             State::Waiting => "waiting",
+            State::Ignored => "ignored",
         }
     }
 }
@@ -63,6 +68,9 @@ pub struct NodeStatus {
     pub desired: Option<String>,
     #[serde(rename = "runningRevision")]
     pub running: Option<String>,
+    /// Who asked to ignore its health check; only when someone did.
+    #[serde(rename = "healthIgnoredBy", skip_serializing_if = "Option::is_none")]
+    pub health_ignored_by: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -91,7 +99,7 @@ impl ClusterStatus {
             && self
                 .nodes
                 .iter()
-                .all(|n| matches!(n.state, State::Done | State::Down))
+                .all(|n| matches!(n.state, State::Done | State::Down | State::Ignored))
     }
 }
 
@@ -111,14 +119,14 @@ pub fn exit_code(clusters: &[ClusterStatus]) -> u8 {
 fn summary(cluster: Option<&Health>, nodes: &[NodeStatus]) -> String {
     let count = |s: State| nodes.iter().filter(|n| n.state == s).count();
     let (done, down) = (count(State::Done), count(State::Down));
-    let up = nodes.len() - down;
+    let up = nodes.len() - down - count(State::Ignored);
     let down = match down {
         0 => String::new(),
         d => format!(", {d} down"),
     };
     let nodes_line = match nodes
         .iter()
-        .find(|n| !matches!(n.state, State::Done | State::Down))
+        .find(|n| !matches!(n.state, State::Done | State::Down | State::Ignored))
     {
         None if nodes.is_empty() => "no nodes".to_string(),
         None if up == 0 => format!("all {} down", report::count(nodes.len(), "node", "nodes")),
@@ -129,6 +137,24 @@ fn summary(cluster: Option<&Health>, nodes: &[NodeStatus]) -> String {
             n.node.key,
             n.state.name(),
             n.wave.map(|w| w.to_string()).unwrap_or_else(|| "-".into())
+        ),
+    };
+    let ignored: Vec<String> = nodes
+        .iter()
+        .filter(|n| n.state == State::Ignored)
+        .map(|n| {
+            format!(
+                "{} (asked by {})",
+                n.node.key,
+                n.health_ignored_by.as_deref().unwrap_or_default()
+            )
+        })
+        .collect();
+    let nodes_line = match ignored.is_empty() {
+        true => nodes_line,
+        false => format!(
+            "{nodes_line}; health check ignored on {}",
+            ignored.join(", ")
         ),
     };
     match cluster {
@@ -145,24 +171,31 @@ fn summary(cluster: Option<&Health>, nodes: &[NodeStatus]) -> String {
 /// one is given, else its own label.
 fn node_status(l: &LiveNode<'_>, target: Option<&crate::render::NodeRollout>) -> NodeStatus {
     let label = l.label();
-    let health = match target {
-        Some(t) if label != Some(t.revision.as_str()) => Health {
+    let ignored_by = health::ignored_by(l.kind, l.obj);
+    let not_applied = match target {
+        Some(t) if label != Some(t.revision.as_str()) => Some(Health {
             status: Status::Progressing,
             message: format!(
                 "Not applied yet: label {}, target {}",
                 label.unwrap_or("(none)"),
                 t.revision
             ),
-        },
-        Some(t) if t.up != l.up() => Health {
+        }),
+        Some(t) if t.up != l.up() => Some(Health {
             status: Status::Progressing,
             message: format!(
                 "Not applied yet: {} live, {} in the render",
                 if l.up() { "up" } else { "down" },
                 if t.up { "up" } else { "down" }
             ),
-        },
-        _ => health::assess(l.kind, l.obj),
+        }),
+        _ => None,
+    };
+    // As Argo CD sees it: the live object's check, ignored or not.
+    let health = match (not_applied, &ignored_by) {
+        (Some(h), Some(by)) => health::ignoring(by, h),
+        (Some(h), None) => h,
+        (None, _) => health::assess(l.kind, l.obj),
     };
     NodeStatus {
         wave: target.map(|t| t.wave).or_else(|| l.wave()),
@@ -172,8 +205,13 @@ fn node_status(l: &LiveNode<'_>, target: Option<&crate::render::NodeRollout>) ->
             .or(label)
             .map(str::to_string),
         running: l.running().map(str::to_string),
-        state: if l.up() { State::Waiting } else { State::Down },
+        state: match (l.up(), &ignored_by) {
+            (false, _) => State::Down,
+            (true, Some(_)) => State::Ignored,
+            (true, None) => State::Waiting,
+        },
         node: l.id(),
+        health_ignored_by: ignored_by,
     }
 }
 
@@ -189,6 +227,7 @@ fn not_created(n: &crate::render::NodeRollout) -> NodeStatus {
         },
         desired: Some(n.revision.clone()),
         running: None,
+        health_ignored_by: None,
     }
 }
 
@@ -278,12 +317,13 @@ fn in_rollout_order(mut nodes: Vec<NodeStatus>, rendered: bool) -> Vec<NodeStatu
             (_, Status::Degraded, _) => State::Degraded,
             // Pruned after every other node: it waits for them.
             _ if removed => State::Waiting,
+            (State::Ignored, _, _) => State::Ignored,
             (State::Down, Status::Healthy, _) => State::Down,
             (_, Status::Healthy, false) => State::Done,
             (_, _, false) => State::RollingOut,
             (_, _, true) => State::Waiting,
         };
-        if !matches!(n.state, State::Done | State::Down) {
+        if !matches!(n.state, State::Done | State::Down | State::Ignored) {
             blocked = true;
         }
     }
@@ -296,6 +336,7 @@ fn colour(state: State) -> Colour {
         State::RollingOut => Colour::Yellow,
         State::Degraded => Colour::Red,
         State::Waiting => Colour::Dim,
+        State::Ignored => Colour::Yellow,
     }
 }
 

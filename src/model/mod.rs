@@ -27,6 +27,13 @@ pub const ANN_REVISION_SHA256: &str = "express.medallia.com/deployment-revision-
 pub const ANN_REVISION_SOURCE: &str = "express.medallia.com/revision-source";
 /// `"false"` marks a node intentionally down.
 pub const ANN_UP: &str = "express.medallia.com/up";
+/// `"ignore"` on a node: on-call's escape hatch past a node known broken;
+/// the health checks report it Healthy whatever its state, so that a sync
+/// goes on past it.
+pub const ANN_HEALTH: &str = "express.medallia.com/health";
+/// Who asked for [`ANN_HEALTH`] `ignore`, and why: named in every health
+/// message and report about the node.
+pub const ANN_HEALTH_IGNORED_BY: &str = "express.medallia.com/health-ignored-by";
 /// `"disabled"` on a Cluster or node turns dependency injection off.
 pub const ANN_DEPENDENCIES: &str = "express.medallia.com/dependencies";
 /// `provisioning` or `upgrade` on a Cluster.

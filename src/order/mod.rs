@@ -12,7 +12,10 @@
 //! no prerequisites and nothing depends on it; every other node depends on
 //! the nearest node before it that is up. Prerequisites the chart rendered
 //! win over the default, and one that names a down node is followed to that
-//! node's own dependency. Waves are a topological order of the mode's
+//! node's own dependency. A node whose health check on-call ignores
+//! (`express.medallia.com/health: ignore`, a node known broken) keeps its
+//! own prerequisites, but nothing depends on it either: the operator would
+//! wait for it to be Ready for ever, where Argo CD no longer does. Waves are a topological order of the mode's
 //! dependencies, ties broken by the default order.
 
 use std::cmp::{Ordering, Reverse};
@@ -88,6 +91,8 @@ pub struct Member {
     pub key: String,
     pub role: Role,
     pub up: bool,
+    /// Whether its health check is ignored: nothing waits for it.
+    pub ignored: bool,
     /// Whether express-waves manages its dependencies (not disabled).
     pub managed: bool,
     /// Prerequisites as rendered, per [`List`], as member indices; empty
@@ -221,7 +226,7 @@ fn list_deps(members: &[Member], list: List, order: &[usize]) -> Result<Vec<Vec<
     let mut last_up = None;
     for &i in order {
         pred[i] = last_up;
-        if members[i].up {
+        if members[i].waited_for() {
             last_up = Some(i);
         }
     }
@@ -252,7 +257,7 @@ fn list_deps(members: &[Member], list: List, order: &[usize]) -> Result<Vec<Vec<
         } else if m.up {
             let from_chart = !m.rendered[l].is_empty();
             for (e, t) in own(i).into_iter().enumerate() {
-                if members[t].up {
+                if members[t].waited_for() {
                     let entry = from_chart.then_some(e);
                     push(Dep { target: t, entry }, &mut out);
                 } else {
@@ -278,7 +283,15 @@ fn list_deps(members: &[Member], list: List, order: &[usize]) -> Result<Vec<Vec<
     Ok(per_node)
 }
 
-/// Follows the dependencies of down node `t` to up nodes.
+impl Member {
+    /// Whether a node may wait for it: up, and its health not ignored.
+    fn waited_for(&self) -> bool {
+        self.up && !self.ignored
+    }
+}
+
+/// Follows the dependencies of node `t`, which nothing waits for (down, or
+/// its health ignored), to nodes that may be waited for.
 fn follow(
     members: &[Member],
     own: &dyn Fn(usize) -> Vec<usize>,
@@ -293,7 +306,7 @@ fn follow(
             cycle.push(next);
             return Err(cycle);
         }
-        if members[next].up {
+        if members[next].waited_for() {
             found(next);
         } else {
             path.push(next);

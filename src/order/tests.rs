@@ -18,6 +18,7 @@ fn members(spec: &str) -> Vec<Member> {
                     Role::Frontend
                 },
                 up,
+                ignored: false,
                 managed: true,
                 rendered: [vec![], vec![]],
             }
@@ -89,6 +90,20 @@ fn down_nodes_leave_the_chain_but_keep_their_wave() {
     assert_eq!(chain(&ms, &p, List::Upgrade), "fe3<fe1");
     assert_eq!(chain(&ms, &p, List::Provisioning), "fe3<fe1");
     assert_eq!(keys(&ms, &p.waves), "fe1 fe2 be fe3");
+}
+
+#[test]
+fn a_node_whose_health_is_ignored_keeps_its_prerequisites_and_nobody_waits_for_it() {
+    let mut ms = members("be fe1 fe2 fe3");
+    ms[2].ignored = true;
+    let p = resolve(&ms, Mode::Upgrade, 2).unwrap();
+    // Without it: fe2<fe1 be<fe2 fe3<be.
+    assert_eq!(chain(&ms, &p, List::Upgrade), "be<fe1 fe2<fe1 fe3<be");
+    assert_eq!(keys(&ms, &p.waves), "fe1 fe2 be fe3");
+    // A chart's prerequisite on it is followed to the node it waits for.
+    ms[3].rendered[List::Upgrade as usize] = vec![2];
+    let p = resolve(&ms, Mode::Upgrade, 2).unwrap();
+    assert_eq!(chain(&ms, &p, List::Upgrade), "be<fe1 fe2<fe1 fe3<fe1");
 }
 
 #[test]

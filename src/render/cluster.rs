@@ -229,6 +229,7 @@ fn nodes(
             key: key.clone(),
             role: e.kind.role().expect("nodes have a role"),
             up: f.up != Some(false),
+            ignored: f.health_ignored,
             managed,
             rendered: refs,
         });
@@ -367,6 +368,10 @@ fn node_rollout(
             },
             digest: info.digest,
         }),
+        health_ignored_by: e
+            .value
+            .as_deref()
+            .and_then(|v| crate::health::ignored_by(e.kind, v)),
         provisioning_after: keys(List::Provisioning),
         upgrade_after: keys(List::Upgrade),
         spec,

@@ -59,6 +59,8 @@ pub(super) struct Facts {
     pub(super) stale_label: Option<Box<str>>,
     /// The sync wave an earlier render wrote (a node carrying its marks).
     pub(super) rendered_wave: Option<i64>,
+    /// `express.medallia.com/health: ignore` (nodes): nothing waits for it.
+    pub(super) health_ignored: bool,
     /// What the spec hashes to (nodes).
     pub(super) digest: Option<Digest>,
     /// The hashed input (nodes), as held until its revisions ConfigMap is
@@ -129,6 +131,12 @@ pub(super) fn read(kind: ExpressKind, value: Value, keep: Keep) -> Result<Expres
     };
     if kind == ExpressKind::Cluster {
         facts.mode = model::cluster_mode(&value)?;
+        if model::annotation(&value, model::ANN_HEALTH)?.is_some() {
+            return Err(format!(
+                "{} is for Backends and Frontends: the Cluster CR's health check does not read it",
+                model::ANN_HEALTH
+            ));
+        }
     } else {
         node_facts(kind, &value, &mut facts)?;
     }
@@ -226,10 +234,30 @@ fn node_facts(kind: ExpressKind, value: &Value, facts: &mut Facts) -> Result<(),
         let [provisioning, upgrade] = rendered;
         facts.rendered = Some(Box::new([provisioning?, upgrade?]));
     }
+    facts.health_ignored = health_ignored(value)?;
     facts.helm4_file = model::annotation(value, model::ANN_HELM4_FILENAME)?.map(Box::from);
     facts.sync_options =
         model::with_prune_last(model::annotation(value, model::ANN_SYNC_OPTIONS)?)?.map(Arc::from);
     Ok(())
+}
+
+/// Whether on-call asked to ignore the node's health check
+/// (`express.medallia.com/health: ignore`, the only value), naming who
+/// asked and why (`express.medallia.com/health-ignored-by`).
+fn health_ignored(value: &Value) -> Result<bool, String> {
+    let (health, by) = (model::ANN_HEALTH, model::ANN_HEALTH_IGNORED_BY);
+    match model::annotation(value, health)? {
+        None => Ok(false),
+        Some("ignore") => match model::annotation(value, by)? {
+            Some(who) if !who.trim().is_empty() => Ok(true),
+            _ => Err(format!(
+                "{health}: ignore needs {by}: who asked, and why (e.g. `jdoe, INC-1234`); every health message and report about the node names it"
+            )),
+        },
+        Some(other) => Err(format!(
+            "{health} is `{other}`; its only value is `ignore` (on-call's escape hatch past a node known broken): remove it to have the node's health checked"
+        )),
+    }
 }
 
 pub(super) fn express_of<'d>(docs: &'d [Doc<'_>], i: usize) -> &'d Express {

@@ -76,6 +76,9 @@ pub struct NodeRollout {
     pub computed: Arc<Revision>,
     /// Whether its dependencies were injected, and if not, why.
     pub injection: Injection,
+    /// Who asked to ignore its health check
+    /// (`express.medallia.com/health: ignore`), if anyone did.
+    pub health_ignored_by: Option<String>,
     /// Keys of the nodes it waits for, per list.
     pub provisioning_after: Vec<String>,
     pub upgrade_after: Vec<String>,

@@ -371,6 +371,72 @@ fn a_degraded_node_fails_a_manual_sync_and_no_later_node_changes() {
     }
 }
 
+/// On-call's escape hatch: a node known broken whose chart renders
+/// `express.medallia.com/health: ignore` is Healthy to the shipped checks,
+/// so the sync goes on past it and every later node gets its fix; the node
+/// itself stays broken, and its health message says so.
+#[test]
+fn a_degraded_node_whose_health_check_on_call_ignores_lets_the_rollout_go_past_it() {
+    let ex = example("varsamisktest");
+    let old = render(&ex);
+    // The chart renders the escape hatch on fe2 with the fix for the others.
+    let fixed = edit_doc(&next_changeset(&ex), "varsamisktest-fe2", |d| {
+        Some(d.replace(
+            "  annotations:\n",
+            "  annotations:\n    express.medallia.com/health: ignore\n    express.medallia.com/health-ignored-by: \"jdoe, INC-1234\"\n",
+        ))
+    });
+    let new = render(&fixed);
+    let mut cluster = Cluster::settled(&old);
+    cluster.failing.insert("varsamisktest-fe2".into());
+    let run = sync(&mut cluster, &new, &App::default());
+    assert_eq!(run.end, Some(End::Succeeded), "{}", run.message);
+    run.one_node_at_a_time().unwrap();
+    for n in nodes(&new) {
+        assert!(run.changed(&n), "{n} was not applied");
+    }
+    let live = cluster.obj("varsamisktest-fe2").unwrap();
+    let h = express_waves::health::assess(ExpressKind::Frontend, live);
+    assert!(
+        h.message
+            .starts_with("Health check ignored, asked by jdoe, INC-1234")
+            && h.message.contains("the node is Degraded"),
+        "{}",
+        h.message
+    );
+}
+
+/// The escape hatch without render (the annotation on the objects, but the
+/// prerequisites as before): Argo CD goes past the broken node, but a node
+/// that names it as a prerequisite waits for it in the operator for ever.
+/// This is why the chart must render it (render then takes the node out of
+/// every chain), and why `kubectl annotate` alone is not enough.
+#[test]
+fn a_health_check_ignored_without_render_still_leaves_its_dependents_waiting_for_it() {
+    let (old, mut new) = chart_change("varsamisktest");
+    let fe2 = new
+        .iter_mut()
+        .find(|o| s(o, &["metadata", "name"]) == "varsamisktest-fe2")
+        .unwrap();
+    let annotations = fe2
+        .map_entry("metadata")
+        .and_then(|m| m.map_entry("annotations"))
+        .unwrap();
+    annotations.set("express.medallia.com/health", Value::Str("ignore".into()));
+    annotations.set(
+        "express.medallia.com/health-ignored-by",
+        Value::Str("jdoe".into()),
+    );
+    let mut cluster = Cluster::settled(&old);
+    cluster.failing.insert("varsamisktest-fe2".into());
+    let run = sync(&mut cluster, &new, &App::default());
+    assert!(
+        matches!(&run.end, Some(End::Hung(m)) if m.contains("varsamisktest-be")),
+        "{:?}",
+        run.end
+    );
+}
+
 /// An automated sync retries (`Retry{Limit: 5}`, `autoSync`), each time
 /// from the first wave. While the node stays Degraded no later node
 /// changes; once it recovers, the retry carries the rollout on.
