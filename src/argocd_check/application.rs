@@ -115,8 +115,40 @@ fn templated(v: &Value) -> bool {
     }
 }
 
+/// Whether a template fills in something these checks read: anything in
+/// the spec but its project, its destination, and its sources' repository,
+/// revision, path, ref and chart name (the tenant's own place, which an
+/// ApplicationSet templates and no check reads).
+fn templated_where_checked(template: &Value) -> bool {
+    fn source(src: &Value) -> bool {
+        match src {
+            Value::Map(m) => m.iter().any(|(k, v)| {
+                k.contains("{{")
+                    || (!matches!(
+                        k.as_str(),
+                        "repoURL" | "targetRevision" | "path" | "ref" | "chart"
+                    ) && templated(v))
+            }),
+            other => templated(other),
+        }
+    }
+    match template.get("spec") {
+        Some(Value::Map(spec)) => spec.iter().any(|(k, v)| match k.as_str() {
+            "project" | "destination" => false,
+            "source" => source(v),
+            "sources" => match v {
+                Value::Seq(sources) => sources.iter().any(source),
+                other => templated(other),
+            },
+            _ => k.contains("{{") || templated(v),
+        }),
+        other => other.is_some_and(templated),
+    }
+}
+
 /// What an ApplicationSet leaves to its controller, which is not evaluated
-/// here: `templatePatch`, generator-level templates, templated fields.
+/// here: `templatePatch`, generator-level templates, templated fields the
+/// checks read.
 fn templates(app: &Value, out: &mut Out<'_>) {
     let generator_templates = matches!(app.at(&["spec", "generators"]), Some(Value::Seq(g))
     if g.iter().any(|g| match g {
@@ -124,11 +156,16 @@ fn templates(app: &Value, out: &mut Out<'_>) {
         _ => false,
     }));
     let patch = app.at(&["spec", "templatePatch"]).is_some();
-    if patch || generator_templates || app.at(&["spec", "template"]).is_some_and(templated) {
+    if patch
+        || generator_templates
+        || app
+            .at(&["spec", "template"])
+            .is_some_and(templated_where_checked)
+    {
         out.add(
             Severity::Warning,
             "template-not-evaluated",
-            "the ApplicationSet has a templatePatch, generator-level templates or templated fields, which are not evaluated here".into(),
+            "the ApplicationSet has a templatePatch, generator-level templates or templated fields the checks read (its sync policy, its sources' plugin or tools), which are not evaluated here".into(),
             "they may change the sync policy or the source of the generated Applications",
             "run argocd check on the generated Applications (--kubectl --app NAME)",
         );

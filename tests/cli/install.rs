@@ -175,3 +175,36 @@ fn kustomize_component_patches_without_installing_argo_cd() {
         );
     }
 }
+
+/// The example ApplicationSet generates, for each tenant, the example
+/// Application: its template is application.yaml's spec with the tenant's
+/// directory and namespace templated (as the git files generator fills them
+/// in: `.path.path`, and `namespace` from the tenant's values.yaml).
+#[test]
+fn applicationset_template_is_the_example_application_for_each_tenant() {
+    let app = yaml("examples/argocd/application.yaml");
+    let set = yaml("examples/argocd/applicationset.yaml");
+    let mut spec = set
+        .at(&["spec", "template", "spec"])
+        .expect("a template spec")
+        .clone();
+    let fill = |v: &mut Value, key: &str, with: &Value| {
+        let slot = v.get_mut(key).expect("templated field");
+        assert!(matches!(slot, Value::Str(s) if s.contains("{{")), "{key}");
+        *slot = with.clone();
+    };
+    fill(
+        spec.map_entry("source").unwrap(),
+        "path",
+        app.at(&["spec", "source", "path"]).unwrap(),
+    );
+    fill(
+        spec.map_entry("destination").unwrap(),
+        "namespace",
+        app.at(&["spec", "destination", "namespace"]).unwrap(),
+    );
+    assert_eq!(Some(&spec), app.get("spec"));
+    let generator = set.at(&["spec", "generators"]).unwrap();
+    let files = format!("{generator:?}");
+    assert!(files.contains("overlays/*/*/values.yaml"), "{files}");
+}
