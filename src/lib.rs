@@ -21,6 +21,7 @@ pub mod compare;
 pub mod diff;
 pub mod emit;
 pub mod error;
+pub mod fleet;
 pub mod health;
 pub mod input;
 pub mod inspect;

@@ -84,6 +84,7 @@ fn run() -> ExitCode {
         stdin: &mut stdin,
         stdout: &mut stdout,
         colour,
+        progress: std::io::stderr().is_terminal(),
     };
     let result = commands::run(cli, &mut ctx);
     if let Some(options) = &report_to {

@@ -91,6 +91,63 @@ pub enum Command {
     /// Argo CD Config Management Plugin commands (run by the sidecar).
     #[command(subcommand)]
     Cmp(CmpCommand),
+
+    /// Every tenant at once: what a change to the shared chart does.
+    #[command(subcommand)]
+    Fleet(FleetCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum FleetCommand {
+    /// What a chart change does to every tenant: per tenant and in total,
+    /// the nodes that restart, start, stop, are new or removed, and the
+    /// fields that change. Each values file is a tenant, rendered with
+    /// `helm template` (argv only). Exit 0: nothing restarts; 1: something
+    /// does; 2: a tenant failed (the others are still reported) or error.
+    ///
+    /// Example: express-waves fleet plan --chart new/ --old-chart old/ overlays/*/*/values.yaml
+    Plan(FleetPlanArgs),
+}
+
+/// Where a tenant's release name comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReleaseNameFrom {
+    /// The values file's directory (overlays/den/acme/values.yaml: acme)
+    Dir,
+    /// The values file's name less its extension (tenants/acme.yaml: acme)
+    File,
+}
+
+#[derive(Args, Debug)]
+pub struct FleetPlanArgs {
+    /// The tenants' values files, one tenant each
+    #[arg(required = true)]
+    pub values: Vec<PathBuf>,
+    /// The chart as changed
+    #[arg(long, value_name = "DIR")]
+    pub chart: PathBuf,
+    /// The chart before the change (without it: against --live-dir, where
+    /// a tenant has live objects, else every node is new)
+    #[arg(long, value_name = "DIR")]
+    pub old_chart: Option<PathBuf>,
+    /// Where a tenant's release name comes from
+    #[arg(long, value_enum, default_value = "dir")]
+    pub release_name_from: ReleaseNameFrom,
+    /// Live objects per tenant, DIR/<release>.yaml (`kubectl get
+    /// backends,frontends,clusters -o yaml`): the deadlocks and early
+    /// deletions `plan --live` warns about
+    #[arg(long, value_name = "DIR")]
+    pub live_dir: Option<PathBuf>,
+    /// The helm binary (default: EXPRESS_WAVES_HELM, else helm on PATH)
+    #[arg(long, value_name = "PATH")]
+    pub helm: Option<PathBuf>,
+    /// Tenants rendered at once (default: the number of CPUs)
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    #[command(flatten)]
+    pub output: OutputArg,
+    #[command(flatten)]
+    pub options: RenderOptions,
 }
 
 #[derive(Subcommand, Debug)]

@@ -14,7 +14,7 @@ use super::{CmpEnv, Parameters};
 /// `ValidateReleaseName`): lower-case DNS labels joined by `.`, at most 53
 /// characters. Checked here too, so a name can never be read by helm as a
 /// flag.
-pub(super) fn check_release_name(name: &str) -> Result<()> {
+pub(crate) fn check_release_name(name: &str) -> Result<()> {
     if !name.is_empty() && name.len() <= 53 && name.split('.').all(crate::model::is_dns_label) {
         Ok(())
     } else {
@@ -93,19 +93,24 @@ pub fn helm_args(env: &CmpEnv, root: &Path, chart: &Path, p: &Parameters) -> Res
     };
     for f in files {
         let path = path_in(root, &env.source_dir, f, "values file")?;
-        let text = path.display().to_string();
-        // helm reads --values as comma-separated values (a CSV record):
-        // a comma, quote or line break would make it read other files
-        // (helm `pkg/cmd/flags.go`, `addValueOptionsFlags`: a
-        // `StringSliceVarP`; spf13/pflag `string_slice.go`, `readAsCSV`).
-        if text.contains([',', '"', '\n', '\r']) {
-            return Err(Error::msg(format!(
-                "values file `{f}` refused: helm would split its path ({text}) at a comma, quote or line break"
-            )));
-        }
-        args.push(format!("--values={text}"));
+        args.push(values_flag(&path, f)?);
     }
     Ok(args)
+}
+
+/// `--values=PATH` for the values file at `path` (named `shown` in
+/// messages). helm reads --values as comma-separated values (a CSV
+/// record): a comma, quote or line break would make it read other files
+/// (helm `pkg/cmd/flags.go`, `addValueOptionsFlags`: a `StringSliceVarP`;
+/// spf13/pflag `string_slice.go`, `readAsCSV`), so such a path is refused.
+pub(crate) fn values_flag(path: &Path, shown: &str) -> Result<String> {
+    let text = path.display().to_string();
+    if text.contains([',', '"', '\n', '\r']) {
+        return Err(Error::msg(format!(
+            "values file `{shown}` refused: helm would split its path ({text}) at a comma, quote or line break"
+        )));
+    }
+    Ok(format!("--values={text}"))
 }
 
 /// What helm says when Chart.yaml declares dependencies that are not in
@@ -116,11 +121,22 @@ fn missing_dependencies(stderr: &str) -> bool {
         || stderr.contains("found in requirements.yaml, but missing in charts")
 }
 
-/// `helm template`; when the chart's dependencies are not vendored, `helm
-/// dependency build` and once more, as Argo CD does.
+/// `helm template` for the plugin: [`template`] in the Application's
+/// directory.
 pub(super) fn run_helm(env: &CmpEnv, chart: &Path, args: &[String]) -> Result<Vec<u8>> {
-    let cwd = Some(env.source_dir.as_path());
-    let stdout = match process::run(&env.helm, args, cwd)? {
+    template(&env.helm, Some(env.source_dir.as_path()), chart, args)
+}
+
+/// `helm template` (`args`, after the program name) run by `helm` in
+/// `cwd`; when the chart's dependencies are not vendored, `helm dependency
+/// build` and once more, as Argo CD does. An empty render is an error.
+pub(crate) fn template(
+    helm: &Path,
+    cwd: Option<&Path>,
+    chart: &Path,
+    args: &[String],
+) -> Result<Vec<u8>> {
+    let stdout = match process::run(helm, args, cwd)? {
         Ok(out) => out,
         Err(failed) if missing_dependencies(&failed.stderr) => {
             let build = [
@@ -128,12 +144,12 @@ pub(super) fn run_helm(env: &CmpEnv, chart: &Path, args: &[String]) -> Result<Ve
                 "build".into(),
                 chart.display().to_string(),
             ];
-            if let Err(f) = process::run(&env.helm, &build, cwd)? {
+            if let Err(f) = process::run(helm, &build, cwd)? {
                 return Err(f.into_error(
                     "the chart's dependencies are not in charts/, and helm dependency build",
                 ));
             }
-            process::run(&env.helm, args, cwd)?.map_err(|f| f.into_error("helm template"))?
+            process::run(helm, args, cwd)?.map_err(|f| f.into_error("helm template"))?
         }
         Err(failed) => return Err(failed.into_error("helm template")),
     };

@@ -45,6 +45,7 @@ use crate::error::{Error, Result};
 use crate::render::{self, Options, Source};
 
 use helm::{chart_of, run_helm};
+pub(crate) use helm::{check_release_name, template, values_flag};
 pub use helm::{helm_args, release_name};
 pub use params::{DYNAMIC, Parameters, STATIC, parse_parameters};
 pub use repo::{default_values_files, path_in, repository_root};
@@ -70,6 +71,11 @@ pub struct CmpEnv {
     pub parameters: Option<String>,
     /// The helm binary (`EXPRESS_WAVES_HELM`, default `helm` on PATH).
     pub helm: PathBuf,
+}
+
+/// The helm binary: `EXPRESS_WAVES_HELM`, else `helm` on PATH.
+pub fn helm_program() -> PathBuf {
+    std::env::var_os("EXPRESS_WAVES_HELM").map_or_else(|| "helm".into(), PathBuf::from)
 }
 
 /// `cmp generate`: the manifests for Argo CD.

@@ -36,8 +36,6 @@ fn cmp_env() -> Result<cmp::CmpEnv> {
         kube_version: var("KUBE_VERSION"),
         kube_api_versions: var("KUBE_API_VERSIONS"),
         parameters: var("ARGOCD_APP_PARAMETERS"),
-        helm: var("EXPRESS_WAVES_HELM")
-            .unwrap_or_else(|| "helm".into())
-            .into(),
+        helm: cmp::helm_program(),
     })
 }

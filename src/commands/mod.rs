@@ -12,6 +12,7 @@ use crate::error::Result;
 mod argocd;
 mod cmp;
 mod diff;
+mod fleet;
 mod inspect;
 mod plan;
 mod render;
@@ -56,6 +57,8 @@ pub struct Context<'a> {
     pub stdout: &'a mut dyn std::io::Write,
     /// Whether tables may be coloured (a terminal, no NO_COLOR).
     pub colour: bool,
+    /// Whether stderr is a terminal, where progress may be drawn.
+    pub progress: bool,
 }
 
 /// Runs a parsed command line. `None` means "print help" (no subcommand
@@ -76,6 +79,7 @@ pub fn run(cli: Cli, ctx: &mut Context<'_>) -> Result<Outcome> {
         }
         Some(Command::Argocd(command)) => argocd::run(&command, ctx),
         Some(Command::Cmp(command)) => cmp::run(&command),
+        Some(Command::Fleet(crate::cli::FleetCommand::Plan(args))) => fleet::run(&args, ctx),
         None => render::run(&[], &cli.render, &cli.write, ctx),
     }
 }

@@ -21,6 +21,7 @@ use std::process::{Command, Stdio};
 
 mod argocd_sync;
 mod cmp;
+mod fleet;
 mod go_readback;
 mod health;
 mod helm;

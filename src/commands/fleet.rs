@@ -1,0 +1,72 @@
+//! `fleet plan`: every tenant's render against the chart change, on a
+//! bounded pool, with a progress line on a terminal (tenants done of all,
+//! failures so far, time elapsed) and none elsewhere.
+
+use std::io::Write;
+use std::time::Instant;
+
+use crate::cli::{FleetPlanArgs, ReleaseNameFrom};
+use crate::error::Result;
+use crate::fleet::{self, NameFrom, Settings};
+use crate::report::Format;
+
+use super::{Context, Outcome};
+
+pub fn run(args: &FleetPlanArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
+    if args.output.format == Format::Mermaid {
+        return Err(crate::error::Error::msg(
+            "fleet plan writes a table, JSON or markdown (-o table, -o json, -o markdown)",
+        ));
+    }
+    let from = match args.release_name_from {
+        ReleaseNameFrom::Dir => NameFrom::Dir,
+        ReleaseNameFrom::File => NameFrom::File,
+    };
+    let tenants = fleet::tenants(&args.values, from)?;
+    let settings = Settings {
+        chart: args.chart.clone(),
+        old_chart: args.old_chart.clone(),
+        helm: args.helm.clone().unwrap_or_else(crate::cmp::helm_program),
+        live_dir: args.live_dir.clone(),
+        render: args.options.to_options(),
+    };
+    let jobs = args.jobs.map(usize::from).unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let start = Instant::now();
+    let total = tenants.len();
+    let show = ctx.progress;
+    let progress = move |done: usize, failed: usize| {
+        if show {
+            progress_line(total, done, failed, start.elapsed().as_secs_f64());
+        }
+    };
+    let plan = fleet::plan(&tenants, &settings, jobs, &progress);
+    if show {
+        // The progress line, cleared.
+        let _ = write!(std::io::stderr(), "\r\x1b[2K");
+    }
+    let text = match args.output.format {
+        Format::Json => fleet::json(&plan),
+        Format::Markdown => fleet::markdown(&plan),
+        Format::Table | Format::Mermaid => fleet::table(&plan, ctx.colour),
+    };
+    Ok(Outcome {
+        stdout: text.into_bytes(),
+        warnings: Vec::new(),
+        code: plan.exit_code(),
+    })
+}
+
+/// `[#####.....] 12/40 tenants, 1 failed, 3.2 s`, drawn over itself.
+fn progress_line(total: usize, done: usize, failed: usize, secs: f64) {
+    const WIDTH: usize = 30;
+    let filled = (done * WIDTH).checked_div(total).unwrap_or(WIDTH);
+    let bar: String = std::iter::repeat_n('#', filled)
+        .chain(std::iter::repeat_n('.', WIDTH - filled))
+        .collect();
+    let _ = write!(
+        std::io::stderr(),
+        "\r\x1b[2K[{bar}] {done}/{total} tenants, {failed} failed, {secs:.1} s"
+    );
+}
