@@ -370,18 +370,7 @@ fn generate_with_real_helm_engine() {
         return;
     };
     let sb = Sandbox::new("cmp-real");
-    let helm = sb.bin.join("helm");
-    std::fs::write(
-        &helm,
-        format!(
-            "#!/bin/sh\nexec '{}' '{}' \"$@\"\n",
-            python.display(),
-            root().join("tests/cli/helm_template.py").display()
-        ),
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&helm, std::fs::Permissions::from_mode(0o755)).unwrap();
+    crate::helm_stand_in(&sb.bin.join("helm"), &python);
     // The chart as an Argo CD source directory, with a tenant's values in it.
     let src = root().join("examples/chart");
     copy_dir(&src, &sb.app);

@@ -37,18 +37,7 @@ impl Fleet {
             "the example chart's Frontend changeset moved"
         );
         std::fs::write(&values, changed).unwrap();
-        let helm = dir.join("helm");
-        std::fs::write(
-            &helm,
-            format!(
-                "#!/bin/sh\nexec '{}' '{}' \"$@\"\n",
-                python.display(),
-                root().join("tests/cli/helm_template.py").display()
-            ),
-        )
-        .unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&helm, std::fs::Permissions::from_mode(0o755)).unwrap();
+        crate::helm_stand_in(&dir.join("helm"), python);
         for e in std::fs::read_dir(root().join("examples/tenants")).unwrap() {
             let p = e.unwrap().path();
             std::fs::copy(&p, dir.join("t").join(p.file_name().unwrap())).unwrap();
@@ -327,18 +316,17 @@ fn without_the_old_chart_a_tenant_is_compared_with_its_live_objects() {
         list.push('\n');
     }
     std::fs::write(live.join("varsamisktest.yaml"), list).unwrap();
-    let out = f.plan(
-        &[
-            "--no-old",
-            "-o",
-            "json",
-            "--live-dir",
-            &live.display().to_string(),
-        ],
-        std::slice::from_ref(&t),
-    );
-    assert_exit(&out, 1);
-    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // The tenant against the live objects in `dir`.
+    let against = |dir: &Path| {
+        let dir = dir.display().to_string();
+        let out = f.plan(
+            &["--no-old", "-o", "json", "--live-dir", &dir],
+            std::slice::from_ref(&t),
+        );
+        assert_exit(&out, 1);
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let plan = against(&live);
     let (up, _) = frontends(&t);
     assert_eq!(
         plan["tenants"][0]["restart"].as_array().unwrap().len(),
@@ -348,17 +336,7 @@ fn without_the_old_chart_a_tenant_is_compared_with_its_live_objects() {
     // And with no live objects for it, every node is new.
     let empty = f.dir.join("nothing-live");
     std::fs::create_dir_all(&empty).unwrap();
-    let out = f.plan(
-        &[
-            "--no-old",
-            "-o",
-            "json",
-            "--live-dir",
-            &empty.display().to_string(),
-        ],
-        std::slice::from_ref(&t),
-    );
-    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let plan = against(&empty);
     assert!(
         plan["tenants"][0]["new"].as_array().unwrap().len() > up,
         "{plan}"

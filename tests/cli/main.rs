@@ -104,6 +104,23 @@ pub fn oracle(var: &str, check: &str) -> Option<PathBuf> {
     }
 }
 
+/// A `helm` at `path` that renders with real Helm's engine through
+/// `python` (`helm_template.py`: helm-python-sdk; the helm binary cannot be
+/// installed here).
+pub fn helm_stand_in(path: &Path, python: &Path) {
+    std::fs::write(
+        path,
+        format!(
+            "#!/bin/sh\nexec '{}' '{}' \"$@\"\n",
+            python.display(),
+            root().join("tests/cli/helm_template.py").display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
 /// Fails the test with the binary's stderr unless it exited with `code`.
 pub fn assert_exit(out: &std::process::Output, code: i32) {
     assert_eq!(
