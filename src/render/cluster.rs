@@ -222,6 +222,10 @@ fn nodes(
             _ => revision.short().to_string(),
         };
         let refs = rendered_refs(f, &by_name, cluster).map_err(|m| Error::doc(&docs[i].at(), m))?;
+        if !managed {
+            unmanaged_waits_for_no_ignored(docs, cd, f, &refs)
+                .map_err(|m| Error::doc(&docs[i].at(), m))?;
+        }
         let key = crate::model::node_key(&e.name, cluster)
             .expect("read checked the name")
             .to_string();
@@ -272,6 +276,30 @@ fn rendered_refs(
         }
     }
     Ok(refs)
+}
+
+/// A node whose prerequisites render leaves as the chart wrote them
+/// (injection off) must not wait for a node whose health check is ignored:
+/// the operator would hold it for ever, where render takes such a node out
+/// of every chain it writes.
+fn unmanaged_waits_for_no_ignored(
+    docs: &[Doc<'_>],
+    cd: &ClusterDocs,
+    f: &super::express::Facts,
+    refs: &[Vec<usize>; 2],
+) -> std::result::Result<(), String> {
+    for list in List::BOTH {
+        for (r, &t) in f.rendered(list).iter().zip(&refs[list as usize]) {
+            if express_of(docs, cd.nodes[t]).facts.health_ignored {
+                return Err(format!(
+                    "spec.deploymentDependencies.{} names `{}`, whose health check is ignored (express.medallia.com/health: ignore), and this node's dependencies are the chart's (injection is off): the operator would wait for it for ever; leave it out of the chart's prerequisites, or let express-waves write them",
+                    list.field(),
+                    r.node
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Every node's patch: its wave, sync options, revision, and (when managed)

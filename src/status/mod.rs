@@ -11,6 +11,8 @@
 //! ignored (named in the summary) and no Cluster CR Degraded; 1 a node or a Cluster CR is Degraded; 3 a rollout is still in
 //! progress.
 
+mod standing;
+
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -81,6 +83,10 @@ pub struct ClusterStatus {
     pub cluster: Option<Health>,
     /// One line: where the rollout is.
     pub summary: String,
+    /// Against a render, when the rollout is not done: which nodes run
+    /// their rendered revision, the node it is at, what the next sync does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub standing: Option<standing::Standing>,
     pub nodes: Vec<NodeStatus>,
 }
 
@@ -129,7 +135,10 @@ fn summary(cluster: Option<&Health>, nodes: &[NodeStatus]) -> String {
         .find(|n| !matches!(n.state, State::Done | State::Down | State::Ignored))
     {
         None if nodes.is_empty() => "no nodes".to_string(),
-        None if up == 0 => format!("all {} down", report::count(nodes.len(), "node", "nodes")),
+        None if up == 0 && count(State::Ignored) == 0 => {
+            format!("all {} down", report::count(nodes.len(), "node", "nodes"))
+        }
+        None if up == 0 => format!("no node waited for{down}"),
         None => format!("all {} healthy{down}", report::count(up, "node", "nodes")),
         Some(n) => format!(
             "{done} of {} done{down}; {} {} (wave {})",
@@ -290,6 +299,7 @@ pub fn status(live: &Live, render: Option<&Analysis>) -> Vec<ClusterStatus> {
             let nodes = in_rollout_order(nodes, render.is_some());
             ClusterStatus {
                 summary: summary(cluster.as_ref(), &nodes),
+                standing: render.and(standing::standing(&nodes)),
                 namespace,
                 name,
                 cluster,
@@ -348,6 +358,18 @@ pub fn table(clusters: &[ClusterStatus], use_colour: bool) -> String {
         }
         let name = crate::model::qualified(&c.namespace, &c.name);
         out.push_str(&format!("CLUSTER {name}: {}\n", c.summary));
+        if let Some(s) = &c.standing {
+            let list = |keys: &[String]| match keys.is_empty() {
+                true => "none".to_string(),
+                false => keys.join(", "),
+            };
+            out.push_str(&format!(
+                "  at their rendered revision: {}; not yet: {}\n  next sync: {}\n",
+                list(&s.updated),
+                list(&s.behind),
+                s.next
+            ));
+        }
         let mut t = Table::new(&[
             "WAVE", "NODE", "KIND", "STATE", "HEALTH", "DESIRED", "RUNNING", "MESSAGE",
         ]);

@@ -1,0 +1,98 @@
+//! Where a rollout stands against the render being rolled out (`status
+//! --render`), when it is not done: which nodes already run their rendered
+//! revision and which do not yet, the node it is at, and what the next sync
+//! does, by Argo CD's behaviour as the README's "Stopping a rollout" has it:
+//! a sync goes through the waves from the first; a node already at its
+//! revision is Healthy at once, so the rollout goes on from where it
+//! stopped; a Degraded node fails the sync in its wave, and no later node
+//! is applied until it is Healthy.
+
+use serde::Serialize;
+
+use super::{NodeStatus, State};
+
+/// Where a rollout stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Standing {
+    /// Nodes running their rendered revision, in wave order.
+    pub updated: Vec<String>,
+    /// Nodes not running it yet (not applied, rolling out, not created),
+    /// in wave order.
+    pub behind: Vec<String>,
+    /// The node the rollout is at: the first one not done.
+    pub at: String,
+    /// What the next sync does, in one sentence.
+    pub next: String,
+}
+
+/// Where the rollout of `nodes` (in wave order, their states set) stands;
+/// `None` when every node is done, down or ignored.
+pub fn standing(nodes: &[NodeStatus]) -> Option<Standing> {
+    let rendered: Vec<&NodeStatus> = nodes
+        .iter()
+        .filter(|n| n.wave.is_some() && n.state != State::Down)
+        .collect();
+    let at = rendered
+        .iter()
+        .find(|n| matches!(n.state, State::RollingOut | State::Degraded))?;
+    let (updated, behind): (Vec<&&NodeStatus>, Vec<&&NodeStatus>) = rendered
+        .iter()
+        .partition(|n| n.running.is_some() && n.running == n.desired);
+    let keys = |ns: &[&&NodeStatus]| ns.iter().map(|n| n.node.key.clone()).collect::<Vec<_>>();
+    let before: Vec<String> = rendered
+        .iter()
+        .take_while(|n| n.node.key != at.node.key)
+        .map(|n| n.node.key.clone())
+        .collect();
+    let after: Vec<&&NodeStatus> = rendered
+        .iter()
+        .skip_while(|n| n.node.key != at.node.key)
+        .skip(1)
+        .collect();
+    let (after_updated, after_behind): (Vec<&&NodeStatus>, Vec<&&NodeStatus>) = after
+        .iter()
+        .partition(|n| n.running.is_some() && n.running == n.desired);
+    let key = &at.node.key;
+    let pass = |ks: &[String]| match ks.len() {
+        1 => format!("{} passes at once", ks[0]),
+        _ => format!("{} pass at once", ks.join(", ")),
+    };
+    let mut next = String::from("from the first wave, ");
+    if !before.is_empty() {
+        next.push_str(&format!("{}, then ", pass(&before)));
+    }
+    if at.state == State::Degraded {
+        next.push_str(&format!(
+            "{key} is applied and the sync fails there while it is Degraded (fix it, or have the chart render express.medallia.com/health: ignore on it)"
+        ));
+        if !after.is_empty() {
+            next.push_str(&format!(
+                "; {} only in a sync after it is Healthy",
+                keys(&after).join(", ")
+            ));
+        }
+    } else {
+        next.push_str(&format!(
+            "{key} is applied and waited for until Healthy at its revision"
+        ));
+        if !after_behind.is_empty() {
+            next.push_str(&format!(
+                "; then {} roll one at a time",
+                keys(&after_behind).join(", ")
+            ));
+        }
+        if !after_updated.is_empty() {
+            next.push_str(&format!(
+                "; {} (at their revision)",
+                pass(&keys(&after_updated))
+            ));
+        }
+    }
+    Some(Standing {
+        updated: keys(&updated),
+        behind: keys(&behind),
+        at: key.clone(),
+        next,
+    })
+}
