@@ -80,6 +80,17 @@ impl Error {
 }
 
 impl Error {
+    /// The message with every cause after it, as `main` prints it.
+    pub fn chain(&self) -> String {
+        let mut msg = self.to_string();
+        let mut source = std::error::Error::source(self);
+        while let Some(s) = source {
+            msg.push_str(&format!(": {s}"));
+            source = s.source();
+        }
+        msg
+    }
+
     /// Whether this is a write to a reader that went away (`| head`):
     /// not a failure, it reads nothing more.
     pub fn is_broken_pipe(&self) -> bool {

@@ -100,7 +100,7 @@ fn run() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("express-waves: error: {}", error_chain(&e));
+            eprintln!("express-waves: error: {}", e.chain());
             ExitCode::from(2)
         }
     }
@@ -147,17 +147,6 @@ impl std::io::Read for ClosedStdin {
     }
 }
 
-/// The error and every cause, joined by `: `.
-fn error_chain(e: &Error) -> String {
-    let mut msg = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        msg.push_str(&format!(": {s}"));
-        source = s.source();
-    }
-    msg
-}
-
 /// Helm 4 keeps a failing post-renderer's stderr to itself: with
 /// `--error-file` the message also goes to a file (removed on success), with
 /// `--error-tty` to the terminal, if there is one.
@@ -169,7 +158,7 @@ fn report_elsewhere<T>(result: &Result<T, Error>, options: &ErrorReport) {
             }
         }
         Err(e) => {
-            let line = format!("express-waves: error: {}\n", error_chain(e));
+            let line = format!("express-waves: error: {}\n", e.chain());
             if let Some(path) = &options.error_file {
                 let _ = std::fs::write(path, &line);
             }

@@ -116,18 +116,25 @@ fn templated(v: &Value) -> bool {
 }
 
 /// Whether a template fills in something these checks read: anything in
-/// the spec but its project, its destination, and its sources' repository,
-/// revision, path, ref and chart name (the tenant's own place, which an
-/// ApplicationSet templates and no check reads).
+/// the spec but its project, its destination, its sources' repository,
+/// revision, path, ref and chart name, and its plugin's parameters (the
+/// tenant's own place and values, which an ApplicationSet templates and no
+/// check reads; the plugin's name is read).
 fn templated_where_checked(template: &Value) -> bool {
     fn source(src: &Value) -> bool {
         match src {
             Value::Map(m) => m.iter().any(|(k, v)| {
                 k.contains("{{")
-                    || (!matches!(
-                        k.as_str(),
-                        "repoURL" | "targetRevision" | "path" | "ref" | "chart"
-                    ) && templated(v))
+                    || match k.as_str() {
+                        "repoURL" | "targetRevision" | "path" | "ref" | "chart" => false,
+                        "plugin" => match v {
+                            Value::Map(p) => p.iter().any(|(pk, pv)| {
+                                pk.contains("{{") || (pk != "parameters" && templated(pv))
+                            }),
+                            other => templated(other),
+                        },
+                        _ => templated(v),
+                    }
             }),
             other => templated(other),
         }

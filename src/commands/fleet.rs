@@ -6,7 +6,7 @@ use std::io::Write;
 use std::time::Instant;
 
 use crate::cli::{FleetPlanArgs, ReleaseNameFrom};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::fleet::{self, NameFrom, Settings};
 use crate::report::Format;
 
@@ -14,7 +14,7 @@ use super::{Context, Outcome};
 
 pub fn run(args: &FleetPlanArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
     if args.output.format == Format::Mermaid {
-        return Err(crate::error::Error::msg(
+        return Err(Error::msg(
             "fleet plan writes a table, JSON or markdown (-o table, -o json, -o markdown)",
         ));
     }
@@ -23,6 +23,38 @@ pub fn run(args: &FleetPlanArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
         ReleaseNameFrom::File => NameFrom::File,
     };
     let tenants = fleet::tenants(&args.values, from)?;
+    // What would fail every tenant alike fails once, before any runs.
+    for (flag, chart) in [
+        ("--chart", Some(&args.chart)),
+        ("--old-chart", args.old_chart.as_ref()),
+    ] {
+        if let Some(c) = chart.filter(|c| !c.join("Chart.yaml").is_file()) {
+            return Err(Error::msg(format!(
+                "fleet plan: {flag} {} has no Chart.yaml",
+                c.display()
+            )));
+        }
+    }
+    if let Some(dir) = &args.live_dir {
+        if !dir.is_dir() {
+            return Err(Error::msg(format!(
+                "fleet plan: --live-dir {} is not a directory",
+                dir.display()
+            )));
+        }
+        // Live objects are found by release name, which must then be one
+        // tenant's.
+        let mut releases: Vec<&str> = tenants.iter().map(|t| t.release.as_str()).collect();
+        releases.sort_unstable();
+        if let Some(w) = releases.windows(2).find(|w| w[0] == w[1]) {
+            return Err(Error::msg(format!(
+                "fleet plan: two tenants are release `{}`, and --live-dir finds live objects by release name ({}/{}.yaml): plan them apart",
+                w[0],
+                dir.display(),
+                w[0]
+            )));
+        }
+    }
     let settings = Settings {
         chart: args.chart.clone(),
         old_chart: args.old_chart.clone(),

@@ -35,9 +35,13 @@ use crate::input::Source;
 use crate::live::{self, Live};
 use crate::render::{self, Analysis};
 
-/// One tenant: its release name and its values file.
+/// One tenant: its name in the report, its release name and its values
+/// file.
 #[derive(Clone, Debug)]
 pub struct Tenant {
+    /// The values file's directory (or, by file name, the file less its
+    /// extension) below the directory all tenants share: `den/acme`.
+    pub name: String,
     pub release: String,
     pub values: PathBuf,
 }
@@ -45,46 +49,86 @@ pub struct Tenant {
 /// Where a tenant's release name comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NameFrom {
-    /// The values file's directory (`overlays/den/acme/values.yaml`: `acme`).
+    /// The values file's directory (`overlays/den/acme/values.yaml`: `acme`),
+    /// what the example ApplicationSet passes as `release-name`.
     Dir,
     /// The values file's name less its extension (`tenants/acme.yaml`).
     File,
 }
 
-/// The tenants of `values`, each named as `from` says; a name Helm would
-/// refuse, or two tenants of one name, is an error naming the files.
+/// The tenants of `values`, each named as `from` says (paths as given,
+/// links not followed: a tenant is where its file is). A path that is no
+/// file, a release name Helm would refuse, or a file given twice is an
+/// error naming it. Two tenants may share a release name (one tenant in
+/// two data centres).
 pub fn tenants(values: &[PathBuf], from: NameFrom) -> Result<Vec<Tenant>> {
-    let mut seen: BTreeMap<String, &Path> = BTreeMap::new();
-    let mut out = Vec::with_capacity(values.len());
+    let mut places = Vec::with_capacity(values.len());
     for v in values {
-        let name = match from {
-            NameFrom::Dir => v
-                .canonicalize()
-                .ok()
-                .and_then(|p| p.parent()?.file_name()?.to_str().map(str::to_string)),
-            NameFrom::File => v.file_stem().and_then(|s| s.to_str()).map(str::to_string),
+        if !v.is_file() {
+            return Err(Error::msg(format!(
+                "{}: not a values file (no such file, or a directory)",
+                v.display()
+            )));
         }
+        let abs = std::path::absolute(v)
+            .map_err(|e| Error::io(format!("cannot resolve {}", v.display()), e))?;
+        let place = match from {
+            NameFrom::Dir => abs.parent().map(Path::to_path_buf),
+            NameFrom::File => Some(abs.with_extension("")),
+        }
+        .filter(|p| p.file_name().is_some())
         .ok_or_else(|| {
             Error::msg(format!(
-                "{}: no release name can be taken from it (is it a file?)",
+                "{}: no tenant name can be taken from it",
                 v.display()
             ))
         })?;
-        crate::cmp::check_release_name(&name)
+        let release = place
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        crate::cmp::check_release_name(&release)
             .map_err(|e| Error::msg(format!("{}: {e}", v.display())))?;
+        places.push((place, release, v.clone()));
+    }
+    // Named below the directory every tenant shares.
+    let shared = places
+        .iter()
+        .map(|(p, ..)| p.parent().unwrap_or(p).to_path_buf())
+        .reduce(|a, b| common_dir(&a, &b))
+        .unwrap_or_default();
+    let mut seen: BTreeMap<String, &Path> = BTreeMap::new();
+    let mut out = Vec::with_capacity(places.len());
+    for (place, release, v) in &places {
+        let name = place
+            .strip_prefix(&shared)
+            .unwrap_or(place)
+            .display()
+            .to_string();
         if let Some(first) = seen.insert(name.clone(), v) {
             return Err(Error::msg(format!(
-                "{} and {} are both tenant `{name}`; give each tenant its own directory (or file name, with --release-name-from file)",
+                "{} and {} are both tenant `{name}`",
                 first.display(),
                 v.display()
             )));
         }
         out.push(Tenant {
-            release: name,
+            name,
+            release: release.clone(),
             values: v.clone(),
         });
     }
     Ok(out)
+}
+
+/// The deepest directory holding both `a` and `b`.
+fn common_dir(a: &Path, b: &Path) -> PathBuf {
+    a.components()
+        .zip(b.components())
+        .take_while(|(x, y)| x == y)
+        .map(|(x, _)| x)
+        .collect()
 }
 
 /// How tenants are rendered and compared.
@@ -102,6 +146,7 @@ pub struct Settings {
 #[serde(rename_all = "camelCase")]
 pub struct TenantPlan {
     pub tenant: String,
+    pub release: String,
     pub values: String,
     /// Node names, per what happens to them.
     pub restart: Vec<String>,
@@ -206,15 +251,17 @@ pub fn plan(
 /// One tenant's plan; an error is kept in it.
 pub fn plan_tenant(t: &Tenant, s: &Settings) -> TenantPlan {
     let mut p = TenantPlan {
-        tenant: t.release.clone(),
+        tenant: t.name.clone(),
+        release: t.release.clone(),
         values: t.values.display().to_string(),
         ..TenantPlan::default()
     };
     if let Err(e) = compare(t, s, &mut p) {
         p = TenantPlan {
             tenant: p.tenant,
+            release: p.release,
             values: p.values,
-            error: Some(e.to_string()),
+            error: Some(e.chain()),
             ..TenantPlan::default()
         };
     }
@@ -233,7 +280,17 @@ fn compare(t: &Tenant, s: &Settings, p: &mut TenantPlan) -> Result<()> {
                     live::read_file(&file, &mut std::io::empty())?,
                     &s.render.group,
                 )),
-                false => None,
+                false => {
+                    p.warnings.push(format!(
+                        "no live objects ({} is not there): {}",
+                        file.display(),
+                        match s.old_chart {
+                            Some(_) => "no deadlock checked",
+                            None => "every node is counted new",
+                        }
+                    ));
+                    None
+                }
             }
         }
         None => None,

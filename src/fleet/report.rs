@@ -35,10 +35,12 @@ fn total_line(p: &FleetPlan) -> String {
     )
 }
 
-/// "`/spec/x` changes on 412 nodes in 37 tenants".
-fn field_line(f: &super::Field) -> String {
+/// "/spec/x changes on 412 nodes in 37 tenants", the pointer as `code`
+/// in markdown.
+fn field_line(f: &super::Field, md: bool) -> String {
+    let tick = if md { "`" } else { "" };
     format!(
-        "{} changes on {} in {}",
+        "{tick}{}{tick} changes on {} in {}",
         f.pointer,
         report::count(f.nodes, "node", "nodes"),
         report::count(f.tenants, "tenant", "tenants")
@@ -74,7 +76,7 @@ pub fn table(p: &FleetPlan, colour: bool) -> String {
     if !p.fields.is_empty() {
         out.push_str("\nCHANGED FIELDS\n");
         for f in &p.fields {
-            out.push_str(&format!("{}\n", field_line(f)));
+            out.push_str(&format!("{}\n", field_line(f, false)));
         }
     }
     warnings_and_failures(p, &mut out, false);
@@ -82,9 +84,9 @@ pub fn table(p: &FleetPlan, colour: bool) -> String {
 }
 
 /// Warnings and failures, one line each, under headings (in markdown:
-/// bold headings, a list, errors as code).
+/// bold headings, a list, each error in a fenced block, whatever it holds).
 fn warnings_and_failures(p: &FleetPlan, out: &mut String, md: bool) {
-    let (bullet, code) = if md { ("- ", "`") } else { ("", "") };
+    let bullet = if md { "- " } else { "" };
     let heading = |h: &str| match md {
         true => format!("\n**{h}**\n\n"),
         false => format!("\n{}\n", h.to_uppercase()),
@@ -105,12 +107,24 @@ fn warnings_and_failures(p: &FleetPlan, out: &mut String, md: bool) {
         out.push_str(&heading("Failed"));
         for t in failed {
             let e = t.error.as_deref().unwrap_or_default();
-            out.push_str(&format!(
-                "{bullet}{} ({}): {code}{e}{code}\n",
-                t.tenant, t.values
-            ));
+            match md {
+                true => {
+                    let fence = "`".repeat(3.max(longest_run(e, '`') + 1));
+                    let body = e.replace('\n', "\n  ");
+                    out.push_str(&format!(
+                        "- {} ({}):\n\n  {fence}\n  {body}\n  {fence}\n",
+                        t.tenant, t.values
+                    ));
+                }
+                false => out.push_str(&format!("{} ({}): {e}\n", t.tenant, t.values)),
+            }
         }
     }
+}
+
+/// The longest run of `c` in `s`.
+fn longest_run(s: &str, c: char) -> usize {
+    s.split(|x| x != c).map(str::len).max().unwrap_or(0)
 }
 
 /// JSON: the plan as it is.
@@ -151,7 +165,7 @@ pub fn markdown(p: &FleetPlan) -> String {
     if !p.fields.is_empty() {
         out.push_str("\n**Changed fields**\n\n");
         for f in &p.fields {
-            out.push_str(&format!("- `{}`\n", field_line(f).replacen(' ', "` ", 1)));
+            out.push_str(&format!("- {}\n", field_line(f, true)));
         }
     }
     warnings_and_failures(p, &mut out, true);

@@ -228,7 +228,13 @@ fn fleet_plan_exits_like_diff_and_writes_a_table_and_markdown() {
         md.contains("| tenant | restart | start | stop | new | removed |"),
         "{md}"
     );
-    assert!(md.contains("- `/spec/configChangeset` changes on "), "{md}");
+    assert!(
+        md.lines()
+            .any(|l| l.starts_with("- `/spec/configChangeset` changes on ")
+                && l.ends_with(" tenants")
+                && l.matches('`').count() == 2),
+        "{md}"
+    );
 
     // The same chart on both sides: nothing changes.
     let same = f.plan(
@@ -333,57 +339,136 @@ fn without_the_old_chart_a_tenant_is_compared_with_its_live_objects() {
         up,
         "{plan}"
     );
-    // And with no live objects for it, every node is new.
+    // And with no live objects for it, every node is new, and it says so.
     let empty = f.dir.join("nothing-live");
     std::fs::create_dir_all(&empty).unwrap();
     let plan = against(&empty);
+    let warnings = plan["tenants"][0]["warnings"].to_string();
+    assert!(warnings.contains("no live objects ("), "{warnings}");
     assert!(
         plan["tenants"][0]["new"].as_array().unwrap().len() > up,
         "{plan}"
     );
 }
 
-/// Two values files that would be the same release are refused before
-/// anything runs, naming both; so is a name Helm would refuse.
+/// Tenants are named by their directory below the one they all share, so
+/// one tenant in two data centres is two tenants of one release name; the
+/// same file given twice is refused, naming it, before anything runs; so is
+/// a path that is no file, a name Helm would refuse, a chart without
+/// Chart.yaml, and a --live-dir that is no directory.
 #[test]
-fn two_tenants_of_one_release_name_are_refused_naming_both_files() {
+fn tenants_are_named_by_their_place_and_bad_invocations_fail_before_any_tenant_runs() {
     let dir = std::env::temp_dir().join(format!("ew-fleet-names-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    for d in ["den/acme", "yul/acme", "den/Bad_Name"] {
+    for d in [
+        "overlays/den/acme",
+        "overlays/yul/acme",
+        "overlays/den/Bad_Name",
+    ] {
         std::fs::create_dir_all(dir.join(d)).unwrap();
         std::fs::write(dir.join(d).join("values.yaml"), "a: 1\n").unwrap();
     }
+    std::fs::create_dir_all(dir.join("chart")).unwrap();
+    std::fs::write(
+        dir.join("chart/Chart.yaml"),
+        "apiVersion: v2\nname: x\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    // A helm that fails: every tenant is reported failed, by its name.
+    let helm = dir.join("helm");
+    std::fs::write(&helm, "#!/bin/sh\necho 'Error: boom' >&2\nexit 1\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&helm, std::fs::Permissions::from_mode(0o755)).unwrap();
     let v = |d: &str| dir.join(d).join("values.yaml").display().to_string();
-    let args = |files: &[String]| {
-        let mut a: Vec<String> = [
-            "fleet",
-            "plan",
-            "--chart",
-            "/nonexistent",
-            "--helm",
-            "/nonexistent",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let run = |extra: &[&str], files: &[String]| {
+        let mut a: Vec<String> = ["fleet", "plan", "-o", "json", "--helm"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        a.push(helm.display().to_string());
+        a.extend(extra.iter().map(|s| s.to_string()));
+        if !extra.contains(&"--chart") {
+            a.push("--chart".into());
+            a.push(dir.join("chart").display().to_string());
+        }
         a.extend(files.iter().cloned());
-        a
+        run_binary(&a, &[], b"")
     };
-    let out = run_binary(&args(&[v("den/acme"), v("yul/acme")]), &[], b"");
-    assert_exit(&out, 2);
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert!(
-        err.contains("den/acme/values.yaml and ")
-            && err.contains("yul/acme/values.yaml are both tenant `acme`"),
-        "{err}"
+    // A link is the tenant where the link is, not where it points.
+    std::fs::create_dir_all(dir.join("overlays/sea/link")).unwrap();
+    std::os::unix::fs::symlink(
+        dir.join("overlays/den/acme/values.yaml"),
+        dir.join("overlays/sea/link/values.yaml"),
+    )
+    .unwrap();
+    let out = run(
+        &[],
+        &[
+            v("overlays/den/acme"),
+            v("overlays/yul/acme"),
+            v("overlays/sea/link"),
+        ],
     );
-    assert!(out.stdout.is_empty());
-    let out = run_binary(&args(&[v("den/Bad_Name")]), &[], b"");
     assert_exit(&out, 2);
-    let err = String::from_utf8(out.stderr).unwrap();
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<(&str, &str)> = plan["tenants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["tenant"].as_str().unwrap(),
+                t["release"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("den/acme", "acme"),
+            ("yul/acme", "acme"),
+            ("sea/link", "link")
+        ]
+    );
     assert!(
-        err.contains("release name `Bad_Name` is not valid for Helm"),
-        "{err}"
+        plan["tenants"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("Error: boom"),
+        "{plan}"
+    );
+    let refused = |out: std::process::Output, want: &str| {
+        assert_exit(&out, 2);
+        assert!(out.stdout.is_empty());
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains(want), "{err}");
+    };
+    refused(
+        run(&[], &[v("overlays/den/acme"), v("overlays/den/acme")]),
+        "are both tenant `acme`",
+    );
+    refused(
+        run(&[], &[v("overlays/den/Bad_Name")]),
+        "release name `Bad_Name` is not valid for Helm",
+    );
+    refused(
+        run(&[], &[dir.join("overlays/den").display().to_string()]),
+        "overlays/den: not a values file (no such file, or a directory)",
+    );
+    refused(
+        run(&["--chart", "/nonexistent"], &[v("overlays/den/acme")]),
+        "--chart /nonexistent has no Chart.yaml",
+    );
+    refused(
+        run(&["--live-dir", "/nonexistent"], &[v("overlays/den/acme")]),
+        "--live-dir /nonexistent is not a directory",
+    );
+    refused(
+        run(
+            &["--live-dir", &dir.display().to_string()],
+            &[v("overlays/den/acme"), v("overlays/yul/acme")],
+        ),
+        "two tenants are release `acme`",
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -203,6 +203,30 @@ fn applicationset_template_is_the_example_application_for_each_tenant() {
         "namespace",
         app.at(&["spec", "destination", "namespace"]).unwrap(),
     );
+    // The release: the tenant's directory, as `fleet plan` names it.
+    let release = |spec: &Value| match spec.at(&["source", "plugin", "parameters"]) {
+        Some(Value::Seq(ps)) => ps
+            .iter()
+            .position(|p| p.get("name").and_then(Value::as_str) == Some("release-name"))
+            .expect("a release-name parameter"),
+        other => panic!("{other:?}"),
+    };
+    let at = release(&spec);
+    let wanted = app.get("spec").map(|s| {
+        let i = release(s);
+        s.at(&["source", "plugin", "parameters"])
+            .and_then(|p| match p {
+                Value::Seq(ps) => ps[i].get("string").cloned(),
+                _ => None,
+            })
+    });
+    let params = spec
+        .map_entry("source")
+        .and_then(|s| s.map_entry("plugin"))
+        .and_then(|p| p.get_mut("parameters"))
+        .unwrap();
+    let Value::Seq(ps) = params else { panic!() };
+    fill(&mut ps[at], "string", &wanted.flatten().unwrap());
     assert_eq!(Some(&spec), app.get("spec"));
     let generator = set.at(&["spec", "generators"]).unwrap();
     let files = format!("{generator:?}");
