@@ -141,6 +141,10 @@ pub struct FleetPlanArgs {
     /// The helm binary (default: EXPRESS_WAVES_HELM, else helm on PATH)
     #[arg(long, value_name = "PATH")]
     pub helm: Option<PathBuf>,
+    /// Seconds one helm run may take before it is stopped and its tenant
+    /// reported failed (Argo CD's own exec timeout is 90 s)
+    #[arg(long, value_name = "SECONDS", default_value_t = 90, value_parser = clap::value_parser!(u64).range(1..))]
+    pub helm_timeout: u64,
     /// Tenants rendered at once (default: the number of CPUs)
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,

@@ -124,19 +124,22 @@ fn missing_dependencies(stderr: &str) -> bool {
 /// `helm template` for the plugin: [`template`] in the Application's
 /// directory.
 pub(super) fn run_helm(env: &CmpEnv, chart: &Path, args: &[String]) -> Result<Vec<u8>> {
-    template(&env.helm, Some(env.source_dir.as_path()), chart, args)
+    // Argo CD stops the plugin at its own timeout (ARGOCD_EXEC_TIMEOUT).
+    template(&env.helm, Some(env.source_dir.as_path()), chart, args, None)
 }
 
 /// `helm template` (`args`, after the program name) run by `helm` in
-/// `cwd`; when the chart's dependencies are not vendored, `helm dependency
-/// build` and once more, as Argo CD does. An empty render is an error.
+/// `cwd`, each run stopped past `timeout`; when the chart's dependencies
+/// are not vendored, `helm dependency build` and once more, as Argo CD
+/// does. An empty render is an error.
 pub(crate) fn template(
     helm: &Path,
     cwd: Option<&Path>,
     chart: &Path,
     args: &[String],
+    timeout: Option<std::time::Duration>,
 ) -> Result<Vec<u8>> {
-    let stdout = match process::run(helm, args, cwd)? {
+    let stdout = match process::run(helm, args, cwd, timeout)? {
         Ok(out) => out,
         Err(failed) if missing_dependencies(&failed.stderr) => {
             let build = [
@@ -144,12 +147,12 @@ pub(crate) fn template(
                 "build".into(),
                 chart.display().to_string(),
             ];
-            if let Err(f) = process::run(helm, &build, cwd)? {
+            if let Err(f) = process::run(helm, &build, cwd, timeout)? {
                 return Err(f.into_error(
                     "the chart's dependencies are not in charts/, and helm dependency build",
                 ));
             }
-            process::run(helm, args, cwd)?.map_err(|f| f.into_error("helm template"))?
+            process::run(helm, args, cwd, timeout)?.map_err(|f| f.into_error("helm template"))?
         }
         Err(failed) => return Err(failed.into_error("helm template")),
     };

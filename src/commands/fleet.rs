@@ -60,6 +60,7 @@ pub fn run(args: &FleetPlanArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
         old_chart: args.old_chart.clone(),
         helm: args.helm.clone().unwrap_or_else(crate::cmp::helm_program),
         live_dir: args.live_dir.clone(),
+        helm_timeout: std::time::Duration::from_secs(args.helm_timeout),
         render: args.options.to_options(),
     };
     let jobs = args.jobs.map(usize::from).unwrap_or_else(|| {

@@ -138,6 +138,8 @@ pub struct Settings {
     pub old_chart: Option<PathBuf>,
     pub helm: PathBuf,
     pub live_dir: Option<PathBuf>,
+    /// How long one helm run may take.
+    pub helm_timeout: std::time::Duration,
     pub render: render::Options,
 }
 
@@ -359,7 +361,7 @@ fn analyse(t: &Tenant, chart: &Path, s: &Settings) -> Result<Analysis> {
         &values,
         &t.values.display().to_string(),
     )?);
-    let bytes = crate::cmp::template(&s.helm, None, &chart, &args)?;
+    let bytes = crate::cmp::template(&s.helm, None, &chart, &args, Some(s.helm_timeout))?;
     if bytes.len() > s.render.max_input_bytes {
         return Err(Error::msg(format!(
             "helm printed {} bytes, over the limit of {} (--max-input-bytes)",

@@ -381,11 +381,14 @@ fn tenants_are_named_by_their_place_and_bad_invocations_fail_before_any_tenant_r
     std::fs::set_permissions(&helm, std::fs::Permissions::from_mode(0o755)).unwrap();
     let v = |d: &str| dir.join(d).join("values.yaml").display().to_string();
     let run = |extra: &[&str], files: &[String]| {
-        let mut a: Vec<String> = ["fleet", "plan", "-o", "json", "--helm"]
+        let mut a: Vec<String> = ["fleet", "plan", "-o", "json"]
             .iter()
             .map(|s| s.to_string())
             .collect();
-        a.push(helm.display().to_string());
+        if !extra.contains(&"--helm") {
+            a.push("--helm".into());
+            a.push(helm.display().to_string());
+        }
         a.extend(extra.iter().map(|s| s.to_string()));
         if !extra.contains(&"--chart") {
             a.push("--chart".into());
@@ -437,6 +440,20 @@ fn tenants_are_named_by_their_place_and_bad_invocations_fail_before_any_tenant_r
             .contains("Error: boom"),
         "{plan}"
     );
+    // A helm that hangs is stopped, and its tenant reported failed.
+    let slow = dir.join("slow-helm");
+    std::fs::write(&slow, "#!/bin/sh\nexec sleep 30\n").unwrap();
+    std::fs::set_permissions(&slow, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let started = std::time::Instant::now();
+    let out = run(
+        &["--helm", &slow.display().to_string(), "--helm-timeout", "1"],
+        &[v("overlays/den/acme")],
+    );
+    assert_exit(&out, 2);
+    assert!(started.elapsed().as_secs() < 20, "not stopped");
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let e = plan["tenants"][0]["error"].as_str().unwrap();
+    assert!(e.contains("slow-helm ran past 1 s and was stopped"), "{e}");
     let refused = |out: std::process::Output, want: &str| {
         assert_exit(&out, 2);
         assert!(out.stdout.is_empty());
