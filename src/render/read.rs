@@ -147,8 +147,10 @@ pub(super) fn documents<'a>(
             let mut what = read_doc(&chunk, at, opts, keep)?;
             if let What::Express(e) = &mut what {
                 repeats.share(e);
+                // Held for the revisions ConfigMap, when one is written.
                 if keep == Keep::Facts
                     && let Some(hashed::Input::Whole(text)) = e.facts.input.take()
+                    && opts.revision_configmap
                 {
                     e.facts.input = Some(deltas.hold(&e.namespace, &e.cluster, text));
                 }
