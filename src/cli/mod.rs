@@ -377,6 +377,18 @@ pub struct StatusArgs {
     /// revision there, not the live label
     #[arg(long, value_name = "FILE")]
     pub render: Option<PathBuf>,
+    /// The Argo CD Application syncing them (read with kubectl from
+    /// --argocd-namespace): its last sync's phase and message, and the wave
+    /// a stopped sync stopped after
+    #[arg(long, value_name = "NAME", requires = "kubectl")]
+    pub app: Option<String>,
+    /// The Application from a file instead (`kubectl get application NAME
+    /// -n argocd -o yaml`)
+    #[arg(long, value_name = "FILE", conflicts_with = "app")]
+    pub app_file: Option<PathBuf>,
+    /// Argo CD's namespace, for --app
+    #[arg(long = "argocd-namespace", value_name = "NS", default_value = "argocd")]
+    pub argocd_namespace: String,
     #[command(flatten)]
     pub group: GroupArg,
     #[command(flatten)]

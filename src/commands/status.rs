@@ -4,6 +4,7 @@
 use crate::cli::StatusArgs;
 use crate::error::{Error, Result};
 use crate::render::{self, Options};
+use crate::value::Value;
 
 use super::{
     Context, Outcome, live_objects, read_inputs, require_live_nodes, require_nodes,
@@ -46,12 +47,42 @@ pub fn run(args: &StatusArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
         }
     };
     let clusters = crate::status::status(&live, rendering.as_ref());
+    let op = application(ctx, args)?
+        .map(|app| crate::status::operation::of(&app, &live, &args.group.name))
+        .transpose()
+        .map_err(Error::msg)?;
     let text = if args.output.format.is_json("status")? {
-        crate::status::json(&clusters)
+        crate::status::json(&clusters, op.as_ref())
     } else {
-        crate::status::table(&clusters, ctx.colour)
+        crate::status::table(&clusters, op.as_ref(), ctx.colour)
     };
     let mut outcome = Outcome::ok(text.into_bytes());
-    outcome.code = crate::status::exit_code(&clusters);
+    outcome.code = crate::status::exit_code(&clusters, op.as_ref());
     Ok(outcome)
+}
+
+/// The Argo CD Application, when asked for: with kubectl from Argo CD's
+/// namespace, or from a file.
+fn application(ctx: &mut Context<'_>, args: &StatusArgs) -> Result<Option<Value>> {
+    let objects = match (&args.app, &args.app_file) {
+        (Some(name), _) => {
+            let k = crate::live::Kubectl::from_env(
+                args.live.context.clone(),
+                Some(args.argocd_namespace.clone()),
+            );
+            k.get(&k.get_args(&["applications.argoproj.io", name], &[]))?
+        }
+        (None, Some(file)) => crate::live::read_file(file, &mut *ctx.stdin)?,
+        (None, None) => return Ok(None),
+    };
+    let mut apps = crate::live::unpack(objects)
+        .into_iter()
+        .filter(|o| o.get("kind").and_then(Value::as_str) == Some("Application"));
+    match (apps.next(), apps.next()) {
+        (Some(app), None) => Ok(Some(app)),
+        (None, _) => Err(Error::msg("status: no Argo CD Application read for --app")),
+        (Some(_), Some(_)) => Err(Error::msg(
+            "status: more than one Application read for --app; give one",
+        )),
+    }
 }

@@ -11,7 +11,10 @@
 //! ignored (named in the summary) and no Cluster CR Degraded; 1 a node or a Cluster CR is Degraded; 3 a rollout is still in
 //! progress.
 
+pub mod operation;
 mod standing;
+
+pub use operation::Operation;
 
 use std::collections::BTreeMap;
 
@@ -109,9 +112,10 @@ impl ClusterStatus {
     }
 }
 
-/// The exit code for `clusters` (module doc).
-pub fn exit_code(clusters: &[ClusterStatus]) -> u8 {
-    if clusters.iter().any(ClusterStatus::degraded) {
+/// The exit code for `clusters` (module doc), and the Application's last
+/// sync, when read: one that stopped (failed, terminated) is 1 too.
+pub fn exit_code(clusters: &[ClusterStatus], op: Option<&Operation>) -> u8 {
+    if clusters.iter().any(ClusterStatus::degraded) || op.is_some_and(Operation::stopped) {
         1
     } else if clusters.iter().all(ClusterStatus::settled) {
         0
@@ -350,8 +354,15 @@ fn colour(state: State) -> Colour {
     }
 }
 
-pub fn table(clusters: &[ClusterStatus], use_colour: bool) -> String {
+pub fn table(clusters: &[ClusterStatus], op: Option<&Operation>, use_colour: bool) -> String {
     let mut out = String::new();
+    if let Some(op) = op {
+        out.push_str(&format!(
+            "APPLICATION {}: {}\n\n",
+            op.application,
+            op.line()
+        ));
+    }
     for (i, c) in clusters.iter().enumerate() {
         if i > 0 {
             out.push('\n');
@@ -399,10 +410,15 @@ pub fn table(clusters: &[ClusterStatus], use_colour: bool) -> String {
     out
 }
 
-pub fn json(clusters: &[ClusterStatus]) -> String {
+pub fn json(clusters: &[ClusterStatus], op: Option<&Operation>) -> String {
     #[derive(Serialize)]
     struct Json<'a> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        application: Option<&'a Operation>,
         clusters: &'a [ClusterStatus],
     }
-    report::json(&Json { clusters })
+    report::json(&Json {
+        application: op,
+        clusters,
+    })
 }

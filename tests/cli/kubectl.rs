@@ -21,7 +21,10 @@ impl FakeKubectl {
                 .to_string()
         } else {
             format!(
-                "case \"$2\" in configmaps) printf 'apiVersion: v1\\nkind: List\\nitems: []\\n' ;; *) cat '{}' ;; esac",
+                "case \"$2\" in configmaps) printf 'apiVersion: v1\\nkind: List\\nitems: []\\n' ;; applications.argoproj.io) cat '{}' ;; *) cat '{}' ;; esac",
+                root()
+                    .join("tests/cases/status/status-with-the-application-says-where-a-terminated-sync-stopped/app.yaml")
+                    .display(),
                 fixture.display()
             )
         };
@@ -224,4 +227,30 @@ fn argocd_check_with_kubectl_reads_argo_cds_namespace_and_the_plugins_applicatio
         ]
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `status --app NAME` reads the Application from Argo CD's namespace with
+/// kubectl (argv only) and says how its last sync ended.
+#[test]
+fn status_reads_the_application_from_argo_cds_namespace() {
+    let k = FakeKubectl::new("app", false);
+    let out = k.run(&["status", "--kubectl", "--app", "varsamisktest"]);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.starts_with("APPLICATION argocd/varsamisktest: sync Failed: Operation terminated;"),
+        "{stdout}"
+    );
+    // The sync stopped: exit 1.
+    assert_eq!(out.status.code(), Some(1));
+    let calls = k.calls();
+    assert!(
+        calls.contains(&vec![
+            "get".to_string(),
+            "applications.argoproj.io".into(),
+            "varsamisktest".into(),
+            "--output=yaml".into(),
+            "--namespace=argocd".into(),
+        ]),
+        "{calls:?}"
+    );
 }

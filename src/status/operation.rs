@@ -1,0 +1,123 @@
+//! The Argo CD Application's last sync operation, as `status --app` reads
+//! it from the Application (`status.operationState`, argo-cd
+//! `pkg/apis/application/v1alpha1/types.go`, `OperationState`): its phase
+//! (`Running`, `Terminating`, `Failed`, `Error`, `Succeeded`), its message
+//! (`Operation terminated` after a Terminate: gitops-engine
+//! `sync_context.go`, `Terminate`), and the last Express node it applied
+//! (of `syncResult.resources`, those `Synced`, the one in the highest wave
+//! of the live objects): where a stopped rollout stopped.
+
+use serde::Serialize;
+
+use crate::live::Live;
+use crate::model::ExpressKind;
+use crate::value::Value;
+
+/// The Application's last sync operation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Operation {
+    /// `namespace/name` of the Application.
+    pub application: String,
+    pub phase: String,
+    pub message: String,
+    /// The last node it applied, and that node's wave.
+    pub last_applied: Option<(String, i64)>,
+}
+
+impl Operation {
+    /// Whether it ended without finishing: failed, errored or terminated.
+    pub fn stopped(&self) -> bool {
+        matches!(self.phase.as_str(), "Failed" | "Error")
+    }
+
+    /// One line: the phase, the message, the last node applied.
+    pub fn line(&self) -> String {
+        let mut s = format!("sync {}", self.phase);
+        if !self.message.is_empty() {
+            s.push_str(&format!(": {}", self.message));
+        }
+        match &self.last_applied {
+            Some((node, wave)) if self.stopped() => {
+                s.push_str(&format!("; stopped after wave {wave} ({node})"))
+            }
+            Some((node, wave)) => s.push_str(&format!("; last node applied: {node} (wave {wave})")),
+            None => s.push_str("; no Express node applied"),
+        }
+        s
+    }
+}
+
+/// The last sync operation of the Application `app`; an error when it has
+/// none (no sync has run) or is not an Application.
+pub fn of(app: &Value, live: &Live, group: &str) -> Result<Operation, String> {
+    let s = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or_default().to_string();
+    if s(app.get("kind")) != "Application" {
+        return Err(format!(
+            "--app: expected an Argo CD Application, got kind `{}`",
+            s(app.get("kind"))
+        ));
+    }
+    let name = crate::model::qualified(
+        &s(app.at(&["metadata", "namespace"])),
+        &s(app.at(&["metadata", "name"])),
+    );
+    let Some(op) = app.at(&["status", "operationState"]) else {
+        return Err(format!(
+            "Application {name} has no sync operation (status.operationState): no sync has run"
+        ));
+    };
+    let last_applied = match op.at(&["syncResult", "resources"]) {
+        Some(Value::Seq(resources)) => resources
+            .iter()
+            .filter(|r| {
+                s(r.get("group")) == group
+                    && ExpressKind::from_name(&s(r.get("kind")))
+                        .is_some_and(|k| k != ExpressKind::Cluster)
+                    && s(r.get("status")) == "Synced"
+            })
+            .filter_map(|r| {
+                let node = live.node(&s(r.get("namespace")), &s(r.get("name")))?;
+                Some((node.key.clone(), node.wave()?))
+            })
+            .max_by_key(|(_, wave)| *wave),
+        _ => None,
+    };
+    Ok(Operation {
+        application: name,
+        phase: s(op.get("phase")),
+        message: s(op.get("message")),
+        last_applied,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(phase: &str, last: Option<(&str, i64)>) -> Operation {
+        Operation {
+            application: "argocd/acme".into(),
+            phase: phase.into(),
+            message: String::new(),
+            last_applied: last.map(|(k, w)| (k.to_string(), w)),
+        }
+    }
+
+    #[test]
+    fn only_a_failed_or_errored_sync_has_stopped_and_says_after_which_wave() {
+        let running = op("Running", Some(("fe2", 2)));
+        assert!(!running.stopped());
+        assert_eq!(running.line(), "sync Running; last node applied: fe2 (wave 2)");
+        for phase in ["Failed", "Error"] {
+            let stopped = op(phase, Some(("be", 3)));
+            assert!(stopped.stopped());
+            assert_eq!(
+                stopped.line(),
+                format!("sync {phase}; stopped after wave 3 (be)")
+            );
+        }
+        assert!(!op("Succeeded", None).stopped());
+        assert_eq!(op("Failed", None).line(), "sync Failed; no Express node applied");
+    }
+}
