@@ -108,7 +108,10 @@ mod tests {
     fn only_a_failed_or_errored_sync_has_stopped_and_says_after_which_wave() {
         let running = op("Running", Some(("fe2", 2)));
         assert!(!running.stopped());
-        assert_eq!(running.line(), "sync Running; last node applied: fe2 (wave 2)");
+        assert_eq!(
+            running.line(),
+            "sync Running; last node applied: fe2 (wave 2)"
+        );
         for phase in ["Failed", "Error"] {
             let stopped = op(phase, Some(("be", 3)));
             assert!(stopped.stopped());
@@ -118,6 +121,9 @@ mod tests {
             );
         }
         assert!(!op("Succeeded", None).stopped());
-        assert_eq!(op("Failed", None).line(), "sync Failed; no Express node applied");
+        assert_eq!(
+            op("Failed", None).line(),
+            "sync Failed; no Express node applied"
+        );
     }
 }
