@@ -1,5 +1,6 @@
 //! `status`: rollout progress from live objects, against a render when one
-//! is given; exit 0 settled, 1 Degraded, 3 in progress (`status.rs`).
+//! is given, and the Argo CD Application's last sync when asked; exit 0
+//! settled, 1 Degraded or a stopped sync, 3 in progress (`status/`).
 
 use crate::cli::StatusArgs;
 use crate::error::{Error, Result};
