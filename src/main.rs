@@ -85,6 +85,7 @@ fn run() -> ExitCode {
         stdout: &mut stdout,
         colour,
         progress: std::io::stderr().is_terminal(),
+        tty: std::io::stdout().is_terminal(),
     };
     let result = commands::run(cli, &mut ctx);
     if let Some(options) = &report_to {

@@ -389,8 +389,28 @@ pub struct StatusArgs {
     /// Argo CD's namespace, for --app
     #[arg(long = "argocd-namespace", value_name = "NS", default_value = "argocd")]
     pub argocd_namespace: String,
+    /// Follow the rollout until it ends, reading the live objects again
+    /// every --interval: on a terminal one line per cluster redrawn in
+    /// place, else (or with -o json) one JSON line per change. Exit 0 done,
+    /// 1 Degraded or the sync stopped, 3 --timeout ran out
+    #[arg(long)]
+    pub watch: bool,
+    /// Seconds between reads with --watch (fractions allowed)
+    #[arg(long, value_name = "SECONDS", default_value_t = 2.0, requires = "watch", value_parser = interval)]
+    pub interval: f64,
+    /// With --watch: stop waiting after this long (90s, 30m, 2h), exit 3
+    #[arg(long, value_name = "DURATION", requires = "watch", value_parser = crate::status::watch::parse_duration)]
+    pub timeout: Option<std::time::Duration>,
     #[command(flatten)]
     pub group: GroupArg,
     #[command(flatten)]
     pub output: OutputArg,
+}
+
+/// `--interval`: seconds, more than none.
+fn interval(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 86_400.0 => Ok(v),
+        _ => Err(format!("`{s}` is not a number of seconds above 0")),
+    }
 }

@@ -59,6 +59,8 @@ pub struct Context<'a> {
     pub colour: bool,
     /// Whether stderr is a terminal, where progress may be drawn.
     pub progress: bool,
+    /// Whether stdout is a terminal, where `status --watch` redraws.
+    pub tty: bool,
 }
 
 /// Runs a parsed command line. `None` means "print help" (no subcommand
@@ -90,8 +92,17 @@ pub(super) fn live_objects(
     args: &crate::cli::LiveArgs,
     group: &str,
 ) -> Result<Option<crate::live::Live>> {
+    live_objects_from(&mut *ctx.stdin, args, group)
+}
+
+/// [`live_objects`], stdin given apart.
+pub(super) fn live_objects_from(
+    stdin: &mut dyn Read,
+    args: &crate::cli::LiveArgs,
+    group: &str,
+) -> Result<Option<crate::live::Live>> {
     if let Some(path) = &args.live {
-        let objects = crate::live::read_file(path, &mut *ctx.stdin)?;
+        let objects = crate::live::read_file(path, stdin)?;
         return Ok(Some(crate::live::Live::new(objects, group)));
     }
     if !args.kubectl {

@@ -8,51 +8,53 @@ use crate::render::{self, Options};
 use crate::value::Value;
 
 use super::{
-    Context, Outcome, live_objects, read_inputs, require_live_nodes, require_nodes,
+    Context, Outcome, live_objects_from, read_inputs, require_live_nodes, require_nodes,
     require_one_namespace, require_same_namespace,
 };
 
 pub fn run(args: &StatusArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
-    let Some(live) = live_objects(ctx, &args.live, &args.group.name)? else {
-        return Err(Error::msg(
-            "status needs live objects: --live FILE or --kubectl",
-        ));
-    };
     let opts = Options {
         group: args.group.name.clone(),
         ..Options::default()
     };
+    if args.watch
+        && [&args.live.live, &args.render, &args.app_file]
+            .iter()
+            .any(|p| p.as_deref() == Some(std::path::Path::new("-")))
+    {
+        return Err(Error::msg(
+            "status --watch reads its inputs again and again: give files, not stdin (-)",
+        ));
+    }
     let sources = match &args.render {
         Some(path) => read_inputs(ctx, std::slice::from_ref(path), &opts)?,
         None => Vec::new(),
     };
     let rendering = match &args.render {
-        Some(_) => {
-            let r = render::analyse(&sources, &opts)?;
-            require_nodes(
-                "status",
-                &r,
-                &opts.group,
-                "there is no target to compare with",
-            )?;
-            require_same_namespace("status", &r, &args.live)?;
-            require_one_namespace("status", &r, &live)?;
-            Some(r)
-        }
-        // A Cluster CR alone (a new tenant whose nodes are not created
-        // yet) is something to report: its health.
-        None if live.express().next().is_some() => None,
-        None => {
-            require_live_nodes("status", &live, &args.live)?;
-            None
-        }
+        Some(_) => Some(render::analyse(&sources, &opts)?),
+        None => None,
     };
-    let clusters = crate::status::status(&live, rendering.as_ref());
-    let op = application(ctx, args)?
-        .map(|app| crate::status::operation::of(&app, &live, &args.group.name))
-        .transpose()
-        .map_err(Error::msg)?;
-    let text = if args.output.format.is_json("status")? {
+    let json = args.output.format.is_json("status")?;
+    let stdin = &mut *ctx.stdin;
+    let mut first = true;
+    let mut read = || -> Result<_> {
+        let snapshot = snapshot(stdin, args, rendering.as_ref(), first);
+        first = false;
+        snapshot
+    };
+    if args.watch {
+        let w = crate::status::watch::Watch {
+            interval: std::time::Duration::from_secs_f64(args.interval),
+            timeout: args.timeout,
+            frames: ctx.tty && !json,
+        };
+        let code = crate::status::watch::watch(&w, &mut read, &mut *ctx.stdout)?;
+        let mut outcome = Outcome::ok(Vec::new());
+        outcome.code = code;
+        return Ok(outcome);
+    }
+    let (clusters, op) = read()?;
+    let text = if json {
         crate::status::json(&clusters, op.as_ref())
     } else {
         crate::status::table(&clusters, op.as_ref(), ctx.colour)
@@ -62,9 +64,51 @@ pub fn run(args: &StatusArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
     Ok(outcome)
 }
 
+/// The clusters' state and the Application's last sync, read now; the
+/// checks that what was read is something to report, the first time.
+fn snapshot(
+    stdin: &mut dyn std::io::Read,
+    args: &StatusArgs,
+    rendering: Option<&render::Analysis>,
+    first: bool,
+) -> Result<(
+    Vec<crate::status::ClusterStatus>,
+    Option<crate::status::Operation>,
+)> {
+    let Some(live) = live_objects_from(stdin, &args.live, &args.group.name)? else {
+        return Err(Error::msg(
+            "status needs live objects: --live FILE or --kubectl",
+        ));
+    };
+    if first {
+        match rendering {
+            Some(r) => {
+                require_nodes(
+                    "status",
+                    r,
+                    &args.group.name,
+                    "there is no target to compare with",
+                )?;
+                require_same_namespace("status", r, &args.live)?;
+                require_one_namespace("status", r, &live)?;
+            }
+            // A Cluster CR alone (a new tenant whose nodes are not created
+            // yet) is something to report: its health.
+            None if live.express().next().is_some() => {}
+            None => require_live_nodes("status", &live, &args.live)?,
+        }
+    }
+    let clusters = crate::status::status(&live, rendering);
+    let op = application(stdin, args)?
+        .map(|app| crate::status::operation::of(&app, &live, &args.group.name))
+        .transpose()
+        .map_err(Error::msg)?;
+    Ok((clusters, op))
+}
+
 /// The Argo CD Application, when asked for: with kubectl from Argo CD's
 /// namespace, or from a file.
-fn application(ctx: &mut Context<'_>, args: &StatusArgs) -> Result<Option<Value>> {
+fn application(stdin: &mut dyn std::io::Read, args: &StatusArgs) -> Result<Option<Value>> {
     let objects = match (&args.app, &args.app_file) {
         (Some(name), _) => {
             let k = crate::live::Kubectl::from_env(
@@ -73,7 +117,7 @@ fn application(ctx: &mut Context<'_>, args: &StatusArgs) -> Result<Option<Value>
             );
             k.get(&k.get_args(&["applications.argoproj.io", name], &[]))?
         }
-        (None, Some(file)) => crate::live::read_file(file, &mut *ctx.stdin)?,
+        (None, Some(file)) => crate::live::read_file(file, stdin)?,
         (None, None) => return Ok(None),
     };
     let mut apps = crate::live::unpack(objects)

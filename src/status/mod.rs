@@ -13,6 +13,7 @@
 
 pub mod operation;
 mod standing;
+pub mod watch;
 
 pub use operation::Operation;
 

@@ -29,6 +29,7 @@ mod helm4;
 mod install;
 mod kubectl;
 mod properties;
+mod watch;
 mod waves;
 
 struct Case {

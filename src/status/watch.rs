@@ -1,0 +1,231 @@
+//! `status --watch`: a rollout followed until it ends. The live objects
+//! (and the Application, when asked) are read again every interval; what
+//! changed is shown:
+//!
+//! - on a terminal, one line per cluster redrawn in place (only when it
+//!   changed, so nothing flickers): a progress bar (nodes done of the nodes
+//!   to roll), the node rolling now and for how long, the time elapsed and,
+//!   once a node has finished while watching, an estimate of the time left;
+//! - elsewhere, or with `-o json`, one JSON line per change (no times in
+//!   what is compared, so a line means something changed).
+//!
+//! It ends with the exit code `status` gives (0 every node done, 1 a node
+//! or the Cluster CR Degraded or the sync stopped), or 3 when `--timeout`
+//! runs out first.
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+use super::{ClusterStatus, Operation, State, exit_code};
+
+/// How to watch.
+pub struct Watch {
+    pub interval: Duration,
+    pub timeout: Option<Duration>,
+    /// Frames redrawn in place (stdout is a terminal and JSON was not
+    /// asked for); else JSON lines.
+    pub frames: bool,
+}
+
+/// One cluster in a JSON line.
+#[derive(Serialize, PartialEq)]
+struct Line<'a> {
+    namespace: &'a str,
+    name: &'a str,
+    done: usize,
+    nodes: usize,
+    at: Option<&'a str>,
+    state: Option<State>,
+    summary: &'a str,
+}
+
+fn lines(clusters: &[ClusterStatus]) -> Vec<Line<'_>> {
+    clusters
+        .iter()
+        .map(|c| {
+            let (done, nodes) = progress(c);
+            let at = c
+                .nodes
+                .iter()
+                .find(|n| matches!(n.state, State::RollingOut | State::Degraded));
+            Line {
+                namespace: &c.namespace,
+                name: &c.name,
+                done,
+                nodes,
+                at: at.map(|n| n.node.key.as_str()),
+                state: at.map(|n| n.state),
+                summary: &c.summary,
+            }
+        })
+        .collect()
+}
+
+/// Nodes done, of the nodes to roll (neither down nor ignored).
+fn progress(c: &ClusterStatus) -> (usize, usize) {
+    let rolled = c
+        .nodes
+        .iter()
+        .filter(|n| !matches!(n.state, State::Down | State::Ignored));
+    let nodes = rolled.clone().count();
+    (rolled.filter(|n| n.state == State::Done).count(), nodes)
+}
+
+/// `1h02m`, `3m05s`, `42s`.
+fn span(d: Duration) -> String {
+    let s = d.as_secs();
+    match (s / 3600, s / 60 % 60, s % 60) {
+        (0, 0, s) => format!("{s}s"),
+        (0, m, s) => format!("{m}m{s:02}s"),
+        (h, m, _) => format!("{h}h{m:02}m"),
+    }
+}
+
+/// Follows the rollout: `read` gives the clusters and the Application's
+/// operation each time; returns the exit code.
+pub fn watch(
+    w: &Watch,
+    read: &mut dyn FnMut() -> Result<(Vec<ClusterStatus>, Option<Operation>)>,
+    out: &mut dyn Write,
+) -> Result<u8> {
+    let io = |e| Error::io("cannot write to stdout", e);
+    let start = Instant::now();
+    let mut last_json = String::new();
+    let mut drawn = 0usize;
+    let mut last_frame = Vec::new();
+    // Per cluster: the node it is at, and since when.
+    let mut at_since: Vec<(String, Option<String>, Instant)> = Vec::new();
+    let mut done_at_start: Option<usize> = None;
+    loop {
+        let (clusters, op) = read()?;
+        let now = Instant::now();
+        let elapsed = now - start;
+        let ls = lines(&clusters);
+        let done: usize = ls.iter().map(|l| l.done).sum();
+        let first_done = *done_at_start.get_or_insert(done);
+        if w.frames {
+            let mut frame = Vec::new();
+            if let Some(op) = &op {
+                frame.push(format!("APPLICATION {}: {}", op.application, op.line()));
+            }
+            for l in &ls {
+                let key = crate::model::qualified(l.namespace, l.name);
+                let since = match at_since.iter_mut().find(|(k, ..)| *k == key) {
+                    Some(entry) if entry.1.as_deref() == l.at => entry.2,
+                    Some(entry) => {
+                        *entry = (key.clone(), l.at.map(str::to_string), now);
+                        now
+                    }
+                    None => {
+                        at_since.push((key.clone(), l.at.map(str::to_string), now));
+                        now
+                    }
+                };
+                let bar_w = 20;
+                let filled = (l.done * bar_w).checked_div(l.nodes).unwrap_or(bar_w);
+                let bar: String = std::iter::repeat_n('#', filled)
+                    .chain(std::iter::repeat_n('.', bar_w - filled))
+                    .collect();
+                let now_part = match (l.at, l.state) {
+                    (Some(n), Some(State::Degraded)) => format!("{n} Degraded"),
+                    (Some(n), _) => format!("{n} rolling for {}", span(now - since)),
+                    (None, _) => "nothing rolling".to_string(),
+                };
+                let eta = match done.checked_sub(first_done) {
+                    Some(finished) if finished > 0 => {
+                        let left = ls.iter().map(|l| l.nodes - l.done).sum::<usize>() as u32;
+                        format!(", about {} left", span(elapsed / finished as u32 * left))
+                    }
+                    _ => String::new(),
+                };
+                frame.push(format!(
+                    "{key}  [{bar}] {}/{} nodes  {now_part}  elapsed {}{eta}",
+                    l.done,
+                    l.nodes,
+                    span(elapsed)
+                ));
+            }
+            if frame != last_frame {
+                // Up over the last frame, each line cleared and rewritten.
+                if drawn > 0 {
+                    write!(out, "\x1b[{drawn}A").map_err(io)?;
+                }
+                for line in &frame {
+                    writeln!(out, "\r\x1b[2K{line}").map_err(io)?;
+                }
+                out.flush().map_err(io)?;
+                drawn = frame.len();
+                last_frame = frame;
+            }
+        } else {
+            #[derive(Serialize)]
+            struct Json<'a> {
+                #[serde(skip_serializing_if = "Option::is_none")]
+                application: Option<&'a Operation>,
+                clusters: &'a [Line<'a>],
+            }
+            let json = serde_json::to_string(&Json {
+                application: op.as_ref(),
+                clusters: &ls,
+            })
+            .expect("a status line serialises");
+            if json != last_json {
+                writeln!(out, "{json}").map_err(io)?;
+                out.flush().map_err(io)?;
+                last_json = json;
+            }
+        }
+        match exit_code(&clusters, op.as_ref()) {
+            3 => {}
+            code => return Ok(code),
+        }
+        if w.timeout.is_some_and(|t| elapsed + w.interval > t) {
+            if w.frames {
+                writeln!(out, "timed out after {}", span(elapsed)).map_err(io)?;
+            }
+            return Ok(3);
+        }
+        std::thread::sleep(w.interval);
+    }
+}
+
+/// A duration as `--timeout` takes it: `90s`, `30m`, `2h`, or seconds.
+pub fn parse_duration(s: &str) -> std::result::Result<Duration, String> {
+    let (n, unit) = match s.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((i, _)) => (&s[..i], &s[i..]),
+        None => (s, "s"),
+    };
+    let n: f64 = n
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration (90s, 30m, 2h)"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(format!("`{s}`: the unit is s, m or h")),
+    };
+    Duration::try_from_secs_f64(secs).map_err(|_| format!("`{s}` is not a duration"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_an_sre_writes_them() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(parse_duration("1.5h"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("0.25"), Ok(Duration::from_millis(250)));
+        for bad in ["", "m", "5d", "-1s", "x"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+        assert_eq!(span(Duration::from_secs(3725)), "1h02m");
+        assert_eq!(span(Duration::from_secs(185)), "3m05s");
+        assert_eq!(span(Duration::from_secs(42)), "42s");
+    }
+}
