@@ -4,7 +4,9 @@
 //!
 //! - on a terminal, one line per cluster redrawn in place (only when it
 //!   changed, so nothing flickers): a progress bar (nodes done of the nodes
-//!   to roll), the node rolling now and for how long, the time elapsed and,
+//!   to roll), the node rolling now and for how long, how many wait and on
+//!   which node the next one waits (the one before it in wave order, which
+//!   Argo CD waits for first), the time elapsed and,
 //!   once a node has finished while watching, an estimate of the time left;
 //! - elsewhere, or with `-o json`, one JSON line per change (no times in
 //!   what is compared, so a line means something changed).
@@ -40,6 +42,9 @@ struct Line<'a> {
     nodes: usize,
     at: Option<&'a str>,
     state: Option<State>,
+    /// Each waiting node and the node before it in wave order, which Argo
+    /// CD waits for first.
+    waiting: Vec<(&'a str, &'a str)>,
     summary: &'a str,
 }
 
@@ -52,6 +57,16 @@ fn lines(clusters: &[ClusterStatus]) -> Vec<Line<'_>> {
                 .nodes
                 .iter()
                 .find(|n| matches!(n.state, State::RollingOut | State::Degraded));
+            let rolled: Vec<&super::NodeStatus> = c
+                .nodes
+                .iter()
+                .filter(|n| n.wave.is_some() && !matches!(n.state, State::Down | State::Ignored))
+                .collect();
+            let waiting = rolled
+                .windows(2)
+                .filter(|w| w[1].state == State::Waiting)
+                .map(|w| (w[1].node.key.as_str(), w[0].node.key.as_str()))
+                .collect();
             Line {
                 namespace: &c.namespace,
                 name: &c.name,
@@ -59,6 +74,7 @@ fn lines(clusters: &[ClusterStatus]) -> Vec<Line<'_>> {
                 nodes,
                 at: at.map(|n| n.node.key.as_str()),
                 state: at.map(|n| n.state),
+                waiting,
                 summary: &c.summary,
             }
         })
@@ -130,11 +146,14 @@ pub fn watch(
                 let bar: String = std::iter::repeat_n('#', filled)
                     .chain(std::iter::repeat_n('.', bar_w - filled))
                     .collect();
-                let now_part = match (l.at, l.state) {
+                let mut now_part = match (l.at, l.state) {
                     (Some(n), Some(State::Degraded)) => format!("{n} Degraded"),
                     (Some(n), _) => format!("{n} rolling for {}", span(now - since)),
                     (None, _) => "nothing rolling".to_string(),
                 };
+                if let Some((next, on)) = l.waiting.first() {
+                    now_part.push_str(&format!(", {} waiting ({next} on {on})", l.waiting.len()));
+                }
                 let eta = match done.checked_sub(first_done) {
                     Some(finished) if finished > 0 => {
                         let left = ls.iter().map(|l| l.nodes - l.done).sum::<usize>() as u32;

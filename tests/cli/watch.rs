@@ -103,6 +103,10 @@ fn a_watched_rollout_prints_each_change_and_ends_when_every_node_is_done() {
         .collect();
     assert_eq!(progress, [(0, Some("fe1")), (1, Some("fe2")), (3, None)]);
     assert_eq!(lines[0]["clusters"][0]["nodes"], 3);
+    assert_eq!(
+        lines[0]["clusters"][0]["waiting"],
+        serde_json::json!([["fe2", "fe1"], ["fe3", "fe2"]])
+    );
 }
 
 /// A node turning Degraded ends the watch with exit 1; a rollout that
@@ -168,7 +172,9 @@ fn on_a_terminal_the_watch_redraws_its_lines_in_place() {
     let frames: Vec<&str> = tty.split("\x1b[1A").collect();
     assert_eq!(frames.len(), 3, "one frame per change: {tty:?}");
     assert!(
-        frames[0].contains("t1/acme  [....................] 0/3 nodes  fe1 rolling for 0s"),
+        frames[0].contains(
+            "t1/acme  [....................] 0/3 nodes  fe1 rolling for 0s, 2 waiting (fe2 on fe1)"
+        ),
         "{tty:?}"
     );
     assert!(
