@@ -407,10 +407,12 @@ pub struct StatusArgs {
     pub output: OutputArg,
 }
 
-/// `--interval`: seconds, more than none.
+/// `--interval`: seconds, from 0.01 (no busy loop) to a day.
 fn interval(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 && v <= 86_400.0 => Ok(v),
-        _ => Err(format!("`{s}` is not a number of seconds above 0")),
+        Ok(v) if (0.01..=86_400.0).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "`{s}` is not a number of seconds from 0.01 to 86400"
+        )),
     }
 }

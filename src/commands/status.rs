@@ -36,12 +36,7 @@ pub fn run(args: &StatusArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
     };
     let json = args.output.format.is_json("status")?;
     let stdin = &mut *ctx.stdin;
-    let mut first = true;
-    let mut read = || -> Result<_> {
-        let snapshot = snapshot(stdin, args, rendering.as_ref(), first);
-        first = false;
-        snapshot
-    };
+    let mut read = || snapshot(stdin, args, rendering.as_ref());
     if args.watch {
         let w = crate::status::watch::Watch {
             interval: std::time::Duration::from_secs_f64(args.interval),
@@ -65,12 +60,12 @@ pub fn run(args: &StatusArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
 }
 
 /// The clusters' state and the Application's last sync, read now; the
-/// checks that what was read is something to report, the first time.
+/// checks that what was read is something to report, every time (a watch
+/// whose objects vanish is an error, not an all-clear).
 fn snapshot(
     stdin: &mut dyn std::io::Read,
     args: &StatusArgs,
     rendering: Option<&render::Analysis>,
-    first: bool,
 ) -> Result<(
     Vec<crate::status::ClusterStatus>,
     Option<crate::status::Operation>,
@@ -80,7 +75,7 @@ fn snapshot(
             "status needs live objects: --live FILE or --kubectl",
         ));
     };
-    if first {
+    {
         match rendering {
             Some(r) => {
                 require_nodes(

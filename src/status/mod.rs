@@ -118,7 +118,7 @@ impl ClusterStatus {
 pub fn exit_code(clusters: &[ClusterStatus], op: Option<&Operation>) -> u8 {
     if clusters.iter().any(ClusterStatus::degraded) || op.is_some_and(Operation::stopped) {
         1
-    } else if clusters.iter().all(ClusterStatus::settled) {
+    } else if clusters.iter().all(ClusterStatus::settled) && !op.is_some_and(Operation::running) {
         0
     } else {
         3

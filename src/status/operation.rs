@@ -31,6 +31,11 @@ impl Operation {
         matches!(self.phase.as_str(), "Failed" | "Error")
     }
 
+    /// Whether it is still going (`Running`, `Terminating`).
+    pub fn running(&self) -> bool {
+        matches!(self.phase.as_str(), "Running" | "Terminating")
+    }
+
     /// One line: the phase, the message, the last node applied.
     pub fn line(&self) -> String {
         let mut s = format!("sync {}", self.phase);
@@ -121,6 +126,15 @@ mod tests {
             );
         }
         assert!(!op("Succeeded", None).stopped());
+        // A sync still going is not done, whatever the nodes say.
+        for phase in ["Running", "Terminating"] {
+            assert_eq!(super::super::exit_code(&[], Some(&op(phase, None))), 3);
+        }
+        assert_eq!(
+            super::super::exit_code(&[], Some(&op("Succeeded", None))),
+            0
+        );
+        assert_eq!(super::super::exit_code(&[], Some(&op("Failed", None))), 1);
         assert_eq!(
             op("Failed", None).line(),
             "sync Failed; no Express node applied"

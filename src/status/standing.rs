@@ -10,6 +10,7 @@
 use serde::Serialize;
 
 use super::{NodeStatus, State};
+use crate::health::Status;
 
 /// Where a rollout stands.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -45,14 +46,10 @@ pub fn standing(nodes: &[NodeStatus]) -> Option<Standing> {
         .take_while(|n| n.node.key != at.node.key)
         .map(|n| n.node.key.clone())
         .collect();
-    let after: Vec<&&NodeStatus> = rendered
+    let after = rendered
         .iter()
         .skip_while(|n| n.node.key != at.node.key)
-        .skip(1)
-        .collect();
-    let (after_updated, after_behind): (Vec<&&NodeStatus>, Vec<&&NodeStatus>) = after
-        .iter()
-        .partition(|n| n.running.is_some() && n.running == n.desired);
+        .skip(1);
     let key = &at.node.key;
     let pass = |ks: &[String]| match ks.len() {
         1 => format!("{} passes at once", ks[0]),
@@ -66,27 +63,37 @@ pub fn standing(nodes: &[NodeStatus]) -> Option<Standing> {
         next.push_str(&format!(
             "{key} is applied and the sync fails there while it is Degraded (fix it, or have the chart render express.medallia.com/health: ignore on it)"
         ));
-        if !after.is_empty() {
+        let later: Vec<String> = after.map(|n| n.node.key.clone()).collect();
+        if !later.is_empty() {
             next.push_str(&format!(
                 "; {} only in a sync after it is Healthy",
-                keys(&after).join(", ")
+                later.join(", ")
             ));
         }
     } else {
         next.push_str(&format!(
             "{key} is applied and waited for until Healthy at its revision"
         ));
-        if !after_behind.is_empty() {
-            next.push_str(&format!(
-                "; then {} roll one at a time",
-                keys(&after_behind).join(", ")
-            ));
+        // Then each later node in wave order, until one fails the sync.
+        let mut steps = Vec::new();
+        for n in after {
+            let k = &n.node.key;
+            let at_revision = n.running.is_some() && n.running == n.desired;
+            if n.state == State::Ignored {
+                steps.push(format!("{k} passes (health ignored)"));
+            } else if n.health.status == Status::Degraded {
+                steps.push(format!("{k} fails the sync (Degraded)"));
+                break;
+            } else if at_revision && n.health.status == Status::Healthy {
+                steps.push(format!("{k} passes at once"));
+            } else if at_revision {
+                steps.push(format!("{k} is waited for"));
+            } else {
+                steps.push(format!("{k} rolls"));
+            }
         }
-        if !after_updated.is_empty() {
-            next.push_str(&format!(
-                "; {} (at their revision)",
-                pass(&keys(&after_updated))
-            ));
+        if !steps.is_empty() {
+            next.push_str(&format!("; then, in wave order: {}", steps.join(", ")));
         }
     }
     Some(Standing {

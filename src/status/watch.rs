@@ -2,8 +2,9 @@
 //! (and the Application, when asked) are read again every interval; what
 //! changed is shown:
 //!
-//! - on a terminal, one line per cluster redrawn in place (only when it
-//!   changed, so nothing flickers): a progress bar (nodes done of the nodes
+//! - on a terminal, two short lines per cluster redrawn in place (only when
+//!   it changed, so nothing flickers; cut to 80 columns, so none wraps and
+//!   the redraw stays in place): a progress bar (nodes done of the nodes
 //!   to roll), the node rolling now and for how long, how many wait and on
 //!   which node the next one waits (the one before it in wave order, which
 //!   Argo CD waits for first), the time elapsed and,
@@ -108,7 +109,6 @@ pub fn watch(
     read: &mut dyn FnMut() -> Result<(Vec<ClusterStatus>, Option<Operation>)>,
     out: &mut dyn Write,
 ) -> Result<u8> {
-    let io = |e| Error::io("cannot write to stdout", e);
     let start = Instant::now();
     let mut last_json = String::new();
     let mut drawn = 0usize;
@@ -141,7 +141,7 @@ pub fn watch(
                         now
                     }
                 };
-                let bar_w = 20;
+                let bar_w = 10;
                 let filled = (l.done * bar_w).checked_div(l.nodes).unwrap_or(bar_w);
                 let bar: String = std::iter::repeat_n('#', filled)
                     .chain(std::iter::repeat_n('.', bar_w - filled))
@@ -161,22 +161,31 @@ pub fn watch(
                     }
                     _ => String::new(),
                 };
+                // Two short lines, so that neither wraps.
                 frame.push(format!(
-                    "{key}  [{bar}] {}/{} nodes  {now_part}  elapsed {}{eta}",
+                    "{key} [{bar}] {}/{} nodes, {}{eta}",
                     l.done,
                     l.nodes,
                     span(elapsed)
                 ));
+                frame.push(format!("  {now_part}"));
             }
             if frame != last_frame {
-                // Up over the last frame, each line cleared and rewritten.
+                // Up over the last frame, each line cleared and rewritten,
+                // and what was below it cleared (a frame may shrink). A
+                // line is cut to the width of the narrowest usual terminal,
+                // so that none wraps and the count of lines to go up holds.
+                let mut text = String::new();
                 if drawn > 0 {
-                    write!(out, "\x1b[{drawn}A").map_err(io)?;
+                    text.push_str(&format!("\x1b[{drawn}A"));
                 }
                 for line in &frame {
-                    writeln!(out, "\r\x1b[2K{line}").map_err(io)?;
+                    text.push_str(&format!("\r\x1b[2K{}\n", cut(line, WIDTH)));
                 }
-                out.flush().map_err(io)?;
+                text.push_str("\x1b[J");
+                if !put(out, &text)? {
+                    return Ok(0);
+                }
                 drawn = frame.len();
                 last_frame = frame;
             }
@@ -193,22 +202,56 @@ pub fn watch(
             })
             .expect("a status line serialises");
             if json != last_json {
-                writeln!(out, "{json}").map_err(io)?;
-                out.flush().map_err(io)?;
+                if !put(out, &format!("{json}\n"))? {
+                    return Ok(0);
+                }
                 last_json = json;
             }
         }
-        match exit_code(&clusters, op.as_ref()) {
-            3 => {}
-            code => return Ok(code),
-        }
-        if w.timeout.is_some_and(|t| elapsed + w.interval > t) {
+        let code = exit_code(&clusters, op.as_ref());
+        let timed_out = w.timeout.is_some_and(|t| elapsed >= t);
+        if code != 3 || timed_out {
             if w.frames {
-                writeln!(out, "timed out after {}", span(elapsed)).map_err(io)?;
+                // Why it ended, below the last frame.
+                let mut text: String = clusters
+                    .iter()
+                    .map(|c| {
+                        let name = crate::model::qualified(&c.namespace, &c.name);
+                        format!("CLUSTER {name}: {}\n", c.summary)
+                    })
+                    .collect();
+                if timed_out && code == 3 {
+                    text.push_str(&format!("timed out after {}\n", span(elapsed)));
+                }
+                put(out, &text)?;
             }
-            return Ok(3);
+            return Ok(code);
         }
-        std::thread::sleep(w.interval);
+        let left = w
+            .timeout
+            .map_or(w.interval, |t| (t - elapsed).min(w.interval));
+        std::thread::sleep(left);
+    }
+}
+
+/// Frame lines are cut to this many characters.
+const WIDTH: usize = 80;
+
+/// `line`, at most `width` characters (the last one `…` when cut).
+fn cut(line: &str, width: usize) -> String {
+    match line.char_indices().nth(width - 1) {
+        Some((i, _)) if line.chars().count() > width => format!("{}…", &line[..i]),
+        _ => line.to_string(),
+    }
+}
+
+/// Writes and flushes `text`; `false` when the reader went away (`| head`):
+/// the watch then ends quietly, as every command does on a closed pipe.
+fn put(out: &mut dyn Write, text: &str) -> Result<bool> {
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
+        Err(e) => Err(Error::io("cannot write to stdout", e)),
     }
 }
 

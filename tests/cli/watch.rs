@@ -135,6 +135,23 @@ fn a_degraded_node_ends_the_watch_with_1_and_a_timeout_with_3() {
     assert_eq!(json_lines(&out).len(), 1);
 }
 
+/// Objects that vanish while watched (a wrong context, a namespace
+/// deleted) are an error, never an all-clear.
+#[test]
+fn objects_that_vanish_while_watched_end_the_watch_with_an_error() {
+    let s = Script::new(
+        "vanish",
+        &[
+            state([Some("old"), Some("old"), Some("old")]),
+            "apiVersion: v1\nkind: List\nitems: []\n".to_string(),
+        ],
+    );
+    let out = s.watch(&[]);
+    crate::assert_exit(&out, 2);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("no express.medallia.com"), "{err}");
+}
+
 /// On a terminal each cluster's line is redrawn in place (cursor up, line
 /// cleared), only when it changed; the last frame shows every node done.
 #[test]
@@ -165,20 +182,27 @@ fn on_a_terminal_the_watch_redraws_its_lines_in_place() {
         .output()
         .unwrap();
     let tty = String::from_utf8_lossy(&out.stdout);
+    // Two lines a cluster: up two, each line cleared and rewritten.
     assert!(
-        tty.contains("\x1b[1A\r\x1b[2K"),
+        tty.contains("\x1b[2A\r\x1b[2K"),
         "not redrawn in place: {tty:?}"
     );
-    let frames: Vec<&str> = tty.split("\x1b[1A").collect();
+    let frames: Vec<&str> = tty.split("\x1b[2A").collect();
     assert_eq!(frames.len(), 3, "one frame per change: {tty:?}");
     assert!(
         frames[0].contains(
-            "t1/acme  [....................] 0/3 nodes  fe1 rolling for 0s, 2 waiting (fe2 on fe1)"
+            "t1/acme [..........] 0/3 nodes, 0s\r\n\r\x1b[2K  fe1 rolling for 0s, 2 waiting (fe2 on fe1)"
         ),
         "{tty:?}"
     );
     assert!(
-        frames[2].contains("[####################] 3/3 nodes  nothing rolling"),
+        frames[2].contains("t1/acme [##########] 3/3 nodes, ")
+            && frames[2].contains("  nothing rolling"),
+        "{tty:?}"
+    );
+    // Why it ended, under the last frame.
+    assert!(
+        tty.ends_with("CLUSTER t1/acme: all 3 nodes healthy\r\n"),
         "{tty:?}"
     );
 }
