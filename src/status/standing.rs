@@ -21,26 +21,50 @@ pub struct Standing {
     /// Nodes not running it yet (not applied, rolling out, not created),
     /// in wave order.
     pub behind: Vec<String>,
-    /// The node the rollout is at: the first one not done.
-    pub at: String,
+    /// The node the rollout is at: the first one not done (none when only
+    /// pruning is left).
+    pub at: Option<String>,
     /// What the next sync does, in one sentence.
     pub next: String,
 }
 
 /// Where the rollout of `nodes` (in wave order, their states set) stands;
-/// `None` when every node is done, down or ignored.
+/// `None` when every node is done, down or ignored and nothing is left to
+/// prune.
 pub fn standing(nodes: &[NodeStatus]) -> Option<Standing> {
     let rendered: Vec<&NodeStatus> = nodes
         .iter()
         .filter(|n| n.wave.is_some() && n.state != State::Down)
         .collect();
-    let at = rendered
-        .iter()
-        .find(|n| matches!(n.state, State::RollingOut | State::Degraded))?;
     let (updated, behind): (Vec<&&NodeStatus>, Vec<&&NodeStatus>) = rendered
         .iter()
         .partition(|n| n.running.is_some() && n.running == n.desired);
     let keys = |ns: &[&&NodeStatus]| ns.iter().map(|n| n.node.key.clone()).collect::<Vec<_>>();
+    let Some(at) = rendered
+        .iter()
+        .find(|n| matches!(n.state, State::RollingOut | State::Degraded))
+    else {
+        // Every rendered node is done: what is left is pruning the nodes
+        // the render no longer has, after every other node (PruneLast).
+        let pruned: Vec<String> = nodes
+            .iter()
+            .filter(|n| n.wave.is_none())
+            .map(|n| n.node.key.clone())
+            .collect();
+        if pruned.is_empty() {
+            return None;
+        }
+        return Some(Standing {
+            updated: keys(&updated),
+            behind: keys(&behind),
+            at: None,
+            next: format!(
+                "every rendered node passes at once, then {} (no longer rendered) {} deleted, after every other node",
+                pruned.join(", "),
+                if pruned.len() == 1 { "is" } else { "are" }
+            ),
+        });
+    };
     let before: Vec<String> = rendered
         .iter()
         .take_while(|n| n.node.key != at.node.key)
@@ -99,7 +123,7 @@ pub fn standing(nodes: &[NodeStatus]) -> Option<Standing> {
     Some(Standing {
         updated: keys(&updated),
         behind: keys(&behind),
-        at: key.clone(),
+        at: Some(key.clone()),
         next,
     })
 }
