@@ -117,13 +117,15 @@ impl Failed {
 
 /// Runs `program` like [`captured`], but captures its stderr: `Ok(Err(_))`
 /// when it ran and failed, so the caller can read why. On success its
-/// stderr (warnings) is passed on to ours. Past `timeout`, it is stopped
-/// and that is the error.
+/// stderr (warnings) is passed on to ours, or, with `kept`, kept there for
+/// the caller (several tools at once would interleave theirs). Past
+/// `timeout`, it is stopped and that is the error.
 pub fn run(
     program: &Path,
     args: &[String],
     cwd: Option<&Path>,
     timeout: Option<Duration>,
+    kept: Option<&mut Vec<u8>>,
 ) -> Result<std::result::Result<Vec<u8>, Failed>> {
     let out = output(program, args, cwd, Stdio::piped(), timeout)?;
     if !out.status.success() {
@@ -132,6 +134,11 @@ pub fn run(
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         }));
     }
-    let _ = std::io::stderr().write_all(&out.stderr);
+    match kept {
+        Some(k) => k.extend_from_slice(&out.stderr),
+        None => {
+            let _ = std::io::stderr().write_all(&out.stderr);
+        }
+    }
     Ok(Ok(out.stdout))
 }

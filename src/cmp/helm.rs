@@ -125,21 +125,30 @@ fn missing_dependencies(stderr: &str) -> bool {
 /// directory.
 pub(super) fn run_helm(env: &CmpEnv, chart: &Path, args: &[String]) -> Result<Vec<u8>> {
     // Argo CD stops the plugin at its own timeout (ARGOCD_EXEC_TIMEOUT).
-    template(&env.helm, Some(env.source_dir.as_path()), chart, args, None)
+    template(
+        &env.helm,
+        Some(env.source_dir.as_path()),
+        chart,
+        args,
+        None,
+        None,
+    )
 }
 
 /// `helm template` (`args`, after the program name) run by `helm` in
 /// `cwd`, each run stopped past `timeout`; when the chart's dependencies
 /// are not vendored, `helm dependency build` and once more, as Argo CD
-/// does. An empty render is an error.
+/// does. An empty render is an error. helm's warnings go to our stderr, or
+/// into `kept`.
 pub(crate) fn template(
     helm: &Path,
     cwd: Option<&Path>,
     chart: &Path,
     args: &[String],
     timeout: Option<std::time::Duration>,
+    mut kept: Option<&mut Vec<u8>>,
 ) -> Result<Vec<u8>> {
-    let stdout = match process::run(helm, args, cwd, timeout)? {
+    let stdout = match process::run(helm, args, cwd, timeout, kept.as_deref_mut())? {
         Ok(out) => out,
         Err(failed) if missing_dependencies(&failed.stderr) => {
             let build = [
@@ -147,12 +156,13 @@ pub(crate) fn template(
                 "build".into(),
                 chart.display().to_string(),
             ];
-            if let Err(f) = process::run(helm, &build, cwd, timeout)? {
+            if let Err(f) = process::run(helm, &build, cwd, timeout, kept.as_deref_mut())? {
                 return Err(f.into_error(
                     "the chart's dependencies are not in charts/, and helm dependency build",
                 ));
             }
-            process::run(helm, args, cwd, timeout)?.map_err(|f| f.into_error("helm template"))?
+            process::run(helm, args, cwd, timeout, kept)?
+                .map_err(|f| f.into_error("helm template"))?
         }
         Err(failed) => return Err(failed.into_error("helm template")),
     };

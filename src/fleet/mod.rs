@@ -273,7 +273,7 @@ pub fn plan_tenant(t: &Tenant, s: &Settings) -> TenantPlan {
 /// Renders the tenant with the new chart and compares it with the old
 /// chart's render, else its live objects, else nothing.
 fn compare(t: &Tenant, s: &Settings, p: &mut TenantPlan) -> Result<()> {
-    let new = analyse(t, &s.chart, s)?;
+    let new = analyse(t, &s.chart, s, &mut p.warnings)?;
     let live = match &s.live_dir {
         Some(dir) => {
             let file = dir.join(format!("{}.yaml", t.release));
@@ -298,7 +298,7 @@ fn compare(t: &Tenant, s: &Settings, p: &mut TenantPlan) -> Result<()> {
         None => None,
     };
     let old = match (&s.old_chart, &live) {
-        (Some(chart), _) => Side::of_render(&analyse(t, chart, s)?),
+        (Some(chart), _) => Side::of_render(&analyse(t, chart, s, &mut p.warnings)?),
         (None, Some(live)) => Side::of_live(live),
         (None, None) => Side::default(),
     };
@@ -337,8 +337,13 @@ fn compare(t: &Tenant, s: &Settings, p: &mut TenantPlan) -> Result<()> {
 
 /// `helm template` of the tenant with `chart`, read as `render` reads it;
 /// a render without any Express node is an error (a failed chart, not an
-/// empty tenant).
-fn analyse(t: &Tenant, chart: &Path, s: &Settings) -> Result<Analysis> {
+/// empty tenant). helm's warnings go to `helm_warnings`.
+fn analyse(
+    t: &Tenant,
+    chart: &Path,
+    s: &Settings,
+    helm_warnings: &mut Vec<String>,
+) -> Result<Analysis> {
     let chart = chart
         .canonicalize()
         .map_err(|e| Error::io(format!("cannot read the chart {}", chart.display()), e))?;
@@ -361,7 +366,22 @@ fn analyse(t: &Tenant, chart: &Path, s: &Settings) -> Result<Analysis> {
         &values,
         &t.values.display().to_string(),
     )?);
-    let bytes = crate::cmp::template(&s.helm, None, &chart, &args, Some(s.helm_timeout))?;
+    // helm's warnings, kept with the tenant (tenants run side by side).
+    let mut warnings = Vec::new();
+    let bytes = crate::cmp::template(
+        &s.helm,
+        None,
+        &chart,
+        &args,
+        Some(s.helm_timeout),
+        Some(&mut warnings),
+    )?;
+    for line in String::from_utf8_lossy(&warnings)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+    {
+        helm_warnings.push(format!("helm ({}): {line}", chart.display()));
+    }
     if bytes.len() > s.render.max_input_bytes {
         return Err(Error::msg(format!(
             "helm printed {} bytes, over the limit of {} (--max-input-bytes)",

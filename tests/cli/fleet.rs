@@ -440,6 +440,33 @@ fn tenants_are_named_by_their_place_and_bad_invocations_fail_before_any_tenant_r
             .contains("Error: boom"),
         "{plan}"
     );
+    // A helm that warns: its warnings are the tenant's, not interleaved on
+    // stderr.
+    let warns = dir.join("warning-helm");
+    std::fs::write(
+        &warns,
+        format!(
+            "#!/bin/sh\necho 'WARNING: this chart is deprecated' >&2\ncat '{}'\n",
+            root()
+                .join("examples/rendered/varsamisktest.yaml")
+                .display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&warns, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = run(
+        &["--helm", &warns.display().to_string()],
+        &[v("overlays/den/acme")],
+    );
+    assert_exit(&out, 1);
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let w = plan["tenants"][0]["warnings"].to_string();
+    assert!(w.contains("): WARNING: this chart is deprecated"), "{w}");
     // A helm that hangs is stopped, and its tenant reported failed.
     let slow = dir.join("slow-helm");
     std::fs::write(&slow, "#!/bin/sh\nexec sleep 30\n").unwrap();
