@@ -184,11 +184,16 @@ fn nodes(
     disabled: Option<Injection>,
     opts: &Options,
 ) -> Result<Nodes> {
-    let by_name: HashMap<&str, usize> = cd
+    // Each node by name: its member index, and whether its health check
+    // is ignored.
+    let by_name: HashMap<&str, (usize, bool)> = cd
         .nodes
         .iter()
         .enumerate()
-        .map(|(m, &i)| (express_of(docs, i).name.as_str(), m))
+        .map(|(m, &i)| {
+            let e = express_of(docs, i);
+            (e.name.as_str(), (m, e.facts.health_ignored))
+        })
         .collect();
     let mut nodes = Nodes {
         members: Vec::with_capacity(cd.nodes.len()),
@@ -206,7 +211,7 @@ fn nodes(
         let revision = f.digest.expect("nodes have a revision");
         // A label the earlier render's own ConfigMap records as computed
         // is express-waves', not the chart's.
-        let key = crate::model::node_key(&e.name, cluster).unwrap_or(&e.name);
+        let key = crate::model::node_key(&e.name, cluster).expect("read checked the name");
         let ours = f.chart_label.as_ref().filter(|l| {
             recorded
                 .iter()
@@ -221,14 +226,9 @@ fn nodes(
             Some(l) if !opts.recompute_revisions && ours.is_none() => l.to_string(),
             _ => revision.short().to_string(),
         };
-        let refs = rendered_refs(f, &by_name, cluster).map_err(|m| Error::doc(&docs[i].at(), m))?;
-        if !managed {
-            unmanaged_waits_for_no_ignored(docs, cd, f, &refs)
-                .map_err(|m| Error::doc(&docs[i].at(), m))?;
-        }
-        let key = crate::model::node_key(&e.name, cluster)
-            .expect("read checked the name")
-            .to_string();
+        let refs = rendered_refs(f, &by_name, cluster, managed)
+            .map_err(|m| Error::doc(&docs[i].at(), m))?;
+        let key = key.to_string();
         nodes.members.push(Member {
             key: key.clone(),
             role: e.kind.role().expect("nodes have a role"),
@@ -257,49 +257,36 @@ fn nodes(
 /// The members a node's rendered prerequisites name, per list. A name that
 /// is no node of the cluster is an error in every mode: with injection off
 /// the chart's entry is kept as written, and the operator would still wait.
+/// So is, with injection off (`managed` false), a node whose health check
+/// is ignored: render takes such a node out of every chain it writes, but
+/// the chart's own entries would hold this node for ever.
 fn rendered_refs(
     f: &super::express::Facts,
-    by_name: &HashMap<&str, usize>,
+    by_name: &HashMap<&str, (usize, bool)>,
     cluster: &str,
+    managed: bool,
 ) -> std::result::Result<[Vec<usize>; 2], String> {
     let mut refs: [Vec<usize>; 2] = [Vec::new(), Vec::new()];
     for list in List::BOTH {
         for r in f.rendered(list) {
-            let Some(&t) = by_name.get(r.node.as_str()) else {
-                return Err(format!(
-                    "spec.deploymentDependencies.{} names `{}`, which is not a node of cluster `{cluster}` in this stream (the operator would wait for it forever)",
-                    list.field(),
-                    r.node
-                ));
-            };
-            refs[list as usize].push(t);
-        }
-    }
-    Ok(refs)
-}
-
-/// A node whose prerequisites render leaves as the chart wrote them
-/// (injection off) must not wait for a node whose health check is ignored:
-/// the operator would hold it for ever, where render takes such a node out
-/// of every chain it writes.
-fn unmanaged_waits_for_no_ignored(
-    docs: &[Doc<'_>],
-    cd: &ClusterDocs,
-    f: &super::express::Facts,
-    refs: &[Vec<usize>; 2],
-) -> std::result::Result<(), String> {
-    for list in List::BOTH {
-        for (r, &t) in f.rendered(list).iter().zip(&refs[list as usize]) {
-            if express_of(docs, cd.nodes[t]).facts.health_ignored {
-                return Err(format!(
-                    "spec.deploymentDependencies.{} names `{}`, whose health check is ignored (express.medallia.com/health: ignore), and this node's dependencies are the chart's (injection is off): the operator would wait for it for ever; leave it out of the chart's prerequisites, or let express-waves write them",
-                    list.field(),
-                    r.node
-                ));
+            let field = list.field();
+            let node = &r.node;
+            match by_name.get(node.as_str()) {
+                None => {
+                    return Err(format!(
+                        "spec.deploymentDependencies.{field} names `{node}`, which is not a node of cluster `{cluster}` in this stream (the operator would wait for it forever)"
+                    ));
+                }
+                Some(&(_, true)) if !managed => {
+                    return Err(format!(
+                        "spec.deploymentDependencies.{field} names `{node}`, whose health check is ignored (express.medallia.com/health: ignore), and this node's dependencies are the chart's (injection is off): the operator would wait for it for ever; leave it out of the chart's prerequisites, or let express-waves write them"
+                    ));
+                }
+                Some(&(t, _)) => refs[list as usize].push(t),
             }
         }
     }
-    Ok(())
+    Ok(refs)
 }
 
 /// Every node's patch: its wave, sync options, revision, and (when managed)
