@@ -24,17 +24,23 @@ pub fn run(args: &FleetPlanArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
     };
     let tenants = fleet::tenants(&args.values, from)?;
     // What would fail every tenant alike fails once, before any runs.
-    for (flag, chart) in [
-        ("--chart", Some(&args.chart)),
-        ("--old-chart", args.old_chart.as_ref()),
-    ] {
-        if let Some(c) = chart.filter(|c| !c.join("Chart.yaml").is_file()) {
-            return Err(Error::msg(format!(
+    let chart = |flag: &str, c: &std::path::Path| -> Result<std::path::PathBuf> {
+        match c.join("Chart.yaml").is_file() {
+            true => c.canonicalize().map_err(|e| {
+                Error::io(format!("fleet plan: cannot read {flag} {}", c.display()), e)
+            }),
+            false => Err(Error::msg(format!(
                 "fleet plan: {flag} {} has no Chart.yaml",
                 c.display()
-            )));
+            ))),
         }
-    }
+    };
+    let new_chart = chart("--chart", &args.chart)?;
+    let old_chart = args
+        .old_chart
+        .as_deref()
+        .map(|c| chart("--old-chart", c))
+        .transpose()?;
     if let Some(dir) = &args.live_dir {
         if !dir.is_dir() {
             return Err(Error::msg(format!(
@@ -56,8 +62,8 @@ pub fn run(args: &FleetPlanArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
         }
     }
     let settings = Settings {
-        chart: args.chart.clone(),
-        old_chart: args.old_chart.clone(),
+        chart: new_chart,
+        old_chart,
         helm: args.helm.clone().unwrap_or_else(crate::cmp::helm_program),
         live_dir: args.live_dir.clone(),
         helm_timeout: std::time::Duration::from_secs(args.helm_timeout),

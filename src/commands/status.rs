@@ -31,7 +31,16 @@ pub fn run(args: &StatusArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
         None => Vec::new(),
     };
     let rendering = match &args.render {
-        Some(_) => Some(render::analyse(&sources, &opts)?),
+        Some(_) => {
+            let r = render::analyse(&sources, &opts)?;
+            require_nodes(
+                "status",
+                &r,
+                &opts.group,
+                "there is no target to compare with",
+            )?;
+            Some(r)
+        }
         None => None,
     };
     let json = args.output.format.is_json("status")?;
@@ -75,23 +84,15 @@ fn snapshot(
             "status needs live objects: --live FILE or --kubectl",
         ));
     };
-    {
-        match rendering {
-            Some(r) => {
-                require_nodes(
-                    "status",
-                    r,
-                    &args.group.name,
-                    "there is no target to compare with",
-                )?;
-                require_same_namespace("status", r, &args.live)?;
-                require_one_namespace("status", r, &live)?;
-            }
-            // A Cluster CR alone (a new tenant whose nodes are not created
-            // yet) is something to report: its health.
-            None if live.express().next().is_some() => {}
-            None => require_live_nodes("status", &live, &args.live)?,
+    match rendering {
+        Some(r) => {
+            require_same_namespace("status", r, &args.live)?;
+            require_one_namespace("status", r, &live)?;
         }
+        // A Cluster CR alone (a new tenant whose nodes are not created
+        // yet) is something to report: its health.
+        None if live.express().next().is_some() => {}
+        None => require_live_nodes("status", &live, &args.live)?,
     }
     let clusters = crate::status::status(&live, rendering);
     let op = application(stdin, args)?

@@ -134,6 +134,8 @@ fn common_dir(a: &Path, b: &Path) -> PathBuf {
 /// How tenants are rendered and compared.
 #[derive(Clone, Debug)]
 pub struct Settings {
+    /// The charts, as absolute paths (helm runs with no working directory
+    /// of the tenant's).
     pub chart: PathBuf,
     pub old_chart: Option<PathBuf>,
     pub helm: PathBuf,
@@ -273,7 +275,8 @@ pub fn plan_tenant(t: &Tenant, s: &Settings) -> TenantPlan {
 /// Renders the tenant with the new chart and compares it with the old
 /// chart's render, else its live objects, else nothing.
 fn compare(t: &Tenant, s: &Settings, p: &mut TenantPlan) -> Result<()> {
-    let new = analyse(t, &s.chart, s, &mut p.warnings)?;
+    let flags = helm_flags(t)?;
+    let new = analyse(t, &flags, &s.chart, s, &mut p.warnings)?;
     let live = match &s.live_dir {
         Some(dir) => {
             let file = dir.join(format!("{}.yaml", t.release));
@@ -298,7 +301,7 @@ fn compare(t: &Tenant, s: &Settings, p: &mut TenantPlan) -> Result<()> {
         None => None,
     };
     let old = match (&s.old_chart, &live) {
-        (Some(chart), _) => Side::of_render(&analyse(t, chart, s, &mut p.warnings)?),
+        (Some(chart), _) => Side::of_render(&analyse(t, &flags, chart, s, &mut p.warnings)?),
         (None, Some(live)) => Side::of_live(live),
         (None, None) => Side::default(),
     };
@@ -340,38 +343,24 @@ fn compare(t: &Tenant, s: &Settings, p: &mut TenantPlan) -> Result<()> {
 /// empty tenant). helm's warnings go to `helm_warnings`.
 fn analyse(
     t: &Tenant,
+    flags: &[String],
     chart: &Path,
     s: &Settings,
     helm_warnings: &mut Vec<String>,
 ) -> Result<Analysis> {
-    let chart = chart
-        .canonicalize()
-        .map_err(|e| Error::io(format!("cannot read the chart {}", chart.display()), e))?;
-    let values = t.values.canonicalize().map_err(|e| {
-        Error::io(
-            format!("cannot read the values file {}", t.values.display()),
-            e,
-        )
-    })?;
     let mut args = vec![
         "template".to_string(),
         t.release.clone(),
         chart.display().to_string(),
         "--include-crds".to_string(),
     ];
-    if let Some(ns) = namespace_of(&values)? {
-        args.push(format!("--namespace={ns}"));
-    }
-    args.push(crate::cmp::values_flag(
-        &values,
-        &t.values.display().to_string(),
-    )?);
+    args.extend(flags.iter().cloned());
     // helm's warnings, kept with the tenant (tenants run side by side).
     let mut warnings = Vec::new();
     let bytes = crate::cmp::template(
         &s.helm,
         None,
-        &chart,
+        chart,
         &args,
         Some(s.helm_timeout),
         Some(&mut warnings),
@@ -402,6 +391,26 @@ fn analyse(
         )));
     }
     Ok(analysis)
+}
+
+/// The tenant's own flags to `helm template`, the same for both charts:
+/// its namespace, and its values file.
+fn helm_flags(t: &Tenant) -> Result<Vec<String>> {
+    let values = t.values.canonicalize().map_err(|e| {
+        Error::io(
+            format!("cannot read the values file {}", t.values.display()),
+            e,
+        )
+    })?;
+    let mut flags = Vec::new();
+    if let Some(ns) = namespace_of(&values)? {
+        flags.push(format!("--namespace={ns}"));
+    }
+    flags.push(crate::cmp::values_flag(
+        &values,
+        &t.values.display().to_string(),
+    )?);
+    Ok(flags)
 }
 
 /// The tenant's namespace, the values file's top-level `namespace`: what
