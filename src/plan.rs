@@ -135,6 +135,14 @@ pub fn plan(r: &Analysis, live: Option<&Live>) -> Plan {
             }
         })
         .collect();
+    let warnings = warnings(r, live);
+    Plan { clusters, warnings }
+}
+
+/// What a sync of `r` should be warned about, one line each: every node
+/// whose health check is ignored, and, against live objects, the
+/// deadlocks and early deletions.
+pub fn warnings(r: &Analysis, live: Option<&Live>) -> Vec<String> {
     let mut warnings: Vec<String> = r
         .clusters
         .iter()
@@ -156,7 +164,7 @@ pub fn plan(r: &Analysis, live: Option<&Live>) -> Plan {
                 .map(ToString::to_string),
         );
     }
-    Plan { clusters, warnings }
+    warnings
 }
 
 fn cell(s: impl Into<String>) -> (String, Colour) {

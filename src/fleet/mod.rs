@@ -319,22 +319,8 @@ fn compare(t: &Tenant, s: &Settings, p: &mut TenantPlan) -> Result<()> {
             *p.fields.entry(c.pointer).or_default() += 1;
         }
     }
-    if let Some(live) = &live {
-        let hazards = crate::compare::deadlocks(&new, live);
-        let prunes = crate::compare::early_prunes(&new, live);
-        p.warnings
-            .extend(hazards.iter().chain(&prunes).map(ToString::to_string));
-    }
-    for c in &new.clusters {
-        for n in &c.nodes {
-            if let Some(by) = &n.health_ignored_by {
-                p.warnings.push(format!(
-                    "{}: health check ignored, asked by {by}",
-                    crate::model::qualified(&c.namespace, &n.name)
-                ));
-            }
-        }
-    }
+    p.warnings
+        .extend(crate::plan::warnings(&new, live.as_ref()));
     Ok(())
 }
 
