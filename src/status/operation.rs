@@ -1,7 +1,8 @@
 //! The Argo CD Application's last sync operation, as `status --app` reads
 //! it from the Application (`status.operationState`, argo-cd
 //! `pkg/apis/application/v1alpha1/types.go`, `OperationState`): its phase
-//! (`Running`, `Terminating`, `Failed`, `Error`, `Succeeded`), its message
+//! (`Running`, `Terminating`, `Failed`, `Error`, `Succeeded`: gitops-engine
+//! `pkg/sync/common/types.go`, `OperationPhase`), its message
 //! (`Operation terminated` after a Terminate: gitops-engine
 //! `sync_context.go`, `Terminate`), and the last Express node it applied
 //! (of `syncResult.resources`, those `Synced`, the one in the highest wave
