@@ -103,53 +103,52 @@ pub(super) fn check(app: &Value, settings: &Settings, report: &mut Report) {
     automated(&spec, &mut out);
 }
 
-/// Whether any string under `v` holds a template (`{{`).
-fn templated(v: &Value) -> bool {
+/// Where an ApplicationSet's template may be templated without changing
+/// anything these checks read: the Application's metadata and the tenant's
+/// own place and values (its project, destination, its sources'
+/// repository, revision, path, ref and chart name, and its plugin's
+/// parameters); the plugin's name is read.
+/// `*` stands for any item of a list.
+const UNREAD: &[&[&str]] = &[
+    &["metadata"],
+    &["spec", "project"],
+    &["spec", "destination"],
+    &["spec", "source", "repoURL"],
+    &["spec", "source", "targetRevision"],
+    &["spec", "source", "path"],
+    &["spec", "source", "ref"],
+    &["spec", "source", "chart"],
+    &["spec", "source", "plugin", "parameters"],
+    &["spec", "sources", "*", "repoURL"],
+    &["spec", "sources", "*", "targetRevision"],
+    &["spec", "sources", "*", "path"],
+    &["spec", "sources", "*", "ref"],
+    &["spec", "sources", "*", "chart"],
+    &["spec", "sources", "*", "plugin", "parameters"],
+];
+
+/// Whether the template `v` (at `path` in it) fills in something these
+/// checks read: a templated key or string anywhere but under [`UNREAD`].
+fn templated_where_checked(v: &Value, path: &mut Vec<String>) -> bool {
+    if UNREAD
+        .iter()
+        .any(|u| u.len() == path.len() && u.iter().zip(path.iter()).all(|(a, b)| a == b))
+    {
+        return false;
+    }
+    let under = |key: &str, v: &Value, path: &mut Vec<String>| {
+        path.push(key.to_string());
+        let t = templated_where_checked(v, path);
+        path.pop();
+        t
+    };
     match v {
         Value::Str(s) => s.contains("{{"),
-        Value::Seq(items) => items.iter().any(templated),
+        Value::Seq(items) => items.iter().any(|i| under("*", i, path)),
         Value::Map(entries) => entries
             .iter()
-            .any(|(k, v)| k.contains("{{") || templated(v)),
+            .any(|(k, v)| k.contains("{{") || under(k, v, path)),
         _ => false,
-    }
-}
-
-/// Whether a template fills in something these checks read: anything in
-/// the spec but its project, its destination, its sources' repository,
-/// revision, path, ref and chart name, and its plugin's parameters (the
-/// tenant's own place and values, which an ApplicationSet templates and no
-/// check reads; the plugin's name is read).
-fn templated_where_checked(template: &Value) -> bool {
-    fn source(src: &Value) -> bool {
-        match src {
-            Value::Map(m) => m.iter().any(|(k, v)| {
-                k.contains("{{")
-                    || match k.as_str() {
-                        "repoURL" | "targetRevision" | "path" | "ref" | "chart" => false,
-                        "plugin" => match v {
-                            Value::Map(p) => p.iter().any(|(pk, pv)| {
-                                pk.contains("{{") || (pk != "parameters" && templated(pv))
-                            }),
-                            other => templated(other),
-                        },
-                        _ => templated(v),
-                    }
-            }),
-            other => templated(other),
-        }
-    }
-    match template.get("spec") {
-        Some(Value::Map(spec)) => spec.iter().any(|(k, v)| match k.as_str() {
-            "project" | "destination" => false,
-            "source" => source(v),
-            "sources" => match v {
-                Value::Seq(sources) => sources.iter().any(source),
-                other => templated(other),
-            },
-            _ => k.contains("{{") || templated(v),
-        }),
-        other => other.is_some_and(templated),
     }
 }
 
@@ -167,7 +166,7 @@ fn templates(app: &Value, out: &mut Out<'_>) {
         || generator_templates
         || app
             .at(&["spec", "template"])
-            .is_some_and(templated_where_checked)
+            .is_some_and(|t| templated_where_checked(t, &mut Vec::new()))
     {
         out.add(
             Severity::Warning,
