@@ -36,13 +36,12 @@ pub fn standing(nodes: &[NodeStatus]) -> Option<Standing> {
         .iter()
         .filter(|n| n.wave.is_some() && n.state != State::Down)
         .collect();
-    let (updated, behind): (Vec<&&NodeStatus>, Vec<&&NodeStatus>) = rendered
-        .iter()
-        .partition(|n| n.running.is_some() && n.running == n.desired);
+    let (updated, behind): (Vec<&&NodeStatus>, Vec<&&NodeStatus>) =
+        rendered.iter().partition(|n| at_revision(n));
     let keys = |ns: &[&&NodeStatus]| ns.iter().map(|n| n.node.key.clone()).collect::<Vec<_>>();
-    let Some(at) = rendered
+    let Some(i) = rendered
         .iter()
-        .find(|n| matches!(n.state, State::RollingOut | State::Degraded))
+        .position(|n| matches!(n.state, State::RollingOut | State::Degraded))
     else {
         // Every rendered node is done: what is left is pruning the nodes
         // the render no longer has, after every other node (PruneLast).
@@ -65,15 +64,8 @@ pub fn standing(nodes: &[NodeStatus]) -> Option<Standing> {
             ),
         });
     };
-    let before: Vec<String> = rendered
-        .iter()
-        .take_while(|n| n.node.key != at.node.key)
-        .map(|n| n.node.key.clone())
-        .collect();
-    let after = rendered
-        .iter()
-        .skip_while(|n| n.node.key != at.node.key)
-        .skip(1);
+    let (at, before, after) = (rendered[i], &rendered[..i], &rendered[i + 1..]);
+    let before: Vec<String> = before.iter().map(|n| n.node.key.clone()).collect();
     let key = &at.node.key;
     let pass = |ks: &[String]| match ks.len() {
         1 => format!("{} passes at once", ks[0]),
@@ -87,7 +79,7 @@ pub fn standing(nodes: &[NodeStatus]) -> Option<Standing> {
         next.push_str(&format!(
             "{key} is applied and the sync fails there while it is Degraded (fix it, or have the chart render express.medallia.com/health: ignore on it)"
         ));
-        let later: Vec<String> = after.map(|n| n.node.key.clone()).collect();
+        let later: Vec<String> = after.iter().map(|n| n.node.key.clone()).collect();
         if !later.is_empty() {
             next.push_str(&format!(
                 "; {} only in a sync after it is Healthy",
@@ -102,15 +94,14 @@ pub fn standing(nodes: &[NodeStatus]) -> Option<Standing> {
         let mut steps = Vec::new();
         for n in after {
             let k = &n.node.key;
-            let at_revision = n.running.is_some() && n.running == n.desired;
             if n.state == State::Ignored {
                 steps.push(format!("{k} passes (health ignored)"));
             } else if n.health.status == Status::Degraded {
                 steps.push(format!("{k} fails the sync (Degraded)"));
                 break;
-            } else if at_revision && n.health.status == Status::Healthy {
+            } else if at_revision(n) && n.health.status == Status::Healthy {
                 steps.push(format!("{k} passes at once"));
-            } else if at_revision {
+            } else if at_revision(n) {
                 steps.push(format!("{k} is waited for"));
             } else {
                 steps.push(format!("{k} rolls"));
@@ -126,4 +117,9 @@ pub fn standing(nodes: &[NodeStatus]) -> Option<Standing> {
         at: Some(key.clone()),
         next,
     })
+}
+
+/// Whether the node runs its rendered revision.
+fn at_revision(n: &NodeStatus) -> bool {
+    n.running.is_some() && n.running == n.desired
 }
