@@ -125,12 +125,24 @@ pub fn exit_code(clusters: &[ClusterStatus], op: Option<&Operation>) -> u8 {
     }
 }
 
+/// Of `nodes`, how many are done, of the nodes to roll (neither down nor
+/// with their health check ignored).
+fn progress(nodes: &[NodeStatus]) -> (usize, usize) {
+    let rolled = nodes
+        .iter()
+        .filter(|n| !matches!(n.state, State::Down | State::Ignored));
+    (
+        rolled.clone().filter(|n| n.state == State::Done).count(),
+        rolled.count(),
+    )
+}
+
 /// One line: where the rollout of `nodes` is, after the Cluster CR's
 /// health when it is not Healthy.
 fn summary(cluster: Option<&Health>, nodes: &[NodeStatus]) -> String {
     let count = |s: State| nodes.iter().filter(|n| n.state == s).count();
-    let (done, down) = (count(State::Done), count(State::Down));
-    let up = nodes.len() - down - count(State::Ignored);
+    let down = count(State::Down);
+    let (done, up) = progress(nodes);
     let down = match down {
         0 => String::new(),
         d => format!(", {d} down"),

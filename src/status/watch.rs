@@ -23,7 +23,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
-use super::{ClusterStatus, Operation, State, exit_code};
+use super::{ClusterStatus, Operation, State, exit_code, progress};
 
 /// How to watch.
 pub struct Watch {
@@ -53,7 +53,7 @@ fn lines(clusters: &[ClusterStatus]) -> Vec<Line<'_>> {
     clusters
         .iter()
         .map(|c| {
-            let (done, nodes) = progress(c);
+            let (done, nodes) = progress(&c.nodes);
             let at = c
                 .nodes
                 .iter()
@@ -80,16 +80,6 @@ fn lines(clusters: &[ClusterStatus]) -> Vec<Line<'_>> {
             }
         })
         .collect()
-}
-
-/// Nodes done, of the nodes to roll (neither down nor ignored).
-fn progress(c: &ClusterStatus) -> (usize, usize) {
-    let rolled = c
-        .nodes
-        .iter()
-        .filter(|n| !matches!(n.state, State::Down | State::Ignored));
-    let nodes = rolled.clone().count();
-    (rolled.filter(|n| n.state == State::Done).count(), nodes)
 }
 
 /// `1h02m`, `3m05s`, `42s`.
