@@ -7,7 +7,9 @@
 //!   the redraw stays in place): a progress bar (nodes done of the nodes
 //!   to roll), the node rolling now and for how long, how many wait and on
 //!   which node the next one waits (the one before it in wave order, which
-//!   Argo CD waits for first), the time elapsed and,
+//!   Argo CD waits for first: gitops-engine `sync_context.go`, `Sync`, applies
+//!   the next wave only once every task of the current one is healthy), the
+//!   time elapsed and,
 //!   once a node has finished while watching, an estimate of the time left;
 //! - elsewhere, or with `-o json`, one JSON line per change (no times in
 //!   what is compared, so a line means something changed).
