@@ -253,7 +253,7 @@ pub fn plan(
 }
 
 /// One tenant's plan; an error is kept in it.
-pub fn plan_tenant(t: &Tenant, s: &Settings) -> TenantPlan {
+fn plan_tenant(t: &Tenant, s: &Settings) -> TenantPlan {
     let mut p = TenantPlan {
         tenant: t.name.clone(),
         release: t.release.clone(),
@@ -415,7 +415,7 @@ fn namespace_of(values: &Path) -> Result<Option<String>> {
 }
 
 /// The fleet's plan from its tenants' plans.
-pub fn aggregate(tenants: Vec<TenantPlan>) -> FleetPlan {
+fn aggregate(tenants: Vec<TenantPlan>) -> FleetPlan {
     let mut fields: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     let mut totals = Totals {
         tenants: tenants.len(),
