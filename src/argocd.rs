@@ -1,7 +1,10 @@
 //! `argocd`: what Argo CD needs installed for the waves to wait: the Lua
-//! health checks, alone or as an `argocd-cm` patch.
+//! health checks (of the Express kinds, and of express-waves' approval
+//! [`Gate`](crate::gate)), alone or as an `argocd-cm` patch; the Gate's
+//! CustomResourceDefinition.
 
 use crate::emit;
+use crate::gate;
 use crate::health;
 use crate::model::ExpressKind;
 use crate::value::Value;
@@ -17,13 +20,40 @@ pub fn health_key(group: &str, kind: ExpressKind) -> String {
     format!("resource.customizations.health.{group}_{}", kind.name())
 }
 
-/// The Lua of one kind, or of all three with a comment naming each key.
-pub fn health_lua(group: &str, kind: Option<ExpressKind>) -> String {
+/// The `argocd-cm` key of the Gate's health check.
+pub fn gate_health_key() -> String {
+    format!(
+        "resource.customizations.health.{}_{}",
+        gate::GROUP,
+        gate::KIND
+    )
+}
+
+/// Every health check: (`argocd-cm` key, Lua), the Express kinds' then the
+/// Gate's.
+pub fn health_checks(group: &str) -> Vec<(String, &'static str)> {
+    KINDS
+        .iter()
+        .map(|&k| (health_key(group, k), health::lua(k)))
+        .chain([(gate_health_key(), gate::LUA)])
+        .collect()
+}
+
+/// What `argocd health --kind` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Checked {
+    Express(ExpressKind),
+    Gate,
+}
+
+/// The Lua of one kind, or of all with a comment naming each key.
+pub fn health_lua(group: &str, kind: Option<Checked>) -> String {
     match kind {
-        Some(k) => health::lua(k).to_string(),
-        None => KINDS
+        Some(Checked::Express(k)) => health::lua(k).to_string(),
+        Some(Checked::Gate) => gate::LUA.to_string(),
+        None => health_checks(group)
             .iter()
-            .map(|&k| format!("-- {}\n{}", health_key(group, k), health::lua(k)))
+            .map(|(key, lua)| format!("-- {key}\n{lua}"))
             .collect::<Vec<_>>()
             .join("\n"),
     }
@@ -33,9 +63,9 @@ pub fn health_lua(group: &str, kind: Option<ExpressKind>) -> String {
 /// `kubectl patch configmap argocd-cm -n argocd --type merge --patch-file`
 /// or a kustomize strategic-merge patch.
 pub fn config(group: &str, namespace: &str) -> String {
-    let data = KINDS
-        .iter()
-        .map(|&k| (health_key(group, k), Value::Str(health::lua(k).to_string())))
+    let data = health_checks(group)
+        .into_iter()
+        .map(|(key, lua)| (key, Value::Str(lua.to_string())))
         .collect();
     let doc = Value::Map(vec![
         ("apiVersion".into(), Value::Str("v1".into())),

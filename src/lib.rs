@@ -22,6 +22,7 @@ pub mod diff;
 pub mod emit;
 pub mod error;
 pub mod fleet;
+pub mod gate;
 pub mod health;
 pub mod input;
 pub mod inspect;

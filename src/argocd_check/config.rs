@@ -2,10 +2,8 @@
 //! (read as Argo CD assembles them), what would keep it from loading them,
 //! and exclusions that hide the kinds.
 
-use crate::argocd::health_key;
 use crate::error::{Error, Result};
 use crate::health;
-use crate::model::ExpressKind;
 use crate::value::Value;
 
 use super::{Finding, KINDS, Report, Settings, Severity, place};
@@ -158,17 +156,27 @@ pub(super) fn check(cm: &Value, settings: &Settings, report: &mut Report) -> Res
             fix: "set it to true or false".into(),
         });
     }
-    for kind in KINDS {
-        let key = format!("{}/{}", settings.group, kind.name());
+    // The Express kinds', then the approval Gate's: without it a gate is
+    // passed the moment it is applied.
+    let checks = KINDS
+        .iter()
+        .map(|&k| (settings.group.as_str(), k.name(), health::lua(k)))
+        .chain([(crate::gate::GROUP, crate::gate::KIND, crate::gate::LUA)]);
+    for (group, kind, want) in checks {
+        let key = format!("{group}/{kind}");
         let (found, ambiguous) = script_for(&overrides, &key);
-        let want = health::lua(kind);
+        let why = if kind == crate::gate::KIND {
+            "Argo CD counts a resource without a health check as done the moment it is applied: a rollout does not stop at an approval gate (render --gate-after)"
+        } else {
+            "Argo CD counts a resource without a health check as done the moment it is applied: the waves do not wait for this kind"
+        };
         match found {
             None => report.findings.push(Finding {
                 severity: Severity::Breaks,
                 place: place.clone(),
                 check: "health-check-missing",
-                problem: format!("no health check for {key} ({})", health_key(&settings.group, kind)),
-                why: "Argo CD counts a resource without a health check as done the moment it is applied: the waves do not wait for this kind".into(),
+                problem: format!("no health check for {key} (resource.customizations.health.{group}_{kind})"),
+                why: why.into(),
                 fix: install.into(),
             }),
             Some(o) if !same_script(o.health.as_deref().unwrap_or(""), want) || ambiguous => {
@@ -194,11 +202,7 @@ pub(super) fn check(cm: &Value, settings: &Settings, report: &mut Report) -> Res
                 check: "use-open-libs",
                 problem: format!("the health check for {key} runs with useOpenLibs"),
                 why: "the checks need only Argo CD's sandbox (base and table); opening every library gives them os and io for nothing".into(),
-                fix: format!(
-                    "remove resource.customizations.useOpenLibs.{}_{} from argocd-cm",
-                    settings.group,
-                    kind.name()
-                ),
+                fix: format!("remove resource.customizations.useOpenLibs.{group}_{kind} from argocd-cm"),
             }),
             Some(_) => {}
         }
@@ -218,14 +222,14 @@ fn check_exclusions(
     report: &mut Report,
 ) -> Result<()> {
     let get = |key: &str| data.and_then(|d| d.get(key)).and_then(Value::as_str);
-    let matches = |rule: &Value, kind: &str| {
+    let matches = |rule: &Value, group: &str, kind: &str| {
         let any = |field: &str, text: &str| match rule.get(field) {
             Some(Value::Seq(pats)) if !pats.is_empty() => {
                 pats.iter().filter_map(Value::as_str).any(|p| glob(p, text))
             }
             _ => true,
         };
-        any("apiGroups", &settings.group) && any("kinds", kind)
+        any("apiGroups", group) && any("kinds", kind)
     };
     let rules = |key: &str| -> Result<Vec<Value>> {
         Ok(match get(key) {
@@ -238,20 +242,23 @@ fn check_exclusions(
     };
     let exclusions = rules("resource.exclusions")?;
     let inclusions = rules("resource.inclusions")?;
-    for kind in KINDS.map(ExpressKind::name) {
-        let excluded = exclusions.iter().any(|r| matches(r, kind))
-            || (!inclusions.is_empty() && !inclusions.iter().any(|r| matches(r, kind)));
+    let kinds = KINDS
+        .iter()
+        .map(|k| (settings.group.as_str(), k.name()))
+        .chain([(crate::gate::GROUP, crate::gate::KIND)]);
+    for (group, kind) in kinds {
+        let excluded = exclusions.iter().any(|r| matches(r, group, kind))
+            || (!inclusions.is_empty() && !inclusions.iter().any(|r| matches(r, group, kind)));
         if excluded {
             report.findings.push(Finding {
                 severity: Severity::Breaks,
                 place: place.to_string(),
                 check: "resource-excluded",
                 problem: format!(
-                    "resource.exclusions/resource.inclusions hide {}/{kind} from Argo CD",
-                    settings.group
+                    "resource.exclusions/resource.inclusions hide {group}/{kind} from Argo CD"
                 ),
                 why: "Argo CD neither applies nor waits for an excluded kind, and the sync still goes green".into(),
-                fix: format!("exclude no {} kind", settings.group),
+                fix: format!("exclude no {group} kind"),
             });
         }
     }

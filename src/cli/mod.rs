@@ -180,7 +180,8 @@ pub enum CmpCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum ArgocdCommand {
-    /// Print the Lua health check of a kind (all three when no --kind).
+    /// Print the Lua health check of a kind (all four when no --kind: the
+    /// Express kinds and the approval Gate).
     ///
     /// Example: express-waves argocd health --kind Frontend
     Health {
@@ -201,6 +202,11 @@ pub enum ArgocdCommand {
         #[command(flatten)]
         group: GroupArg,
     },
+    /// Print the CustomResourceDefinition of the approval Gate (`render
+    /// --gate-after`), to install once per Kubernetes cluster.
+    ///
+    /// Example: express-waves argocd crd | kubectl apply -f -
+    Crd,
     /// Check Argo CD's settings against the guarantee: the plugin named,
     /// the health checks installed and current, no ApplyOutOfSyncOnly, no
     /// selective sync, what automated sync and retries do. Exit 0: nothing
@@ -247,14 +253,20 @@ pub enum KindArg {
     Frontend,
     #[value(name = "Cluster", alias = "cluster")]
     Cluster,
+    /// The approval gate (`waves.express.medallia.com`)
+    #[value(name = "Gate", alias = "gate")]
+    Gate,
 }
 
 impl KindArg {
-    pub fn kind(self) -> crate::model::ExpressKind {
+    pub fn checked(self) -> crate::argocd::Checked {
+        use crate::argocd::Checked;
+        use crate::model::ExpressKind;
         match self {
-            KindArg::Backend => crate::model::ExpressKind::Backend,
-            KindArg::Frontend => crate::model::ExpressKind::Frontend,
-            KindArg::Cluster => crate::model::ExpressKind::Cluster,
+            KindArg::Backend => Checked::Express(ExpressKind::Backend),
+            KindArg::Frontend => Checked::Express(ExpressKind::Frontend),
+            KindArg::Cluster => Checked::Express(ExpressKind::Cluster),
+            KindArg::Gate => Checked::Gate,
         }
     }
 }

@@ -97,6 +97,13 @@ pub struct RenderOptions {
     #[arg(long, value_enum, default_value = "parallel")]
     pub clusters: ClustersArg,
 
+    /// Approval gates: after node KEY (fe1, be) of every cluster, a Gate in
+    /// the next wave that Argo CD waits at until `express-waves approve
+    /// NS/CLUSTER`; later nodes one wave later. Repeat or comma-separate for
+    /// several [default: the gates an earlier render wrote, if any]
+    #[arg(long, value_name = "KEY", value_delimiter = ',', value_parser = parse_key)]
+    pub gate_after: Vec<String>,
+
     /// Largest input accepted, in bytes
     #[arg(long, value_name = "BYTES", default_value_t = 256 << 20)]
     pub max_input_bytes: usize,
@@ -126,6 +133,7 @@ impl RenderOptions {
             revision_configmap: true,
             recompute_revisions: self.recompute_revisions,
             clusters_in_sequence: self.clusters == ClustersArg::InSequence,
+            gate_after: self.gate_after.clone(),
             limits: Limits {
                 max_depth: self.max_depth,
                 max_alias_nodes: self.max_alias_nodes,
@@ -146,6 +154,18 @@ fn parse_group(g: &str) -> std::result::Result<String, String> {
     } else {
         Err(format!(
             "`{g}` is not an API group (lower-case DNS labels joined by '.')"
+        ))
+    }
+}
+
+/// `--gate-after`: a node key, the part of a node's name after
+/// `<cluster>-` (a DNS label, as names are).
+pub fn parse_key(v: &str) -> std::result::Result<String, String> {
+    if crate::model::is_dns_label(v) {
+        Ok(v.to_string())
+    } else {
+        Err(format!(
+            "`{v}` is not a node key (fe1, be: lower-case letters, digits and '-')"
         ))
     }
 }

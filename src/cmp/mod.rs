@@ -29,7 +29,7 @@
 //! directory's `values*.yaml`, as announced), `chart`,
 //! `release-name`, `mode`, `wave-start`, `clusters` (`parallel` or
 //! `in-sequence`), `dependencies` (`enabled` or
-//! `disabled`). A string cleared in the UI arrives as `""` and means unset
+//! `disabled`), `gate-after` (array of node keys). A string cleared in the UI arrives as `""` and means unset
 //! (argo-cd `ui/.../array-input.tsx` keeps the entry with an empty string).
 //! An unknown parameter is an error, so a typo is not ignored. Argo CD sends
 //! no announced default to `generate` (`getPluginEnvs` sends only what the
@@ -96,6 +96,9 @@ pub fn generate(env: &CmpEnv, base: &Options) -> Result<Vec<u8>> {
     }
     if let Some(s) = p.clusters_in_sequence {
         opts.clusters_in_sequence = s;
+    }
+    if let Some(keys) = &p.gate_after {
+        opts.gate_after = keys.clone();
     }
     let root = repository_root(env)?;
     let sources = match chart_of(env, &root, &p)? {

@@ -18,11 +18,13 @@ pub struct Parameters {
     pub dependencies: Option<bool>,
     /// `Some(true)`: clusters one after another.
     pub clusters_in_sequence: Option<bool>,
+    /// Approval gates after these node keys.
+    pub gate_after: Option<Vec<String>>,
 }
 
 /// The parameters `plugin.yaml` announces statically: (name, title,
 /// tooltip). `plugin.yaml` lists the same; a test keeps them equal.
-pub const STATIC: [(&str, &str, &str); 6] = [
+pub const STATIC: [(&str, &str, &str); 7] = [
     (
         "chart",
         "Helm chart",
@@ -53,6 +55,11 @@ pub const STATIC: [(&str, &str, &str); 6] = [
         "Several clusters",
         "parallel (default: side by side) or in-sequence (one cluster after another) when the render holds several clusters.",
     ),
+    (
+        "gate-after",
+        "Approval gates",
+        "Node keys (fe1, be) after which every cluster's rollout waits for `express-waves approve NS/CLUSTER`; default: none. A list.",
+    ),
 ];
 
 /// The one parameter announced dynamically (`cmp parameters`), because its
@@ -80,7 +87,17 @@ pub fn parse_parameters(json_text: &str) -> Result<Parameters> {
             .and_then(Value::as_str)
             .ok_or_else(|| bad("a parameter has no name".into()))?;
         match name {
-            "values-files" => p.values_files = values_files(item)?,
+            "values-files" => p.values_files = strings(item, name)?,
+            "gate-after" => {
+                p.gate_after = match strings(item, name)? {
+                    None => None,
+                    Some(keys) => Some(
+                        keys.into_iter()
+                            .map(|k| crate::cli::parse_key(&k).map_err(|m| bad(format!("gate-after: {m}"))))
+                            .collect::<Result<_>>()?,
+                    ),
+                }
+            }
             "chart" => p.chart = string(item, name)?,
             "release-name" => p.release_name = string(item, name)?,
             "mode" => {
@@ -167,17 +184,18 @@ fn one_of<T: Copy>(
     }
 }
 
-/// The `values-files` array; entries cleared in the UI are dropped, and an
-/// empty list means unset, like a cleared string.
-fn values_files(item: &Value) -> Result<Option<Vec<String>>> {
+/// An array parameter (`values-files`, `gate-after`); entries cleared in
+/// the UI are dropped, and an empty list means unset, like a cleared
+/// string.
+fn strings(item: &Value, name: &str) -> Result<Option<Vec<String>>> {
     let Some(Value::Seq(files)) = item.get("array") else {
-        return Err(bad("parameter values-files needs an array value".into()));
+        return Err(bad(format!("parameter {name} needs an array value")));
     };
     let mut list = Vec::new();
     for f in files {
         let f = f
             .as_str()
-            .ok_or_else(|| bad("values-files holds a non-string".into()))?;
+            .ok_or_else(|| bad(format!("{name} holds a non-string")))?;
         if !f.is_empty() {
             list.push(f.to_string());
         }

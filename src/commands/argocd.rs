@@ -1,4 +1,5 @@
-//! `argocd health`, `argocd config`: what Argo CD needs installed;
+//! `argocd health`, `argocd config`, `argocd crd`: what Argo CD needs
+//! installed;
 //! `argocd check`: Argo CD's objects, from files and/or kubectl, checked
 //! against the guarantee.
 
@@ -10,11 +11,12 @@ use super::{Context, Outcome};
 pub fn run(command: &ArgocdCommand, ctx: &mut Context<'_>) -> Result<Outcome> {
     match command {
         ArgocdCommand::Health { kind, group } => Ok(Outcome::ok(
-            crate::argocd::health_lua(&group.name, kind.map(|k| k.kind())).into_bytes(),
+            crate::argocd::health_lua(&group.name, kind.map(|k| k.checked())).into_bytes(),
         )),
         ArgocdCommand::Config { namespace, group } => Ok(Outcome::ok(
             crate::argocd::config(&group.name, namespace).into_bytes(),
         )),
+        ArgocdCommand::Crd => Ok(Outcome::ok(crate::gate::CRD.as_bytes().to_vec())),
         ArgocdCommand::Check(args) => check(ctx, args),
     }
 }

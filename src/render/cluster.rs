@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
+use crate::gate::{Gate, Guarded};
 use crate::model::ExpressKind;
 use crate::order::{self, List, Member, Mode};
 use crate::revision::{Digest, Revision};
@@ -50,6 +51,8 @@ struct Nodes {
 pub(super) struct Decided {
     /// Its revisions ConfigMap, if one is written.
     pub(super) map: Option<configmap::RevisionsMap>,
+    /// Its approval gates, in wave order.
+    pub(super) gates: Vec<Gate>,
     /// The last wave it uses (its revisions ConfigMap's, else its last
     /// node's, else its Cluster CR's, one before the start).
     pub(super) last_wave: i64,
@@ -60,13 +63,16 @@ pub(super) struct Decided {
 /// Decides one cluster: sets each document's patch; returns the revisions
 /// ConfigMap (if any) and, when the render keeps values, the rollout.
 /// `recorded`: the revisions the input's own revisions ConfigMap for it
-/// (an earlier render's) records as computed, by node key.
+/// (an earlier render's) records as computed, by node key. `gate_after`:
+/// the keys of the nodes an approval gate follows.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn decide(
     docs: &mut [Doc<'_>],
     namespace: &str,
     cluster: &str,
     cd: &ClusterDocs,
     recorded: &[(String, String)],
+    gate_after: &[String],
     opts: &Options,
     keep: Keep,
 ) -> Result<Decided> {
@@ -74,10 +80,37 @@ pub(super) fn decide(
     let nodes = nodes(docs, cluster, cd, recorded, disabled, opts)?;
     let order = order::resolve(&nodes.members, mode, opts.frontends_before_backend)
         .map_err(|c| Error::doc(&docs[nodes.infos[c.member].doc].at(), c.message))?;
+    // Positions (in wave order) of the nodes a gate follows: every later
+    // node goes one wave later per gate before it.
+    let gated = gate_positions(&nodes, &order.waves, namespace, cluster, gate_after)?;
     let mut waves = vec![0i64; nodes.infos.len()];
+    let mut shift = 0;
     for (p, &m) in order.waves.iter().enumerate() {
-        waves[m] = opts.wave_start + p as i64;
+        waves[m] = opts.wave_start + p as i64 + shift;
+        if gated.contains(&p) {
+            shift += 1;
+        }
     }
+    let guarded: Vec<Guarded<'_>> = order
+        .waves
+        .iter()
+        .map(|&m| {
+            let info = &nodes.infos[m];
+            Guarded {
+                key: &info.key,
+                label: &info.label,
+                sha256: info.digest.sha256(),
+            }
+        })
+        .collect();
+    let gates: Vec<Gate> = gated
+        .iter()
+        .map(|&p| {
+            let m = order.waves[p];
+            Gate::new(namespace, cluster, &nodes.infos[m].key, waves[m] + 1, &guarded)
+        })
+        .collect();
+    drop(guarded);
     set_patches(docs, &nodes, &order, &waves)?;
     match cd.cluster_doc {
         Some(ci) => {
@@ -96,7 +129,7 @@ pub(super) fn decide(
         }
     }
     let configmap_wave = (opts.revision_configmap && !nodes.infos.is_empty())
-        .then(|| opts.wave_start + nodes.infos.len() as i64);
+        .then(|| opts.wave_start + nodes.infos.len() as i64 + gates.len() as i64);
     let rollout = (keep == Keep::Values).then(|| ClusterRollout {
         namespace: namespace.to_string(),
         name: cluster.to_string(),
@@ -107,6 +140,7 @@ pub(super) fn decide(
             .map(|&m| node_rollout(docs, &nodes, &order, m, waves[m]))
             .collect(),
         configmap_wave,
+        gates: gates.clone(),
     });
     let last_wave = configmap_wave
         .or_else(|| waves.iter().copied().max())
@@ -127,9 +161,46 @@ pub(super) fn decide(
     });
     Ok(Decided {
         map,
+        gates,
         last_wave,
         rollout,
     })
+}
+
+/// The positions in wave order of the nodes `keys` name, each once, in
+/// order: a key that is no node of the cluster, or is its last node (a
+/// gate there would hold nothing back), is refused.
+fn gate_positions(
+    nodes: &Nodes,
+    waves: &[usize],
+    namespace: &str,
+    cluster: &str,
+    keys: &[String],
+) -> Result<Vec<usize>> {
+    let mut positions = Vec::with_capacity(keys.len());
+    let named = crate::model::qualified(namespace, cluster);
+    for key in keys {
+        let Some(p) = waves.iter().position(|&m| nodes.infos[m].key == *key) else {
+            let mut all: Vec<&str> = waves.iter().map(|&m| nodes.infos[m].key.as_str()).collect();
+            if all.is_empty() {
+                all.push("none");
+            }
+            return Err(Error::msg(format!(
+                "--gate-after {key}: cluster {named} has no node {key} (its nodes, in wave order: {})",
+                all.join(", ")
+            )));
+        };
+        if p + 1 == waves.len() {
+            return Err(Error::msg(format!(
+                "--gate-after {key}: {key} is the last node of cluster {named}, so a gate after it would hold nothing back; gate after an earlier node"
+            )));
+        }
+        if !positions.contains(&p) {
+            positions.push(p);
+        }
+    }
+    positions.sort_unstable();
+    Ok(positions)
 }
 
 /// The mode, and what turned injection off for the whole cluster, if

@@ -8,8 +8,9 @@
 //!    facts the order needs and the revision;
 //! 2. [`group`]: Express documents by cluster;
 //! 3. [`cluster`]: per cluster, the order, dependencies and waves, as a
-//!    [`Patch`](patch::Patch) per document ([`patch`]) and a revisions
-//!    ConfigMap ([`configmap`]); what was decided is a [`ClusterRollout`];
+//!    [`Patch`](patch::Patch) per document ([`patch`]), approval gates
+//!    ([`gates`]) and a revisions ConfigMap ([`configmap`]); what was
+//!    decided is a [`ClusterRollout`];
 //! 4. [`write`]: the stream, patched: each Express document's edits
 //!    spliced into its text ([`splice`], at the places its [`layout`] holds),
 //!    or, where the layout cannot vouch for that, the document written anew.
@@ -28,6 +29,7 @@
 mod cluster;
 mod configmap;
 mod express;
+mod gates;
 mod group;
 mod hashed;
 mod layout;
@@ -60,6 +62,9 @@ pub struct Options {
     /// Clusters roll out one after another (each starts in the wave after
     /// the one before ends), instead of side by side from `wave_start`.
     pub clusters_in_sequence: bool,
+    /// Keys of the nodes an approval gate follows, in every cluster
+    /// (`--gate-after`); empty: the gates an earlier render wrote, if any.
+    pub gate_after: Vec<String>,
     pub limits: Limits,
     pub max_input_bytes: usize,
 }
@@ -75,6 +80,7 @@ impl Default for Options {
             revision_configmap: true,
             recompute_revisions: false,
             clusters_in_sequence: false,
+            gate_after: Vec::new(),
             limits: Limits::default(),
             max_input_bytes: crate::input::DEFAULT_LIMIT,
         }
@@ -169,13 +175,28 @@ fn pipeline<'a>(
     let mut docs = read::documents(sources, opts, keep)?;
     let clusters = group::clusters(&docs)?;
     let mut maps = configmap::Placement::new(&docs);
+    let mut gates = gates::Placement::new(&docs);
     let mut rollouts = Vec::new();
     let mut nodes = 0;
     let mut next = opts.clone();
     for ((namespace, name), members) in &clusters {
         let recorded = maps.recorded(&docs, namespace, name);
-        let decided = cluster::decide(&mut docs, namespace, name, members, &recorded, &next, keep)?;
+        let gate_after = match &opts.gate_after {
+            keys if keys.is_empty() => gates.recorded(namespace, name),
+            keys => keys.clone(),
+        };
+        let decided = cluster::decide(
+            &mut docs,
+            namespace,
+            name,
+            members,
+            &recorded,
+            &gate_after,
+            &next,
+            keep,
+        )?;
         nodes += members.nodes.len();
+        gates.place(&mut docs, namespace, name, members.last_doc, decided.gates)?;
         if let Some(map) = decided.map {
             maps.place(
                 &mut docs,
@@ -191,10 +212,12 @@ fn pipeline<'a>(
         }
         rollouts.extend(decided.rollout);
     }
+    gates.check_orphans(&docs)?;
     let rendering = Rendering {
         sources,
         docs,
         inserts: maps.inserts,
+        gate_inserts: gates.inserts,
         limits: opts.limits,
         nodes,
     };

@@ -1,7 +1,7 @@
 //! Reading: every document of the stream, checked as Go reads it. A
 //! document passes through untouched unless it is an Express CR (then
-//! what render keeps of it: [`Express`]) or a ConfigMap that may be an
-//! earlier revisions map.
+//! what render keeps of it: [`Express`]), a ConfigMap that may be an
+//! earlier revisions map, or an approval [`Gate`](crate::gate).
 
 use std::sync::Arc;
 
@@ -32,8 +32,9 @@ impl Doc<'_> {
         let (at, kind, namespace, name) = match &self.what {
             What::Express(e) => (&e.at, e.kind.name(), &*e.namespace, e.name.as_str()),
             What::ConfigMap(c) => (&c.at, "ConfigMap", c.namespace.as_str(), c.name.as_str()),
-            What::Pass | What::Replaced(_) => {
-                unreachable!("only Express documents and ConfigMaps are named after reading")
+            What::Gate(g) => (&g.at, crate::gate::KIND, g.namespace.as_str(), g.name.as_str()),
+            What::Pass | What::Replaced(_) | What::GateReplaced(_) | What::Dropped => {
+                unreachable!("only Express documents, ConfigMaps and Gates are named after reading")
             }
         };
         DocRef {
@@ -72,6 +73,25 @@ pub(super) enum What {
     ConfigMap(Box<ConfigMapFacts>),
     /// Replaced by the cluster's new revisions ConfigMap.
     Replaced(Box<super::configmap::RevisionsMap>),
+    /// An approval gate (`waves.express.medallia.com` `Gate`).
+    Gate(Box<GateFacts>),
+    /// Replaced by the gate this render decides in its place.
+    GateReplaced(Box<crate::gate::Gate>),
+    /// An earlier render's gate this render does not write.
+    Dropped,
+}
+
+/// What render reads of a Gate.
+pub(super) struct GateFacts {
+    pub(super) at: At,
+    pub(super) namespace: String,
+    pub(super) name: String,
+    /// Whether express-waves wrote it (its `created-by` label): render then
+    /// decides it again, else it passes untouched.
+    pub(super) ours: bool,
+    /// When ours: its cluster and the node it follows.
+    pub(super) cluster: String,
+    pub(super) after: String,
 }
 
 /// What render reads of a ConfigMap.
@@ -199,6 +219,10 @@ fn read_doc(chunk: &Chunk<'_>, mut at: DocRef, opts: &Options, keep: Keep) -> Re
         value::go_can_read(&node).map_err(|m| Error::doc(&at, m))?;
     }
     match identity {
+        Identity::Other if crate::gate::is_gate_node(&node) => {
+            let v = value::from_node(node).map_err(|m| Error::doc(&at, m))?;
+            gate_facts(&v, at)
+        }
         // Named only in messages while reading: not kept for the write.
         Identity::Other => Ok(What::Pass),
         Identity::ConfigMap(_, name) if !name.ends_with(crate::stored::SUFFIX) => Ok(What::Pass),
@@ -229,6 +253,35 @@ fn read_doc(chunk: &Chunk<'_>, mut at: DocRef, opts: &Options, keep: Keep) -> Re
             Ok(What::Express(Box::new(e)))
         }
     }
+}
+
+/// A Gate: one express-waves wrote (labelled so) must read back as one,
+/// since render decides it again.
+fn gate_facts(v: &Value, at: DocRef) -> Result<What> {
+    let s = |path: &[&str]| v.at(path).and_then(Value::as_str).unwrap_or("").to_string();
+    let ours = v
+        .at(&["metadata", "labels", model::LABEL_CREATED_BY])
+        .and_then(Value::as_str)
+        == Some("express-waves");
+    let (cluster, after) = if ours {
+        let g = crate::gate::Gate::from_value(v).map_err(|m| {
+            Error::doc(
+                &at,
+                format!("this Gate is labelled as written by express-waves, but {m}: render from the chart again"),
+            )
+        })?;
+        (g.cluster, g.after)
+    } else {
+        Default::default()
+    };
+    Ok(What::Gate(Box::new(GateFacts {
+        at: at.into(),
+        namespace: s(&["metadata", "namespace"]),
+        name: s(&["metadata", "name"]),
+        ours,
+        cluster,
+        after,
+    })))
 }
 
 /// Whether a ConfigMap is a revisions map express-waves wrote, so that

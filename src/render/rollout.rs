@@ -18,6 +18,8 @@ pub struct ClusterRollout {
     pub nodes: Vec<NodeRollout>,
     /// Wave of the revisions ConfigMap, if one is written.
     pub configmap_wave: Option<i64>,
+    /// Approval gates (`--gate-after`), in wave order.
+    pub gates: Vec<crate::gate::Gate>,
 }
 
 /// Whether render wrote a node's `deploymentDependencies`, and if not,

@@ -2,14 +2,15 @@
 //! the input; Express documents with their edits spliced into their text
 //! ([`splice`]), or, where their layout cannot vouch for that, read again,
 //! patched and written anew (keeping their separator line and leading
-//! comments); each new revisions ConfigMap after its cluster's last
-//! document. Nothing here can fail on the input: it was all read and
+//! comments); each new approval gate and revisions ConfigMap after its
+//! cluster's last document. Nothing here can fail on the input: it was all read and
 //! checked before.
 
 use std::collections::HashMap;
 
 use crate::emit;
 use crate::error::{Error, Result};
+use crate::gate::Gate;
 use crate::stream::Chunk;
 use crate::value::{self, Value};
 use crate::yaml::Limits;
@@ -31,6 +32,9 @@ pub struct Rendering<'a> {
     pub(super) docs: Vec<Doc<'a>>,
     /// New revisions ConfigMaps, written after the document they follow.
     pub(super) inserts: HashMap<usize, RevisionsMap>,
+    /// New approval gates, written after the document they follow (before
+    /// a revisions ConfigMap there).
+    pub(super) gate_inserts: HashMap<usize, Vec<Gate>>,
     pub(super) limits: Limits,
     /// How many Backends and Frontends it holds.
     pub nodes: usize,
@@ -92,7 +96,15 @@ impl<'a> Rendering<'a> {
                 }
             }
             match &d.what {
-                What::Pass | What::ConfigMap(_) => put(w, &mut last, d.chunk.bytes).map_err(io)?,
+                What::Pass | What::ConfigMap(_) | What::Gate(_) => {
+                    put(w, &mut last, d.chunk.bytes).map_err(io)?
+                }
+                What::Dropped => {}
+                What::GateReplaced(gate) => {
+                    buf.clear();
+                    write_value(&d.chunk, &gate.to_value(), &mut buf);
+                    put(w, &mut last, &buf).map_err(io)?;
+                }
                 What::Express(_) => {
                     buf.clear();
                     self.write_express(i, &mut buf)?;
@@ -104,12 +116,16 @@ impl<'a> Rendering<'a> {
                     put(w, &mut last, &buf).map_err(io)?;
                 }
             }
-            if let Some(map) = self.inserts.get(&i) {
+            let gates = self.gate_inserts.get(&i).into_iter().flatten();
+            let added = gates
+                .map(Gate::to_value)
+                .chain(self.inserts.get(&i).map(|map| map.to_value(&self.docs)));
+            for doc in added {
                 if last != Some(b'\n') {
                     put(w, &mut last, b"\n").map_err(io)?;
                 }
                 let mut s = String::from("---\n");
-                emit::document(&map.to_value(&self.docs), &mut s);
+                emit::document(&doc, &mut s);
                 put(w, &mut last, s.as_bytes()).map_err(io)?;
             }
         }

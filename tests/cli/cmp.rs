@@ -635,3 +635,27 @@ fn values_without_a_chart_ask_for_the_chart_parameter() {
         "{err}"
     );
 }
+
+/// The `gate-after` parameter (a list, as Argo CD sends an array) renders
+/// the approval gates `--gate-after` renders; a key that is no node key is
+/// refused before helm runs.
+#[test]
+fn gate_after_parameter_renders_the_approval_gates() {
+    let sb = Sandbox::new("cmp-gate-after");
+    let fixture = fixture();
+    sb.fake_helm(Some(&fixture));
+    sb.chart("");
+    let out = sb.generate(r#"[{"name":"gate-after","array":["fe1","be",""]}]"#);
+    assert_success(&out);
+    assert_eq!(out.stdout, render_of(&fixture, &["--gate-after=fe1,be"]));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.matches("\nkind: Gate\n").count(), 2, "{text}");
+    let out = sb.generate(r#"[{"name":"gate-after","array":["fe1; rm -rf /"]}]"#);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("ARGOCD_APP_PARAMETERS: gate-after: `fe1; rm -rf /` is not a node key"),
+        "{err}"
+    );
+}

@@ -163,7 +163,33 @@ fn argo_cd_helm_values_match_the_patches() {
 fn kustomize_component_patches_without_installing_argo_cd() {
     let k = yaml("examples/argocd/kustomization.yaml");
     assert_eq!(k.get("kind").and_then(Value::as_str), Some("Component"));
-    assert!(k.get("resources").is_none());
+    // Its one resource is the Gate's CRD, what `argocd crd` prints.
+    let Some(Value::Seq(resources)) = k.get("resources") else {
+        panic!("no resources")
+    };
+    assert_eq!(resources, &[Value::Str("gate-crd.yaml".into())]);
+    let out = Command::new(env!("CARGO_BIN_EXE_express-waves"))
+        .args(["argocd", "crd"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        std::fs::read(root().join("examples/argocd/gate-crd.yaml")).unwrap() == out.stdout,
+        "examples/argocd/gate-crd.yaml is stale: express-waves argocd crd > it"
+    );
+    let crd = yaml("examples/argocd/gate-crd.yaml");
+    assert_eq!(
+        crd.at(&["metadata", "name"]).and_then(Value::as_str),
+        Some(express_waves::gate::RESOURCE)
+    );
+    assert_eq!(
+        crd.at(&["spec", "group"]).and_then(Value::as_str),
+        Some(express_waves::gate::GROUP)
+    );
+    assert_eq!(
+        crd.at(&["spec", "names", "kind"]).and_then(Value::as_str),
+        Some(express_waves::gate::KIND)
+    );
     let Some(Value::Seq(patches)) = k.get("patches") else {
         panic!()
     };
