@@ -718,3 +718,150 @@ fn clusters_in_sequence_keep_a_degraded_node_of_one_tenant_from_touching_the_nex
         assert_eq!(acme_changed, second_touched, "{args:?}: {:?}", run.changes);
     }
 }
+
+/// `kubectl annotate gate NAME waves.express.medallia.com/approved=<its
+/// spec.rollout>`: what `express-waves approve` does (tests/cli/approve.rs
+/// checks that it runs exactly that).
+fn approve(cluster: &mut Cluster, gate: &str) {
+    let l = cluster
+        .live
+        .values_mut()
+        .find(|l| s(&l.obj, &["kind"]) == "Gate" && s(&l.obj, &["metadata", "name"]) == gate)
+        .unwrap_or_else(|| panic!("no live gate {gate}"));
+    let rollout = s(&l.obj, &["spec", "rollout"]);
+    let meta = l.obj.map_entry("metadata").unwrap();
+    if meta.get("annotations").is_none() {
+        meta.set("annotations", Value::Map(Vec::new()));
+    }
+    let ann = meta.map_entry("annotations").unwrap();
+    ann.set(express_waves::gate::ANN_APPROVED, Value::Str(rollout));
+    ann.set(express_waves::gate::ANN_APPROVED_BY, Value::Str("jane".into()));
+}
+
+fn gate_health(cluster: &Cluster, gate: &str) -> express_waves::health::Health {
+    express_waves::gate::health(cluster.obj(gate).expect("the gate is live"))
+}
+
+/// The gate after fe1 (`render --gate-after fe1`), on a settled tenant
+/// whose gate was approved for the rollout before: a new chart value rolls
+/// fe1, then Argo CD waits at the gate (Suspended keeps its task Running:
+/// gitops-engine `sync_context.go`, `Sync`, which succeeds a running task
+/// only when Healthy) for as long as nobody approves; the old approval does
+/// not open it (the annotation survives the apply, but names the old
+/// rollout); approving this rollout lets every later node roll, one at a
+/// time.
+#[test]
+fn a_gate_holds_the_rollout_until_this_rollout_is_approved() {
+    let ex = example("initech-12-frontends");
+    let old = render_with(&ex, &["--gate-after", "fe1"]);
+    let new = render_with(&next_changeset(&ex), &["--gate-after", "fe1"]);
+    let gate = "initech-gate-fe1";
+    let mut cluster = Cluster::settled(&old);
+    approve(&mut cluster, gate);
+    assert_eq!(gate_health(&cluster, gate).status.name(), "Healthy");
+    let (fe1, fe2) = ("initech-fe1", "initech-fe2");
+    let mut held = 0;
+    let mut approved_at = None;
+    let run = argocd_sync::sync(&mut cluster, &new, &App::default(), &[], |pass, run, c| {
+        let waiting = run.message == format!("waiting for healthy state of Gate/{gate}");
+        if waiting && approved_at.is_none() {
+            // Held: fe1 rolled, nothing after it has.
+            assert!(run.changed(fe1) && !run.changed(fe2), "{:?}", run.changes);
+            let h = gate_health(c, gate);
+            assert_eq!(h.status.name(), "Suspended");
+            assert_eq!(
+                h.message,
+                "waiting for approval: express-waves approve tenant-400001-prod/initech --gate fe1 (the approval it has is for another rollout)"
+            );
+            held += 1;
+            if held == 50 {
+                approve(c, gate);
+                approved_at = Some(pass);
+            }
+        }
+        false
+    });
+    assert_eq!(held, 50, "the sync never waited at the gate: {:?}", run.changes);
+    assert_eq!(run.end, Some(End::Succeeded), "{}", run.message);
+    run.one_node_at_a_time().unwrap();
+    rolled_out(&cluster, &new).unwrap();
+    let approved_at = approved_at.unwrap();
+    // Approved before pass `approved_at` ran: that pass is the first that
+    // may go on.
+    for c in &run.changes {
+        assert_eq!(
+            c.pass >= approved_at,
+            c.wave > wave(&new, gate),
+            "{} changed in pass {} (approved in pass {approved_at})",
+            c.node,
+            c.pass
+        );
+    }
+}
+
+/// Terminate while Argo CD waits at the gate: nothing after it is applied
+/// (`Terminate` fails the operation at once), and the next sync waits at
+/// the gate again until approved.
+#[test]
+fn terminate_at_the_gate_applies_nothing_later_and_the_next_sync_waits_again() {
+    let ex = example("varsamisktest");
+    let old = render_with(&ex, &["--gate-after", "fe1"]);
+    let new = render_with(&next_changeset(&ex), &["--gate-after", "fe1"]);
+    let gate_name = |objs: &[Value]| {
+        objs.iter()
+            .find(|o| s(o, &["kind"]) == "Gate")
+            .map(|o| s(o, &["metadata", "name"]))
+            .unwrap()
+    };
+    let gate = gate_name(&new);
+    let mut cluster = Cluster::settled(&old);
+    let waiting = format!("waiting for healthy state of Gate/{gate}");
+    let run = argocd_sync::sync(&mut cluster, &new, &App::default(), &[], |_, run, _| {
+        run.message == waiting
+    });
+    assert_eq!(run.end, Some(End::Terminated));
+    let gate_wave = wave(&new, &gate);
+    assert!(!run.changes.is_empty());
+    assert!(
+        run.changes.iter().all(|c| c.wave < gate_wave),
+        "{:?}",
+        run.changes
+    );
+    for _ in 0..50 {
+        cluster.tick();
+    }
+    for o in new.iter().filter(|o| is_node(&s(o, &["kind"]))) {
+        let name = s(o, &["metadata", "name"]);
+        assert_eq!(at_target(&cluster, o), wave(&new, &name) < gate_wave, "{name}");
+    }
+    // The next sync: held at the gate again, then through once approved.
+    let mut held = false;
+    let again = argocd_sync::sync(&mut cluster, &new, &App::default(), &[], |_, run, c| {
+        if run.message == waiting && !held {
+            held = true;
+            approve(c, &gate);
+        }
+        false
+    });
+    assert!(held);
+    assert_eq!(again.end, Some(End::Succeeded), "{}", again.message);
+    rolled_out(&cluster, &new).unwrap();
+}
+
+/// Without the Gate's health check Argo CD counts the gate done the moment
+/// it is applied (`GetResourceHealth` returns nil for a kind without one):
+/// the rollout runs straight through. Why `argocd check` requires it.
+#[test]
+fn without_its_health_check_a_gate_holds_nothing() {
+    let ex = example("varsamisktest");
+    let old = render_with(&ex, &["--gate-after", "fe1"]);
+    let new = render_with(&next_changeset(&ex), &["--gate-after", "fe1"]);
+    let mut cluster = Cluster::settled(&old);
+    let app = App {
+        no_gate_check: true,
+        ..App::default()
+    };
+    let run = sync(&mut cluster, &new, &app);
+    assert_eq!(run.end, Some(End::Succeeded));
+    rolled_out(&cluster, &new).unwrap();
+}
