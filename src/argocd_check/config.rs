@@ -323,7 +323,8 @@ mod tests {
                 .iter()
                 .filter(|f| f.check == "resource-excluded")
                 .count();
-            assert_eq!(excluded, 3, "{data}");
+            // The three Express kinds and the approval Gate.
+            assert_eq!(excluded, 4, "{data}");
         }
         let mut r = Report::default();
         check(

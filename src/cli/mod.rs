@@ -76,6 +76,14 @@ pub enum Command {
     /// Example: express-waves status --kubectl --namespace tenant-123634-prod
     Status(StatusArgs),
 
+    /// Approve the rollout waiting at an approval gate (`render
+    /// --gate-after`): shows the nodes and revisions before and after the
+    /// gate, then annotates it with kubectl (argv only, no shell). Exit 0
+    /// approved, 1 nothing waits for approval, 2 error or refused.
+    ///
+    /// Example: express-waves approve tenant-123634-prod/acme --render rendered.yaml
+    Approve(ApproveArgs),
+
     /// Print a shell completion script.
     ///
     /// Example: express-waves completions bash > /etc/bash_completion.d/express-waves
@@ -379,6 +387,31 @@ pub struct InspectArgs {
     pub inputs: bool,
     #[command(flatten)]
     pub output: OutputArg,
+}
+
+#[derive(Args, Debug)]
+pub struct ApproveArgs {
+    /// NAMESPACE/CLUSTER: the Cluster CR's namespace and name
+    pub cluster: String,
+    /// The gate after this node (default: the first gate, in wave order,
+    /// not approved for its rollout: where Argo CD waits)
+    #[arg(long, value_name = "KEY")]
+    pub gate: Option<String>,
+    /// The render being rolled out: refuse unless the live gate guards the
+    /// revisions the render's gate does
+    #[arg(long, value_name = "FILE")]
+    pub render: Option<PathBuf>,
+    /// Who approves, recorded on the gate [default: $USER]
+    #[arg(long, value_name = "WHO")]
+    pub by: Option<String>,
+    /// Show what would be approved; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// kubectl context
+    #[arg(long)]
+    pub context: Option<String>,
+    #[command(flatten)]
+    pub options: RenderOptions,
 }
 
 #[derive(Args, Debug)]

@@ -9,6 +9,7 @@ use clap::CommandFactory;
 use crate::cli::{Cli, Command};
 use crate::error::Result;
 
+mod approve;
 mod argocd;
 mod cmp;
 mod diff;
@@ -74,6 +75,7 @@ pub fn run(cli: Cli, ctx: &mut Context<'_>) -> Result<Outcome> {
         Some(Command::Revision(args)) => revision::run(&args, ctx),
         Some(Command::Inspect(args)) => inspect::run(&args, ctx),
         Some(Command::Status(args)) => status::run(&args, ctx),
+        Some(Command::Approve(args)) => approve::run(&args, ctx),
         Some(Command::Completions { shell }) => {
             let mut buf = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "express-waves", &mut buf);

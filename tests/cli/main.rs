@@ -19,6 +19,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+mod approve;
 mod argocd_sync;
 mod cmp;
 mod fleet;

@@ -1,0 +1,236 @@
+//! `approve NS/CLUSTER`: approves the rollout waiting at an approval gate
+//! ([`crate::gate`]). Reads the cluster's live gates with kubectl, picks
+//! the gate (`--gate KEY`, else the first in wave order not approved for
+//! its rollout: where Argo CD waits), refuses when `--render`'s gate guards
+//! other revisions, shows what it approves, then annotates it with kubectl
+//! (argv only, no shell; `--resource-version`, so a gate changed since it
+//! was read is not approved). Exit 0 approved (or shown, `--dry-run`), 1
+//! nothing waits for approval, 2 error or refused.
+
+use std::fmt::Write as _;
+
+use crate::cli::ApproveArgs;
+use crate::error::{Error, Result};
+use crate::gate::{self, Gate};
+use crate::live::Kubectl;
+use crate::value::Value;
+
+use super::{Context, Outcome, read_inputs};
+
+/// A live gate: what it says, who approved its rollout (if anyone), and its
+/// resourceVersion.
+struct LiveGate {
+    gate: Gate,
+    approved_by: Option<String>,
+    resource_version: String,
+}
+
+pub fn run(args: &ApproveArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
+    let (namespace, cluster) = args
+        .cluster
+        .split_once('/')
+        .filter(|(n, c)| !n.is_empty() && !c.is_empty() && !c.contains('/'))
+        .ok_or_else(|| {
+            Error::msg(format!(
+                "approve: `{}` is not NAMESPACE/CLUSTER (the Cluster CR's namespace and name)",
+                args.cluster
+            ))
+        })?;
+    let rendered = match &args.render {
+        Some(path) => Some(rendered_gates(ctx, args, path, namespace, cluster)?),
+        None => None,
+    };
+    let k = Kubectl::from_env(args.context.clone(), Some(namespace.to_string()));
+    let list = k.get(&k.get_args(
+        &[gate::RESOURCE],
+        &[format!("--selector={}={cluster}", crate::model::LABEL_CLUSTER)],
+    ))?;
+    let mut live = Vec::new();
+    for obj in list.iter().filter(|o| gate::is_gate(o)) {
+        let g = Gate::from_value(obj).map_err(|m| {
+            Error::msg(format!(
+                "approve: gate {namespace}/{}: {m}",
+                obj.at(&["metadata", "name"]).and_then(Value::as_str).unwrap_or("?")
+            ))
+        })?;
+        if g.cluster != cluster {
+            continue;
+        }
+        live.push(LiveGate {
+            approved_by: gate::approved_by(obj),
+            resource_version: obj
+                .at(&["metadata", "resourceVersion"])
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
+            gate: g,
+        });
+    }
+    live.sort_by_key(|l| l.gate.wave.unwrap_or(i64::MAX));
+    if live.is_empty() {
+        return Err(Error::msg(format!(
+            "approve: cluster {namespace}/{cluster} has no live gate (was it rendered with --gate-after, and has Argo CD applied it yet?)"
+        )));
+    }
+    let chosen = match &args.gate {
+        Some(key) => live.iter().find(|l| l.gate.after == *key).ok_or_else(|| {
+            Error::msg(format!(
+                "approve: cluster {namespace}/{cluster} has no gate after {key} (its gates: after {})",
+                live.iter().map(|l| l.gate.after.as_str()).collect::<Vec<_>>().join(", after ")
+            ))
+        })?,
+        None => match live.iter().find(|l| l.approved_by.is_none()) {
+            Some(l) => l,
+            None => {
+                let mut out = String::new();
+                for l in &live {
+                    writeln!(out, "{}", approved_line(namespace, l)).unwrap();
+                }
+                return Ok(Outcome::found(out.into_bytes(), true));
+            }
+        },
+    };
+    if let Some(rendered) = &rendered {
+        check_render(namespace, &chosen.gate, rendered)?;
+    }
+    if chosen.approved_by.is_some() {
+        return Ok(Outcome::found(
+            format!("{}\n", approved_line(namespace, chosen)).into_bytes(),
+            true,
+        ));
+    }
+    let by = args
+        .by
+        .clone()
+        .or_else(|| std::env::var("USER").ok())
+        .filter(|b| !b.is_empty());
+    let mut out = describe(namespace, &chosen.gate);
+    if args.dry_run {
+        out.push_str("not approved (--dry-run)\n");
+        return Ok(Outcome::ok(out.into_bytes()));
+    }
+    let mut annotate = vec![
+        "annotate".to_string(),
+        gate::RESOURCE.to_string(),
+        chosen.gate.name(),
+        "--overwrite".into(),
+        format!("--resource-version={}", chosen.resource_version),
+        format!("{}={}", gate::ANN_APPROVED, chosen.gate.rollout),
+        format!("{}={}", gate::ANN_APPROVED_BY, by.as_deref().unwrap_or("")),
+        format!("--namespace={namespace}"),
+    ];
+    if let Some(c) = &args.context {
+        annotate.push(format!("--context={c}"));
+    }
+    let what = format!("kubectl {}", annotate.join(" "));
+    crate::process::run(&k.program, &annotate, None, None, None)?
+        .map_err(|f| f.into_error(&what))?;
+    writeln!(out, "approved by {}", by.as_deref().unwrap_or("(nobody named: --by)")).unwrap();
+    Ok(Outcome::ok(out.into_bytes()))
+}
+
+/// `--render`'s gates of the cluster.
+fn rendered_gates(
+    ctx: &mut Context<'_>,
+    args: &ApproveArgs,
+    path: &std::path::Path,
+    namespace: &str,
+    cluster: &str,
+) -> Result<Vec<Gate>> {
+    let opts = args.options.to_options();
+    let sources = read_inputs(ctx, std::slice::from_ref(&path.to_path_buf()), &opts)?;
+    let analysis = crate::render::analyse(&sources, &opts)?;
+    let c = analysis
+        .clusters
+        .iter()
+        .find(|c| c.namespace == namespace && c.name == cluster)
+        .ok_or_else(|| {
+            Error::msg(format!(
+                "approve: {} holds no cluster {namespace}/{cluster}",
+                path.display()
+            ))
+        })?;
+    Ok(c.gates.clone())
+}
+
+/// Refuses a gate that guards other revisions than the render's gate in
+/// its place: approving it would approve a rollout nobody reviewed.
+fn check_render(namespace: &str, live: &Gate, rendered: &[Gate]) -> Result<()> {
+    let Some(r) = rendered.iter().find(|r| r.after == live.after) else {
+        return Err(Error::msg(format!(
+            "approve: refused: the render has no gate after {} in {namespace}/{} (its gates: {})",
+            live.after,
+            live.cluster,
+            if rendered.is_empty() {
+                "none".to_string()
+            } else {
+                rendered.iter().map(|r| format!("after {}", r.after)).collect::<Vec<_>>().join(", ")
+            }
+        )));
+    };
+    if r.rollout == live.rollout {
+        return Ok(());
+    }
+    let mut differ = Vec::new();
+    for (key, rev) in &r.revisions {
+        match live.revisions.iter().find(|(k, _)| k == key) {
+            Some((_, l)) if l == rev => {}
+            Some((_, l)) => differ.push(format!("{key}: live gate {l}, render {rev}")),
+            None => differ.push(format!("{key}: not in the live gate, render {rev}")),
+        }
+    }
+    for (key, l) in &live.revisions {
+        if !r.revisions.iter().any(|(k, _)| k == key) {
+            differ.push(format!("{key}: live gate {l}, not in the render"));
+        }
+    }
+    if differ.is_empty() {
+        differ.push("the revisions agree, but the specs behind them differ (a revision the chart set kept over a changed spec)".into());
+    }
+    Err(Error::msg(format!(
+        "approve: refused: the live gate after {} of {namespace}/{} guards another rollout than the render's ({} live, {} rendered): {} (has Argo CD applied this render's gate yet?)",
+        live.after,
+        live.cluster,
+        short(&live.rollout),
+        short(&r.rollout),
+        differ.join("; ")
+    )))
+}
+
+fn short(rollout: &str) -> &str {
+    &rollout[..rollout.len().min(12)]
+}
+
+fn approved_line(namespace: &str, l: &LiveGate) -> String {
+    format!(
+        "{}: the gate after {} is already approved for its rollout {}{}",
+        crate::model::qualified(namespace, &l.gate.cluster),
+        l.gate.after,
+        short(&l.gate.rollout),
+        match l.approved_by.as_deref() {
+            Some(by) if !by.is_empty() => format!(" (by {by})"),
+            _ => String::new(),
+        }
+    )
+}
+
+/// What is approved: the nodes before the gate (rolled) and after it (to
+/// roll once approved), with their revisions.
+fn describe(namespace: &str, g: &Gate) -> String {
+    let (before, after) = g.split();
+    let width = g.revisions.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    let mut out = format!(
+        "{}: the gate after {} (rollout {})\n  before the gate (rolled out):\n",
+        crate::model::qualified(namespace, &g.cluster),
+        g.after,
+        g.rollout
+    );
+    for (k, r) in before {
+        writeln!(out, "    {k:width$}  {r}").unwrap();
+    }
+    out.push_str("  after the gate (roll out once approved):\n");
+    for (k, r) in after {
+        writeln!(out, "    {k:width$}  {r}").unwrap();
+    }
+    out
+}

@@ -1,0 +1,258 @@
+//! `approve NS/CLUSTER`: against a fake `kubectl` serving the live gate a
+//! real render wrote (`render --gate-after fe1`), recording every argv.
+//! The approval it writes is applied to that gate and read by the gate's
+//! health rules (the same as its Lua, `health.rs`): it must open this
+//! rollout's gate, and nothing else.
+
+use std::path::{Path, PathBuf};
+
+use express_waves::gate;
+use express_waves::value::Value;
+
+use crate::{assert_exit, assert_success, refused, root, run_binary};
+
+struct Fake {
+    dir: PathBuf,
+}
+
+impl Fake {
+    /// A kubectl whose `get` prints `gates` (a List) and whose other
+    /// commands only record their argv.
+    fn new(name: &str, gates: &[Value]) -> Fake {
+        let dir = std::env::temp_dir().join(format!("ew-approve-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let list = Value::Map(vec![
+            ("apiVersion".into(), Value::Str("v1".into())),
+            ("kind".into(), Value::Str("List".into())),
+            ("items".into(), Value::Seq(gates.to_vec())),
+        ]);
+        let mut text = String::new();
+        express_waves::emit::document(&list, &mut text);
+        std::fs::write(dir.join("gates.yaml"), text).unwrap();
+        let script = format!(
+            "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done >> '{0}/argv'\necho -- >> '{0}/argv'\ncase \"$1\" in get) cat '{0}/gates.yaml' ;; esac\n",
+            dir.display()
+        );
+        std::fs::write(dir.join("kubectl"), script).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir.join("kubectl"), std::fs::Permissions::from_mode(0o755))
+            .unwrap();
+        Fake { dir }
+    }
+
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        let mut all = vec!["approve"];
+        all.extend_from_slice(args);
+        run_binary(
+            &all,
+            &[
+                ("EXPRESS_WAVES_KUBECTL", self.dir.join("kubectl").as_os_str()),
+                ("USER", "ops-bot".as_ref()),
+            ],
+            b"",
+        )
+    }
+
+    fn calls(&self) -> Vec<Vec<String>> {
+        std::fs::read_to_string(self.dir.join("argv"))
+            .unwrap_or_default()
+            .split("--\n")
+            .filter(|c| !c.is_empty())
+            .map(|c| c.lines().map(str::to_string).collect())
+            .collect()
+    }
+}
+
+impl Drop for Fake {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+const NS: &str = "tenant-200001-prod";
+
+fn example() -> String {
+    std::fs::read_to_string(root().join("examples/rendered/acme-backend-down.yaml")).unwrap()
+}
+
+/// The documents of `render ARGS` of `input`.
+fn render(input: &str, args: &[&str]) -> (String, Vec<Value>) {
+    let mut all = vec!["render"];
+    all.extend_from_slice(args);
+    let out = run_binary(&all, &[], input.as_bytes());
+    assert_success(&out);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let docs = express_waves::stream::split(text.as_bytes())
+        .iter()
+        .filter_map(|c| {
+            let node = express_waves::yaml::read_document(
+                std::str::from_utf8(c.bytes).unwrap(),
+                Default::default(),
+            )
+            .unwrap()?;
+            Some(express_waves::value::from_node(node).unwrap())
+        })
+        .collect();
+    (text, docs)
+}
+
+/// The gates of a render, as the API server would serve them.
+fn live_gates(docs: &[Value]) -> Vec<Value> {
+    docs.iter()
+        .filter(|d| gate::is_gate(d))
+        .map(|d| {
+            let mut d = d.clone();
+            d.map_entry("metadata")
+                .unwrap()
+                .set("resourceVersion", Value::Str("4711".into()));
+            d
+        })
+        .collect()
+}
+
+/// `kubectl annotate … KEY=VALUE …` applied to `obj`.
+fn apply_annotate(obj: &mut Value, argv: &[String]) {
+    let meta = obj.map_entry("metadata").unwrap();
+    if meta.get("annotations").is_none() {
+        meta.set("annotations", Value::Map(Vec::new()));
+    }
+    let ann = meta.map_entry("annotations").unwrap();
+    for a in argv.iter().filter(|a| !a.starts_with("--")) {
+        if let Some((k, v)) = a.split_once('=') {
+            ann.set(k, Value::Str(v.into()));
+        }
+    }
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn approve_shows_the_nodes_around_the_gate_then_annotates_exactly_that_rollout() {
+    let (_, docs) = render(&example(), &["--gate-after", "fe1"]);
+    let gates = live_gates(&docs);
+    let k = Fake::new("ok", &gates);
+    let out = k.run(&[&format!("{NS}/acme"), "--by", "jane (canary fe1 ok)"]);
+    assert_success(&out);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let rollout = gates[0].at(&["spec", "rollout"]).and_then(Value::as_str).unwrap();
+    let rev = |name: &str| {
+        docs.iter()
+            .find(|d| d.at(&["metadata", "name"]).and_then(Value::as_str) == Some(name))
+            .and_then(|d| d.at(&["metadata", "labels", "express.medallia.com/deployment-revision"]))
+            .and_then(Value::as_str)
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        text,
+        format!(
+            "{NS}/acme: the gate after fe1 (rollout {rollout})\n  before the gate (rolled out):\n    fe1  {}\n  after the gate (roll out once approved):\n    fe2  {}\n    be   {}\n    fe3  {}\napproved by jane (canary fe1 ok)\n",
+            rev("acme-fe1"),
+            rev("acme-fe2"),
+            rev("acme-be"),
+            rev("acme-fe3")
+        )
+    );
+    let calls = k.calls();
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert_eq!(
+        calls[0],
+        [
+            "get",
+            gate::RESOURCE,
+            "--selector=express.medallia.com/cluster=acme",
+            "--output=yaml",
+            &format!("--namespace={NS}"),
+        ]
+    );
+    assert_eq!(
+        calls[1],
+        [
+            "annotate".to_string(),
+            gate::RESOURCE.into(),
+            "acme-gate-fe1".into(),
+            "--overwrite".into(),
+            "--resource-version=4711".into(),
+            format!("{}={rollout}", gate::ANN_APPROVED),
+            format!("{}=jane (canary fe1 ok)", gate::ANN_APPROVED_BY),
+            format!("--namespace={NS}"),
+        ]
+    );
+    // The approval opens this gate, and no gate of the next rollout.
+    let mut live = gates[0].clone();
+    assert_eq!(gate::health(&live).status.name(), "Suspended");
+    apply_annotate(&mut live, &calls[1]);
+    let h = gate::health(&live);
+    assert_eq!((h.status.name(), h.message.as_str()), ("Healthy", "Approved by jane (canary fe1 ok)"));
+    let next = example().replace("configChangeset: \"", "configChangeset: \"next-");
+    let (_, next_docs) = render(&next, &["--gate-after", "fe1"]);
+    let mut next_gate = live_gates(&next_docs).remove(0);
+    apply_annotate(&mut next_gate, &calls[1]);
+    assert_eq!(gate::health(&next_gate).status.name(), "Suspended");
+}
+
+#[test]
+fn approve_refuses_a_gate_that_guards_another_rollout_than_the_render() {
+    let (_, docs) = render(&example(), &["--gate-after", "fe1"]);
+    let k = Fake::new("refuse", &live_gates(&docs));
+    // The render being rolled out is the next chart value: the live gate is
+    // still the last rollout's (Argo CD has not applied the new one).
+    let next = example().replace("configChangeset: \"", "configChangeset: \"next-");
+    let (text, _) = render(&next, &["--gate-after", "fe1"]);
+    let path = write(&k.dir, "next.yaml", &text);
+    let err = refused(&k.run(&[&format!("{NS}/acme"), "--render", path.to_str().unwrap()]));
+    assert!(
+        err.contains("refused: the live gate after fe1 of tenant-200001-prod/acme guards another rollout than the render's")
+            && err.contains("fe2: live gate "),
+        "{err}"
+    );
+    assert!(k.calls().iter().all(|c| c[0] != "annotate"), "{:?}", k.calls());
+    // The same render is approved.
+    let (same, _) = render(&example(), &["--gate-after", "fe1"]);
+    let path = write(&k.dir, "same.yaml", &same);
+    assert_success(&k.run(&[&format!("{NS}/acme"), "--render", path.to_str().unwrap()]));
+    let annotate = k.calls().into_iter().find(|c| c[0] == "annotate").unwrap();
+    assert!(annotate.contains(&format!("{}=ops-bot", gate::ANN_APPROVED_BY)));
+}
+
+#[test]
+fn approve_with_nothing_waiting_exits_1_and_dry_run_changes_nothing() {
+    let (_, docs) = render(&example(), &["--gate-after", "fe1,fe2"]);
+    let mut gates = live_gates(&docs);
+    let k = Fake::new("dry", &gates);
+    // Without --gate: the first gate in wave order (fe1's), where Argo CD
+    // waits.
+    let out = k.run(&[&format!("{NS}/acme"), "--dry-run"]);
+    assert_success(&out);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("the gate after fe1 ") && text.ends_with("not approved (--dry-run)\n"), "{text}");
+    assert!(k.calls().iter().all(|c| c[0] == "get"));
+    for g in &mut gates {
+        let rollout = g.at(&["spec", "rollout"]).and_then(Value::as_str).unwrap().to_string();
+        apply_annotate(g, &[format!("{}={rollout}", gate::ANN_APPROVED)]);
+    }
+    let k = Fake::new("done", &gates);
+    let out = k.run(&[&format!("{NS}/acme")]);
+    assert_exit(&out, 1);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("the gate after fe1 is already approved") && text.contains("the gate after fe2 is already approved"), "{text}");
+    assert!(k.calls().iter().all(|c| c[0] == "get"));
+}
+
+#[test]
+fn approve_errors_name_what_is_wrong() {
+    let k = Fake::new("errors", &[]);
+    let err = refused(&k.run(&["acme"]));
+    assert!(err.contains("`acme` is not NAMESPACE/CLUSTER"), "{err}");
+    let err = refused(&k.run(&[&format!("{NS}/acme")]));
+    assert!(err.contains("cluster tenant-200001-prod/acme has no live gate"), "{err}");
+    let (_, docs) = render(&example(), &["--gate-after", "fe1"]);
+    let k = Fake::new("errors2", &live_gates(&docs));
+    let err = refused(&k.run(&[&format!("{NS}/acme"), "--gate", "fe2"]));
+    assert!(err.contains("has no gate after fe2 (its gates: after fe1)"), "{err}");
+}
