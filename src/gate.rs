@@ -95,14 +95,15 @@ pub struct Guarded<'a> {
 impl Gate {
     /// The gate after `after`, guarding `nodes` (every node of the cluster,
     /// in wave order).
-    pub fn new(namespace: &str, cluster: &str, after: &str, wave: i64, nodes: &[Guarded<'_>]) -> Gate {
+    pub fn new(
+        namespace: &str,
+        cluster: &str,
+        after: &str,
+        wave: i64,
+        nodes: &[Guarded<'_>],
+    ) -> Gate {
         let mut h = Sha256::new();
-        for part in [
-            "express-waves gate v1",
-            namespace,
-            cluster,
-            after,
-        ] {
+        for part in ["express-waves gate v1", namespace, cluster, after] {
             h.update(part.as_bytes());
             h.update(b"\n");
         }
@@ -157,7 +158,10 @@ impl Gate {
         if let Some(w) = self.wave {
             meta.push((
                 "annotations".into(),
-                Value::Map(vec![(model::ANN_SYNC_WAVE.into(), Value::Str(w.to_string()))]),
+                Value::Map(vec![(
+                    model::ANN_SYNC_WAVE.into(),
+                    Value::Str(w.to_string()),
+                )]),
             ));
         }
         let revisions = self
@@ -198,7 +202,12 @@ impl Gate {
                         item.get("revision").and_then(Value::as_str),
                     ) {
                         (Some(n), Some(r)) => revisions.push((n.to_string(), r.to_string())),
-                        _ => return Err("spec.revisions holds an entry without node and revision strings".into()),
+                        _ => {
+                            return Err(
+                                "spec.revisions holds an entry without node and revision strings"
+                                    .into(),
+                            );
+                        }
                     }
                 }
             }
@@ -230,8 +239,7 @@ impl Gate {
 /// Whether `v` is a Gate (any version of the group).
 pub fn is_gate(v: &Value) -> bool {
     v.get("kind").and_then(Value::as_str) == Some(KIND)
-        && v
-            .get("apiVersion")
+        && v.get("apiVersion")
             .and_then(Value::as_str)
             .is_some_and(|a| model::in_group(a, GROUP))
 }
@@ -244,7 +252,10 @@ pub fn is_gate_node(node: &crate::yaml::Node<'_>) -> bool {
 
 /// The approval on a live gate: who, if it names the gate's rollout.
 pub fn approved_by(obj: &Value) -> Option<String> {
-    let ann = |k| obj.at(&["metadata", "annotations", k]).and_then(Value::as_str);
+    let ann = |k| {
+        obj.at(&["metadata", "annotations", k])
+            .and_then(Value::as_str)
+    };
     let rollout = obj.at(&["spec", "rollout"]).and_then(Value::as_str)?;
     (!rollout.is_empty() && ann(ANN_APPROVED) == Some(rollout))
         .then(|| ann(ANN_APPROVED_BY).unwrap_or("").to_string())
@@ -277,7 +288,8 @@ pub fn health(obj: &Value) -> Health {
         Some(ns) if !ns.is_empty() => format!("{ns}/{cluster}"),
         _ => cluster.to_string(),
     };
-    let mut message = format!("waiting for approval: express-waves approve {where_} --gate {after}");
+    let mut message =
+        format!("waiting for approval: express-waves approve {where_} --gate {after}");
     if obj
         .at(&["metadata", "annotations", ANN_APPROVED])
         .is_some_and(|v| !matches!(v, Value::Null))

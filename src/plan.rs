@@ -20,6 +20,9 @@
 //! `removed` (live, no longer rendered; its `wave` is null).
 //! `healthIgnoredBy` is present only on a node whose health check on-call
 //! ignores (`express.medallia.com/health: ignore`): who asked, and why.
+//! Each cluster also has `"gates":[{"after","name","wave","rollout"}]`:
+//! its approval gates (`--gate-after`), where Argo CD waits until
+//! `express-waves approve`.
 
 use serde::Serialize;
 
@@ -62,6 +65,18 @@ pub struct PlanCluster {
     pub name: String,
     pub mode: Mode,
     pub nodes: Vec<PlanNode>,
+    pub gates: Vec<PlanGate>,
+}
+
+/// An approval gate: Argo CD waits in its wave until it is approved.
+#[derive(Clone, Debug, Serialize)]
+pub struct PlanGate {
+    /// The node key it follows.
+    pub after: String,
+    pub name: String,
+    pub wave: Option<i64>,
+    /// The rollout an approval must name.
+    pub rollout: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -132,6 +147,16 @@ pub fn plan(r: &Analysis, live: Option<&Live>) -> Plan {
                 name: c.name.clone(),
                 mode: c.mode,
                 nodes,
+                gates: c
+                    .gates
+                    .iter()
+                    .map(|g| PlanGate {
+                        after: g.after.clone(),
+                        name: g.name(),
+                        wave: g.wave,
+                        rollout: g.rollout.clone(),
+                    })
+                    .collect(),
             }
         })
         .collect();
@@ -230,8 +255,33 @@ pub fn table(plan: &Plan, colour: bool) -> String {
                 });
             }
             t.row(row);
+            for g in c.gates.iter().filter(|g| g.after == n.node.key) {
+                let mut row = vec![
+                    cell(g.wave.map_or_else(|| "-".into(), |w| w.to_string())),
+                    ("gate".into(), Colour::Yellow),
+                    cell(crate::gate::KIND),
+                    cell("-"),
+                    cell("-"),
+                    cell("-"),
+                    cell("-"),
+                    cell(g.after.clone()),
+                    cell(g.after.clone()),
+                ];
+                if with_change {
+                    row.push(("approve".into(), Colour::Yellow));
+                }
+                t.row(row);
+            }
         }
         t.write(colour, &mut out);
+        for g in &c.gates {
+            out.push_str(&format!(
+                "approval gate after {}: Argo CD waits here until `express-waves approve {}` (rollout {})\n",
+                g.after,
+                model::qualified(&c.namespace, &c.name),
+                &g.rollout[..g.rollout.len().min(12)]
+            ));
+        }
     }
     out
 }

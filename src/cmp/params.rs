@@ -93,7 +93,10 @@ pub fn parse_parameters(json_text: &str) -> Result<Parameters> {
                     None => None,
                     Some(keys) => Some(
                         keys.into_iter()
-                            .map(|k| crate::cli::parse_key(&k).map_err(|m| bad(format!("gate-after: {m}"))))
+                            .map(|k| {
+                                crate::cli::parse_key(&k)
+                                    .map_err(|m| bad(format!("gate-after: {m}")))
+                            })
                             .collect::<Result<_>>()?,
                     ),
                 }

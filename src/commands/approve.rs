@@ -43,14 +43,19 @@ pub fn run(args: &ApproveArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
     let k = Kubectl::from_env(args.context.clone(), Some(namespace.to_string()));
     let list = k.get(&k.get_args(
         &[gate::RESOURCE],
-        &[format!("--selector={}={cluster}", crate::model::LABEL_CLUSTER)],
+        &[format!(
+            "--selector={}={cluster}",
+            crate::model::LABEL_CLUSTER
+        )],
     ))?;
     let mut live = Vec::new();
     for obj in list.iter().filter(|o| gate::is_gate(o)) {
         let g = Gate::from_value(obj).map_err(|m| {
             Error::msg(format!(
                 "approve: gate {namespace}/{}: {m}",
-                obj.at(&["metadata", "name"]).and_then(Value::as_str).unwrap_or("?")
+                obj.at(&["metadata", "name"])
+                    .and_then(Value::as_str)
+                    .unwrap_or("?")
             ))
         })?;
         if g.cluster != cluster {
@@ -125,7 +130,12 @@ pub fn run(args: &ApproveArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
     let what = format!("kubectl {}", annotate.join(" "));
     crate::process::run(&k.program, &annotate, None, None, None)?
         .map_err(|f| f.into_error(&what))?;
-    writeln!(out, "approved by {}", by.as_deref().unwrap_or("(nobody named: --by)")).unwrap();
+    writeln!(
+        out,
+        "approved by {}",
+        by.as_deref().unwrap_or("(nobody named: --by)")
+    )
+    .unwrap();
     Ok(Outcome::ok(out.into_bytes()))
 }
 
@@ -164,7 +174,11 @@ fn check_render(namespace: &str, live: &Gate, rendered: &[Gate]) -> Result<()> {
             if rendered.is_empty() {
                 "none".to_string()
             } else {
-                rendered.iter().map(|r| format!("after {}", r.after)).collect::<Vec<_>>().join(", ")
+                rendered
+                    .iter()
+                    .map(|r| format!("after {}", r.after))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             }
         )));
     };

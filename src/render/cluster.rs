@@ -82,7 +82,15 @@ pub(super) fn decide(
         .map_err(|c| Error::doc(&docs[nodes.infos[c.member].doc].at(), c.message))?;
     // Positions (in wave order) of the nodes a gate follows: every later
     // node goes one wave later per gate before it.
-    let gated = gate_positions(&nodes, &order.waves, namespace, cluster, gate_after)?;
+    let gated =
+        gate_positions(&nodes, &order.waves, namespace, cluster, gate_after).map_err(|m| {
+            // Named by the Cluster CR, else the cluster's first node.
+            let doc = cd
+                .cluster_doc
+                .or(cd.nodes.first().copied())
+                .unwrap_or(cd.last_doc);
+            Error::doc(&docs[doc].at(), m)
+        })?;
     let mut waves = vec![0i64; nodes.infos.len()];
     let mut shift = 0;
     for (p, &m) in order.waves.iter().enumerate() {
@@ -107,7 +115,13 @@ pub(super) fn decide(
         .iter()
         .map(|&p| {
             let m = order.waves[p];
-            Gate::new(namespace, cluster, &nodes.infos[m].key, waves[m] + 1, &guarded)
+            Gate::new(
+                namespace,
+                cluster,
+                &nodes.infos[m].key,
+                waves[m] + 1,
+                &guarded,
+            )
         })
         .collect();
     drop(guarded);
@@ -176,7 +190,7 @@ fn gate_positions(
     namespace: &str,
     cluster: &str,
     keys: &[String],
-) -> Result<Vec<usize>> {
+) -> std::result::Result<Vec<usize>, String> {
     let mut positions = Vec::with_capacity(keys.len());
     let named = crate::model::qualified(namespace, cluster);
     for key in keys {
@@ -185,15 +199,15 @@ fn gate_positions(
             if all.is_empty() {
                 all.push("none");
             }
-            return Err(Error::msg(format!(
+            return Err(format!(
                 "--gate-after {key}: cluster {named} has no node {key} (its nodes, in wave order: {})",
                 all.join(", ")
-            )));
+            ));
         };
         if p + 1 == waves.len() {
-            return Err(Error::msg(format!(
+            return Err(format!(
                 "--gate-after {key}: {key} is the last node of cluster {named}, so a gate after it would hold nothing back; gate after an earlier node"
-            )));
+            ));
         }
         if !positions.contains(&p) {
             positions.push(p);

@@ -32,7 +32,12 @@ impl Doc<'_> {
         let (at, kind, namespace, name) = match &self.what {
             What::Express(e) => (&e.at, e.kind.name(), &*e.namespace, e.name.as_str()),
             What::ConfigMap(c) => (&c.at, "ConfigMap", c.namespace.as_str(), c.name.as_str()),
-            What::Gate(g) => (&g.at, crate::gate::KIND, g.namespace.as_str(), g.name.as_str()),
+            What::Gate(g) => (
+                &g.at,
+                crate::gate::KIND,
+                g.namespace.as_str(),
+                g.name.as_str(),
+            ),
             What::Pass | What::Replaced(_) | What::GateReplaced(_) | What::Dropped => {
                 unreachable!("only Express documents, ConfigMaps and Gates are named after reading")
             }

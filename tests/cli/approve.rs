@@ -47,7 +47,10 @@ impl Fake {
         run_binary(
             &all,
             &[
-                ("EXPRESS_WAVES_KUBECTL", self.dir.join("kubectl").as_os_str()),
+                (
+                    "EXPRESS_WAVES_KUBECTL",
+                    self.dir.join("kubectl").as_os_str(),
+                ),
                 ("USER", "ops-bot".as_ref()),
             ],
             b"",
@@ -139,11 +142,20 @@ fn approve_shows_the_nodes_around_the_gate_then_annotates_exactly_that_rollout()
     let out = k.run(&[&format!("{NS}/acme"), "--by", "jane (canary fe1 ok)"]);
     assert_success(&out);
     let text = String::from_utf8(out.stdout).unwrap();
-    let rollout = gates[0].at(&["spec", "rollout"]).and_then(Value::as_str).unwrap();
+    let rollout = gates[0]
+        .at(&["spec", "rollout"])
+        .and_then(Value::as_str)
+        .unwrap();
     let rev = |name: &str| {
         docs.iter()
             .find(|d| d.at(&["metadata", "name"]).and_then(Value::as_str) == Some(name))
-            .and_then(|d| d.at(&["metadata", "labels", "express.medallia.com/deployment-revision"]))
+            .and_then(|d| {
+                d.at(&[
+                    "metadata",
+                    "labels",
+                    "express.medallia.com/deployment-revision",
+                ])
+            })
             .and_then(Value::as_str)
             .unwrap()
             .to_string()
@@ -188,7 +200,10 @@ fn approve_shows_the_nodes_around_the_gate_then_annotates_exactly_that_rollout()
     assert_eq!(gate::health(&live).status.name(), "Suspended");
     apply_annotate(&mut live, &calls[1]);
     let h = gate::health(&live);
-    assert_eq!((h.status.name(), h.message.as_str()), ("Healthy", "Approved by jane (canary fe1 ok)"));
+    assert_eq!(
+        (h.status.name(), h.message.as_str()),
+        ("Healthy", "Approved by jane (canary fe1 ok)")
+    );
     let next = example().replace("configChangeset: \"", "configChangeset: \"next-");
     let (_, next_docs) = render(&next, &["--gate-after", "fe1"]);
     let mut next_gate = live_gates(&next_docs).remove(0);
@@ -211,7 +226,11 @@ fn approve_refuses_a_gate_that_guards_another_rollout_than_the_render() {
             && err.contains("fe2: live gate "),
         "{err}"
     );
-    assert!(k.calls().iter().all(|c| c[0] != "annotate"), "{:?}", k.calls());
+    assert!(
+        k.calls().iter().all(|c| c[0] != "annotate"),
+        "{:?}",
+        k.calls()
+    );
     // The same render is approved.
     let (same, _) = render(&example(), &["--gate-after", "fe1"]);
     let path = write(&k.dir, "same.yaml", &same);
@@ -230,17 +249,28 @@ fn approve_with_nothing_waiting_exits_1_and_dry_run_changes_nothing() {
     let out = k.run(&[&format!("{NS}/acme"), "--dry-run"]);
     assert_success(&out);
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("the gate after fe1 ") && text.ends_with("not approved (--dry-run)\n"), "{text}");
+    assert!(
+        text.contains("the gate after fe1 ") && text.ends_with("not approved (--dry-run)\n"),
+        "{text}"
+    );
     assert!(k.calls().iter().all(|c| c[0] == "get"));
     for g in &mut gates {
-        let rollout = g.at(&["spec", "rollout"]).and_then(Value::as_str).unwrap().to_string();
+        let rollout = g
+            .at(&["spec", "rollout"])
+            .and_then(Value::as_str)
+            .unwrap()
+            .to_string();
         apply_annotate(g, &[format!("{}={rollout}", gate::ANN_APPROVED)]);
     }
     let k = Fake::new("done", &gates);
     let out = k.run(&[&format!("{NS}/acme")]);
     assert_exit(&out, 1);
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("the gate after fe1 is already approved") && text.contains("the gate after fe2 is already approved"), "{text}");
+    assert!(
+        text.contains("the gate after fe1 is already approved")
+            && text.contains("the gate after fe2 is already approved"),
+        "{text}"
+    );
     assert!(k.calls().iter().all(|c| c[0] == "get"));
 }
 
@@ -250,9 +280,79 @@ fn approve_errors_name_what_is_wrong() {
     let err = refused(&k.run(&["acme"]));
     assert!(err.contains("`acme` is not NAMESPACE/CLUSTER"), "{err}");
     let err = refused(&k.run(&[&format!("{NS}/acme")]));
-    assert!(err.contains("cluster tenant-200001-prod/acme has no live gate"), "{err}");
+    assert!(
+        err.contains("cluster tenant-200001-prod/acme has no live gate"),
+        "{err}"
+    );
     let (_, docs) = render(&example(), &["--gate-after", "fe1"]);
     let k = Fake::new("errors2", &live_gates(&docs));
     let err = refused(&k.run(&[&format!("{NS}/acme"), "--gate", "fe2"]));
-    assert!(err.contains("has no gate after fe2 (its gates: after fe1)"), "{err}");
+    assert!(
+        err.contains("has no gate after fe2 (its gates: after fe1)"),
+        "{err}"
+    );
+}
+
+/// What the API server checks of a custom resource against its CRD's
+/// structural schema, for the types the Gate's uses: `type`, `required`,
+/// `properties` (structural schemas prune unknown fields, so one render
+/// writes outside them would be lost), `items`.
+fn conforms(schema: &Value, v: &Value, path: &str) -> Result<(), String> {
+    let ty = schema.get("type").and_then(Value::as_str).unwrap_or("");
+    match (ty, v) {
+        ("object", Value::Map(entries)) => {
+            if let Some(Value::Seq(req)) = schema.get("required") {
+                for r in req.iter().filter_map(Value::as_str) {
+                    if v.get(r).is_none() {
+                        return Err(format!("{path}.{r} is required"));
+                    }
+                }
+            }
+            if let Some(props) = schema.get("properties") {
+                for (k, sub) in entries {
+                    let s = props
+                        .get(k)
+                        .ok_or_else(|| format!("{path}.{k} is not in the schema (pruned)"))?;
+                    conforms(s, sub, &format!("{path}.{k}"))?;
+                }
+            }
+            Ok(())
+        }
+        ("array", Value::Seq(items)) => items.iter().enumerate().try_for_each(|(i, it)| {
+            conforms(schema.get("items").unwrap(), it, &format!("{path}[{i}]"))
+        }),
+        ("string", Value::Str(_)) => Ok(()),
+        _ => Err(format!("{path}: not a {ty}")),
+    }
+}
+
+#[test]
+fn every_rendered_gate_conforms_to_the_gate_crd_schema() {
+    let crd = crate::yaml_file(&root().join("examples/argocd/gate-crd.yaml"));
+    let Some(Value::Seq(versions)) = crd.at(&["spec", "versions"]) else {
+        panic!()
+    };
+    let schema = versions[0].at(&["schema", "openAPIV3Schema"]).unwrap();
+    // metadata is the API server's; the spec is checked.
+    let spec_schema = schema.at(&["properties", "spec"]).unwrap();
+    let (_, docs) = render(&example(), &["--gate-after", "fe1,fe2,be"]);
+    let gates: Vec<&Value> = docs.iter().filter(|d| gate::is_gate(d)).collect();
+    assert_eq!(gates.len(), 3);
+    for g in gates {
+        conforms(spec_schema, g.get("spec").unwrap(), "spec").unwrap();
+        assert_eq!(
+            g.get("apiVersion").and_then(Value::as_str),
+            Some(
+                format!(
+                    "{}/{}",
+                    gate::GROUP,
+                    versions[0].get("name").and_then(Value::as_str).unwrap()
+                )
+                .as_str()
+            )
+        );
+    }
+    // And the check can fail.
+    let bad = Value::Map(vec![("cluster".into(), Value::Str("a".into()))]);
+    assert!(conforms(spec_schema, &bad, "spec").is_err());
 }

@@ -252,7 +252,10 @@ impl Cluster {
             let kept: Vec<(String, Value)> = live_ann
                 .iter()
                 .filter(|(k, _)| {
-                    target.at(&["metadata", "annotations", k.as_str()]).is_none() && !applied(k)
+                    target
+                        .at(&["metadata", "annotations", k.as_str()])
+                        .is_none()
+                        && !applied(k)
                 })
                 .cloned()
                 .collect();

@@ -174,7 +174,11 @@ fn every_health_test_case_passes_in_lua_and_in_rust() {
         ("express.medallia.com", "Cluster", |o| {
             health::assess(ExpressKind::Cluster, o)
         }),
-        (express_waves::gate::GROUP, "Gate", express_waves::gate::health),
+        (
+            express_waves::gate::GROUP,
+            "Gate",
+            express_waves::gate::health,
+        ),
     ];
     for (group, name, rules) in checks {
         let kdir = crate::root()
@@ -186,7 +190,10 @@ fn every_health_test_case_passes_in_lua_and_in_rust() {
             Some(kind) => health::lua(kind),
             None => express_waves::gate::LUA,
         };
-        assert_eq!(script, embedded, "{name}: embedded script differs from the file");
+        assert_eq!(
+            script, embedded,
+            "{name}: embedded script differs from the file"
+        );
         let tests = crate::yaml_file(&kdir.join("health_test.yaml"));
         let Some(Value::Seq(list)) = tests.get("tests") else {
             panic!("{name}: no tests")

@@ -735,7 +735,10 @@ fn approve(cluster: &mut Cluster, gate: &str) {
     }
     let ann = meta.map_entry("annotations").unwrap();
     ann.set(express_waves::gate::ANN_APPROVED, Value::Str(rollout));
-    ann.set(express_waves::gate::ANN_APPROVED_BY, Value::Str("jane".into()));
+    ann.set(
+        express_waves::gate::ANN_APPROVED_BY,
+        Value::Str("jane".into()),
+    );
 }
 
 fn gate_health(cluster: &Cluster, gate: &str) -> express_waves::health::Health {
@@ -781,7 +784,11 @@ fn a_gate_holds_the_rollout_until_this_rollout_is_approved() {
         }
         false
     });
-    assert_eq!(held, 50, "the sync never waited at the gate: {:?}", run.changes);
+    assert_eq!(
+        held, 50,
+        "the sync never waited at the gate: {:?}",
+        run.changes
+    );
     assert_eq!(run.end, Some(End::Succeeded), "{}", run.message);
     run.one_node_at_a_time().unwrap();
     rolled_out(&cluster, &new).unwrap();
@@ -832,7 +839,11 @@ fn terminate_at_the_gate_applies_nothing_later_and_the_next_sync_waits_again() {
     }
     for o in new.iter().filter(|o| is_node(&s(o, &["kind"]))) {
         let name = s(o, &["metadata", "name"]);
-        assert_eq!(at_target(&cluster, o), wave(&new, &name) < gate_wave, "{name}");
+        assert_eq!(
+            at_target(&cluster, o),
+            wave(&new, &name) < gate_wave,
+            "{name}"
+        );
     }
     // The next sync: held at the gate again, then through once approved.
     let mut held = false;
