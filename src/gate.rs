@@ -70,6 +70,9 @@ pub fn name(cluster: &str, after: &str) -> String {
     format!("{cluster}-gate-{after}")
 }
 
+/// A node key and its revision label.
+pub type NodeRevision = (String, String);
+
 /// A gate, as rendered or read back.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Gate {
@@ -80,7 +83,7 @@ pub struct Gate {
     /// Its sync wave, when written on it.
     pub wave: Option<i64>,
     /// Every node of the cluster, in wave order: (key, revision label).
-    pub revisions: Vec<(String, String)>,
+    pub revisions: Vec<NodeRevision>,
     /// The rollout it guards (64 hex).
     pub rollout: String,
 }
@@ -132,7 +135,7 @@ impl Gate {
     }
 
     /// The nodes up to and including the one it follows, and those after.
-    pub fn split(&self) -> (&[(String, String)], &[(String, String)]) {
+    pub fn split(&self) -> (&[NodeRevision], &[NodeRevision]) {
         let at = self
             .revisions
             .iter()

@@ -17,10 +17,13 @@ use crate::gate::Gate;
 
 use super::read::{Doc, What};
 
+/// A gate an earlier render wrote: its document, name, and the node it
+/// follows.
+type Earlier = (usize, String, String);
+
 pub(super) struct Placement {
-    /// Gates express-waves wrote, by `(namespace, cluster)`: (document,
-    /// name, the node it follows).
-    ours: HashMap<(String, String), Vec<(usize, String, String)>>,
+    /// Gates express-waves wrote, by `(namespace, cluster)`.
+    ours: HashMap<(String, String), Vec<Earlier>>,
     /// Other Gates, by `(namespace, name)`.
     others: HashMap<(String, String), usize>,
     /// New gates, by the index of the document they follow.
