@@ -83,6 +83,11 @@ impl Live {
         }
     }
 
+    /// The approval gates ([`crate::gate`]).
+    pub fn gates(&self) -> impl Iterator<Item = &Value> {
+        self.objects.iter().filter(|o| crate::gate::is_gate(o))
+    }
+
     /// The Express CRs (Cluster, Backend, Frontend) of the group.
     pub fn express(&self) -> impl Iterator<Item = LiveNode<'_>> {
         self.objects
@@ -266,6 +271,26 @@ impl Kubectl {
         args.push("--output=yaml".into());
         args.extend(self.scope());
         args
+    }
+
+    /// The approval gates in this scope; none when the API server does not
+    /// know the kind (its CRD is not installed, so there can be no gate:
+    /// kubectl says `the server doesn't have a resource type`).
+    pub fn gates(&self) -> Result<Vec<Value>> {
+        let args = self.get_args(&[crate::gate::RESOURCE], &[]);
+        let what = format!("kubectl {}", args.join(" "));
+        match crate::process::run(&self.program, &args, None, None, None)? {
+            // Only what is a gate: the objects of a kind never asked for are
+            // not read as such.
+            Ok(stdout) => Ok(unpack(parse("kubectl", &stdout)?)
+                .into_iter()
+                .filter(crate::gate::is_gate)
+                .collect()),
+            Err(f) if f.stderr.contains("the server doesn't have a resource type") => {
+                Ok(Vec::new())
+            }
+            Err(f) => Err(f.into_error(&what)),
+        }
     }
 
     /// The argv that fetches revisions ConfigMaps.

@@ -79,11 +79,17 @@ fn snapshot(
     Vec<crate::status::ClusterStatus>,
     Option<crate::status::Operation>,
 )> {
-    let Some(live) = live_objects_from(stdin, &args.live, &args.group.name)? else {
+    let Some(mut live) = live_objects_from(stdin, &args.live, &args.group.name)? else {
         return Err(Error::msg(
             "status needs live objects: --live FILE or --kubectl",
         ));
     };
+    // The approval gates too (only status shows them).
+    if args.live.kubectl {
+        let k =
+            crate::live::Kubectl::from_env(args.live.context.clone(), args.live.namespace.clone());
+        live.objects.extend(k.gates()?);
+    }
     match rendering {
         Some(r) => {
             require_same_namespace("status", r, &args.live)?;

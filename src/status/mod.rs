@@ -6,6 +6,12 @@
 //! yet is not done, a node not created yet is listed, and one the render
 //! no longer has is listed until Argo CD prunes it.
 //!
+//! Approval gates ([`crate::gate`]) stand between the nodes in their wave:
+//! a gate not approved for the rollout it guards (with a render: the
+//! render's) holds every later node, and the summary says who to ask
+//! (`express-waves approve NS/CLUSTER`); a rollout held there is in
+//! progress (3).
+//!
 //! Exit codes, for scripts and alerts (`kubectl rollout status` has the
 //! same need): 0 every node done, down on purpose or its health check
 //! ignored (named in the summary) and no Cluster CR Degraded; 1 a node or a Cluster CR is Degraded; 3 a rollout is still in
@@ -79,6 +85,42 @@ pub struct NodeStatus {
     pub health_ignored_by: Option<String>,
 }
 
+/// Where an approval gate is in its cluster's rollout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GateState {
+    /// Approved for the rollout it guards: Argo CD goes past it.
+    Approved,
+    /// Every node before it is done: Argo CD waits here for approval.
+    WaitingForApproval,
+    /// Not reached yet: a node before it is not done.
+    Ahead,
+    /// Not a gate express-waves wrote: Argo CD fails the sync here.
+    Degraded,
+}
+
+impl GateState {
+    pub fn name(self) -> &'static str {
+        match self {
+            GateState::Approved => "approved",
+            GateState::WaitingForApproval => "waiting-for-approval",
+            GateState::Ahead => "ahead",
+            GateState::Degraded => "degraded",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct GateStatus {
+    /// The node key it follows.
+    pub after: String,
+    pub name: String,
+    pub wave: Option<i64>,
+    pub state: GateState,
+    #[serde(flatten)]
+    pub health: Health,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct ClusterStatus {
     pub namespace: String,
@@ -92,6 +134,9 @@ pub struct ClusterStatus {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub standing: Option<standing::Standing>,
     pub nodes: Vec<NodeStatus>,
+    /// Its approval gates, in wave order; only when it has some.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gates: Vec<GateStatus>,
 }
 
 impl ClusterStatus {
@@ -100,6 +145,14 @@ impl ClusterStatus {
             .as_ref()
             .is_some_and(|h| h.status == Status::Degraded)
             || self.nodes.iter().any(|n| n.state == State::Degraded)
+            || self.gates.iter().any(|g| g.state == GateState::Degraded)
+    }
+
+    /// The gate Argo CD waits at for approval, if any.
+    pub fn waiting_gate(&self) -> Option<&GateStatus> {
+        self.gates
+            .iter()
+            .find(|g| g.state == GateState::WaitingForApproval)
     }
 
     fn settled(&self) -> bool {
@@ -110,6 +163,7 @@ impl ClusterStatus {
                 .nodes
                 .iter()
                 .all(|n| matches!(n.state, State::Done | State::Down | State::Ignored))
+            && self.waiting_gate().is_none()
     }
 }
 
@@ -139,7 +193,13 @@ fn progress(nodes: &[NodeStatus]) -> (usize, usize) {
 
 /// One line: where the rollout of `nodes` is, after the Cluster CR's
 /// health when it is not Healthy.
-fn summary(cluster: Option<&Health>, nodes: &[NodeStatus]) -> String {
+fn summary(
+    namespace: &str,
+    name: &str,
+    cluster: Option<&Health>,
+    nodes: &[NodeStatus],
+    gates: &[GateStatus],
+) -> String {
     let count = |s: State| nodes.iter().filter(|n| n.state == s).count();
     let down = count(State::Down);
     let (done, up) = progress(nodes);
@@ -147,10 +207,20 @@ fn summary(cluster: Option<&Health>, nodes: &[NodeStatus]) -> String {
         0 => String::new(),
         d => format!(", {d} down"),
     };
+    let waiting_gate = gates
+        .iter()
+        .find(|g| g.state == GateState::WaitingForApproval);
     let nodes_line = match nodes
         .iter()
         .find(|n| !matches!(n.state, State::Done | State::Down | State::Ignored))
     {
+        _ if let Some(g) = waiting_gate => format!(
+            "{done} of {} done{down}; waiting for approval after {} (wave {}): express-waves approve {}",
+            report::count(up, "node", "nodes"),
+            g.after,
+            g.wave.map(|w| w.to_string()).unwrap_or_else(|| "-".into()),
+            crate::model::qualified(namespace, name)
+        ),
         None if nodes.is_empty() => "no nodes".to_string(),
         None if up == 0 && count(State::Ignored) == 0 => {
             format!("all {} down", report::count(nodes.len(), "node", "nodes"))
@@ -313,23 +383,91 @@ pub fn status(live: &Live, render: Option<&Analysis>) -> Vec<ClusterStatus> {
                     c.kind == ExpressKind::Cluster && c.namespace == namespace && c.cluster == name
                 })
                 .map(|c| health::assess(c.kind, c.obj));
-            let nodes = in_rollout_order(nodes, render.is_some());
+            let gates = gates(
+                live,
+                rendered(&namespace, &name),
+                render.is_some(),
+                &namespace,
+                &name,
+            );
+            let (nodes, gates) = in_rollout_order(nodes, gates, render.is_some());
             ClusterStatus {
-                summary: summary(cluster.as_ref(), &nodes),
+                summary: summary(&namespace, &name, cluster.as_ref(), &nodes, &gates),
                 standing: render.and(standing::standing(&nodes)),
                 namespace,
                 name,
                 cluster,
                 nodes,
+                gates,
             }
         })
         .collect()
 }
 
+/// A cluster's approval gates, in wave order: with a render, the render's
+/// (a live gate guarding another rollout is not applied yet), else the
+/// live ones.
+fn gates(
+    live: &Live,
+    target: Option<&crate::render::ClusterRollout>,
+    rendered: bool,
+    namespace: &str,
+    cluster: &str,
+) -> Vec<GateStatus> {
+    let live_gates: Vec<(&crate::value::Value, crate::gate::Gate)> = live
+        .gates()
+        .filter_map(|o| crate::gate::Gate::from_value(o).ok().map(|g| (o, g)))
+        .filter(|(_, g)| g.namespace == namespace && g.cluster == cluster)
+        .collect();
+    let status = |g: &crate::gate::Gate, health: Health| GateStatus {
+        after: g.after.clone(),
+        name: g.name(),
+        wave: g.wave,
+        // Placed by in_rollout_order.
+        state: GateState::Ahead,
+        health,
+    };
+    let mut out: Vec<GateStatus> = match (rendered, target) {
+        (true, None) => Vec::new(),
+        (true, Some(t)) => t
+            .gates
+            .iter()
+            .map(|g| {
+                let health = match live_gates.iter().find(|(_, l)| l.name() == g.name()) {
+                    None => Health {
+                        status: Status::Progressing,
+                        message: "Not created yet".into(),
+                    },
+                    Some((_, l)) if l.rollout != g.rollout => Health {
+                        status: Status::Progressing,
+                        message: format!(
+                            "Not applied yet: the live gate guards rollout {}, the render's is {}",
+                            &l.rollout[..l.rollout.len().min(12)],
+                            &g.rollout[..g.rollout.len().min(12)]
+                        ),
+                    },
+                    Some((o, _)) => crate::gate::health(o),
+                };
+                status(g, health)
+            })
+            .collect(),
+        (false, _) => live_gates
+            .iter()
+            .map(|(o, g)| status(g, crate::gate::health(o)))
+            .collect(),
+    };
+    out.sort_by_key(|g| g.wave);
+    out
+}
+
 /// `nodes` in wave order (with a render, those it no longer has last),
 /// each given its state: done while every node before it is; the first
 /// node not done is rolling out (or Degraded), the rest wait.
-fn in_rollout_order(mut nodes: Vec<NodeStatus>, rendered: bool) -> Vec<NodeStatus> {
+fn in_rollout_order(
+    mut nodes: Vec<NodeStatus>,
+    mut gates: Vec<GateStatus>,
+    rendered: bool,
+) -> (Vec<NodeStatus>, Vec<GateStatus>) {
     nodes.sort_by(|a, b| {
         let removed = |n: &NodeStatus| rendered && n.wave.is_none();
         removed(a)
@@ -338,8 +476,31 @@ fn in_rollout_order(mut nodes: Vec<NodeStatus>, rendered: bool) -> Vec<NodeStatu
             .then_with(|| crate::order::natural_cmp(&a.node.key, &b.node.key))
     });
     let mut blocked = false;
+    let mut next_gate = 0;
+    // A gate in a wave before `wave` (every gate, for `None`): reached once
+    // every node before it is done; not approved, it holds the rest.
+    let mut pass_gates = |wave: Option<i64>, blocked: &mut bool| {
+        while let Some(g) = gates.get_mut(next_gate) {
+            if wave.is_some() && g.wave.is_some_and(|gw| Some(gw) >= wave) {
+                break;
+            }
+            g.state = match (g.health.status, *blocked) {
+                (Status::Degraded, _) => GateState::Degraded,
+                (Status::Healthy, false) => GateState::Approved,
+                (_, true) => GateState::Ahead,
+                (_, false) => GateState::WaitingForApproval,
+            };
+            if g.state != GateState::Approved {
+                *blocked = true;
+            }
+            next_gate += 1;
+        }
+    };
     for n in &mut nodes {
         let removed = rendered && n.wave.is_none();
+        if !removed {
+            pass_gates(n.wave, &mut blocked);
+        }
         n.state = match (n.state, n.health.status, blocked) {
             (_, Status::Degraded, _) => State::Degraded,
             // Pruned after every other node: it waits for them.
@@ -354,7 +515,8 @@ fn in_rollout_order(mut nodes: Vec<NodeStatus>, rendered: bool) -> Vec<NodeStatu
             blocked = true;
         }
     }
-    nodes
+    pass_gates(None, &mut blocked);
+    (nodes, gates)
 }
 
 fn colour(state: State) -> Colour {
@@ -397,7 +559,36 @@ pub fn table(clusters: &[ClusterStatus], op: Option<&Operation>, use_colour: boo
         let mut t = Table::new(&[
             "WAVE", "NODE", "KIND", "STATE", "HEALTH", "DESIRED", "RUNNING", "MESSAGE",
         ]);
+        let mut gates = c.gates.iter().peekable();
+        let gate_row = |g: &GateStatus| {
+            vec![
+                (
+                    g.wave.map(|w| w.to_string()).unwrap_or_else(|| "-".into()),
+                    Colour::None,
+                ),
+                ("gate".to_string(), Colour::None),
+                (crate::gate::KIND.to_string(), Colour::None),
+                (
+                    g.state.name().to_string(),
+                    match g.state {
+                        GateState::Approved => Colour::Green,
+                        GateState::WaitingForApproval => Colour::Yellow,
+                        GateState::Ahead => Colour::Dim,
+                        GateState::Degraded => Colour::Red,
+                    },
+                ),
+                (g.health.status.name().to_string(), Colour::None),
+                ("-".to_string(), Colour::None),
+                ("-".to_string(), Colour::None),
+                (g.health.message.clone(), Colour::None),
+            ]
+        };
         for n in &c.nodes {
+            while let Some(g) =
+                gates.next_if(|g| n.wave.is_none_or(|w| g.wave.is_some_and(|gw| gw < w)))
+            {
+                t.row(gate_row(g));
+            }
             t.row(vec![
                 (
                     n.wave.map(|w| w.to_string()).unwrap_or_else(|| "-".into()),
@@ -417,6 +608,9 @@ pub fn table(clusters: &[ClusterStatus], op: Option<&Operation>, use_colour: boo
                 ),
                 (n.health.message.clone(), Colour::None),
             ]);
+        }
+        for g in gates {
+            t.row(gate_row(g));
         }
         t.write(use_colour, &mut out);
     }

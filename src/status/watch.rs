@@ -48,6 +48,12 @@ struct Line<'a> {
     /// Each waiting node and the node before it in wave order, which Argo
     /// CD waits for first.
     waiting: Vec<(&'a str, &'a str)>,
+    /// The node whose approval gate Argo CD waits at, if it does.
+    #[serde(
+        rename = "waitingForApprovalAfter",
+        skip_serializing_if = "Option::is_none"
+    )]
+    approval: Option<&'a str>,
     summary: &'a str,
 }
 
@@ -78,6 +84,7 @@ fn lines(clusters: &[ClusterStatus]) -> Vec<Line<'_>> {
                 at: at.map(|n| n.node.key.as_str()),
                 state: at.map(|n| n.state),
                 waiting,
+                approval: c.waiting_gate().map(|g| g.after.as_str()),
                 summary: &c.summary,
             }
         })
@@ -122,14 +129,18 @@ pub fn watch(
             }
             for l in &ls {
                 let key = crate::model::qualified(l.namespace, l.name);
+                // What it is at: a node rolling, or a gate waiting.
+                let at =
+                    l.at.map(str::to_string)
+                        .or_else(|| l.approval.map(|g| format!("gate after {g}")));
                 let since = match at_since.iter_mut().find(|(k, ..)| *k == key) {
-                    Some(entry) if entry.1.as_deref() == l.at => entry.2,
+                    Some(entry) if entry.1 == at => entry.2,
                     Some(entry) => {
-                        *entry = (key.clone(), l.at.map(str::to_string), now);
+                        *entry = (key.clone(), at, now);
                         now
                     }
                     None => {
-                        at_since.push((key.clone(), l.at.map(str::to_string), now));
+                        at_since.push((key.clone(), at, now));
                         now
                     }
                 };
@@ -138,10 +149,13 @@ pub fn watch(
                 let bar: String = std::iter::repeat_n('#', filled)
                     .chain(std::iter::repeat_n('.', bar_w - filled))
                     .collect();
-                let mut now_part = match (l.at, l.state) {
-                    (Some(n), Some(State::Degraded)) => format!("{n} Degraded"),
-                    (Some(n), _) => format!("{n} rolling for {}", span(now - since)),
-                    (None, _) => "nothing rolling".to_string(),
+                let mut now_part = match (l.at, l.state, l.approval) {
+                    (Some(n), Some(State::Degraded), _) => format!("{n} Degraded"),
+                    (Some(n), ..) => format!("{n} rolling for {}", span(now - since)),
+                    (None, _, Some(g)) => {
+                        format!("waiting for approval after {g} for {}", span(now - since))
+                    }
+                    (None, _, None) => "nothing rolling".to_string(),
                 };
                 if let Some((next, on)) = l.waiting.first() {
                     now_part.push_str(&format!(", {} waiting ({next} on {on})", l.waiting.len()));
@@ -161,6 +175,10 @@ pub fn watch(
                     span(elapsed)
                 ));
                 frame.push(format!("  {now_part}"));
+                if l.approval.is_some() {
+                    // Its own line: a command cut at 80 columns is no use.
+                    frame.push(format!("  to approve: express-waves approve {key}"));
+                }
             }
             if frame != last_frame {
                 // Up over the last frame, each line cleared and rewritten,

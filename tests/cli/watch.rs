@@ -1,6 +1,7 @@
 //! `status --watch` against a fake `kubectl` that serves a scripted
 //! sequence of live states, one per read (the last one repeated): a rollout
-//! that completes, one that turns Degraded, one that never ends.
+//! that completes, one that turns Degraded, one that never ends, one held
+//! at an approval gate until approved.
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -14,16 +15,29 @@ struct Script {
 
 impl Script {
     fn new(name: &str, states: &[String]) -> Script {
+        let states: Vec<(String, String)> = states
+            .iter()
+            .map(|s| (s.clone(), EMPTY.to_string()))
+            .collect();
+        Script::with_gates(name, &states)
+    }
+
+    /// Each state with the gates live then (what `kubectl get
+    /// gates.waves.express.medallia.com` prints, read after the nodes).
+    fn with_gates(name: &str, states: &[(String, String)]) -> Script {
         let dir = std::env::temp_dir().join(format!("ew-watch-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        for (i, s) in states.iter().enumerate() {
+        for (i, (s, g)) in states.iter().enumerate() {
             std::fs::write(dir.join(format!("state{i}.yaml")), s).unwrap();
+            std::fs::write(dir.join(format!("gates{i}.yaml")), g).unwrap();
         }
         let last = states.len() - 1;
         let d = dir.display();
+        // The nodes' read moves to the next state; the gates' read (after
+        // it) serves the same state's gates.
         let script = format!(
-            "#!/bin/sh\ncase \"$2\" in configmaps) printf 'apiVersion: v1\\nkind: List\\nitems: []\\n'; exit 0;; esac\nn=$(cat '{d}/n' 2>/dev/null || echo 0)\n[ \"$n\" -gt {last} ] && n={last}\ncat '{d}/state'$n.yaml\necho $((n+1)) > '{d}/n'\n"
+            "#!/bin/sh\ncase \"$2\" in configmaps) printf 'apiVersion: v1\\nkind: List\\nitems: []\\n'; exit 0;;\n gates.waves.express.medallia.com) m=$(( $(cat '{d}/n') - 1 )); [ \"$m\" -gt {last} ] && m={last}; cat '{d}/gates'$m.yaml; exit 0;; esac\nn=$(cat '{d}/n' 2>/dev/null || echo 0)\n[ \"$n\" -gt {last} ] && n={last}\ncat '{d}/state'$n.yaml\necho $((n+1)) > '{d}/n'\n"
         );
         let path = dir.join("kubectl");
         std::fs::write(&path, script).unwrap();
@@ -49,6 +63,25 @@ impl Drop for Script {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+const EMPTY: &str = "apiVersion: v1\nkind: List\nitems: []\n";
+
+/// The state of `state`, with a gate after fe1 in wave 2 (fe2 and fe3 one
+/// wave later), and that gate: approved for its rollout or not.
+fn gated(running: [Option<&str>; 3], approved: bool) -> (String, String) {
+    let nodes = state(running)
+        .replace("sync-wave: \"3\"", "sync-wave: \"4\"")
+        .replace("sync-wave: \"2\"", "sync-wave: \"3\"");
+    let approval = if approved {
+        ", waves.express.medallia.com/approved: r1, waves.express.medallia.com/approved-by: jane"
+    } else {
+        ""
+    };
+    let gate = format!(
+        "apiVersion: v1\nkind: List\nitems:\n  - apiVersion: waves.express.medallia.com/v1\n    kind: Gate\n    metadata: {{name: acme-gate-fe1, namespace: t1, annotations: {{argocd.argoproj.io/sync-wave: \"2\"{approval}}}}}\n    spec: {{cluster: acme, after: fe1, rollout: r1, revisions: [{{node: fe1, revision: new}}, {{node: fe2, revision: new}}, {{node: fe3, revision: new}}]}}\n"
+    );
+    (nodes, gate)
 }
 
 /// Three frontends of cluster acme, waves 1 to 3, all rendered at revision
@@ -205,4 +238,168 @@ fn on_a_terminal_the_watch_redraws_its_lines_in_place() {
         tty.ends_with("CLUSTER t1/acme: all 3 nodes healthy\r\n"),
         "{tty:?}"
     );
+}
+
+/// A rollout held at an approval gate: fe1 rolls, then the watch says it
+/// waits for approval and how to give it (exit code still "in progress"),
+/// then, approved, fe2 and fe3 roll and the watch ends with 0.
+#[test]
+fn a_watch_shows_the_rollout_waiting_at_a_gate_until_it_is_approved() {
+    let s = Script::with_gates(
+        "gate",
+        &[
+            gated([Some("old"), Some("old"), Some("old")], false),
+            gated([Some("new"), Some("old"), Some("old")], false),
+            gated([Some("new"), Some("old"), Some("old")], false),
+            gated([Some("new"), Some("old"), Some("old")], true),
+            gated([Some("new"), Some("new"), Some("new")], true),
+        ],
+    );
+    let out = s.watch(&[]);
+    crate::assert_exit(&out, 0);
+    let lines = json_lines(&out);
+    let seen: Vec<(u64, Option<&str>, Option<&str>)> = lines
+        .iter()
+        .map(|l| {
+            let c = &l["clusters"][0];
+            (
+                c["done"].as_u64().unwrap(),
+                c["at"].as_str(),
+                c["waitingForApprovalAfter"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (0, Some("fe1"), None),
+            (1, None, Some("fe1")),
+            (1, Some("fe2"), None),
+            (3, None, None)
+        ]
+    );
+    assert_eq!(
+        lines[1]["clusters"][0]["summary"],
+        "1 of 3 nodes done; waiting for approval after fe1 (wave 2): express-waves approve t1/acme"
+    );
+    // A held rollout is in progress: a one-shot status exits 3 and shows
+    // the gate in its wave.
+    let held = Script::with_gates(
+        "gate-held",
+        &[gated([Some("new"), Some("old"), Some("old")], false)],
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_express-waves"))
+        .args(["status", "--kubectl"])
+        .env("EXPRESS_WAVES_KUBECTL", held.dir.join("kubectl"))
+        .output()
+        .unwrap();
+    crate::assert_exit(&out, 3);
+    let table = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<Vec<&str>> = table
+        .lines()
+        .skip(2)
+        .map(|l| l.split_whitespace().take(5).collect())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ["1", "fe1", "Frontend", "done", "Healthy"],
+            ["2", "gate", "Gate", "waiting-for-approval", "Suspended"],
+            ["3", "fe2", "Frontend", "waiting", "Progressing"],
+            ["4", "fe3", "Frontend", "waiting", "Progressing"],
+        ],
+        "{table}"
+    );
+}
+
+/// On a terminal, a held rollout gets a third line: the command that
+/// approves it, whole.
+#[test]
+fn on_a_terminal_a_held_rollout_shows_the_command_that_approves_it() {
+    if Command::new("script").arg("--version").output().is_err() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "`script` is needed under CI"
+        );
+        return;
+    }
+    let s = Script::with_gates(
+        "gate-tty",
+        &[
+            gated([Some("new"), Some("old"), Some("old")], false),
+            gated([Some("new"), Some("new"), Some("new")], true),
+        ],
+    );
+    let cmd = format!(
+        "EXPRESS_WAVES_KUBECTL='{}' '{}' status --kubectl --watch --interval 0.05",
+        s.dir.join("kubectl").display(),
+        env!("CARGO_BIN_EXE_express-waves")
+    );
+    let out = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let tty = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        tty.contains(
+            "t1/acme [###.......] 1/3 nodes, 0s\r\n\r\x1b[2K  waiting for approval after fe1 for 0s, 2 waiting (fe2 on fe1)\r\n\r\x1b[2K  to approve: express-waves approve t1/acme\r\n"
+        ),
+        "{tty:?}"
+    );
+    // Three lines drawn: the next frame goes up three.
+    assert!(tty.contains("\x1b[3A\r\x1b[2K"), "{tty:?}");
+    assert!(
+        tty.ends_with("CLUSTER t1/acme: all 3 nodes healthy\r\n"),
+        "{tty:?}"
+    );
+}
+
+/// Without the Gate's CRD there can be no gate: kubectl's "doesn't have a
+/// resource type" for gates is no error. Any other failure to read them
+/// is (a status that could not see a gate would name the wrong wait).
+#[test]
+fn status_reads_no_gates_without_their_crd_but_fails_when_it_cannot_read_them() {
+    let dir = std::env::temp_dir().join(format!("ew-watch-nocrd-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("state.yaml"),
+        state([Some("new"), Some("new"), Some("new")]),
+    )
+    .unwrap();
+    for (message, code) in [
+        (
+            "error: the server doesn't have a resource type \"gates\"",
+            0,
+        ),
+        (
+            "Error from server (Forbidden): gates.waves.express.medallia.com is forbidden: User \"jane\" cannot list resource \"gates\"",
+            2,
+        ),
+    ] {
+        std::fs::write(dir.join("message"), format!("{message}\n")).unwrap();
+        let script = format!(
+            "#!/bin/sh\ncase \"$2\" in configmaps) printf 'apiVersion: v1\\nkind: List\\nitems: []\\n';; gates.*) cat '{0}/message' >&2; exit 1;; *) cat '{0}/state.yaml';; esac\n",
+            dir.display()
+        );
+        std::fs::write(dir.join("kubectl"), script).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir.join("kubectl"), std::fs::Permissions::from_mode(0o755))
+            .unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_express-waves"))
+            .args(["status", "--kubectl"])
+            .env("EXPRESS_WAVES_KUBECTL", dir.join("kubectl"))
+            .output()
+            .unwrap();
+        crate::assert_exit(&out, code);
+        if code == 2 {
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                out.stdout.is_empty() && err.contains("is forbidden"),
+                "{err}"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
