@@ -393,7 +393,11 @@ pub fn status(live: &Live, render: Option<&Analysis>) -> Vec<ClusterStatus> {
             let (nodes, gates) = in_rollout_order(nodes, gates, render.is_some());
             ClusterStatus {
                 summary: summary(&namespace, &name, cluster.as_ref(), &nodes, &gates),
-                standing: render.and(standing::standing(&nodes)),
+                standing: render.and(standing::standing(
+                    &nodes,
+                    &gates,
+                    &crate::model::qualified(&namespace, &name),
+                )),
                 namespace,
                 name,
                 cluster,

@@ -5,11 +5,12 @@
 //! a sync goes through the waves from the first; a node already at its
 //! revision is Healthy at once, so the rollout goes on from where it
 //! stopped; a Degraded node fails the sync in its wave, and no later node
-//! is applied until it is Healthy.
+//! is applied until it is Healthy; an approval gate not approved for this
+//! rollout holds every later node (Suspended keeps its task running).
 
 use serde::Serialize;
 
-use super::{NodeStatus, State};
+use super::{GateState, GateStatus, NodeStatus, State};
 use crate::health::Status;
 
 /// Where a rollout stands.
@@ -24,6 +25,12 @@ pub struct Standing {
     /// The node the rollout is at: the first one not done (none when only
     /// pruning is left).
     pub at: Option<String>,
+    /// The node whose approval gate the rollout waits at, when it does.
+    #[serde(
+        rename = "waitingForApprovalAfter",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub gate: Option<String>,
     /// What the next sync does, in one sentence.
     pub next: String,
 }
@@ -31,7 +38,7 @@ pub struct Standing {
 /// Where the rollout of `nodes` (in wave order, their states set) stands;
 /// `None` when every node is done, down or ignored and nothing is left to
 /// prune.
-pub fn standing(nodes: &[NodeStatus]) -> Option<Standing> {
+pub fn standing(nodes: &[NodeStatus], gates: &[GateStatus], cluster: &str) -> Option<Standing> {
     let rendered: Vec<&NodeStatus> = nodes
         .iter()
         .filter(|n| n.wave.is_some() && n.state != State::Down)
@@ -39,10 +46,51 @@ pub fn standing(nodes: &[NodeStatus]) -> Option<Standing> {
     let (updated, behind): (Vec<&&NodeStatus>, Vec<&&NodeStatus>) =
         rendered.iter().partition(|n| at_revision(n));
     let keys = |ns: &[&&NodeStatus]| ns.iter().map(|n| n.node.key.clone()).collect::<Vec<_>>();
-    let Some(i) = rendered
+    let approve = |g: &GateStatus| {
+        format!(
+            "Argo CD waits at the gate after {} until `express-waves approve {cluster}` approves this rollout",
+            g.after
+        )
+    };
+    // The gates between the node in wave `from` (exclusive) and `to`.
+    let between = |from: Option<i64>, to: Option<i64>| {
+        gates
+            .iter()
+            .filter(move |g| g.wave > from && (to.is_none() || g.wave < to))
+    };
+    let rolling = rendered
         .iter()
-        .position(|n| matches!(n.state, State::RollingOut | State::Degraded))
-    else {
+        .position(|n| matches!(n.state, State::RollingOut | State::Degraded));
+    if let (None, Some(g)) = (
+        rolling,
+        gates
+            .iter()
+            .find(|g| g.state == GateState::WaitingForApproval),
+    ) {
+        let (before, after): (Vec<&&NodeStatus>, Vec<&&NodeStatus>) =
+            rendered.iter().partition(|n| n.wave < g.wave);
+        let mut next = String::from("from the first wave, ");
+        if !before.is_empty() {
+            let ks = keys(&before);
+            next.push_str(&match ks.len() {
+                1 => format!("{} passes at once, then ", ks[0]),
+                _ => format!("{} pass at once, then ", ks.join(", ")),
+            });
+        }
+        next.push_str(&approve(g));
+        let later = keys(&after);
+        if !later.is_empty() {
+            next.push_str(&format!("; then, in wave order: {}", later.join(", ")));
+        }
+        return Some(Standing {
+            updated: keys(&updated),
+            behind: keys(&behind),
+            at: None,
+            gate: Some(g.after.clone()),
+            next,
+        });
+    }
+    let Some(i) = rolling else {
         // Every rendered node is done: what is left is pruning the nodes
         // the render no longer has, after every other node (PruneLast).
         let pruned: Vec<String> = nodes
@@ -57,6 +105,7 @@ pub fn standing(nodes: &[NodeStatus]) -> Option<Standing> {
             updated: keys(&updated),
             behind: keys(&behind),
             at: None,
+            gate: None,
             next: format!(
                 "every rendered node passes at once, then {} (no longer rendered) {} deleted, after every other node",
                 pruned.join(", "),
@@ -92,8 +141,18 @@ pub fn standing(nodes: &[NodeStatus]) -> Option<Standing> {
         ));
         // Then each later node in wave order, until one fails the sync.
         let mut steps = Vec::new();
+        let mut last = at.wave;
         for n in after {
             let k = &n.node.key;
+            let held = between(last, n.wave).find(|g| g.state != GateState::Approved);
+            for g in between(last, n.wave).filter(|g| g.state == GateState::Approved) {
+                steps.push(format!("the gate after {} passes (approved)", g.after));
+            }
+            if let Some(g) = held {
+                steps.push(approve(g));
+                break;
+            }
+            last = n.wave;
             if n.state == State::Ignored {
                 steps.push(format!("{k} passes (health ignored)"));
             } else if n.health.status == Status::Degraded {
@@ -115,6 +174,7 @@ pub fn standing(nodes: &[NodeStatus]) -> Option<Standing> {
         updated: keys(&updated),
         behind: keys(&behind),
         at: Some(key.clone()),
+        gate: None,
         next,
     })
 }
