@@ -6,7 +6,8 @@
 //! (`Operation terminated` after a Terminate: gitops-engine
 //! `sync_context.go`, `Terminate`), and the last Express node it applied
 //! (of `syncResult.resources`, those `Synced`, the one in the highest wave
-//! of the live objects): where a stopped rollout stopped.
+//! of the live objects), or the approval gate, when that is the last thing
+//! it applied (`gate after fe1`): where a stopped rollout stopped.
 
 use serde::Serialize;
 
@@ -22,7 +23,8 @@ pub struct Operation {
     pub application: String,
     pub phase: String,
     pub message: String,
-    /// The last node it applied, and that node's wave.
+    /// The last node (its key) or approval gate (`gate after KEY`) it
+    /// applied, and its wave.
     pub last_applied: Option<(String, i64)>,
 }
 
@@ -76,14 +78,23 @@ pub fn of(app: &Value, live: &Live, group: &str) -> Result<Operation, String> {
     let last_applied = match op.at(&["syncResult", "resources"]) {
         Some(Value::Seq(resources)) => resources
             .iter()
-            .filter(|r| {
-                s(r.get("group")) == group
-                    && ExpressKind::from_name(&s(r.get("kind")))
-                        .is_some_and(|k| k != ExpressKind::Cluster)
-                    && s(r.get("status")) == "Synced"
-            })
+            .filter(|r| s(r.get("status")) == "Synced")
             .filter_map(|r| {
-                let node = live.node(&s(r.get("namespace")), &s(r.get("name")))?;
+                let (ns, name) = (s(r.get("namespace")), s(r.get("name")));
+                let kind = s(r.get("kind"));
+                if s(r.get("group")) == crate::gate::GROUP && kind == crate::gate::KIND {
+                    let g = live
+                        .gates()
+                        .filter_map(|o| crate::gate::Gate::from_value(o).ok())
+                        .find(|g| g.namespace == ns && g.name() == name)?;
+                    return Some((format!("gate after {}", g.after), g.wave?));
+                }
+                if s(r.get("group")) != group
+                    || !ExpressKind::from_name(&kind).is_some_and(|k| k != ExpressKind::Cluster)
+                {
+                    return None;
+                }
+                let node = live.node(&ns, &name)?;
                 Some((node.key.clone(), node.wave()?))
             })
             .max_by_key(|(_, wave)| *wave),
