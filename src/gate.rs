@@ -10,7 +10,9 @@
 //! applies nothing later.
 //!
 //! The rollout a gate guards is the SHA-256 of every node of its cluster
-//! (key, revision label, spec digest, in wave order) with the gate's place:
+//! (key, revision label, spec digest, in wave order) with the gate's place
+//! (cluster name and the key it follows; not the namespace, which a chart
+//! may leave to `kubectl apply -n`):
 //! an approval given for one rollout never opens the next, because the
 //! next one changes the spec and so the digest the approval must name.
 //!
@@ -105,8 +107,10 @@ impl Gate {
         wave: i64,
         nodes: &[Guarded<'_>],
     ) -> Gate {
+        // Not the namespace: a chart may leave it to `kubectl apply -n`,
+        // and the rollout is the same.
         let mut h = Sha256::new();
-        for part in ["express-waves gate v1", namespace, cluster, after] {
+        for part in ["express-waves gate v1", cluster, after] {
             h.update(part.as_bytes());
             h.update(b"\n");
         }

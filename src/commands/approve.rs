@@ -153,7 +153,8 @@ fn rendered_gates(
     let c = analysis
         .clusters
         .iter()
-        .find(|c| c.namespace == namespace && c.name == cluster)
+        // A render may leave the namespace out (`kubectl apply -n`).
+        .find(|c| crate::model::same_namespace(&c.namespace, namespace) && c.name == cluster)
         .ok_or_else(|| {
             Error::msg(format!(
                 "approve: {} holds no cluster {namespace}/{cluster}",

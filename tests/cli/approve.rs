@@ -237,6 +237,20 @@ fn approve_refuses_a_gate_that_guards_another_rollout_than_the_render() {
     assert_success(&k.run(&[&format!("{NS}/acme"), "--render", path.to_str().unwrap()]));
     let annotate = k.calls().into_iter().find(|c| c[0] == "annotate").unwrap();
     assert!(annotate.contains(&format!("{}=ops-bot", gate::ANN_APPROVED_BY)));
+    // A render that leaves the namespace to `kubectl apply -n` guards the
+    // same rollout.
+    let (bare, _) = render(
+        &example().replace(&format!("  namespace: {NS}\n"), ""),
+        &["--gate-after", "fe1"],
+    );
+    assert!(!bare.contains(NS));
+    let path = write(&k.dir, "bare.yaml", &bare);
+    assert_success(&k.run(&[
+        &format!("{NS}/acme"),
+        "--render",
+        path.to_str().unwrap(),
+        "--dry-run",
+    ]));
 }
 
 #[test]
