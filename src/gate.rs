@@ -88,6 +88,9 @@ pub struct Gate {
     pub revisions: Vec<NodeRevision>,
     /// The rollout it guards (64 hex).
     pub rollout: String,
+    /// The file Helm 4 files it under (`postrenderer.helm.sh/postrender-filename`),
+    /// as the cluster's nodes are.
+    pub helm4_file: Option<String>,
 }
 
 /// A node as a gate sees it: key, revision label, spec digest.
@@ -131,6 +134,7 @@ impl Gate {
                 .map(|n| (n.key.to_string(), n.label.to_string()))
                 .collect(),
             rollout,
+            helm4_file: None,
         }
     }
 
@@ -162,14 +166,15 @@ impl Gate {
                 (model::LABEL_CLUSTER.into(), s(&self.cluster)),
             ]),
         ));
+        let mut annotations = Vec::new();
         if let Some(w) = self.wave {
-            meta.push((
-                "annotations".into(),
-                Value::Map(vec![(
-                    model::ANN_SYNC_WAVE.into(),
-                    Value::Str(w.to_string()),
-                )]),
-            ));
+            annotations.push((model::ANN_SYNC_WAVE.into(), Value::Str(w.to_string())));
+        }
+        if let Some(f) = &self.helm4_file {
+            annotations.push((model::ANN_HELM4_FILENAME.into(), s(f)));
+        }
+        if !annotations.is_empty() {
+            meta.push(("annotations".into(), Value::Map(annotations)));
         }
         let revisions = self
             .revisions
@@ -239,22 +244,22 @@ impl Gate {
             wave,
             revisions,
             rollout: text(&["spec", "rollout"])?,
+            helm4_file: None,
         })
     }
 }
 
-/// Whether `v` is a Gate (any version of the group).
+/// Whether `v` is a Gate of the version express-waves writes (another
+/// version's shape is not known here: it is anybody's object).
 pub fn is_gate(v: &Value) -> bool {
     v.get("kind").and_then(Value::as_str) == Some(KIND)
-        && v.get("apiVersion")
-            .and_then(Value::as_str)
-            .is_some_and(|a| model::in_group(a, GROUP))
+        && v.get("apiVersion").and_then(Value::as_str) == Some(API_VERSION)
 }
 
 /// Whether a document read as YAML is a Gate.
 pub fn is_gate_node(node: &crate::yaml::Node<'_>) -> bool {
     let get = |k| node.get(k).and_then(crate::yaml::Node::as_scalar);
-    get("kind") == Some(KIND) && get("apiVersion").is_some_and(|a| model::in_group(a, GROUP))
+    get("kind") == Some(KIND) && get("apiVersion") == Some(API_VERSION)
 }
 
 /// The approval on a live gate: who, if it names the gate's rollout.

@@ -104,6 +104,11 @@ pub struct RenderOptions {
     #[arg(long, value_name = "KEY", value_delimiter = ',', value_parser = parse_key)]
     pub gate_after: Vec<String>,
 
+    /// No approval gates, not even those an earlier render wrote into the
+    /// input
+    #[arg(long, conflicts_with = "gate_after")]
+    pub no_gates: bool,
+
     /// Largest input accepted, in bytes
     #[arg(long, value_name = "BYTES", default_value_t = 256 << 20)]
     pub max_input_bytes: usize,
@@ -133,7 +138,11 @@ impl RenderOptions {
             revision_configmap: true,
             recompute_revisions: self.recompute_revisions,
             clusters_in_sequence: self.clusters == ClustersArg::InSequence,
-            gate_after: self.gate_after.clone(),
+            gates: match (self.no_gates, self.gate_after.is_empty()) {
+                (true, _) => crate::render::Gates::None,
+                (false, true) => crate::render::Gates::Written,
+                (false, false) => crate::render::Gates::After(self.gate_after.clone()),
+            },
             limits: Limits {
                 max_depth: self.max_depth,
                 max_alias_nodes: self.max_alias_nodes,

@@ -98,7 +98,7 @@ pub fn generate(env: &CmpEnv, base: &Options) -> Result<Vec<u8>> {
         opts.clusters_in_sequence = s;
     }
     if let Some(keys) = &p.gate_after {
-        opts.gate_after = keys.clone();
+        opts.gates = crate::render::Gates::After(keys.clone());
     }
     let root = repository_root(env)?;
     let sources = match chart_of(env, &root, &p)? {

@@ -247,6 +247,9 @@ pub fn label_of(node: &Node) -> (Option<String>, Option<String>) {
 /// pass it through unordered.
 pub fn identify(node: &Node, group: &str) -> Result<Identity, String> {
     refuse_hidden_express(node, group)?;
+    // Approval gates too: one hidden in a List would pass beside the gate
+    // render writes of that name.
+    refuse_hidden_express(node, crate::gate::GROUP)?;
     let api = node
         .get("apiVersion")
         .and_then(Node::as_scalar)

@@ -60,36 +60,50 @@ pub(super) struct Decided {
     pub(super) rollout: Option<ClusterRollout>,
 }
 
+/// What a cluster's decision starts from besides its documents.
+pub(super) struct Given<'g> {
+    /// The revisions the input's own revisions ConfigMap for it (an
+    /// earlier render's) records as computed, by node key.
+    pub(super) recorded: &'g [(String, String)],
+    /// The nodes an approval gate follows.
+    pub(super) gate_after: &'g [GateAfter],
+}
+
+/// A node an approval gate is to follow: asked for with `--gate-after`,
+/// or kept from the gate an earlier render wrote (its document).
+pub(super) struct GateAfter {
+    pub(super) key: String,
+    pub(super) written_in: Option<usize>,
+}
+
 /// Decides one cluster: sets each document's patch; returns the revisions
 /// ConfigMap (if any) and, when the render keeps values, the rollout.
-/// `recorded`: the revisions the input's own revisions ConfigMap for it
-/// (an earlier render's) records as computed, by node key. `gate_after`:
-/// the keys of the nodes an approval gate follows.
-#[allow(clippy::too_many_arguments)]
 pub(super) fn decide(
     docs: &mut [Doc<'_>],
     namespace: &str,
     cluster: &str,
     cd: &ClusterDocs,
-    recorded: &[(String, String)],
-    gate_after: &[String],
+    given: &Given<'_>,
     opts: &Options,
     keep: Keep,
 ) -> Result<Decided> {
     let (mode, disabled) = settings(docs, cd, opts)?;
-    let nodes = nodes(docs, cluster, cd, recorded, disabled, opts)?;
+    let nodes = nodes(docs, cluster, cd, given.recorded, disabled, opts)?;
     let order = order::resolve(&nodes.members, mode, opts.frontends_before_backend)
         .map_err(|c| Error::doc(&docs[nodes.infos[c.member].doc].at(), c.message))?;
     // Positions (in wave order) of the nodes a gate follows: every later
     // node goes one wave later per gate before it.
-    let gated =
-        gate_positions(&nodes, &order.waves, namespace, cluster, gate_after).map_err(|m| {
+    let gated = gate_positions(&nodes, &order.waves, namespace, cluster, given.gate_after)
+        .map_err(|(g, m)| match g.written_in {
+            Some(doc) => Error::doc(
+                &docs[doc].at(),
+                format!("this gate, written by an earlier render, {m}: render from the chart again, or give --gate-after or --no-gates"),
+            ),
             // Named by the Cluster CR, else the cluster's first node.
-            let doc = cd
-                .cluster_doc
-                .or(cd.nodes.first().copied())
-                .unwrap_or(cd.last_doc);
-            Error::doc(&docs[doc].at(), m)
+            None => {
+                let doc = cd.cluster_doc.or(cd.nodes.first().copied()).unwrap_or(cd.last_doc);
+                Error::doc(&docs[doc].at(), format!("--gate-after {}: a gate {m}", g.key))
+            }
         })?;
     let mut waves = vec![0i64; nodes.infos.len()];
     let mut shift = 0;
@@ -111,17 +125,24 @@ pub(super) fn decide(
             }
         })
         .collect();
+    let helm4_file = nodes
+        .infos
+        .iter()
+        .rev()
+        .find_map(|info| express_of(docs, info.doc).facts.helm4_file.clone());
     let gates: Vec<Gate> = gated
         .iter()
         .map(|&p| {
             let m = order.waves[p];
-            Gate::new(
+            let mut g = Gate::new(
                 namespace,
                 cluster,
                 &nodes.infos[m].key,
                 waves[m] + 1,
                 &guarded,
-            )
+            );
+            g.helm4_file = helm4_file.as_deref().map(str::to_string);
+            g
         })
         .collect();
     drop(guarded);
@@ -160,11 +181,6 @@ pub(super) fn decide(
         .or_else(|| waves.iter().copied().max())
         .unwrap_or(opts.wave_start - 1);
     let map = configmap_wave.map(|wave| {
-        let helm4_file = nodes
-            .infos
-            .iter()
-            .rev()
-            .find_map(|info| express_of(docs, info.doc).facts.helm4_file.clone());
         configmap::RevisionsMap::new(
             namespace,
             cluster,
@@ -183,30 +199,38 @@ pub(super) fn decide(
 
 /// The positions in wave order of the nodes `keys` name, each once, in
 /// order: a key that is no node of the cluster, or is its last node (a
-/// gate there would hold nothing back), is refused.
-fn gate_positions(
+/// gate there would hold nothing back), is refused (with the gate asked
+/// for).
+fn gate_positions<'k>(
     nodes: &Nodes,
     waves: &[usize],
     namespace: &str,
     cluster: &str,
-    keys: &[String],
-) -> std::result::Result<Vec<usize>, String> {
+    keys: &'k [GateAfter],
+) -> std::result::Result<Vec<usize>, (&'k GateAfter, String)> {
     let mut positions = Vec::with_capacity(keys.len());
     let named = crate::model::qualified(namespace, cluster);
-    for key in keys {
+    for gate in keys {
+        let key = &gate.key;
         let Some(p) = waves.iter().position(|&m| nodes.infos[m].key == *key) else {
             let mut all: Vec<&str> = waves.iter().map(|&m| nodes.infos[m].key.as_str()).collect();
             if all.is_empty() {
                 all.push("none");
             }
-            return Err(format!(
-                "--gate-after {key}: cluster {named} has no node {key} (its nodes, in wave order: {})",
-                all.join(", ")
+            return Err((
+                gate,
+                format!(
+                    "follows {key}, but cluster {named} has no node {key} (its nodes, in wave order: {})",
+                    all.join(", ")
+                ),
             ));
         };
         if p + 1 == waves.len() {
-            return Err(format!(
-                "--gate-after {key}: {key} is the last node of cluster {named}, so a gate after it would hold nothing back; gate after an earlier node"
+            return Err((
+                gate,
+                format!(
+                    "follows {key}, the last node of cluster {named}, so it would hold nothing back; gate after an earlier node"
+                ),
             ));
         }
         if !positions.contains(&p) {

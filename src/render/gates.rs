@@ -5,16 +5,22 @@
 //! refused, never replaced; an earlier render's gate this render does not
 //! write is dropped (its wave would now be a node's).
 //!
-//! Which gates a cluster gets: `--gate-after`'s keys when given, else
-//! those of the gates an earlier render wrote into the input, so that a
-//! render of a render (and `plan`, `status --render`, `approve --render`
-//! of one) keeps them.
+//! Which gates a cluster gets ([`Gates`]): `--gate-after`'s keys when
+//! given, none with `--no-gates`, else those of the gates an earlier render
+//! wrote into the input, so that a render of a render (and `plan`, `status
+//! --render`, `approve --render` of one) keeps them. A gate holds every
+//! later wave of the Application, so with several clusters side by side
+//! one cluster's gate would hold the others' nodes: refused (clusters in
+//! sequence each roll after the one before, so that is what they expect).
 
 use std::collections::HashMap;
 
 use crate::error::{Error, Result};
 use crate::gate::Gate;
 
+use super::Gates;
+use super::cluster::GateAfter;
+use super::group::ClusterDocs;
 use super::read::{Doc, What};
 
 /// A gate an earlier render wrote: its document, name, and the node it
@@ -39,24 +45,44 @@ impl Placement {
         };
         for (i, d) in docs.iter().enumerate() {
             let What::Gate(g) = &d.what else { continue };
-            if g.ours {
-                p.ours
-                    .entry((g.namespace.clone(), g.cluster.clone()))
+            match &g.written {
+                Some((cluster, after)) => p
+                    .ours
+                    .entry((g.namespace.clone(), cluster.clone()))
                     .or_default()
-                    .push((i, g.name.clone(), g.after.clone()));
-            } else {
-                p.others.insert((g.namespace.clone(), g.name.clone()), i);
+                    .push((i, g.name.clone(), after.clone())),
+                None => {
+                    p.others.insert((g.namespace.clone(), g.name.clone()), i);
+                }
             }
         }
         p
     }
 
-    /// The keys the input's own gates for `cluster` follow.
-    pub fn recorded(&self, namespace: &str, cluster: &str) -> Vec<String> {
-        self.ours
-            .get(&(namespace.to_string(), cluster.to_string()))
-            .map(|v| v.iter().map(|(_, _, after)| after.clone()).collect())
-            .unwrap_or_default()
+    /// The nodes `cluster`'s gates are to follow (module doc).
+    pub fn wanted(&self, asked: &Gates, namespace: &str, cluster: &str) -> Vec<GateAfter> {
+        match asked {
+            Gates::After(keys) => keys
+                .iter()
+                .map(|k| GateAfter {
+                    key: k.clone(),
+                    written_in: None,
+                })
+                .collect(),
+            Gates::None => Vec::new(),
+            Gates::Written => self
+                .ours
+                .get(&(namespace.to_string(), cluster.to_string()))
+                .map(|v| {
+                    v.iter()
+                        .map(|(doc, _, after)| GateAfter {
+                            key: after.clone(),
+                            written_in: Some(*doc),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
     }
 
     /// Places `gates` of one cluster; drops the input's other gates of it.
@@ -104,14 +130,30 @@ impl Placement {
             let What::Gate(g) = &docs[*i].what else {
                 unreachable!("ours are gates")
             };
+            let cluster = g.written.as_ref().map_or("", |(c, _)| c.as_str());
             return Err(Error::doc(
                 &docs[*i].at(),
                 format!(
-                    "this gate (written by express-waves) guards cluster {}, but the stream holds no node of it: remove the gate, or render it with its cluster",
-                    g.cluster
+                    "this gate (written by express-waves) guards cluster {} in namespace `{}`, which the stream does not hold: remove the gate, or render it with its cluster",
+                    cluster, g.namespace
                 ),
             ));
         }
         Ok(())
     }
+}
+
+/// The error for gates in a stream of several clusters side by side,
+/// named by the cluster's Cluster CR (else its first node).
+pub(super) fn side_by_side(docs: &[Doc<'_>], cd: &ClusterDocs, cluster: &str) -> Error {
+    let doc = cd
+        .cluster_doc
+        .or(cd.nodes.first().copied())
+        .unwrap_or(cd.last_doc);
+    Error::doc(
+        &docs[doc].at(),
+        format!(
+            "cluster {cluster} gets an approval gate, but the stream holds several clusters side by side: Argo CD's waves are the Application's, so one cluster's gate would hold every other cluster's later nodes too; render with --clusters in-sequence (each cluster rolls after the one before, behind its gates), or gate none (--no-gates)"
+        ),
+    )
 }

@@ -48,6 +48,18 @@ pub use rollout::Injection;
 pub use rollout::{ClusterRollout, NodeRollout};
 pub use write::Rendering;
 
+/// Which approval gates a render writes ([`crate::gate`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Gates {
+    /// Those an earlier render wrote into the input, if any (so a render of
+    /// a render, and a report on one, keeps them).
+    Written,
+    /// After these node keys (`--gate-after`).
+    After(Vec<String>),
+    /// None (`--no-gates`).
+    None,
+}
+
 /// What `render` is asked to do.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -62,9 +74,8 @@ pub struct Options {
     /// Clusters roll out one after another (each starts in the wave after
     /// the one before ends), instead of side by side from `wave_start`.
     pub clusters_in_sequence: bool,
-    /// Keys of the nodes an approval gate follows, in every cluster
-    /// (`--gate-after`); empty: the gates an earlier render wrote, if any.
-    pub gate_after: Vec<String>,
+    /// The approval gates, in every cluster.
+    pub gates: Gates,
     pub limits: Limits,
     pub max_input_bytes: usize,
 }
@@ -80,7 +91,7 @@ impl Default for Options {
             revision_configmap: true,
             recompute_revisions: false,
             clusters_in_sequence: false,
-            gate_after: Vec::new(),
+            gates: Gates::Written,
             limits: Limits::default(),
             max_input_bytes: crate::input::DEFAULT_LIMIT,
         }
@@ -180,21 +191,15 @@ fn pipeline<'a>(
     let mut nodes = 0;
     let mut next = opts.clone();
     for ((namespace, name), members) in &clusters {
-        let recorded = maps.recorded(&docs, namespace, name);
-        let gate_after = match &opts.gate_after {
-            keys if keys.is_empty() => gates.recorded(namespace, name),
-            keys => keys.clone(),
+        let gate_after = gates.wanted(&opts.gates, namespace, name);
+        if !gate_after.is_empty() && clusters.len() > 1 && !opts.clusters_in_sequence {
+            return Err(gates::side_by_side(&docs, members, name));
+        }
+        let given = cluster::Given {
+            recorded: &maps.recorded(&docs, namespace, name),
+            gate_after: &gate_after,
         };
-        let decided = cluster::decide(
-            &mut docs,
-            namespace,
-            name,
-            members,
-            &recorded,
-            &gate_after,
-            &next,
-            keep,
-        )?;
+        let decided = cluster::decide(&mut docs, namespace, name, members, &given, &next, keep)?;
         nodes += members.nodes.len();
         gates.place(&mut docs, namespace, name, members.last_doc, decided.gates)?;
         if let Some(map) = decided.map {

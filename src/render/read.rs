@@ -91,12 +91,10 @@ pub(super) struct GateFacts {
     pub(super) at: At,
     pub(super) namespace: String,
     pub(super) name: String,
-    /// Whether express-waves wrote it (its `created-by` label): render then
-    /// decides it again, else it passes untouched.
-    pub(super) ours: bool,
-    /// When ours: its cluster and the node it follows.
-    pub(super) cluster: String,
-    pub(super) after: String,
+    /// When express-waves wrote it (its `created-by` label): its cluster
+    /// and the node it follows (render decides it again); else it passes
+    /// untouched.
+    pub(super) written: Option<(String, String)>,
 }
 
 /// What render reads of a ConfigMap.
@@ -268,24 +266,22 @@ fn gate_facts(v: &Value, at: DocRef) -> Result<What> {
         .at(&["metadata", "labels", model::LABEL_CREATED_BY])
         .and_then(Value::as_str)
         == Some("express-waves");
-    let (cluster, after) = if ours {
+    let written = if ours {
         let g = crate::gate::Gate::from_value(v).map_err(|m| {
             Error::doc(
                 &at,
                 format!("this Gate is labelled as written by express-waves, but {m}: render from the chart again"),
             )
         })?;
-        (g.cluster, g.after)
+        Some((g.cluster, g.after))
     } else {
-        Default::default()
+        None
     };
     Ok(What::Gate(Box::new(GateFacts {
         at: at.into(),
         namespace: s(&["metadata", "namespace"]),
         name: s(&["metadata", "name"]),
-        ours,
-        cluster,
-        after,
+        written,
     })))
 }
 

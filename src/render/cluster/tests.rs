@@ -15,16 +15,11 @@ fn decide_one(text: &str, opts: &Options) -> Result<(Option<Value>, ClusterRollo
     let clusters = group::clusters(&docs)?;
     let ((ns, name), members) = clusters.iter().next().expect("one cluster");
     let recorded = super::super::configmap::Placement::new(&docs).recorded(&docs, ns, name);
-    let d = decide(
-        &mut docs,
-        ns,
-        name,
-        members,
-        &recorded,
-        &opts.gate_after,
-        opts,
-        Keep::Values,
-    )?;
+    let given = super::Given {
+        recorded: &recorded,
+        gate_after: &[],
+    };
+    let d = decide(&mut docs, ns, name, members, &given, opts, Keep::Values)?;
     let map = d.map.map(|m| m.to_value(&docs));
     Ok((map, d.rollout.expect("kept values")))
 }
