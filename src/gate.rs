@@ -256,6 +256,15 @@ pub fn is_gate(v: &Value) -> bool {
         && v.get("apiVersion").and_then(Value::as_str) == Some(API_VERSION)
 }
 
+/// A live Gate's sync wave as Argo CD reads it (gitops-engine
+/// `pkg/sync/syncwaves`, `Wave`: `strconv.Atoi` of the annotation, else 0).
+pub fn wave_of(obj: &Value) -> i64 {
+    obj.at(&["metadata", "annotations", model::ANN_SYNC_WAVE])
+        .and_then(Value::as_str)
+        .and_then(model::go_atoi)
+        .unwrap_or(0)
+}
+
 /// Whether a document read as YAML is a Gate.
 pub fn is_gate_node(node: &crate::yaml::Node<'_>) -> bool {
     let get = |k| node.get(k).and_then(crate::yaml::Node::as_scalar);

@@ -276,9 +276,11 @@ pub fn table(plan: &Plan, colour: bool) -> String {
         t.write(colour, &mut out);
         for g in &c.gates {
             out.push_str(&format!(
-                "approval gate after {}: Argo CD waits here until `express-waves approve {}` (rollout {})\n",
+                "approval gate after {}: Argo CD waits here until `express-waves approve {}/{}` (rollout {})\n",
                 g.after,
-                model::qualified(&c.namespace, &c.name),
+                // A render may leave the namespace to `kubectl apply -n`.
+                if c.namespace.is_empty() { "NAMESPACE" } else { &c.namespace },
+                c.name,
                 &g.rollout[..g.rollout.len().min(12)]
             ));
         }

@@ -240,7 +240,7 @@ fn options(app: &Value, spec: &Value, out: &mut Out<'_>) {
                 severity,
                 "apply-out-of-sync-only",
                 format!("{when} ApplyOutOfSyncOnly=true"),
-                "in-sync resources are dropped before the next wave is chosen, even a node still Progressing or Degraded: after a Terminate or a failure the next sync starts the next node at once",
+                "in-sync resources are dropped before the next wave is chosen, even a node still Progressing or Degraded, or an approval gate still waiting: after a Terminate or a failure the next sync starts the next node at once",
                 "remove ApplyOutOfSyncOnly=true (from spec.syncPolicy.syncOptions; for a manual sync, do not tick it)",
             );
         }
@@ -250,7 +250,7 @@ fn options(app: &Value, spec: &Value, out: &mut Out<'_>) {
             Severity::Warning,
             "replace",
             "syncOptions has Replace=true".into(),
-            "nodes are replaced whole (kubectl replace) instead of applied: fields the operator set on them (its finalizers, for one) are dropped on every sync",
+            "nodes are replaced whole (kubectl replace) instead of applied: fields the operator set on them (its finalizers, for one) are dropped on every sync, and so is an approval gate's approval (it waits again)",
             "remove Replace=true (use it per resource, on kinds that need it)",
         );
     }
@@ -320,4 +320,34 @@ fn automated(spec: &Value, out: &mut Out<'_>) {
             "turn selfHeal off, or keep hand edits off the nodes",
         );
     }
+}
+
+/// Whether an Application or ApplicationSet (its template) asks for
+/// approval gates: a plugin parameter `gate-after` with a value.
+pub fn uses_gates(app: &Value) -> bool {
+    let spec = match app.get("kind").and_then(Value::as_str) {
+        Some("ApplicationSet") => app.at(&["spec", "template", "spec"]),
+        _ => app.get("spec"),
+    };
+    let Some(spec) = spec else { return false };
+    let mut sources: Vec<&Value> = spec.get("source").into_iter().collect();
+    if let Some(Value::Seq(more)) = spec.get("sources") {
+        sources.extend(more);
+    }
+    sources
+        .iter()
+        .any(|src| match src.at(&["plugin", "parameters"]) {
+            Some(Value::Seq(params)) => params.iter().any(|p| {
+                p.get("name").and_then(Value::as_str) == Some("gate-after")
+                    && match p.get("array") {
+                        Some(Value::Seq(keys)) => keys
+                            .iter()
+                            .any(|k| k.as_str().is_some_and(|k| !k.is_empty())),
+                        // Templated, or some other shape: counted as asking.
+                        Some(_) => true,
+                        None => false,
+                    }
+            }),
+            _ => false,
+        })
 }

@@ -141,7 +141,14 @@ fn same_script(a: &str, b: &str) -> bool {
 
 /// The health checks in `argocd-cm`, for every Express kind, and what
 /// would keep Argo CD from loading them or from seeing the nodes at all.
-pub(super) fn check(cm: &Value, settings: &Settings, report: &mut Report) -> Result<()> {
+/// `gates`: whether an Application read asks for approval gates; the
+/// Gate's check is required then, else only recommended.
+pub(super) fn check(
+    cm: &Value,
+    settings: &Settings,
+    gates: bool,
+    report: &mut Report,
+) -> Result<()> {
     let data = cm.get("data");
     let place = place(cm);
     let (overrides, bad) = overrides(data)?;
@@ -165,14 +172,25 @@ pub(super) fn check(cm: &Value, settings: &Settings, report: &mut Report) -> Res
     for (group, kind, want) in checks {
         let key = format!("{group}/{kind}");
         let (found, ambiguous) = script_for(&overrides, &key);
-        let why = if kind == crate::gate::KIND {
-            "Argo CD counts a resource without a health check as done the moment it is applied: a rollout does not stop at an approval gate (render --gate-after)"
-        } else {
-            "Argo CD counts a resource without a health check as done the moment it is applied: the waves do not wait for this kind"
+        // The Gate's check breaks the guarantee only where gates are asked
+        // for; elsewhere it is missing for the day they are.
+        let (why, severity) = match (kind == crate::gate::KIND, gates) {
+            (true, true) => (
+                "Argo CD counts a resource without a health check as done the moment it is applied: a rollout does not stop at its approval gates (gate-after)",
+                Severity::Breaks,
+            ),
+            (true, false) => (
+                "no Application read asks for approval gates (gate-after), but one that does would pass them without approval: Argo CD counts a resource without a health check as done the moment it is applied",
+                Severity::Warning,
+            ),
+            (false, _) => (
+                "Argo CD counts a resource without a health check as done the moment it is applied: the waves do not wait for this kind",
+                Severity::Breaks,
+            ),
         };
         match found {
             None => report.findings.push(Finding {
-                severity: Severity::Breaks,
+                severity,
                 place: place.clone(),
                 check: "health-check-missing",
                 problem: format!("no health check for {key} (resource.customizations.health.{group}_{kind})"),
@@ -181,7 +199,7 @@ pub(super) fn check(cm: &Value, settings: &Settings, report: &mut Report) -> Res
             }),
             Some(o) if !same_script(o.health.as_deref().unwrap_or(""), want) || ambiguous => {
                 report.findings.push(Finding {
-                    severity: Severity::Breaks,
+                    severity,
                     place: place.clone(),
                     check: "health-check-stale",
                     problem: if ambiguous {
@@ -317,7 +335,7 @@ mod tests {
             "  resource.inclusions: |\n    - apiGroups: [apps]\n      kinds: [Deployment]\n",
         ] {
             let mut r = Report::default();
-            check(&cm(data), &settings(), &mut r).unwrap();
+            check(&cm(data), &settings(), false, &mut r).unwrap();
             let excluded = r
                 .findings
                 .iter()
@@ -330,6 +348,7 @@ mod tests {
         check(
             &cm("  resource.exclusions: |\n    - apiGroups: [apps]\n      kinds: [\"*\"]\n"),
             &settings(),
+            false,
             &mut r,
         )
         .unwrap();

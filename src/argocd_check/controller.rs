@@ -1,5 +1,5 @@
-//! The application controller: `ARGOCD_SYNC_WAVE_DELAY` and Argo CD's
-//! version.
+//! The application controller: `ARGOCD_SYNC_WAVE_DELAY`, its sync
+//! timeout and Argo CD's version.
 
 use crate::value::Value;
 
@@ -59,6 +59,7 @@ pub(super) fn check(c: &Value, report: &mut Report) {
             }
         }
     }
+    sync_timeout(container, &place, report);
     let image = s(container, &["image"]).unwrap_or("");
     match version_of(image) {
         Some(v) if v < (2, 0, 0) => report.findings.push(Finding {
@@ -86,14 +87,7 @@ pub(super) fn check(c: &Value, report: &mut Report) {
     }
 }
 
-/// Go's `strconv.Atoi`: an optional sign and decimal digits, nothing else.
-fn go_atoi(text: &str) -> Option<i64> {
-    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    text.parse().ok()
-}
+use crate::model::go_atoi;
 
 /// `vX.Y.Z` from an image reference's tag.
 fn version_of(image: &str) -> Option<(u32, u32, u32)> {
@@ -104,6 +98,46 @@ fn version_of(image: &str) -> Option<(u32, u32, u32)> {
     let mut parts = core.split('.').map(|p| p.parse::<u32>().ok());
     let v = (parts.next()??, parts.next()??, parts.next()??);
     parts.next().is_none().then_some(v)
+}
+
+/// The controller's sync timeout (argo-cd
+/// `cmd/argocd-application-controller`: `--sync-timeout`, default from
+/// `ARGOCD_APPLICATION_CONTROLLER_SYNC_TIMEOUT`, 0: none;
+/// `controller/appcontroller.go` terminates a sync running longer): a
+/// rollout waiting at an approval gate, or a long one, is stopped there.
+fn sync_timeout(container: &Value, place: &str, report: &mut Report) {
+    let words: Vec<&str> = ["command", "args"]
+        .iter()
+        .filter_map(|k| match container.get(k) {
+            Some(Value::Seq(list)) => Some(list.iter().filter_map(Value::as_str)),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    // The flag wins over the variable; the last of either counts.
+    let flag = words.iter().enumerate().rev().find_map(|(i, w)| {
+        w.strip_prefix("--sync-timeout=")
+            .or_else(|| (*w == "--sync-timeout").then(|| words.get(i + 1).copied().unwrap_or("")))
+    });
+    let env = match container.get("env") {
+        Some(Value::Seq(env)) => env
+            .iter()
+            .rev()
+            .find(|e| s(e, &["name"]) == Some("ARGOCD_APPLICATION_CONTROLLER_SYNC_TIMEOUT"))
+            .and_then(|e| s(e, &["value"])),
+        _ => None,
+    };
+    let Some(seconds) = flag.or(env).and_then(go_atoi).filter(|&n| n > 0) else {
+        return;
+    };
+    report.findings.push(Finding {
+        severity: Severity::Warning,
+        place: place.to_string(),
+        check: "sync-timeout",
+        problem: format!("the controller terminates a sync after {seconds} s (--sync-timeout)"),
+        why: "a rollout waiting at an approval gate longer than that, or one that long, is terminated where it is; an automated sync does not retry the same revision".into(),
+        fix: "approve within it, or raise --sync-timeout / ARGOCD_APPLICATION_CONTROLLER_SYNC_TIMEOUT (0: none)".into(),
+    });
 }
 
 #[cfg(test)]
@@ -126,5 +160,33 @@ mod tests {
         );
         assert_eq!(version_of("quay.io/argoproj/argocd:latest"), None);
         assert_eq!(version_of("argocd"), None);
+    }
+
+    fn timeout_of(container: &str) -> Option<String> {
+        let c = crate::value::read(container, Default::default())
+            .unwrap()
+            .unwrap();
+        let mut r = Report::default();
+        sync_timeout(&c, "c", &mut r);
+        r.findings.first().map(|f| f.problem.clone())
+    }
+
+    #[test]
+    fn a_sync_timeout_from_the_flag_or_the_variable_is_reported_and_zero_is_none() {
+        let env = "env: [{name: ARGOCD_APPLICATION_CONTROLLER_SYNC_TIMEOUT, value: '600'}]";
+        assert_eq!(
+            timeout_of(env).as_deref(),
+            Some("the controller terminates a sync after 600 s (--sync-timeout)")
+        );
+        // The flag wins, in either spelling.
+        for args in ["[--sync-timeout=0]", "[--sync-timeout, '0']"] {
+            assert_eq!(timeout_of(&format!("{env}\nargs: {args}")), None, "{args}");
+        }
+        assert!(
+            timeout_of("args: [--sync-timeout, '90']")
+                .unwrap()
+                .contains("90 s")
+        );
+        assert_eq!(timeout_of("args: []"), None);
     }
 }

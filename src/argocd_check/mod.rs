@@ -145,7 +145,8 @@ pub fn check(objects: &[Value], settings: &Settings) -> Result<Report> {
         }
     };
     let mut report = Report::default();
-    config::check(cm, settings, &mut report)?;
+    let gates = apps.iter().any(|a| application::uses_gates(a));
+    config::check(cm, settings, gates, &mut report)?;
     for app in apps {
         report.checked.push(format!("{} {}", kind(app), place(app)));
         application::check(app, settings, &mut report);

@@ -17,10 +17,12 @@ use crate::value::Value;
 
 use super::{Context, Outcome, read_inputs};
 
-/// A live gate: what it says, who approved its rollout (if anyone), and its
-/// resourceVersion.
+/// A live gate: what it says, its name and wave as Argo CD reads them, who
+/// approved its rollout (if anyone), and its resourceVersion.
 struct LiveGate {
     gate: Gate,
+    name: String,
+    wave: i64,
     approved_by: Option<String>,
     resource_version: String,
 }
@@ -48,8 +50,16 @@ pub fn run(args: &ApproveArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
             crate::model::LABEL_CLUSTER
         )],
     ))?;
+    let text =
+        |o: &Value, path: &[&str]| o.at(path).and_then(Value::as_str).unwrap_or("").to_string();
     let mut live = Vec::new();
-    for obj in list.iter().filter(|o| gate::is_gate(o)) {
+    // Only express-waves' gates of this namespace (kubectl was asked for
+    // nothing else; what else it printed is not approved).
+    for obj in list.iter().filter(|o| {
+        gate::is_gate(o)
+            && text(o, &["metadata", "namespace"]) == namespace
+            && text(o, &["metadata", "labels", crate::model::LABEL_CREATED_BY]) == "express-waves"
+    }) {
         let g = Gate::from_value(obj).map_err(|m| {
             Error::msg(format!(
                 "approve: gate {namespace}/{}: {m}",
@@ -61,17 +71,51 @@ pub fn run(args: &ApproveArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
         if g.cluster != cluster {
             continue;
         }
+        let name = text(obj, &["metadata", "name"]);
+        let health = gate::health(obj);
+        if health.status == crate::health::Status::Degraded {
+            return Err(Error::msg(format!(
+                "approve: gate {namespace}/{name} is Degraded ({}): nothing to approve",
+                health.message
+            )));
+        }
+        let resource_version = text(obj, &["metadata", "resourceVersion"]);
+        if resource_version.is_empty() {
+            return Err(Error::msg(format!(
+                "approve: gate {namespace}/{name} has no metadata.resourceVersion (not read from the API server?): refusing to approve what may have changed since"
+            )));
+        }
         live.push(LiveGate {
             approved_by: gate::approved_by(obj),
-            resource_version: obj
-                .at(&["metadata", "resourceVersion"])
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string(),
+            resource_version,
+            wave: gate::wave_of(obj),
+            name,
             gate: g,
         });
     }
-    live.sort_by_key(|l| l.gate.wave.unwrap_or(i64::MAX));
+    // In wave order, as Argo CD reaches them.
+    live.sort_by_key(|l| l.wave);
+    // With a render, only its gates: a gate an earlier render wrote (not
+    // pruned yet) is not where Argo CD waits.
+    if let Some(rendered) = &rendered {
+        if rendered.is_empty() {
+            return Err(Error::msg(format!(
+                "approve: the render has no approval gate in {namespace}/{cluster} (rendered without --gate-after?)"
+            )));
+        }
+        let before = live.len();
+        live.retain(|l| rendered.iter().any(|r| r.after == l.gate.after));
+        if live.is_empty() && before > 0 {
+            return Err(Error::msg(format!(
+                "approve: none of the render's gates in {namespace}/{cluster} (after {}) is live yet: Argo CD has not applied them",
+                rendered
+                    .iter()
+                    .map(|r| r.after.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", after ")
+            )));
+        }
+    }
     if live.is_empty() {
         return Err(Error::msg(format!(
             "approve: cluster {namespace}/{cluster} has no live gate (was it rendered with --gate-after, and has Argo CD applied it yet?)"
@@ -117,7 +161,7 @@ pub fn run(args: &ApproveArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
     let mut annotate = vec![
         "annotate".to_string(),
         gate::RESOURCE.to_string(),
-        chosen.gate.name(),
+        chosen.name.clone(),
         "--overwrite".into(),
         format!("--resource-version={}", chosen.resource_version),
         format!("{}={}", gate::ANN_APPROVED, chosen.gate.rollout),
@@ -235,7 +279,7 @@ fn describe(namespace: &str, g: &Gate) -> String {
     let (before, after) = g.split();
     let width = g.revisions.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     let mut out = format!(
-        "{}: the gate after {} (rollout {})\n  before the gate (rolled out):\n",
+        "{}: the gate after {} (rollout {})\n  before the gate:\n",
         crate::model::qualified(namespace, &g.cluster),
         g.after,
         g.rollout
@@ -243,7 +287,7 @@ fn describe(namespace: &str, g: &Gate) -> String {
     for (k, r) in before {
         writeln!(out, "    {k:width$}  {r}").unwrap();
     }
-    out.push_str("  after the gate (roll out once approved):\n");
+    out.push_str("  after the gate (held until approved):\n");
     for (k, r) in after {
         writeln!(out, "    {k:width$}  {r}").unwrap();
     }

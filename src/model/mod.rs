@@ -204,6 +204,15 @@ pub fn same_namespace(rendered: &str, live: &str) -> bool {
     rendered.is_empty() || rendered == live
 }
 
+/// Go's `strconv.Atoi`: an optional sign and decimal digits, nothing else.
+pub fn go_atoi(text: &str) -> Option<i64> {
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
 /// Whether `api_version` (`<group>/<version>`) is in `group`.
 pub fn in_group(api_version: &str, group: &str) -> bool {
     api_version.split_once('/').map(|(g, _)| g) == Some(group)

@@ -95,6 +95,10 @@ pub enum GateState {
     WaitingForApproval,
     /// Not reached yet: a node before it is not done.
     Ahead,
+    /// Every node before it is done, but this rollout's gate is not live
+    /// yet (not created, or the live one guards another rollout): Argo CD
+    /// applies it next, and waits there for approval.
+    Next,
     /// Not a gate express-waves wrote: Argo CD fails the sync here.
     Degraded,
 }
@@ -105,6 +109,7 @@ impl GateState {
             GateState::Approved => "approved",
             GateState::WaitingForApproval => "waiting-for-approval",
             GateState::Ahead => "ahead",
+            GateState::Next => "next",
             GateState::Degraded => "degraded",
         }
     }
@@ -119,6 +124,10 @@ pub struct GateStatus {
     pub state: GateState,
     #[serde(flatten)]
     pub health: Health,
+    /// Whether the live gate is this rollout's (with a render; without one
+    /// the live gate is all there is).
+    #[serde(skip)]
+    applied: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -148,11 +157,12 @@ impl ClusterStatus {
             || self.gates.iter().any(|g| g.state == GateState::Degraded)
     }
 
-    /// The gate Argo CD waits at for approval, if any.
+    /// The gate Argo CD waits at for approval (or applies next, and then
+    /// waits at), if any.
     pub fn waiting_gate(&self) -> Option<&GateStatus> {
         self.gates
             .iter()
-            .find(|g| g.state == GateState::WaitingForApproval)
+            .find(|g| matches!(g.state, GateState::WaitingForApproval | GateState::Next))
     }
 
     fn settled(&self) -> bool {
@@ -209,18 +219,26 @@ fn summary(
     };
     let waiting_gate = gates
         .iter()
-        .find(|g| g.state == GateState::WaitingForApproval);
+        .find(|g| matches!(g.state, GateState::WaitingForApproval | GateState::Next));
     let nodes_line = match nodes
         .iter()
         .find(|n| !matches!(n.state, State::Done | State::Down | State::Ignored))
     {
-        _ if let Some(g) = waiting_gate => format!(
-            "{done} of {} done{down}; waiting for approval after {} (wave {}): express-waves approve {}",
-            report::count(up, "node", "nodes"),
-            g.after,
-            g.wave.map(|w| w.to_string()).unwrap_or_else(|| "-".into()),
-            crate::model::qualified(namespace, name)
-        ),
+        _ if let Some(g) = waiting_gate => {
+            let wave = g.wave.map(|w| w.to_string()).unwrap_or_else(|| "-".into());
+            let who = crate::model::qualified(namespace, name);
+            let nodes = report::count(up, "node", "nodes");
+            match g.state {
+                GateState::Next => format!(
+                    "{done} of {nodes} done{down}; next: the approval gate after {} (wave {wave}), not applied yet, then waiting for `express-waves approve {who}`",
+                    g.after
+                ),
+                _ => format!(
+                    "{done} of {nodes} done{down}; waiting for approval after {} (wave {wave}): express-waves approve {who}",
+                    g.after
+                ),
+            }
+        }
         None if nodes.is_empty() => "no nodes".to_string(),
         None if up == 0 && count(State::Ignored) == 0 => {
             format!("all {} down", report::count(nodes.len(), "node", "nodes"))
@@ -418,18 +436,33 @@ fn gates(
     namespace: &str,
     cluster: &str,
 ) -> Vec<GateStatus> {
-    let live_gates: Vec<(&crate::value::Value, crate::gate::Gate)> = live
+    use crate::value::Value;
+    let text =
+        |o: &Value, path: &[&str]| o.at(path).and_then(Value::as_str).unwrap_or("").to_string();
+    // Every live gate of the namespace that is the cluster's, read as
+    // Argo CD reads it however malformed (a gate it cannot tell the
+    // cluster of counts for every cluster: it holds the Application).
+    let live_gates: Vec<&Value> = live
         .gates()
-        .filter_map(|o| crate::gate::Gate::from_value(o).ok().map(|g| (o, g)))
-        .filter(|(_, g)| g.namespace == namespace && g.cluster == cluster)
+        .filter(|o| text(o, &["metadata", "namespace"]) == namespace)
+        .filter(|o| {
+            let of = [
+                text(o, &["spec", "cluster"]),
+                text(o, &["metadata", "labels", crate::model::LABEL_CLUSTER]),
+            ];
+            of.iter().all(String::is_empty) || of.iter().any(|c| c == cluster)
+        })
         .collect();
-    let status = |g: &crate::gate::Gate, health: Health| GateStatus {
-        after: g.after.clone(),
-        name: g.name(),
-        wave: g.wave,
+    let live_status = |o: &Value| GateStatus {
+        after: Some(text(o, &["spec", "after"]))
+            .filter(|a| !a.is_empty())
+            .unwrap_or_else(|| "?".into()),
+        name: text(o, &["metadata", "name"]),
+        wave: Some(crate::gate::wave_of(o)),
         // Placed by in_rollout_order.
         state: GateState::Ahead,
-        health,
+        health: crate::gate::health(o),
+        applied: true,
     };
     let mut out: Vec<GateStatus> = match (rendered, target) {
         (true, None) => Vec::new(),
@@ -437,28 +470,32 @@ fn gates(
             .gates
             .iter()
             .map(|g| {
-                let health = match live_gates.iter().find(|(_, l)| l.name() == g.name()) {
-                    None => Health {
+                let live = live_gates.iter().find(|o| text(o, &["metadata", "name"]) == g.name());
+                let (applied, health) = match live {
+                    None => (false, Health {
                         status: Status::Progressing,
                         message: "Not created yet".into(),
-                    },
-                    Some((_, l)) if l.rollout != g.rollout => Health {
+                    }),
+                    Some(o) if text(o, &["spec", "rollout"]) != g.rollout => (false, Health {
                         status: Status::Progressing,
                         message: format!(
-                            "Not applied yet: the live gate guards rollout {}, the render's is {}",
-                            &l.rollout[..l.rollout.len().min(12)],
+                            "Not applied yet: the live gate guards another rollout than the render's ({})",
                             &g.rollout[..g.rollout.len().min(12)]
                         ),
-                    },
-                    Some((o, _)) => crate::gate::health(o),
+                    }),
+                    Some(o) => (true, crate::gate::health(o)),
                 };
-                status(g, health)
+                GateStatus {
+                    after: g.after.clone(),
+                    name: g.name(),
+                    wave: g.wave,
+                    state: GateState::Ahead,
+                    health,
+                    applied,
+                }
             })
             .collect(),
-        (false, _) => live_gates
-            .iter()
-            .map(|(o, g)| status(g, crate::gate::health(o)))
-            .collect(),
+        (false, _) => live_gates.iter().map(|o| live_status(o)).collect(),
     };
     out.sort_by_key(|g| g.wave);
     out
@@ -488,11 +525,13 @@ fn in_rollout_order(
             if wave.is_some() && g.wave.is_some_and(|gw| Some(gw) >= wave) {
                 break;
             }
-            g.state = match (g.health.status, *blocked) {
-                (Status::Degraded, _) => GateState::Degraded,
-                (Status::Healthy, false) => GateState::Approved,
-                (_, true) => GateState::Ahead,
-                (_, false) => GateState::WaitingForApproval,
+            g.state = match (g.applied, g.health.status, *blocked) {
+                (true, Status::Degraded, _) => GateState::Degraded,
+                (_, _, true) => GateState::Ahead,
+                // Argo CD applies it next, and waits there.
+                (false, _, false) => GateState::Next,
+                (true, Status::Healthy, false) => GateState::Approved,
+                (true, _, false) => GateState::WaitingForApproval,
             };
             if g.state != GateState::Approved {
                 *blocked = true;
@@ -578,6 +617,7 @@ pub fn table(clusters: &[ClusterStatus], op: Option<&Operation>, use_colour: boo
                         GateState::Approved => Colour::Green,
                         GateState::WaitingForApproval => Colour::Yellow,
                         GateState::Ahead => Colour::Dim,
+                        GateState::Next => Colour::Yellow,
                         GateState::Degraded => Colour::Red,
                     },
                 ),

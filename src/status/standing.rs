@@ -65,7 +65,7 @@ pub fn standing(nodes: &[NodeStatus], gates: &[GateStatus], cluster: &str) -> Op
         rolling,
         gates
             .iter()
-            .find(|g| g.state == GateState::WaitingForApproval),
+            .find(|g| matches!(g.state, GateState::WaitingForApproval | GateState::Next)),
     ) {
         let (before, after): (Vec<&&NodeStatus>, Vec<&&NodeStatus>) =
             rendered.iter().partition(|n| n.wave < g.wave);

@@ -163,7 +163,7 @@ fn approve_shows_the_nodes_around_the_gate_then_annotates_exactly_that_rollout()
     assert_eq!(
         text,
         format!(
-            "{NS}/acme: the gate after fe1 (rollout {rollout})\n  before the gate (rolled out):\n    fe1  {}\n  after the gate (roll out once approved):\n    fe2  {}\n    be   {}\n    fe3  {}\napproved by jane (canary fe1 ok)\n",
+            "{NS}/acme: the gate after fe1 (rollout {rollout})\n  before the gate:\n    fe1  {}\n  after the gate (held until approved):\n    fe2  {}\n    be   {}\n    fe3  {}\napproved by jane (canary fe1 ok)\n",
             rev("acme-fe1"),
             rev("acme-fe2"),
             rev("acme-be"),
@@ -286,6 +286,66 @@ fn approve_with_nothing_waiting_exits_1_and_dry_run_changes_nothing() {
         "{text}"
     );
     assert!(k.calls().iter().all(|c| c[0] == "get"));
+}
+
+/// What kubectl printed is checked before anything is annotated: a gate
+/// of another namespace or not express-waves' is not offered; one read
+/// without a resourceVersion (no precondition) or Degraded is refused; the
+/// live name is annotated; with --render, a gate an earlier render wrote
+/// (not pruned yet) is passed over for the render's.
+#[test]
+fn approve_checks_what_kubectl_printed_before_annotating() {
+    let (_, docs) = render(&example(), &["--gate-after", "fe1"]);
+    let good = live_gates(&docs).remove(0);
+    let set = |v: &Value, path: &[&str], to: Option<&str>| {
+        let mut v = v.clone();
+        let (last, parents) = path.split_last().unwrap();
+        let mut at = &mut v;
+        for p in parents {
+            at = at.map_entry(p).unwrap();
+        }
+        match to {
+            Some(t) => at.set(last, Value::Str(t.into())),
+            None => {
+                if let Value::Map(m) = at {
+                    m.retain(|(k, _)| k != last);
+                }
+            }
+        }
+        v
+    };
+    let other_ns = set(&good, &["metadata", "namespace"], Some("elsewhere"));
+    let k = Fake::new("other-ns", &[other_ns]);
+    assert!(refused(&k.run(&[&format!("{NS}/acme")])).contains("has no live gate"));
+    let foreign = set(
+        &good,
+        &["metadata", "labels", "app.kubernetes.io/created-by"],
+        None,
+    );
+    let k = Fake::new("foreign", &[foreign]);
+    assert!(refused(&k.run(&[&format!("{NS}/acme")])).contains("has no live gate"));
+    let no_rv = set(&good, &["metadata", "resourceVersion"], None);
+    let k = Fake::new("no-rv", &[no_rv]);
+    assert!(refused(&k.run(&[&format!("{NS}/acme")])).contains("has no metadata.resourceVersion"));
+    let degraded = set(&good, &["spec", "rollout"], Some(""));
+    let k = Fake::new("degraded", &[degraded]);
+    assert!(refused(&k.run(&[&format!("{NS}/acme")])).contains("is Degraded"));
+    assert!(k.calls().iter().all(|c| c[0] == "get"));
+    // Renamed live: the live name is what is annotated.
+    let renamed = set(&good, &["metadata", "name"], Some("acme-gate-fe1-live"));
+    let k = Fake::new("renamed", &[renamed]);
+    assert_success(&k.run(&[&format!("{NS}/acme")]));
+    let annotate = k.calls().into_iter().find(|c| c[0] == "annotate").unwrap();
+    assert_eq!(annotate[2], "acme-gate-fe1-live");
+    // A stale gate after fe1 (an earlier render's) and the render's after
+    // fe2: with --render, the fe2 one.
+    let (text, docs2) = render(&example(), &["--gate-after", "fe2"]);
+    let k = Fake::new("stale", &[good.clone(), live_gates(&docs2).remove(0)]);
+    let path = write(&k.dir, "r.yaml", &text);
+    let out = k.run(&[&format!("{NS}/acme"), "--render", path.to_str().unwrap()]);
+    assert_success(&out);
+    let annotate = k.calls().into_iter().find(|c| c[0] == "annotate").unwrap();
+    assert_eq!(annotate[2], "acme-gate-fe2");
 }
 
 #[test]
