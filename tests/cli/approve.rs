@@ -34,10 +34,7 @@ impl Fake {
             "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done >> '{0}/argv'\necho -- >> '{0}/argv'\ncase \"$1\" in get) cat '{0}/gates.yaml' ;; esac\n",
             dir.display()
         );
-        std::fs::write(dir.join("kubectl"), script).unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir.join("kubectl"), std::fs::Permissions::from_mode(0o755))
-            .unwrap();
+        crate::executable(dir.join("kubectl"), script);
         Fake { dir }
     }
 
@@ -86,17 +83,7 @@ fn render(input: &str, args: &[&str]) -> (String, Vec<Value>) {
     let out = run_binary(&all, &[], input.as_bytes());
     assert_success(&out);
     let text = String::from_utf8(out.stdout).unwrap();
-    let docs = express_waves::stream::split(text.as_bytes())
-        .iter()
-        .filter_map(|c| {
-            let node = express_waves::yaml::read_document(
-                std::str::from_utf8(c.bytes).unwrap(),
-                Default::default(),
-            )
-            .unwrap()?;
-            Some(express_waves::value::from_node(node).unwrap())
-        })
-        .collect();
+    let docs = crate::documents(&text);
     (text, docs)
 }
 

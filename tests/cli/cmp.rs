@@ -60,9 +60,7 @@ impl Sandbox {
             record.display()
         );
         let helm = self.bin.join("helm");
-        std::fs::write(&helm, script).unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&helm, std::fs::Permissions::from_mode(0o755)).unwrap();
+        crate::executable(&helm, script);
     }
 
     fn helm_argv(&self) -> Vec<String> {
@@ -477,9 +475,7 @@ fn unvendored_chart_dependencies_are_built_as_argo_cd_does() {
             fixture = fixture.display()
         );
         let path = sb.bin.join("helm");
-        std::fs::write(&path, script).unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        crate::executable(&path, script);
     };
     helm(false);
     let out = sb.generate("");

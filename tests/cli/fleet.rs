@@ -376,9 +376,7 @@ fn tenants_are_named_by_their_place_and_bad_invocations_fail_before_any_tenant_r
     .unwrap();
     // A helm that fails: every tenant is reported failed, by its name.
     let helm = dir.join("helm");
-    std::fs::write(&helm, "#!/bin/sh\necho 'Error: boom' >&2\nexit 1\n").unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&helm, std::fs::Permissions::from_mode(0o755)).unwrap();
+    crate::executable(&helm, "#!/bin/sh\necho 'Error: boom' >&2\nexit 1\n");
     let v = |d: &str| dir.join(d).join("values.yaml").display().to_string();
     let run = |extra: &[&str], files: &[String]| {
         let mut a: Vec<String> = ["fleet", "plan", "-o", "json"]
@@ -443,7 +441,7 @@ fn tenants_are_named_by_their_place_and_bad_invocations_fail_before_any_tenant_r
     // A helm that warns: its warnings are the tenant's, not interleaved on
     // stderr.
     let warns = dir.join("warning-helm");
-    std::fs::write(
+    crate::executable(
         &warns,
         format!(
             "#!/bin/sh\necho 'WARNING: this chart is deprecated' >&2\ncat '{}'\n",
@@ -451,9 +449,7 @@ fn tenants_are_named_by_their_place_and_bad_invocations_fail_before_any_tenant_r
                 .join("examples/rendered/varsamisktest.yaml")
                 .display()
         ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&warns, std::fs::Permissions::from_mode(0o755)).unwrap();
+    );
     let out = run(
         &["--helm", &warns.display().to_string()],
         &[v("overlays/den/acme")],
@@ -469,8 +465,7 @@ fn tenants_are_named_by_their_place_and_bad_invocations_fail_before_any_tenant_r
     assert!(w.contains("): WARNING: this chart is deprecated"), "{w}");
     // A helm that hangs is stopped, and its tenant reported failed.
     let slow = dir.join("slow-helm");
-    std::fs::write(&slow, "#!/bin/sh\nexec sleep 30\n").unwrap();
-    std::fs::set_permissions(&slow, std::fs::Permissions::from_mode(0o755)).unwrap();
+    crate::executable(&slow, "#!/bin/sh\nexec sleep 30\n");
     let started = std::time::Instant::now();
     let out = run(
         &["--helm", &slow.display().to_string(), "--helm-timeout", "1"],

@@ -34,9 +34,7 @@ impl FakeKubectl {
             dir.join("argv").display()
         );
         let path = dir.join("kubectl");
-        std::fs::write(&path, script).unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        crate::executable(&path, script);
         FakeKubectl { dir }
     }
 
@@ -178,9 +176,7 @@ fn argocd_check_with_kubectl_reads_argo_cds_namespace_and_the_plugins_applicatio
             .display(),
     );
     let kubectl = dir.join("kubectl");
-    std::fs::write(&kubectl, script).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&kubectl, std::fs::Permissions::from_mode(0o755)).unwrap();
+    crate::executable(&kubectl, script);
     let out = Command::new(env!("CARGO_BIN_EXE_express-waves"))
         .args(["argocd", "check", "--kubectl", "--context", "prod;id"])
         .env("EXPRESS_WAVES_KUBECTL", &kubectl)

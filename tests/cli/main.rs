@@ -110,15 +110,34 @@ pub fn oracle(var: &str, check: &str) -> Option<PathBuf> {
 /// `python` (`helm_template.py`: helm-python-sdk; the helm binary cannot be
 /// installed here).
 pub fn helm_stand_in(path: &Path, python: &Path) {
-    std::fs::write(
+    executable(
         path,
-        format!(
+        &format!(
             "#!/bin/sh\nexec '{}' '{}' \"$@\"\n",
             python.display(),
             root().join("tests/cli/helm_template.py").display()
         ),
-    )
-    .unwrap();
+    );
+}
+
+/// The documents of a stream, as values.
+pub fn documents(text: &str) -> Vec<express_waves::value::Value> {
+    express_waves::stream::split(text.as_bytes())
+        .iter()
+        .filter_map(|c| {
+            let node = express_waves::yaml::read_document(
+                std::str::from_utf8(c.bytes).unwrap(),
+                Default::default(),
+            )
+            .unwrap()?;
+            Some(express_waves::value::from_node(node).unwrap())
+        })
+        .collect()
+}
+
+/// Writes `text` to `path` as an executable script (a fake helm, kubectl).
+pub fn executable(path: impl AsRef<Path>, text: impl AsRef<[u8]>) {
+    std::fs::write(path.as_ref(), text).unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }

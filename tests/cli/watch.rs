@@ -40,9 +40,7 @@ impl Script {
             "#!/bin/sh\ncase \"$2\" in configmaps) printf 'apiVersion: v1\\nkind: List\\nitems: []\\n'; exit 0;;\n gates.waves.express.medallia.com) m=$(( $(cat '{d}/n') - 1 )); [ \"$m\" -gt {last} ] && m={last}; cat '{d}/gates'$m.yaml; exit 0;; esac\nn=$(cat '{d}/n' 2>/dev/null || echo 0)\n[ \"$n\" -gt {last} ] && n={last}\ncat '{d}/state'$n.yaml\necho $((n+1)) > '{d}/n'\n"
         );
         let path = dir.join("kubectl");
-        std::fs::write(&path, script).unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        crate::executable(&path, script);
         Script { dir }
     }
 
@@ -56,6 +54,24 @@ impl Script {
             .stdin(Stdio::null())
             .output()
             .unwrap()
+    }
+}
+
+impl Script {
+    /// What `status --kubectl --watch` draws in a real pseudo-terminal
+    /// (`script`).
+    fn watch_in_a_terminal(&self) -> String {
+        let cmd = format!(
+            "EXPRESS_WAVES_KUBECTL='{}' '{}' status --kubectl --watch --interval 0.05",
+            self.dir.join("kubectl").display(),
+            env!("CARGO_BIN_EXE_express-waves")
+        );
+        let out = Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
     }
 }
 
@@ -204,17 +220,7 @@ fn on_a_terminal_the_watch_redraws_its_lines_in_place() {
             state([Some("new"), Some("new"), Some("new")]),
         ],
     );
-    let cmd = format!(
-        "EXPRESS_WAVES_KUBECTL='{}' '{}' status --kubectl --watch --interval 0.05",
-        s.dir.join("kubectl").display(),
-        env!("CARGO_BIN_EXE_express-waves")
-    );
-    let out = Command::new("script")
-        .args(["-qec", &cmd, "/dev/null"])
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let tty = String::from_utf8_lossy(&out.stdout);
+    let tty = s.watch_in_a_terminal();
     // Two lines a cluster: up two, each line cleared and rewritten.
     assert!(
         tty.contains("\x1b[2A\r\x1b[2K"),
@@ -330,17 +336,7 @@ fn on_a_terminal_a_held_rollout_shows_the_command_that_approves_it() {
             gated([Some("new"), Some("new"), Some("new")], true),
         ],
     );
-    let cmd = format!(
-        "EXPRESS_WAVES_KUBECTL='{}' '{}' status --kubectl --watch --interval 0.05",
-        s.dir.join("kubectl").display(),
-        env!("CARGO_BIN_EXE_express-waves")
-    );
-    let out = Command::new("script")
-        .args(["-qec", &cmd, "/dev/null"])
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let tty = String::from_utf8_lossy(&out.stdout);
+    let tty = s.watch_in_a_terminal();
     assert!(
         tty.contains(
             "t1/acme [###.......] 1/3 nodes, 0s\r\n\r\x1b[2K  waiting for approval after fe1 for 0s, 2 waiting (fe2 on fe1)\r\n\r\x1b[2K  to approve: express-waves approve t1/acme\r\n"
@@ -383,10 +379,7 @@ fn status_reads_no_gates_without_their_crd_but_fails_when_it_cannot_read_them() 
             "#!/bin/sh\ncase \"$2\" in configmaps) printf 'apiVersion: v1\\nkind: List\\nitems: []\\n';; gates.*) cat '{0}/message' >&2; exit 1;; *) cat '{0}/state.yaml';; esac\n",
             dir.display()
         );
-        std::fs::write(dir.join("kubectl"), script).unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir.join("kubectl"), std::fs::Permissions::from_mode(0o755))
-            .unwrap();
+        crate::executable(dir.join("kubectl"), script);
         let out = Command::new(env!("CARGO_BIN_EXE_express-waves"))
             .args(["status", "--kubectl"])
             .env("EXPRESS_WAVES_KUBECTL", dir.join("kubectl"))

@@ -25,20 +25,7 @@ fn example(name: &str) -> String {
     std::fs::read_to_string(root().join(format!("examples/rendered/{name}.yaml"))).unwrap()
 }
 
-/// The documents of a stream, as values.
-fn values(text: &str) -> Vec<Value> {
-    express_waves::stream::split(text.as_bytes())
-        .iter()
-        .filter_map(|c| {
-            let node = express_waves::yaml::read_document(
-                std::str::from_utf8(c.bytes).unwrap(),
-                Default::default(),
-            )
-            .unwrap()?;
-            Some(express_waves::value::from_node(node).unwrap())
-        })
-        .collect()
-}
+use crate::documents as values;
 
 /// `express-waves render ARGS` of `input`.
 fn render_with(input: &str, args: &[&str]) -> Vec<Value> {
