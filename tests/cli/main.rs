@@ -112,7 +112,7 @@ pub fn oracle(var: &str, check: &str) -> Option<PathBuf> {
 pub fn helm_stand_in(path: &Path, python: &Path) {
     executable(
         path,
-        &format!(
+        format!(
             "#!/bin/sh\nexec '{}' '{}' \"$@\"\n",
             python.display(),
             root().join("tests/cli/helm_template.py").display()
