@@ -17,11 +17,15 @@
 //! ignored (named in the summary) and no Cluster CR Degraded; 1 a node or a Cluster CR is Degraded; 3 a rollout is still in
 //! progress.
 
+mod gates;
 pub mod operation;
+mod output;
 mod standing;
 pub mod watch;
 
+pub use gates::{GateState, GateStatus};
 pub use operation::Operation;
+pub use output::{json, table};
 
 use std::collections::BTreeMap;
 
@@ -31,7 +35,7 @@ use crate::health::{self, Health, Status};
 use crate::live::{Live, LiveNode};
 use crate::model::{ExpressKind, NodeId};
 use crate::render::Analysis;
-use crate::report::{self, Colour, Table};
+use crate::report;
 
 /// Where a node is in its cluster's rollout.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -83,51 +87,6 @@ pub struct NodeStatus {
     /// Who asked to ignore its health check; only when someone did.
     #[serde(rename = "healthIgnoredBy", skip_serializing_if = "Option::is_none")]
     pub health_ignored_by: Option<String>,
-}
-
-/// Where an approval gate is in its cluster's rollout.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum GateState {
-    /// Approved for the rollout it guards: Argo CD goes past it.
-    Approved,
-    /// Every node before it is done: Argo CD waits here for approval.
-    WaitingForApproval,
-    /// Not reached yet: a node before it is not done.
-    Ahead,
-    /// Every node before it is done, but this rollout's gate is not live
-    /// yet (not created, or the live one guards another rollout): Argo CD
-    /// applies it next, and waits there for approval.
-    Next,
-    /// Not a gate express-waves wrote: Argo CD fails the sync here.
-    Degraded,
-}
-
-impl GateState {
-    pub fn name(self) -> &'static str {
-        match self {
-            GateState::Approved => "approved",
-            GateState::WaitingForApproval => "waiting-for-approval",
-            GateState::Ahead => "ahead",
-            GateState::Next => "next",
-            GateState::Degraded => "degraded",
-        }
-    }
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct GateStatus {
-    /// The node key it follows.
-    pub after: String,
-    pub name: String,
-    pub wave: Option<i64>,
-    pub state: GateState,
-    #[serde(flatten)]
-    pub health: Health,
-    /// Whether the live gate is this rollout's (with a render; without one
-    /// the live gate is all there is).
-    #[serde(skip)]
-    applied: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -401,7 +360,7 @@ pub fn status(live: &Live, render: Option<&Analysis>) -> Vec<ClusterStatus> {
                     c.kind == ExpressKind::Cluster && c.namespace == namespace && c.cluster == name
                 })
                 .map(|c| health::assess(c.kind, c.obj));
-            let gates = gates(
+            let gates = gates::of_cluster(
                 live,
                 rendered(&namespace, &name),
                 render.is_some(),
@@ -426,81 +385,6 @@ pub fn status(live: &Live, render: Option<&Analysis>) -> Vec<ClusterStatus> {
         .collect()
 }
 
-/// A cluster's approval gates, in wave order: with a render, the render's
-/// (a live gate guarding another rollout is not applied yet), else the
-/// live ones.
-fn gates(
-    live: &Live,
-    target: Option<&crate::render::ClusterRollout>,
-    rendered: bool,
-    namespace: &str,
-    cluster: &str,
-) -> Vec<GateStatus> {
-    use crate::value::Value;
-    let text =
-        |o: &Value, path: &[&str]| o.at(path).and_then(Value::as_str).unwrap_or("").to_string();
-    // Every live gate of the namespace that is the cluster's, read as
-    // Argo CD reads it however malformed (a gate it cannot tell the
-    // cluster of counts for every cluster: it holds the Application).
-    let live_gates: Vec<&Value> = live
-        .gates()
-        .filter(|o| text(o, &["metadata", "namespace"]) == namespace)
-        .filter(|o| {
-            let of = [
-                text(o, &["spec", "cluster"]),
-                text(o, &["metadata", "labels", crate::model::LABEL_CLUSTER]),
-            ];
-            of.iter().all(String::is_empty) || of.iter().any(|c| c == cluster)
-        })
-        .collect();
-    let live_status = |o: &Value| GateStatus {
-        after: Some(text(o, &["spec", "after"]))
-            .filter(|a| !a.is_empty())
-            .unwrap_or_else(|| "?".into()),
-        name: text(o, &["metadata", "name"]),
-        wave: Some(crate::gate::wave_of(o)),
-        // Placed by in_rollout_order.
-        state: GateState::Ahead,
-        health: crate::gate::health(o),
-        applied: true,
-    };
-    let mut out: Vec<GateStatus> = match (rendered, target) {
-        (true, None) => Vec::new(),
-        (true, Some(t)) => t
-            .gates
-            .iter()
-            .map(|g| {
-                let live = live_gates.iter().find(|o| text(o, &["metadata", "name"]) == g.name());
-                let (applied, health) = match live {
-                    None => (false, Health {
-                        status: Status::Progressing,
-                        message: "Not created yet".into(),
-                    }),
-                    Some(o) if text(o, &["spec", "rollout"]) != g.rollout => (false, Health {
-                        status: Status::Progressing,
-                        message: format!(
-                            "Not applied yet: the live gate guards another rollout than the render's ({})",
-                            &g.rollout[..g.rollout.len().min(12)]
-                        ),
-                    }),
-                    Some(o) => (true, crate::gate::health(o)),
-                };
-                GateStatus {
-                    after: g.after.clone(),
-                    name: g.name(),
-                    wave: g.wave,
-                    state: GateState::Ahead,
-                    health,
-                    applied,
-                }
-            })
-            .collect(),
-        (false, _) => live_gates.iter().map(|o| live_status(o)).collect(),
-    };
-    out.sort_by_key(|g| g.wave);
-    out
-}
-
 /// `nodes` in wave order (with a render, those it no longer has last),
 /// each given its state: done while every node before it is; the first
 /// node not done is rolling out (or Degraded), the rest wait.
@@ -517,32 +401,11 @@ fn in_rollout_order(
             .then_with(|| crate::order::natural_cmp(&a.node.key, &b.node.key))
     });
     let mut blocked = false;
-    let mut next_gate = 0;
-    // A gate in a wave before `wave` (every gate, for `None`): reached once
-    // every node before it is done; not approved, it holds the rest.
-    let mut pass_gates = |wave: Option<i64>, blocked: &mut bool| {
-        while let Some(g) = gates.get_mut(next_gate) {
-            if wave.is_some() && g.wave.is_some_and(|gw| Some(gw) >= wave) {
-                break;
-            }
-            g.state = match (g.applied, g.health.status, *blocked) {
-                (true, Status::Degraded, _) => GateState::Degraded,
-                (_, _, true) => GateState::Ahead,
-                // Argo CD applies it next, and waits there.
-                (false, _, false) => GateState::Next,
-                (true, Status::Healthy, false) => GateState::Approved,
-                (true, _, false) => GateState::WaitingForApproval,
-            };
-            if g.state != GateState::Approved {
-                *blocked = true;
-            }
-            next_gate += 1;
-        }
-    };
+    let mut passing = gates::Passing::new(&mut gates);
     for n in &mut nodes {
         let removed = rendered && n.wave.is_none();
         if !removed {
-            pass_gates(n.wave, &mut blocked);
+            passing.before(n.wave, &mut blocked);
         }
         n.state = match (n.state, n.health.status, blocked) {
             (_, Status::Degraded, _) => State::Degraded,
@@ -558,118 +421,6 @@ fn in_rollout_order(
             blocked = true;
         }
     }
-    pass_gates(None, &mut blocked);
+    passing.before(None, &mut blocked);
     (nodes, gates)
-}
-
-fn colour(state: State) -> Colour {
-    match state {
-        State::Done | State::Down => Colour::Green,
-        State::RollingOut => Colour::Yellow,
-        State::Degraded => Colour::Red,
-        State::Waiting => Colour::Dim,
-        State::Ignored => Colour::Yellow,
-    }
-}
-
-pub fn table(clusters: &[ClusterStatus], op: Option<&Operation>, use_colour: bool) -> String {
-    let mut out = String::new();
-    if let Some(op) = op {
-        out.push_str(&format!(
-            "APPLICATION {}: {}\n\n",
-            op.application,
-            op.line()
-        ));
-    }
-    for (i, c) in clusters.iter().enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        let name = crate::model::qualified(&c.namespace, &c.name);
-        out.push_str(&format!("CLUSTER {name}: {}\n", c.summary));
-        if let Some(s) = &c.standing {
-            let list = |keys: &[String]| match keys.is_empty() {
-                true => "none".to_string(),
-                false => keys.join(", "),
-            };
-            out.push_str(&format!(
-                "  at their rendered revision: {}; not yet: {}\n  next sync: {}\n",
-                list(&s.updated),
-                list(&s.behind),
-                s.next
-            ));
-        }
-        let mut t = Table::new(&[
-            "WAVE", "NODE", "KIND", "STATE", "HEALTH", "DESIRED", "RUNNING", "MESSAGE",
-        ]);
-        let mut gates = c.gates.iter().peekable();
-        let gate_row = |g: &GateStatus| {
-            vec![
-                (
-                    g.wave.map(|w| w.to_string()).unwrap_or_else(|| "-".into()),
-                    Colour::None,
-                ),
-                ("gate".to_string(), Colour::None),
-                (crate::gate::KIND.to_string(), Colour::None),
-                (
-                    g.state.name().to_string(),
-                    match g.state {
-                        GateState::Approved => Colour::Green,
-                        GateState::WaitingForApproval => Colour::Yellow,
-                        GateState::Ahead => Colour::Dim,
-                        GateState::Next => Colour::Yellow,
-                        GateState::Degraded => Colour::Red,
-                    },
-                ),
-                (g.health.status.name().to_string(), Colour::None),
-                ("-".to_string(), Colour::None),
-                ("-".to_string(), Colour::None),
-                (g.health.message.clone(), Colour::None),
-            ]
-        };
-        for n in &c.nodes {
-            while let Some(g) =
-                gates.next_if(|g| n.wave.is_none_or(|w| g.wave.is_some_and(|gw| gw < w)))
-            {
-                t.row(gate_row(g));
-            }
-            t.row(vec![
-                (
-                    n.wave.map(|w| w.to_string()).unwrap_or_else(|| "-".into()),
-                    Colour::None,
-                ),
-                (n.node.key.clone(), Colour::None),
-                (n.node.kind.name().into(), Colour::None),
-                (n.state.name().into(), colour(n.state)),
-                (n.health.status.name().into(), Colour::None),
-                (
-                    n.desired.clone().unwrap_or_else(|| "-".into()),
-                    Colour::None,
-                ),
-                (
-                    n.running.clone().unwrap_or_else(|| "-".into()),
-                    Colour::None,
-                ),
-                (n.health.message.clone(), Colour::None),
-            ]);
-        }
-        for g in gates {
-            t.row(gate_row(g));
-        }
-        t.write(use_colour, &mut out);
-    }
-    out
-}
-
-pub fn json(clusters: &[ClusterStatus], op: Option<&Operation>) -> String {
-    #[derive(Serialize)]
-    struct Json<'a> {
-        #[serde(skip_serializing_if = "Option::is_none")]
-        application: Option<&'a Operation>,
-        clusters: &'a [ClusterStatus],
-    }
-    report::json(&Json {
-        application: op,
-        clusters,
-    })
 }
