@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
-use crate::gate::{Gate, Guarded};
+use crate::gate::Gate;
 use crate::model::ExpressKind;
 use crate::order::{self, List, Member, Mode};
 use crate::revision::{Digest, Revision};
@@ -13,6 +13,7 @@ use crate::value::Value;
 
 use super::configmap;
 use super::express::{express_mut, express_of};
+use super::gates;
 use super::group::ClusterDocs;
 use super::patch::{self, DepRef, Deps, Label, Patch};
 use super::read::Doc;
@@ -66,14 +67,7 @@ pub(super) struct Given<'g> {
     /// earlier render's) records as computed, by node key.
     pub(super) recorded: &'g [(String, String)],
     /// The nodes an approval gate follows.
-    pub(super) gate_after: &'g [GateAfter],
-}
-
-/// A node an approval gate is to follow: asked for with `--gate-after`,
-/// or kept from the gate an earlier render wrote (its document).
-pub(super) struct GateAfter {
-    pub(super) key: String,
-    pub(super) written_in: Option<usize>,
+    pub(super) gate_after: &'g [gates::GateAfter],
 }
 
 /// Decides one cluster: sets each document's patch; returns the revisions
@@ -91,20 +85,10 @@ pub(super) fn decide(
     let nodes = nodes(docs, cluster, cd, given.recorded, disabled, opts)?;
     let order = order::resolve(&nodes.members, mode, opts.frontends_before_backend)
         .map_err(|c| Error::doc(&docs[nodes.infos[c.member].doc].at(), c.message))?;
-    // Positions (in wave order) of the nodes a gate follows: every later
-    // node goes one wave later per gate before it.
-    let gated = gate_positions(&nodes, &order.waves, namespace, cluster, given.gate_after)
-        .map_err(|(g, m)| match g.written_in {
-            Some(doc) => Error::doc(
-                &docs[doc].at(),
-                format!("this gate, written by an earlier render, {m}: render from the chart again, or give --gate-after or --no-gates"),
-            ),
-            // Named by the Cluster CR, else the cluster's first node.
-            None => {
-                let doc = cd.cluster_doc.or(cd.nodes.first().copied()).unwrap_or(cd.last_doc);
-                Error::doc(&docs[doc].at(), format!("--gate-after {}: a gate {m}", g.key))
-            }
-        })?;
+    let in_order: Vec<&NodeInfo> = order.waves.iter().map(|&m| &nodes.infos[m]).collect();
+    let gated = gates::positions(&in_order, namespace, cluster, given.gate_after)
+        .map_err(|e| e.at(docs, cd))?;
+    // Every later node goes one wave later per gate before it.
     let mut waves = vec![0i64; nodes.infos.len()];
     let mut shift = 0;
     for (p, &m) in order.waves.iter().enumerate() {
@@ -113,39 +97,21 @@ pub(super) fn decide(
             shift += 1;
         }
     }
-    let guarded: Vec<Guarded<'_>> = order
-        .waves
-        .iter()
-        .map(|&m| {
-            let info = &nodes.infos[m];
-            Guarded {
-                key: &info.key,
-                label: &info.label,
-                sha256: info.digest.sha256(),
-            }
-        })
-        .collect();
     let helm4_file = nodes
         .infos
         .iter()
         .rev()
         .find_map(|info| express_of(docs, info.doc).facts.helm4_file.clone());
-    let gates: Vec<Gate> = gated
-        .iter()
-        .map(|&p| {
-            let m = order.waves[p];
-            let mut g = Gate::new(
-                namespace,
-                cluster,
-                &nodes.infos[m].key,
-                waves[m] + 1,
-                &guarded,
-            );
-            g.helm4_file = helm4_file.as_deref().map(str::to_string);
-            g
-        })
-        .collect();
-    drop(guarded);
+    let wave_at = |p: usize| waves[order.waves[p]];
+    let gates = gates::decide(
+        namespace,
+        cluster,
+        &in_order,
+        &gated,
+        wave_at,
+        helm4_file.as_deref(),
+    );
+    drop(in_order);
     set_patches(docs, &nodes, &order, &waves)?;
     match cd.cluster_doc {
         Some(ci) => {
@@ -195,50 +161,6 @@ pub(super) fn decide(
         last_wave,
         rollout,
     })
-}
-
-/// The positions in wave order of the nodes `keys` name, each once, in
-/// order: a key that is no node of the cluster, or is its last node (a
-/// gate there would hold nothing back), is refused (with the gate asked
-/// for).
-fn gate_positions<'k>(
-    nodes: &Nodes,
-    waves: &[usize],
-    namespace: &str,
-    cluster: &str,
-    keys: &'k [GateAfter],
-) -> std::result::Result<Vec<usize>, (&'k GateAfter, String)> {
-    let mut positions = Vec::with_capacity(keys.len());
-    let named = crate::model::qualified(namespace, cluster);
-    for gate in keys {
-        let key = &gate.key;
-        let Some(p) = waves.iter().position(|&m| nodes.infos[m].key == *key) else {
-            let mut all: Vec<&str> = waves.iter().map(|&m| nodes.infos[m].key.as_str()).collect();
-            if all.is_empty() {
-                all.push("none");
-            }
-            return Err((
-                gate,
-                format!(
-                    "follows {key}, but cluster {named} has no node {key} (its nodes, in wave order: {})",
-                    all.join(", ")
-                ),
-            ));
-        };
-        if p + 1 == waves.len() {
-            return Err((
-                gate,
-                format!(
-                    "follows {key}, the last node of cluster {named}, so it would hold nothing back; gate after an earlier node"
-                ),
-            ));
-        }
-        if !positions.contains(&p) {
-            positions.push(p);
-        }
-    }
-    positions.sort_unstable();
-    Ok(positions)
 }
 
 /// The mode, and what turned injection off for the whole cluster, if

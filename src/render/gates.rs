@@ -16,10 +16,10 @@
 use std::collections::HashMap;
 
 use crate::error::{Error, Result};
-use crate::gate::Gate;
+use crate::gate::{Gate, Guarded};
 
 use super::Gates;
-use super::cluster::GateAfter;
+use super::cluster::NodeInfo;
 use super::group::ClusterDocs;
 use super::read::{Doc, What};
 
@@ -156,4 +156,117 @@ pub(super) fn side_by_side(docs: &[Doc<'_>], cd: &ClusterDocs, cluster: &str) ->
             "cluster {cluster} gets an approval gate, but the stream holds several clusters side by side: Argo CD's waves are the Application's, so one cluster's gate would hold every other cluster's later nodes too; render with --clusters in-sequence (each cluster rolls after the one before, behind its gates), or gate none (--no-gates)"
         ),
     )
+}
+
+/// A node an approval gate is to follow: asked for with `--gate-after`,
+/// or kept from the gate an earlier render wrote (its document).
+pub(super) struct GateAfter {
+    pub(super) key: String,
+    pub(super) written_in: Option<usize>,
+}
+
+/// A gate asked for that cannot be: which, and why.
+pub(super) struct Refused<'k> {
+    gate: &'k GateAfter,
+    why: String,
+}
+
+impl Refused<'_> {
+    /// The error, named by the earlier render's gate, else by the cluster
+    /// (its Cluster CR, else its first node).
+    pub(super) fn at(self, docs: &[Doc<'_>], cd: &ClusterDocs) -> Error {
+        let m = self.why;
+        match self.gate.written_in {
+            Some(doc) => Error::doc(
+                &docs[doc].at(),
+                format!(
+                    "this gate, written by an earlier render, {m}: render from the chart again, or give --gate-after or --no-gates"
+                ),
+            ),
+            None => {
+                let doc = cd
+                    .cluster_doc
+                    .or(cd.nodes.first().copied())
+                    .unwrap_or(cd.last_doc);
+                Error::doc(
+                    &docs[doc].at(),
+                    format!("--gate-after {}: a gate {m}", self.gate.key),
+                )
+            }
+        }
+    }
+}
+
+/// The positions in wave order (`in_order`: the cluster's nodes so) of
+/// the nodes the gates follow, each once, in order: a key that is no node
+/// of the cluster, or is its last node (a gate there would hold nothing
+/// back), is refused.
+pub(super) fn positions<'k>(
+    in_order: &[&NodeInfo],
+    namespace: &str,
+    cluster: &str,
+    keys: &'k [GateAfter],
+) -> std::result::Result<Vec<usize>, Refused<'k>> {
+    let named = crate::model::qualified(namespace, cluster);
+    let mut positions = Vec::with_capacity(keys.len());
+    for gate in keys {
+        let key = &gate.key;
+        let refused = |why| Refused { gate, why };
+        let Some(p) = in_order.iter().position(|n| n.key == *key) else {
+            let all: Vec<&str> = in_order.iter().map(|n| n.key.as_str()).collect();
+            return Err(refused(format!(
+                "follows {key}, but cluster {named} has no node {key} (its nodes, in wave order: {})",
+                if all.is_empty() {
+                    "none".to_string()
+                } else {
+                    all.join(", ")
+                }
+            )));
+        };
+        if p + 1 == in_order.len() {
+            return Err(refused(format!(
+                "follows {key}, the last node of cluster {named}, so it would hold nothing back; gate after an earlier node"
+            )));
+        }
+        if !positions.contains(&p) {
+            positions.push(p);
+        }
+    }
+    positions.sort_unstable();
+    Ok(positions)
+}
+
+/// The gates after the nodes at `positions` of `in_order`, each in the
+/// wave after its node's (`waves`, by the nodes' index in the cluster, as
+/// `in_order` holds them by position), guarding every node.
+pub(super) fn decide(
+    namespace: &str,
+    cluster: &str,
+    in_order: &[&NodeInfo],
+    positions: &[usize],
+    wave_of: impl Fn(usize) -> i64,
+    helm4_file: Option<&str>,
+) -> Vec<Gate> {
+    let guarded: Vec<Guarded<'_>> = in_order
+        .iter()
+        .map(|info| Guarded {
+            key: &info.key,
+            label: &info.label,
+            sha256: info.digest.sha256(),
+        })
+        .collect();
+    positions
+        .iter()
+        .map(|&p| {
+            let mut g = Gate::new(
+                namespace,
+                cluster,
+                &in_order[p].key,
+                wave_of(p) + 1,
+                &guarded,
+            );
+            g.helm4_file = helm4_file.map(str::to_string);
+            g
+        })
+        .collect()
 }
