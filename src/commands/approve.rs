@@ -43,6 +43,63 @@ pub fn run(args: &ApproveArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
         None => None,
     };
     let k = Kubectl::from_env(args.context.clone(), Some(namespace.to_string()));
+    let live = live_gates(&k, namespace, cluster, rendered.as_deref())?;
+    let chosen = match choose(&live, args.gate.as_deref(), namespace, cluster)? {
+        Some(l) => l,
+        None => {
+            let mut out = String::new();
+            for l in &live {
+                writeln!(out, "{}", approved_line(namespace, l)).unwrap();
+            }
+            return Ok(Outcome::found(out.into_bytes(), true));
+        }
+    };
+    if let Some(rendered) = &rendered {
+        check_render(namespace, &chosen.gate, rendered)?;
+    }
+    if chosen.approved_by.is_some() {
+        return Ok(Outcome::found(
+            format!("{}\n", approved_line(namespace, chosen)).into_bytes(),
+            true,
+        ));
+    }
+    let by = args
+        .by
+        .clone()
+        .or_else(|| std::env::var("USER").ok())
+        .filter(|b| !b.is_empty());
+    let mut out = describe(namespace, &chosen.gate);
+    if args.dry_run {
+        out.push_str("not approved (--dry-run)\n");
+        return Ok(Outcome::ok(out.into_bytes()));
+    }
+    annotate(
+        &k,
+        args.context.as_deref(),
+        namespace,
+        chosen,
+        by.as_deref(),
+    )?;
+    writeln!(
+        out,
+        "approved by {}",
+        by.as_deref().unwrap_or("(nobody named: --by)")
+    )
+    .unwrap();
+    Ok(Outcome::ok(out.into_bytes()))
+}
+
+/// The cluster's live gates, in wave order as Argo CD reaches them: only
+/// express-waves' gates of this namespace (kubectl was asked for nothing
+/// else; what else it printed is not approved), each checked for what
+/// approving needs; with a render, only the render's (a gate an earlier
+/// render wrote, not pruned yet, is not where Argo CD waits).
+fn live_gates(
+    k: &Kubectl,
+    namespace: &str,
+    cluster: &str,
+    rendered: Option<&[Gate]>,
+) -> Result<Vec<LiveGate>> {
     let list = k.get(&k.get_args(
         &[gate::RESOURCE],
         &[format!(
@@ -53,25 +110,17 @@ pub fn run(args: &ApproveArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
     let text =
         |o: &Value, path: &[&str]| o.at(path).and_then(Value::as_str).unwrap_or("").to_string();
     let mut live = Vec::new();
-    // Only express-waves' gates of this namespace (kubectl was asked for
-    // nothing else; what else it printed is not approved).
     for obj in list.iter().filter(|o| {
         gate::is_gate(o)
             && text(o, &["metadata", "namespace"]) == namespace
             && text(o, &["metadata", "labels", crate::model::LABEL_CREATED_BY]) == "express-waves"
     }) {
-        let g = Gate::from_value(obj).map_err(|m| {
-            Error::msg(format!(
-                "approve: gate {namespace}/{}: {m}",
-                obj.at(&["metadata", "name"])
-                    .and_then(Value::as_str)
-                    .unwrap_or("?")
-            ))
-        })?;
+        let name = text(obj, &["metadata", "name"]);
+        let g = Gate::from_value(obj)
+            .map_err(|m| Error::msg(format!("approve: gate {namespace}/{name}: {m}")))?;
         if g.cluster != cluster {
             continue;
         }
-        let name = text(obj, &["metadata", "name"]);
         let health = gate::health(obj);
         if health.status == crate::health::Status::Degraded {
             return Err(Error::msg(format!(
@@ -93,11 +142,8 @@ pub fn run(args: &ApproveArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
             gate: g,
         });
     }
-    // In wave order, as Argo CD reaches them.
     live.sort_by_key(|l| l.wave);
-    // With a render, only its gates: a gate an earlier render wrote (not
-    // pruned yet) is not where Argo CD waits.
-    if let Some(rendered) = &rendered {
+    if let Some(rendered) = rendered {
         if rendered.is_empty() {
             return Err(Error::msg(format!(
                 "approve: the render has no approval gate in {namespace}/{cluster} (rendered without --gate-after?)"
@@ -106,13 +152,10 @@ pub fn run(args: &ApproveArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
         let before = live.len();
         live.retain(|l| rendered.iter().any(|r| r.after == l.gate.after));
         if live.is_empty() && before > 0 {
+            let afters: Vec<&str> = rendered.iter().map(|r| r.after.as_str()).collect();
             return Err(Error::msg(format!(
                 "approve: none of the render's gates in {namespace}/{cluster} (after {}) is live yet: Argo CD has not applied them",
-                rendered
-                    .iter()
-                    .map(|r| r.after.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", after ")
+                afters.join(", after ")
             )));
         }
     }
@@ -121,66 +164,58 @@ pub fn run(args: &ApproveArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
             "approve: cluster {namespace}/{cluster} has no live gate (was it rendered with --gate-after, and has Argo CD applied it yet?)"
         )));
     }
-    let chosen = match &args.gate {
-        Some(key) => live.iter().find(|l| l.gate.after == *key).ok_or_else(|| {
-            Error::msg(format!(
-                "approve: cluster {namespace}/{cluster} has no gate after {key} (its gates: after {})",
-                live.iter().map(|l| l.gate.after.as_str()).collect::<Vec<_>>().join(", after ")
-            ))
-        })?,
-        None => match live.iter().find(|l| l.approved_by.is_none()) {
-            Some(l) => l,
-            None => {
-                let mut out = String::new();
-                for l in &live {
-                    writeln!(out, "{}", approved_line(namespace, l)).unwrap();
-                }
-                return Ok(Outcome::found(out.into_bytes(), true));
-            }
-        },
-    };
-    if let Some(rendered) = &rendered {
-        check_render(namespace, &chosen.gate, rendered)?;
+    Ok(live)
+}
+
+/// The gate to approve: the one after `key`, else the first not approved
+/// for its rollout (where Argo CD waits); `None` when every gate is.
+fn choose<'l>(
+    live: &'l [LiveGate],
+    key: Option<&str>,
+    namespace: &str,
+    cluster: &str,
+) -> Result<Option<&'l LiveGate>> {
+    match key {
+        Some(key) => live
+            .iter()
+            .find(|l| l.gate.after == key)
+            .map(Some)
+            .ok_or_else(|| {
+                let afters: Vec<&str> = live.iter().map(|l| l.gate.after.as_str()).collect();
+                Error::msg(format!(
+                    "approve: cluster {namespace}/{cluster} has no gate after {key} (its gates: after {})",
+                    afters.join(", after ")
+                ))
+            }),
+        None => Ok(live.iter().find(|l| l.approved_by.is_none())),
     }
-    if chosen.approved_by.is_some() {
-        return Ok(Outcome::found(
-            format!("{}\n", approved_line(namespace, chosen)).into_bytes(),
-            true,
-        ));
-    }
-    let by = args
-        .by
-        .clone()
-        .or_else(|| std::env::var("USER").ok())
-        .filter(|b| !b.is_empty());
-    let mut out = describe(namespace, &chosen.gate);
-    if args.dry_run {
-        out.push_str("not approved (--dry-run)\n");
-        return Ok(Outcome::ok(out.into_bytes()));
-    }
-    let mut annotate = vec![
+}
+
+/// `kubectl annotate` of the live gate with its rollout, on the condition
+/// that it is still the object read (`--resource-version`).
+fn annotate(
+    k: &Kubectl,
+    context: Option<&str>,
+    namespace: &str,
+    chosen: &LiveGate,
+    by: Option<&str>,
+) -> Result<()> {
+    let mut argv = vec![
         "annotate".to_string(),
         gate::RESOURCE.to_string(),
         chosen.name.clone(),
         "--overwrite".into(),
         format!("--resource-version={}", chosen.resource_version),
         format!("{}={}", gate::ANN_APPROVED, chosen.gate.rollout),
-        format!("{}={}", gate::ANN_APPROVED_BY, by.as_deref().unwrap_or("")),
+        format!("{}={}", gate::ANN_APPROVED_BY, by.unwrap_or("")),
         format!("--namespace={namespace}"),
     ];
-    if let Some(c) = &args.context {
-        annotate.push(format!("--context={c}"));
+    if let Some(c) = context {
+        argv.push(format!("--context={c}"));
     }
-    let what = format!("kubectl {}", annotate.join(" "));
-    crate::process::run(&k.program, &annotate, None, None, None)?
-        .map_err(|f| f.into_error(&what))?;
-    writeln!(
-        out,
-        "approved by {}",
-        by.as_deref().unwrap_or("(nobody named: --by)")
-    )
-    .unwrap();
-    Ok(Outcome::ok(out.into_bytes()))
+    let what = format!("kubectl {}", argv.join(" "));
+    crate::process::run(&k.program, &argv, None, None, None)?.map_err(|f| f.into_error(&what))?;
+    Ok(())
 }
 
 /// `--render`'s gates of the cluster.
