@@ -256,21 +256,7 @@ pub fn table(plan: &Plan, colour: bool) -> String {
             }
             t.row(row);
             for g in c.gates.iter().filter(|g| g.after == n.node.key) {
-                let mut row = vec![
-                    cell(g.wave.map_or_else(|| "-".into(), |w| w.to_string())),
-                    ("gate".into(), Colour::Yellow),
-                    cell(crate::gate::KIND),
-                    cell("-"),
-                    cell("-"),
-                    cell("-"),
-                    cell("-"),
-                    cell(g.after.clone()),
-                    cell(g.after.clone()),
-                ];
-                if with_change {
-                    row.push(("approve".into(), Colour::Yellow));
-                }
-                t.row(row);
+                t.row(gate_row(g, with_change));
             }
         }
         t.write(colour, &mut out);
@@ -286,6 +272,25 @@ pub fn table(plan: &Plan, colour: bool) -> String {
         }
     }
     out
+}
+
+/// A gate's row, in its wave after the node it follows.
+fn gate_row(g: &PlanGate, with_change: bool) -> Vec<(String, Colour)> {
+    let mut row = vec![
+        cell(g.wave.map_or_else(|| "-".into(), |w| w.to_string())),
+        ("gate".into(), Colour::Yellow),
+        cell(crate::gate::KIND),
+        cell("-"),
+        cell("-"),
+        cell("-"),
+        cell("-"),
+        cell(g.after.clone()),
+        cell(g.after.clone()),
+    ];
+    if with_change {
+        row.push(("approve".into(), Colour::Yellow));
+    }
+    row
 }
 
 /// Formats the plan.

@@ -172,22 +172,7 @@ pub(super) fn check(
     for (group, kind, want) in checks {
         let key = format!("{group}/{kind}");
         let (found, ambiguous) = script_for(&overrides, &key);
-        // The Gate's check breaks the guarantee only where gates are asked
-        // for; elsewhere it is missing for the day they are.
-        let (why, severity) = match (kind == crate::gate::KIND, gates) {
-            (true, true) => (
-                "Argo CD counts a resource without a health check as done the moment it is applied: a rollout does not stop at its approval gates (gate-after)",
-                Severity::Breaks,
-            ),
-            (true, false) => (
-                "no Application read asks for approval gates (gate-after), but one that does would pass them without approval: Argo CD counts a resource without a health check as done the moment it is applied",
-                Severity::Warning,
-            ),
-            (false, _) => (
-                "Argo CD counts a resource without a health check as done the moment it is applied: the waves do not wait for this kind",
-                Severity::Breaks,
-            ),
-        };
+        let (why, severity) = stakes(kind, gates);
         match found {
             None => report.findings.push(Finding {
                 severity,
@@ -227,6 +212,26 @@ pub(super) fn check(
     }
     check_exclusions(data, settings, &place, report)?;
     Ok(())
+}
+
+/// Why a missing or stale check of `kind` matters, and how much: the
+/// Gate's breaks the guarantee only where gates are asked for (`gates`);
+/// elsewhere it is missing for the day they are.
+fn stakes(kind: &str, gates: bool) -> (&'static str, Severity) {
+    match (kind == crate::gate::KIND, gates) {
+        (true, true) => (
+            "Argo CD counts a resource without a health check as done the moment it is applied: a rollout does not stop at its approval gates (gate-after)",
+            Severity::Breaks,
+        ),
+        (true, false) => (
+            "no Application read asks for approval gates (gate-after), but one that does would pass them without approval: Argo CD counts a resource without a health check as done the moment it is applied",
+            Severity::Warning,
+        ),
+        (false, _) => (
+            "Argo CD counts a resource without a health check as done the moment it is applied: the waves do not wait for this kind",
+            Severity::Breaks,
+        ),
+    }
 }
 
 /// `resource.exclusions` / `resource.inclusions` that hide the Express

@@ -88,19 +88,7 @@ pub fn parse_parameters(json_text: &str) -> Result<Parameters> {
             .ok_or_else(|| bad("a parameter has no name".into()))?;
         match name {
             "values-files" => p.values_files = strings(item, name)?,
-            "gate-after" => {
-                p.gate_after = match strings(item, name)? {
-                    None => None,
-                    Some(keys) => Some(
-                        keys.into_iter()
-                            .map(|k| {
-                                crate::cli::parse_key(&k)
-                                    .map_err(|m| bad(format!("gate-after: {m}")))
-                            })
-                            .collect::<Result<_>>()?,
-                    ),
-                }
-            }
+            "gate-after" => p.gate_after = node_keys(item, name)?,
             "chart" => p.chart = string(item, name)?,
             "release-name" => p.release_name = string(item, name)?,
             "mode" => {
@@ -185,6 +173,18 @@ fn one_of<T: Copy>(
         Some((_, t)) => Ok(Some(*t)),
         None => Err(bad(format!("{name} `{v}`: expected {expected}"))),
     }
+}
+
+/// An array of node keys (`gate-after`), each checked as `--gate-after`
+/// checks it.
+fn node_keys(item: &Value, name: &str) -> Result<Option<Vec<String>>> {
+    strings(item, name)?
+        .map(|keys| {
+            keys.iter()
+                .map(|k| crate::cli::parse_key(k).map_err(|m| bad(format!("{name}: {m}"))))
+                .collect()
+        })
+        .transpose()
 }
 
 /// An array parameter (`values-files`, `gate-after`); entries cleared in

@@ -113,22 +113,7 @@ pub(super) fn decide(
     );
     drop(in_order);
     set_patches(docs, &nodes, &order, &waves)?;
-    match cd.cluster_doc {
-        Some(ci) => {
-            let patch = &mut express_mut(docs, ci).patch;
-            patch.wave = Some(opts.wave_start - 1);
-            patch.mode = opts.mode;
-            patch.dependencies_off = opts.no_dependencies;
-        }
-        // No Cluster CR to record the options on: each node records them.
-        None => {
-            for &i in &cd.nodes {
-                let patch = &mut express_mut(docs, i).patch;
-                patch.mode = opts.mode;
-                patch.dependencies_off = opts.no_dependencies;
-            }
-        }
-    }
+    record_options(docs, cd, opts);
     let configmap_wave = (opts.revision_configmap && !nodes.infos.is_empty())
         .then(|| opts.wave_start + nodes.infos.len() as i64 + gates.len() as i64);
     let rollout = (keep == Keep::Values).then(|| ClusterRollout {
@@ -161,6 +146,27 @@ pub(super) fn decide(
         last_wave,
         rollout,
     })
+}
+
+/// The options a render of this render must keep, recorded: on the
+/// Cluster CR (with its wave, one before the first node's), else on every
+/// node.
+fn record_options(docs: &mut [Doc<'_>], cd: &ClusterDocs, opts: &Options) {
+    match cd.cluster_doc {
+        Some(ci) => {
+            let patch = &mut express_mut(docs, ci).patch;
+            patch.wave = Some(opts.wave_start - 1);
+            patch.mode = opts.mode;
+            patch.dependencies_off = opts.no_dependencies;
+        }
+        None => {
+            for &i in &cd.nodes {
+                let patch = &mut express_mut(docs, i).patch;
+                patch.mode = opts.mode;
+                patch.dependencies_off = opts.no_dependencies;
+            }
+        }
+    }
 }
 
 /// The mode, and what turned injection off for the whole cluster, if
