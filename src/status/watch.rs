@@ -5,12 +5,13 @@
 //! - on a terminal, two short lines per cluster redrawn in place (only when
 //!   it changed, so nothing flickers; cut to 80 columns, so none wraps and
 //!   the redraw stays in place): a progress bar (nodes done of the nodes
-//!   to roll), the node rolling now and for how long, how many wait and on
-//!   which node the next one waits (the one before it in wave order, which
-//!   Argo CD waits for first: gitops-engine `sync_context.go`, `Sync`, applies
-//!   the next wave only once every task of the current one is healthy), the
-//!   time elapsed and,
-//!   once a node has finished while watching, an estimate of the time left;
+//!   to roll), the node rolling now and for how long (or the approval gate
+//!   waiting, and a third line with the command that approves it), how many
+//!   wait and on which node the next one waits (the one before it in wave
+//!   order, which Argo CD waits for first: gitops-engine `sync_context.go`,
+//!   `Sync`, applies the next wave only once every task of the current one
+//!   is healthy), the time elapsed and, once a node has finished while
+//!   watching, an estimate of the time left;
 //! - elsewhere, or with `-o json`, one JSON line per change (no times in
 //!   what is compared, so a line means something changed).
 //!
@@ -108,132 +109,27 @@ pub fn watch(
     read: &mut dyn FnMut() -> Result<(Vec<ClusterStatus>, Option<Operation>)>,
     out: &mut dyn Write,
 ) -> Result<u8> {
-    let start = Instant::now();
+    let mut screen = Screen::new(Instant::now());
     let mut last_json = String::new();
-    let mut drawn = 0usize;
-    let mut last_frame = Vec::new();
-    // Per cluster: the node it is at, and since when.
-    let mut at_since: Vec<(String, Option<String>, Instant)> = Vec::new();
-    let mut done_at_start: Option<usize> = None;
     loop {
         let (clusters, op) = read()?;
         let now = Instant::now();
-        let elapsed = now - start;
         let ls = lines(&clusters);
-        let done: usize = ls.iter().map(|l| l.done).sum();
-        let first_done = *done_at_start.get_or_insert(done);
-        if w.frames {
-            let mut frame = Vec::new();
-            if let Some(op) = &op {
-                frame.push(format!("APPLICATION {}: {}", op.application, op.line()));
-            }
-            for l in &ls {
-                let key = crate::model::qualified(l.namespace, l.name);
-                // What it is at: a node rolling, or a gate waiting.
-                let at =
-                    l.at.map(str::to_string)
-                        .or_else(|| l.approval.map(|g| format!("gate after {g}")));
-                let since = match at_since.iter_mut().find(|(k, ..)| *k == key) {
-                    Some(entry) if entry.1 == at => entry.2,
-                    Some(entry) => {
-                        *entry = (key.clone(), at, now);
-                        now
-                    }
-                    None => {
-                        at_since.push((key.clone(), at, now));
-                        now
-                    }
-                };
-                let bar_w = 10;
-                let filled = (l.done * bar_w).checked_div(l.nodes).unwrap_or(bar_w);
-                let bar: String = std::iter::repeat_n('#', filled)
-                    .chain(std::iter::repeat_n('.', bar_w - filled))
-                    .collect();
-                let mut now_part = match (l.at, l.state, l.approval) {
-                    (Some(n), Some(State::Degraded), _) => format!("{n} Degraded"),
-                    (Some(n), ..) => format!("{n} rolling for {}", span(now - since)),
-                    (None, _, Some(g)) => {
-                        format!("waiting for approval after {g} for {}", span(now - since))
-                    }
-                    (None, _, None) => "nothing rolling".to_string(),
-                };
-                if let Some((next, on)) = l.waiting.first() {
-                    now_part.push_str(&format!(", {} waiting ({next} on {on})", l.waiting.len()));
-                }
-                let eta = match done.checked_sub(first_done) {
-                    Some(finished) if finished > 0 => {
-                        let left = ls.iter().map(|l| l.nodes - l.done).sum::<usize>() as u32;
-                        format!(", about {} left", span(elapsed / finished as u32 * left))
-                    }
-                    _ => String::new(),
-                };
-                // Two short lines, so that neither wraps.
-                frame.push(format!(
-                    "{key} [{bar}] {}/{} nodes, {}{eta}",
-                    l.done,
-                    l.nodes,
-                    span(elapsed)
-                ));
-                frame.push(format!("  {now_part}"));
-                if l.approval.is_some() {
-                    // Its own line: a command cut at 80 columns is no use.
-                    frame.push(format!("  to approve: express-waves approve {key}"));
-                }
-            }
-            if frame != last_frame {
-                // Up over the last frame, each line cleared and rewritten,
-                // and what was below it cleared (a frame may shrink). A
-                // line is cut to the width of the narrowest usual terminal,
-                // so that none wraps and the count of lines to go up holds.
-                let mut text = String::new();
-                if drawn > 0 {
-                    text.push_str(&format!("\x1b[{drawn}A"));
-                }
-                for line in &frame {
-                    text.push_str(&format!("\r\x1b[2K{}\n", cut(line, WIDTH)));
-                }
-                text.push_str("\x1b[J");
-                if !put(out, &text)? {
-                    return Ok(0);
-                }
-                drawn = frame.len();
-                last_frame = frame;
-            }
+        let shown = if w.frames {
+            screen.draw(&ls, op.as_ref(), now, out)?
         } else {
-            #[derive(Serialize)]
-            struct Json<'a> {
-                #[serde(skip_serializing_if = "Option::is_none")]
-                application: Option<&'a Operation>,
-                clusters: &'a [Line<'a>],
-            }
-            let json = serde_json::to_string(&Json {
-                application: op.as_ref(),
-                clusters: &ls,
-            })
-            .expect("a status line serialises");
-            if json != last_json {
-                if !put(out, &format!("{json}\n"))? {
-                    return Ok(0);
-                }
-                last_json = json;
-            }
+            json_line(&ls, op.as_ref(), &mut last_json, out)?
+        };
+        if !shown {
+            // The reader went away.
+            return Ok(0);
         }
         let code = exit_code(&clusters, op.as_ref());
+        let elapsed = now - screen.start;
         let timed_out = w.timeout.is_some_and(|t| elapsed >= t);
         if code != 3 || timed_out {
             if w.frames {
-                // Why it ended, below the last frame.
-                let mut text: String = clusters
-                    .iter()
-                    .map(|c| {
-                        let name = crate::model::qualified(&c.namespace, &c.name);
-                        format!("CLUSTER {name}: {}\n", c.summary)
-                    })
-                    .collect();
-                if timed_out && code == 3 {
-                    text.push_str(&format!("timed out after {}\n", span(elapsed)));
-                }
-                put(out, &text)?;
+                ending(&clusters, timed_out && code == 3, elapsed, out)?;
             }
             return Ok(code);
         }
@@ -241,6 +137,180 @@ pub fn watch(
             .timeout
             .map_or(w.interval, |t| (t - elapsed).min(w.interval));
         std::thread::sleep(left);
+    }
+}
+
+/// One JSON line, when it changed; false when the reader went away.
+fn json_line(
+    ls: &[Line<'_>],
+    op: Option<&Operation>,
+    last: &mut String,
+    out: &mut dyn Write,
+) -> Result<bool> {
+    #[derive(Serialize)]
+    struct Json<'a> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        application: Option<&'a Operation>,
+        clusters: &'a [Line<'a>],
+    }
+    let json = serde_json::to_string(&Json {
+        application: op,
+        clusters: ls,
+    })
+    .expect("a status line serialises");
+    if json == *last {
+        return Ok(true);
+    }
+    let shown = put(out, &format!("{json}\n"))?;
+    *last = json;
+    Ok(shown)
+}
+
+/// Why it ended, below the last frame: each cluster's summary.
+fn ending(
+    clusters: &[ClusterStatus],
+    timed_out: bool,
+    elapsed: Duration,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let mut text: String = clusters
+        .iter()
+        .map(|c| {
+            let name = crate::model::qualified(&c.namespace, &c.name);
+            format!("CLUSTER {name}: {}\n", c.summary)
+        })
+        .collect();
+    if timed_out {
+        text.push_str(&format!("timed out after {}\n", span(elapsed)));
+    }
+    put(out, &text)?;
+    Ok(())
+}
+
+/// The terminal view: what was drawn last, and since when each cluster
+/// is at what it is at.
+struct Screen {
+    start: Instant,
+    drawn: usize,
+    last_frame: Vec<String>,
+    /// Per cluster: what it is at (a node rolling, a gate waiting), and
+    /// since when.
+    at_since: Vec<(String, Option<String>, Instant)>,
+    /// Nodes done when the watch began (the estimate counts those done
+    /// since).
+    done_at_start: Option<usize>,
+}
+
+impl Screen {
+    fn new(start: Instant) -> Screen {
+        Screen {
+            start,
+            drawn: 0,
+            last_frame: Vec::new(),
+            at_since: Vec::new(),
+            done_at_start: None,
+        }
+    }
+
+    /// Draws the frame of `ls` in place of the last one, when it changed;
+    /// false when the reader went away.
+    fn draw(
+        &mut self,
+        ls: &[Line<'_>],
+        op: Option<&Operation>,
+        now: Instant,
+        out: &mut dyn Write,
+    ) -> Result<bool> {
+        let frame = self.frame(ls, op, now);
+        if frame == self.last_frame {
+            return Ok(true);
+        }
+        // Up over the last frame, each line cleared and rewritten, and what
+        // was below it cleared (a frame may shrink). A line is cut to the
+        // width of the narrowest usual terminal, so that none wraps and the
+        // count of lines to go up holds.
+        let mut text = String::new();
+        if self.drawn > 0 {
+            text.push_str(&format!("\x1b[{}A", self.drawn));
+        }
+        for line in &frame {
+            text.push_str(&format!("\r\x1b[2K{}\n", cut(line, WIDTH)));
+        }
+        text.push_str("\x1b[J");
+        let shown = put(out, &text)?;
+        self.drawn = frame.len();
+        self.last_frame = frame;
+        Ok(shown)
+    }
+
+    /// The lines of a frame: the Application's, then per cluster two short
+    /// lines (a third with the command while a gate waits).
+    fn frame(&mut self, ls: &[Line<'_>], op: Option<&Operation>, now: Instant) -> Vec<String> {
+        let elapsed = now - self.start;
+        let done: usize = ls.iter().map(|l| l.done).sum();
+        let first_done = *self.done_at_start.get_or_insert(done);
+        let eta = match done.checked_sub(first_done) {
+            Some(finished) if finished > 0 => {
+                let left = ls.iter().map(|l| l.nodes - l.done).sum::<usize>() as u32;
+                format!(", about {} left", span(elapsed / finished as u32 * left))
+            }
+            _ => String::new(),
+        };
+        let mut frame = Vec::new();
+        if let Some(op) = op {
+            frame.push(format!("APPLICATION {}: {}", op.application, op.line()));
+        }
+        for l in ls {
+            let key = crate::model::qualified(l.namespace, l.name);
+            let since = self.since(&key, l, now);
+            let bar_w = 10;
+            let filled = (l.done * bar_w).checked_div(l.nodes).unwrap_or(bar_w);
+            let bar: String = std::iter::repeat_n('#', filled)
+                .chain(std::iter::repeat_n('.', bar_w - filled))
+                .collect();
+            let mut now_part = match (l.at, l.state, l.approval) {
+                (Some(n), Some(State::Degraded), _) => format!("{n} Degraded"),
+                (Some(n), ..) => format!("{n} rolling for {}", span(now - since)),
+                (None, _, Some(g)) => {
+                    format!("waiting for approval after {g} for {}", span(now - since))
+                }
+                (None, _, None) => "nothing rolling".to_string(),
+            };
+            if let Some((next, on)) = l.waiting.first() {
+                now_part.push_str(&format!(", {} waiting ({next} on {on})", l.waiting.len()));
+            }
+            frame.push(format!(
+                "{key} [{bar}] {}/{} nodes, {}{eta}",
+                l.done,
+                l.nodes,
+                span(elapsed)
+            ));
+            frame.push(format!("  {now_part}"));
+            if l.approval.is_some() {
+                // Its own line: a command cut at 80 columns is no use.
+                frame.push(format!("  to approve: express-waves approve {key}"));
+            }
+        }
+        frame
+    }
+
+    /// Since when the cluster `key` is at what `l` is at (a node rolling,
+    /// or a gate waiting).
+    fn since(&mut self, key: &str, l: &Line<'_>, now: Instant) -> Instant {
+        let at =
+            l.at.map(str::to_string)
+                .or_else(|| l.approval.map(|g| format!("gate after {g}")));
+        match self.at_since.iter_mut().find(|(k, ..)| k == key) {
+            Some(entry) if entry.1 == at => entry.2,
+            Some(entry) => {
+                *entry = (key.to_string(), at, now);
+                now
+            }
+            None => {
+                self.at_since.push((key.to_string(), at, now));
+                now
+            }
+        }
     }
 }
 
