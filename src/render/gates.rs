@@ -146,12 +146,8 @@ impl Placement {
 /// The error for gates in a stream of several clusters side by side,
 /// named by the cluster's Cluster CR (else its first node).
 pub(super) fn side_by_side(docs: &[Doc<'_>], cd: &ClusterDocs, cluster: &str) -> Error {
-    let doc = cd
-        .cluster_doc
-        .or(cd.nodes.first().copied())
-        .unwrap_or(cd.last_doc);
     Error::doc(
-        &docs[doc].at(),
+        &docs[cd.named_by()].at(),
         format!(
             "cluster {cluster} gets an approval gate, but the stream holds several clusters side by side: Argo CD's waves are the Application's, so one cluster's gate would hold every other cluster's later nodes too; render with --clusters in-sequence (each cluster rolls after the one before, behind its gates), or gate none (--no-gates)"
         ),
@@ -183,16 +179,10 @@ impl Refused<'_> {
                     "this gate, written by an earlier render, {m}: render from the chart again, or give --gate-after or --no-gates"
                 ),
             ),
-            None => {
-                let doc = cd
-                    .cluster_doc
-                    .or(cd.nodes.first().copied())
-                    .unwrap_or(cd.last_doc);
-                Error::doc(
-                    &docs[doc].at(),
-                    format!("--gate-after {}: a gate {m}", self.gate.key),
-                )
-            }
+            None => Error::doc(
+                &docs[cd.named_by()].at(),
+                format!("--gate-after {}: a gate {m}", self.gate.key),
+            ),
         }
     }
 }

@@ -16,6 +16,16 @@ pub(super) struct ClusterDocs {
     pub last_doc: usize,
 }
 
+impl ClusterDocs {
+    /// The document that names the cluster in a message: its Cluster CR,
+    /// else its first node.
+    pub fn named_by(&self) -> usize {
+        self.cluster_doc
+            .or(self.nodes.first().copied())
+            .unwrap_or(self.last_doc)
+    }
+}
+
 pub(super) fn clusters(docs: &[Doc<'_>]) -> Result<BTreeMap<(String, String), ClusterDocs>> {
     let mut clusters: BTreeMap<(String, String), ClusterDocs> = BTreeMap::new();
     let mut names: HashMap<(&str, &str), usize> = HashMap::new();

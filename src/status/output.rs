@@ -83,13 +83,16 @@ pub fn table(clusters: &[ClusterStatus], op: Option<&Operation>, use_colour: boo
     out
 }
 
+/// The JSON of `status` (and of each `--watch` line, with its lines for
+/// clusters): the Application's last sync, when read, and the clusters.
+#[derive(Serialize)]
+pub(super) struct Json<'a, C> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) application: Option<&'a Operation>,
+    pub(super) clusters: &'a [C],
+}
+
 pub fn json(clusters: &[ClusterStatus], op: Option<&Operation>) -> String {
-    #[derive(Serialize)]
-    struct Json<'a> {
-        #[serde(skip_serializing_if = "Option::is_none")]
-        application: Option<&'a Operation>,
-        clusters: &'a [ClusterStatus],
-    }
     report::json(&Json {
         application: op,
         clusters,

@@ -147,13 +147,7 @@ fn json_line(
     last: &mut String,
     out: &mut dyn Write,
 ) -> Result<bool> {
-    #[derive(Serialize)]
-    struct Json<'a> {
-        #[serde(skip_serializing_if = "Option::is_none")]
-        application: Option<&'a Operation>,
-        clusters: &'a [Line<'a>],
-    }
-    let json = serde_json::to_string(&Json {
+    let json = serde_json::to_string(&super::output::Json {
         application: op,
         clusters: ls,
     })

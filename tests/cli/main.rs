@@ -135,6 +135,20 @@ pub fn documents(text: &str) -> Vec<express_waves::value::Value> {
         .collect()
 }
 
+/// Whether `script` (util-linux), which gives a command a pseudo-terminal,
+/// is here: needed under CI; elsewhere its checks are skipped with a note.
+pub fn pseudo_terminal() -> bool {
+    if Command::new("script").arg("--version").output().is_ok() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "`script` (util-linux) is needed under CI"
+    );
+    eprintln!("note: `script` not found; terminal checks skipped");
+    false
+}
+
 /// Writes `text` to `path` as an executable script (a fake helm, kubectl).
 pub fn executable(path: impl AsRef<Path>, text: impl AsRef<[u8]>) {
     std::fs::write(path.as_ref(), text).unwrap();
@@ -521,12 +535,7 @@ fn closed_stdout_is_not_an_error() {
 /// (util-linux), which gives the command a pseudo-terminal.
 #[test]
 fn tables_are_coloured_only_on_a_terminal_without_no_color() {
-    if Command::new("script").arg("--version").output().is_err() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "`script` (util-linux) is needed under CI"
-        );
-        eprintln!("note: `script` not found; terminal colour check skipped");
+    if !pseudo_terminal() {
         return;
     }
     let cmd = format!(
