@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::value::test_value as value;
+use crate::yaml::Node;
 
 fn node(src: &str) -> Node<'_> {
     crate::yaml::read_document(src, Default::default())
