@@ -44,7 +44,16 @@ pub fn run(args: &ApproveArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
     };
     let k = Kubectl::from_env(args.context.clone(), Some(namespace.to_string()));
     let live = live_gates(&k, namespace, cluster, rendered.as_deref())?;
-    let chosen = match choose(&live, args.gate.as_deref(), namespace, cluster)? {
+    // Approved, with a render: for the render's rollout (a live gate
+    // still the last rollout's, approved then, is not this one's).
+    let approved = |l: &LiveGate| {
+        l.approved_by.is_some()
+            && rendered.as_ref().is_none_or(|r| {
+                r.iter()
+                    .any(|g| g.after == l.gate.after && g.rollout == l.gate.rollout)
+            })
+    };
+    let chosen = match choose(&live, args.gate.as_deref(), &approved, namespace, cluster)? {
         Some(l) => l,
         None => {
             let mut out = String::new();
@@ -167,11 +176,12 @@ fn live_gates(
     Ok(live)
 }
 
-/// The gate to approve: the one after `key`, else the first not approved
-/// for its rollout (where Argo CD waits); `None` when every gate is.
+/// The gate to approve: the one after `key`, else the first not
+/// `approved` (where Argo CD waits); `None` when every gate is.
 fn choose<'l>(
     live: &'l [LiveGate],
     key: Option<&str>,
+    approved: &dyn Fn(&LiveGate) -> bool,
     namespace: &str,
     cluster: &str,
 ) -> Result<Option<&'l LiveGate>> {
@@ -187,7 +197,7 @@ fn choose<'l>(
                     afters.join(", after ")
                 ))
             }),
-        None => Ok(live.iter().find(|l| l.approved_by.is_none())),
+        None => Ok(live.iter().find(|l| !approved(l))),
     }
 }
 

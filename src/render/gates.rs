@@ -59,6 +59,14 @@ impl Placement {
         p
     }
 
+    /// Whether the input is a render of several clusters in sequence: only
+    /// such a render writes gates for several clusters, so a render of it
+    /// (and a report on it: `plan`, `status --render`, `approve --render`)
+    /// keeps them in sequence without being told again.
+    pub fn written_in_sequence(&self, asked: &Gates, clusters: usize) -> bool {
+        *asked == Gates::Written && clusters > 1 && !self.ours.is_empty()
+    }
+
     /// The nodes `cluster`'s gates are to follow (module doc).
     pub fn wanted(&self, asked: &Gates, namespace: &str, cluster: &str) -> Vec<GateAfter> {
         match asked {

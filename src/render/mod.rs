@@ -190,9 +190,10 @@ fn pipeline<'a>(
     let mut rollouts = Vec::new();
     let mut nodes = 0;
     let mut next = opts.clone();
+    let in_sequence = opts.clusters_in_sequence || gates.written_in_sequence(&opts.gates, clusters.len());
     for ((namespace, name), members) in &clusters {
         let gate_after = gates.wanted(&opts.gates, namespace, name);
-        if !gate_after.is_empty() && clusters.len() > 1 && !opts.clusters_in_sequence {
+        if !gate_after.is_empty() && clusters.len() > 1 && !in_sequence {
             return Err(gates::side_by_side(&docs, members, name));
         }
         let given = cluster::Given {
@@ -212,7 +213,7 @@ fn pipeline<'a>(
                 keep == Keep::Facts,
             )?;
         }
-        if opts.clusters_in_sequence {
+        if in_sequence {
             next.wave_start = decided.last_wave + 2;
         }
         rollouts.extend(decided.rollout);

@@ -116,12 +116,10 @@ impl ClusterStatus {
             || self.gates.iter().any(|g| g.state == GateState::Degraded)
     }
 
-    /// The gate Argo CD waits at for approval (or applies next, and then
-    /// waits at), if any.
-    pub fn waiting_gate(&self) -> Option<&GateStatus> {
-        self.gates
-            .iter()
-            .find(|g| matches!(g.state, GateState::WaitingForApproval | GateState::Next))
+    /// The gate the rollout stands at, if it stands at one (before any
+    /// node not done): waiting for approval, applied next, or Degraded.
+    pub fn held_gate(&self) -> Option<&GateStatus> {
+        held_gate(&self.nodes, &self.gates)
     }
 
     fn settled(&self) -> bool {
@@ -132,7 +130,7 @@ impl ClusterStatus {
                 .nodes
                 .iter()
                 .all(|n| matches!(n.state, State::Done | State::Down | State::Ignored))
-            && self.waiting_gate().is_none()
+            && self.held_gate().is_none()
     }
 }
 
@@ -176,25 +174,25 @@ fn summary(
         0 => String::new(),
         d => format!(", {d} down"),
     };
-    let waiting_gate = gates
-        .iter()
-        .find(|g| matches!(g.state, GateState::WaitingForApproval | GateState::Next));
     let nodes_line = match nodes
         .iter()
         .find(|n| !matches!(n.state, State::Done | State::Down | State::Ignored))
     {
-        _ if let Some(g) = waiting_gate => {
+        _ if let Some(g) = held_gate(nodes, gates) => {
             let wave = g.wave.map(|w| w.to_string()).unwrap_or_else(|| "-".into());
             let who = crate::model::qualified(namespace, name);
             let nodes = report::count(up, "node", "nodes");
+            let after = &g.after;
             match g.state {
                 GateState::Next => format!(
-                    "{done} of {nodes} done{down}; next: the approval gate after {} (wave {wave}), not applied yet, then waiting for `express-waves approve {who}`",
-                    g.after
+                    "{done} of {nodes} done{down}; next: the approval gate after {after} (wave {wave}), not applied yet, then waiting for `express-waves approve {who}`"
+                ),
+                GateState::Degraded => format!(
+                    "{done} of {nodes} done{down}; the gate after {after} (wave {wave}) is Degraded and fails the sync there: {}",
+                    g.health.message
                 ),
                 _ => format!(
-                    "{done} of {nodes} done{down}; waiting for approval after {} (wave {wave}): express-waves approve {who}",
-                    g.after
+                    "{done} of {nodes} done{down}; waiting for approval after {after} (wave {wave}): express-waves approve {who}"
                 ),
             }
         }
@@ -237,6 +235,25 @@ fn summary(
             h.message
         ),
         _ => nodes_line,
+    }
+}
+
+/// The gate the rollout stands at: the first gate that holds (waiting for
+/// approval, applied next, or Degraded) in a wave before every node not
+/// done.
+fn held_gate<'g>(nodes: &[NodeStatus], gates: &'g [GateStatus]) -> Option<&'g GateStatus> {
+    let g = gates.iter().find(|g| {
+        matches!(
+            g.state,
+            GateState::WaitingForApproval | GateState::Next | GateState::Degraded
+        )
+    })?;
+    let first_pending = nodes
+        .iter()
+        .find(|n| !matches!(n.state, State::Done | State::Down | State::Ignored));
+    match first_pending {
+        Some(n) if n.wave.is_some_and(|w| g.wave.is_none_or(|gw| w < gw)) => None,
+        _ => Some(g),
     }
 }
 

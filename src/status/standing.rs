@@ -25,11 +25,9 @@ pub struct Standing {
     /// The node the rollout is at: the first one not done (none when only
     /// pruning is left).
     pub at: Option<String>,
-    /// The node whose approval gate the rollout waits at, when it does.
-    #[serde(
-        rename = "waitingForApprovalAfter",
-        skip_serializing_if = "Option::is_none"
-    )]
+    /// The node whose approval gate the rollout stands at (waiting for
+    /// approval, applied next, or Degraded), when it does.
+    #[serde(rename = "atGate", skip_serializing_if = "Option::is_none")]
     pub gate: Option<String>,
     /// What the next sync does, in one sentence.
     pub next: String,
@@ -48,9 +46,12 @@ pub fn standing(nodes: &[NodeStatus], gates: &[GateStatus], cluster: &str) -> Op
     let rolling = rendered
         .iter()
         .position(|n| matches!(n.state, State::RollingOut | State::Degraded));
-    let held = gates
-        .iter()
-        .find(|g| matches!(g.state, GateState::WaitingForApproval | GateState::Next));
+    let held = gates.iter().find(|g| {
+        matches!(
+            g.state,
+            GateState::WaitingForApproval | GateState::Next | GateState::Degraded
+        )
+    });
     let (at, gate, next) = match (rolling, held) {
         (Some(i), _) => (
             Some(rendered[i].node.key.clone()),
@@ -95,6 +96,19 @@ fn at_gate(rendered: &[&NodeStatus], g: &GateStatus, cluster: &str) -> String {
     let mut next = String::from("from the first wave, ");
     if !before.is_empty() {
         next.push_str(&format!("{}, then ", pass(&keys(&before))));
+    }
+    if g.state == GateState::Degraded {
+        next.push_str(&format!(
+            "the gate after {} fails the sync (Degraded: {}; render it again)",
+            g.after, g.health.message
+        ));
+        if !after.is_empty() {
+            next.push_str(&format!(
+                "; {} only in a sync after it is fixed",
+                keys(&after).join(", ")
+            ));
+        }
+        return next;
     }
     next.push_str(&approve(g, cluster));
     if !after.is_empty() {

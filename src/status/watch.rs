@@ -26,7 +26,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
-use super::{ClusterStatus, Operation, State, exit_code, progress};
+use super::{ClusterStatus, GateState, Operation, State, exit_code, progress};
 
 /// How to watch.
 pub struct Watch {
@@ -49,13 +49,18 @@ struct Line<'a> {
     /// Each waiting node and the node before it in wave order, which Argo
     /// CD waits for first.
     waiting: Vec<(&'a str, &'a str)>,
-    /// The node whose approval gate Argo CD waits at, if it does.
-    #[serde(
-        rename = "waitingForApprovalAfter",
-        skip_serializing_if = "Option::is_none"
-    )]
-    approval: Option<&'a str>,
+    /// The approval gate the rollout stands at, if it does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gate: Option<GateLine<'a>>,
     summary: &'a str,
+}
+
+/// An approval gate in a JSON line: the node it follows, and its state
+/// (waiting-for-approval, next, degraded).
+#[derive(Serialize, PartialEq)]
+struct GateLine<'a> {
+    after: &'a str,
+    state: GateState,
 }
 
 fn lines(clusters: &[ClusterStatus]) -> Vec<Line<'_>> {
@@ -85,7 +90,10 @@ fn lines(clusters: &[ClusterStatus]) -> Vec<Line<'_>> {
                 at: at.map(|n| n.node.key.as_str()),
                 state: at.map(|n| n.state),
                 waiting,
-                approval: c.waiting_gate().map(|g| g.after.as_str()),
+                gate: c.held_gate().map(|g| GateLine {
+                    after: &g.after,
+                    state: g.state,
+                }),
                 summary: &c.summary,
             }
         })
@@ -262,12 +270,18 @@ impl Screen {
             let bar: String = std::iter::repeat_n('#', filled)
                 .chain(std::iter::repeat_n('.', bar_w - filled))
                 .collect();
-            let mut now_part = match (l.at, l.state, l.approval) {
+            let mut now_part = match (l.at, l.state, &l.gate) {
                 (Some(n), Some(State::Degraded), _) => format!("{n} Degraded"),
                 (Some(n), ..) => format!("{n} rolling for {}", span(now - since)),
-                (None, _, Some(g)) => {
-                    format!("waiting for approval after {g} for {}", span(now - since))
-                }
+                (None, _, Some(g)) => match g.state {
+                    GateState::Next => format!("gate after {} next (not applied yet)", g.after),
+                    GateState::Degraded => format!("gate after {} Degraded", g.after),
+                    _ => format!(
+                        "waiting for approval after {} for {}",
+                        g.after,
+                        span(now - since)
+                    ),
+                },
                 (None, _, None) => "nothing rolling".to_string(),
             };
             if let Some((next, on)) = l.waiting.first() {
@@ -280,7 +294,7 @@ impl Screen {
                 span(elapsed)
             ));
             frame.push(format!("  {now_part}"));
-            if l.approval.is_some() {
+            if l.gate.as_ref().is_some_and(|g| g.state == GateState::WaitingForApproval) {
                 // Its own line: a command cut at 80 columns is no use.
                 frame.push(format!("  to approve: express-waves approve {key}"));
             }
@@ -293,7 +307,7 @@ impl Screen {
     fn since(&mut self, key: &str, l: &Line<'_>, now: Instant) -> Instant {
         let at =
             l.at.map(str::to_string)
-                .or_else(|| l.approval.map(|g| format!("gate after {g}")));
+                .or_else(|| l.gate.as_ref().map(|g| format!("gate after {}", g.after)));
         match self.at_since.iter_mut().find(|(k, ..)| k == key) {
             Some(entry) if entry.1 == at => entry.2,
             Some(entry) => {
