@@ -293,6 +293,18 @@ impl Kubectl {
         }
     }
 
+    /// `kubectl get` of `what` as YAML, empty when it does not exist
+    /// (kubectl's `NotFound`); any other failure is an error.
+    pub fn get_if_found(&self, what: &[&str]) -> Result<Vec<Value>> {
+        let args = self.get_args(what, &[]);
+        let described = format!("kubectl {}", args.join(" "));
+        match crate::process::run(&self.program, &args, None, None, None)? {
+            Ok(stdout) => parse("kubectl", &stdout),
+            Err(f) if f.stderr.contains("NotFound") => Ok(Vec::new()),
+            Err(f) => Err(f.into_error(&described)),
+        }
+    }
+
     /// The argv that fetches revisions ConfigMaps.
     pub fn configmap_args(&self) -> Vec<String> {
         let mut args = vec![

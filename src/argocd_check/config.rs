@@ -210,7 +210,7 @@ pub(super) fn check(
             Some(_) => {}
         }
     }
-    check_exclusions(data, settings, &place, report)?;
+    check_exclusions(data, settings, gates, &place, report)?;
     Ok(())
 }
 
@@ -241,6 +241,7 @@ fn stakes(kind: &str, gates: bool) -> (&'static str, Severity) {
 fn check_exclusions(
     data: Option<&Value>,
     settings: &Settings,
+    gates: bool,
     place: &str,
     report: &mut Report,
 ) -> Result<()> {
@@ -273,8 +274,13 @@ fn check_exclusions(
         let excluded = exclusions.iter().any(|r| matches(r, group, kind))
             || (!inclusions.is_empty() && !inclusions.iter().any(|r| matches(r, group, kind)));
         if excluded {
+            // Hiding the Gate matters where gates are asked for.
+            let severity = match kind == crate::gate::KIND && !gates {
+                true => Severity::Warning,
+                false => Severity::Breaks,
+            };
             report.findings.push(Finding {
-                severity: Severity::Breaks,
+                severity,
                 place: place.to_string(),
                 check: "resource-excluded",
                 problem: format!(

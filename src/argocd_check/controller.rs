@@ -6,7 +6,9 @@ use crate::value::Value;
 use super::{Finding, Report, Severity, place, s};
 
 /// The application controller's settings.
-pub(super) fn check(c: &Value, report: &mut Report) {
+/// `params`: the `argocd-cmd-params-cm` ConfigMap, when read (the
+/// controller's settings that its manifests read from it).
+pub(super) fn check(c: &Value, params: Option<&Value>, report: &mut Report) {
     let place = format!("{} {}", s(c, &["kind"]).unwrap_or(""), place(c));
     let containers = match c.at(&["spec", "template", "spec", "containers"]) {
         Some(Value::Seq(list)) => list.as_slice(),
@@ -59,7 +61,7 @@ pub(super) fn check(c: &Value, report: &mut Report) {
             }
         }
     }
-    sync_timeout(container, &place, report);
+    sync_timeout(container, params, &place, report);
     let image = s(container, &["image"]).unwrap_or("");
     match version_of(image) {
         Some(v) if v < (2, 0, 0) => report.findings.push(Finding {
@@ -105,7 +107,7 @@ fn version_of(image: &str) -> Option<(u32, u32, u32)> {
 /// `ARGOCD_APPLICATION_CONTROLLER_SYNC_TIMEOUT`, 0: none;
 /// `controller/appcontroller.go` terminates a sync running longer): a
 /// rollout waiting at an approval gate, or a long one, is stopped there.
-fn sync_timeout(container: &Value, place: &str, report: &mut Report) {
+fn sync_timeout(container: &Value, params: Option<&Value>, place: &str, report: &mut Report) {
     let words: Vec<&str> = ["command", "args"]
         .iter()
         .filter_map(|k| match container.get(k) {
@@ -119,13 +121,36 @@ fn sync_timeout(container: &Value, place: &str, report: &mut Report) {
         w.strip_prefix("--sync-timeout=")
             .or_else(|| (*w == "--sync-timeout").then(|| words.get(i + 1).copied().unwrap_or("")))
     });
-    let env = match container.get("env") {
+    let entry = match container.get("env") {
         Some(Value::Seq(env)) => env
             .iter()
             .rev()
-            .find(|e| s(e, &["name"]) == Some("ARGOCD_APPLICATION_CONTROLLER_SYNC_TIMEOUT"))
-            .and_then(|e| s(e, &["value"])),
+            .find(|e| s(e, &["name"]) == Some("ARGOCD_APPLICATION_CONTROLLER_SYNC_TIMEOUT")),
         _ => None,
+    };
+    // Argo CD's own manifests take it from argocd-cmd-params-cm
+    // (`controller.sync.timeout.seconds`).
+    let env = match entry {
+        Some(e) if e.get("value").is_some() => s(e, &["value"]),
+        Some(e) => {
+            let from = |k| s(e, &["valueFrom", "configMapKeyRef", k]);
+            match (from("name"), from("key"), params) {
+                (Some("argocd-cmd-params-cm"), Some(key), Some(cm)) => cm
+                    .get("data")
+                    .and_then(|d| d.get(key))
+                    .and_then(Value::as_str),
+                (name, key, _) if flag.is_none() => {
+                    report.not_checked.push(format!(
+                        "{place}: its sync timeout comes from ConfigMap {} (key {}): give it, e.g. `kubectl -n argocd get configmap argocd-cmd-params-cm -o yaml`",
+                        name.unwrap_or("?"),
+                        key.unwrap_or("?")
+                    ));
+                    return;
+                }
+                _ => None,
+            }
+        }
+        None => None,
     };
     let Some(seconds) = flag.or(env).and_then(go_atoi).filter(|&n| n > 0) else {
         return;
@@ -166,8 +191,13 @@ mod tests {
         let c = crate::value::read(container, Default::default())
             .unwrap()
             .unwrap();
+        let params = crate::value::read(
+            "data: {controller.sync.timeout.seconds: '3600'}",
+            Default::default(),
+        )
+        .unwrap();
         let mut r = Report::default();
-        sync_timeout(&c, "c", &mut r);
+        sync_timeout(&c, params.as_ref(), "c", &mut r);
         r.findings.first().map(|f| f.problem.clone())
     }
 
@@ -188,5 +218,11 @@ mod tests {
                 .contains("90 s")
         );
         assert_eq!(timeout_of("args: []"), None);
+        // As Argo CD's manifests set it: from argocd-cmd-params-cm.
+        assert!(timeout_of(
+            "env: [{name: ARGOCD_APPLICATION_CONTROLLER_SYNC_TIMEOUT, valueFrom: {configMapKeyRef: {name: argocd-cmd-params-cm, key: controller.sync.timeout.seconds, optional: true}}}]"
+        )
+        .unwrap()
+        .contains("3600 s"));
     }
 }

@@ -151,6 +151,9 @@ pub fn check(objects: &[Value], settings: &Settings) -> Result<Report> {
         report.checked.push(format!("{} {}", kind(app), place(app)));
         application::check(app, settings, &mut report);
     }
+    let params = objects.iter().find(|o| {
+        kind(o) == "ConfigMap" && s(o, &["metadata", "name"]) == Some("argocd-cmd-params-cm")
+    });
     let controllers: Vec<&Value> = objects
         .iter()
         .filter(|o| {
@@ -164,7 +167,7 @@ pub fn check(objects: &[Value], settings: &Settings) -> Result<Report> {
         );
     }
     for c in controllers {
-        controller::check(c, &mut report);
+        controller::check(c, params, &mut report);
     }
     Ok(report)
 }

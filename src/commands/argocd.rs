@@ -34,6 +34,8 @@ pub fn check(ctx: &mut Context<'_>, args: &CheckArgs) -> Result<Outcome> {
             Some(args.argocd_namespace.clone()),
         );
         objects.extend(k.get(&k.get_args(&["configmap", "argocd-cm"], &[]))?);
+        // Where Argo CD's manifests keep the controller's sync timeout.
+        objects.extend(k.get_if_found(&["configmap", "argocd-cmd-params-cm"])?);
         objects.extend(k.get(&k.get_args(
             &["statefulsets.apps,deployments.apps"],
             &["--selector=app.kubernetes.io/name=argocd-application-controller".into()],

@@ -190,7 +190,8 @@ fn pipeline<'a>(
     let mut rollouts = Vec::new();
     let mut nodes = 0;
     let mut next = opts.clone();
-    let in_sequence = opts.clusters_in_sequence || gates.written_in_sequence(&opts.gates, clusters.len());
+    let in_sequence =
+        opts.clusters_in_sequence || gates.written_in_sequence(&opts.gates, clusters.len());
     for ((namespace, name), members) in &clusters {
         let gate_after = gates.wanted(&opts.gates, namespace, name);
         if !gate_after.is_empty() && clusters.len() > 1 && !in_sequence {

@@ -294,7 +294,10 @@ impl Screen {
                 span(elapsed)
             ));
             frame.push(format!("  {now_part}"));
-            if l.gate.as_ref().is_some_and(|g| g.state == GateState::WaitingForApproval) {
+            if l.gate
+                .as_ref()
+                .is_some_and(|g| g.state == GateState::WaitingForApproval)
+            {
                 // Its own line: a command cut at 80 columns is no use.
                 frame.push(format!("  to approve: express-waves approve {key}"));
             }

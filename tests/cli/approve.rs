@@ -227,12 +227,22 @@ fn approve_refuses_a_gate_that_guards_another_rollout_than_the_render() {
     // The live gate approved for the last rollout is not "already
     // approved" for the render's: refused, as not applied yet.
     let mut approved = live_gates(&docs).remove(0);
-    let rollout = approved.at(&["spec", "rollout"]).and_then(Value::as_str).unwrap().to_string();
-    apply_annotate(&mut approved, &[format!("{}={rollout}", gate::ANN_APPROVED)]);
+    let rollout = approved
+        .at(&["spec", "rollout"])
+        .and_then(Value::as_str)
+        .unwrap()
+        .to_string();
+    apply_annotate(
+        &mut approved,
+        &[format!("{}={rollout}", gate::ANN_APPROVED)],
+    );
     let k2 = Fake::new("refuse-approved", &[approved]);
     let path = write(&k2.dir, "next.yaml", &text);
     let err = refused(&k2.run(&[&format!("{NS}/acme"), "--render", path.to_str().unwrap()]));
-    assert!(err.contains("guards another rollout than the render's"), "{err}");
+    assert!(
+        err.contains("guards another rollout than the render's"),
+        "{err}"
+    );
     // A render that leaves the namespace to `kubectl apply -n` guards the
     // same rollout.
     let (bare, _) = render(

@@ -166,7 +166,7 @@ fn argocd_check_with_kubectl_reads_argo_cds_namespace_and_the_plugins_applicatio
     let argv = dir.join("argv");
     let script = format!(
         "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done >> '{argv}'\necho -- >> '{argv}'\n\
-         case \"$2\" in\n  configmap) cat '{cm}' ;;\n  applications*) cat '{apps}' ;;\n  *) printf 'apiVersion: v1\\nkind: List\\nitems: []\\n' ;;\nesac\n",
+         case \"$2 $3\" in\n  'configmap argocd-cm') cat '{cm}' ;;\n  'configmap argocd-cmd-params-cm') echo 'Error from server (NotFound): configmaps \"argocd-cmd-params-cm\" not found' >&2; exit 1 ;;\n  applications*) cat '{apps}' ;;\n  *) printf 'apiVersion: v1\\nkind: List\\nitems: []\\n' ;;\nesac\n",
         argv = argv.display(),
         cm = root()
             .join("examples/argocd/argocd-cm-health.yaml")
@@ -216,6 +216,8 @@ fn argocd_check_with_kubectl_reads_argo_cds_namespace_and_the_plugins_applicatio
         calls,
         [
             format!("get configmap argocd-cm {scope}"),
+            // Optional: not found is no error.
+            format!("get configmap argocd-cmd-params-cm {scope}"),
             format!(
                 "get statefulsets.apps,deployments.apps --selector=app.kubernetes.io/name=argocd-application-controller {scope}"
             ),

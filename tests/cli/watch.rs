@@ -280,7 +280,10 @@ fn a_watch_shows_the_rollout_waiting_at_a_gate_until_it_is_approved() {
             (3, None, None)
         ]
     );
-    assert_eq!(lines[1]["clusters"][0]["gate"]["state"], "waiting-for-approval");
+    assert_eq!(
+        lines[1]["clusters"][0]["gate"]["state"],
+        "waiting-for-approval"
+    );
     assert_eq!(
         lines[1]["clusters"][0]["summary"],
         "1 of 3 nodes done; waiting for approval after fe1 (wave 2): express-waves approve t1/acme"
