@@ -296,6 +296,8 @@ pub struct ApproveArgs {
     #[arg(long)]
     pub context: Option<String>,
     #[command(flatten)]
+    pub output: OutputArg,
+    #[command(flatten)]
     pub options: RenderOptions,
 }
 

@@ -9,6 +9,8 @@
 
 use std::fmt::Write as _;
 
+use serde::Serialize;
+
 use crate::cli::ApproveArgs;
 use crate::error::{Error, Result};
 use crate::gate::{self, Gate};
@@ -53,14 +55,25 @@ pub fn run(args: &ApproveArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
                     .any(|g| g.after == l.gate.after && g.rollout == l.gate.rollout)
             })
     };
+    let json = args.output.format.is_json("approve")?;
+    let report = |result, gate| Report {
+        namespace,
+        cluster,
+        result,
+        gate,
+        already: live
+            .iter()
+            .filter(|l| approved(l))
+            .map(Approved::of)
+            .collect(),
+    };
     let chosen = match choose(&live, args.gate.as_deref(), &approved, namespace, cluster)? {
         Some(l) => l,
         None => {
-            let mut out = String::new();
-            for l in &live {
-                writeln!(out, "{}", approved_line(namespace, l)).unwrap();
-            }
-            return Ok(Outcome::found(out.into_bytes(), true));
+            return Ok(Outcome::found(
+                report("nothing-waits", None).print(json),
+                true,
+            ));
         }
     };
     if let Some(rendered) = &rendered {
@@ -68,7 +81,7 @@ pub fn run(args: &ApproveArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
     }
     if chosen.approved_by.is_some() {
         return Ok(Outcome::found(
-            format!("{}\n", approved_line(namespace, chosen)).into_bytes(),
+            report("nothing-waits", None).print(json),
             true,
         ));
     }
@@ -77,10 +90,9 @@ pub fn run(args: &ApproveArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
         .clone()
         .or_else(|| std::env::var("USER").ok())
         .filter(|b| !b.is_empty());
-    let mut out = describe(namespace, &chosen.gate);
     if args.dry_run {
-        out.push_str("not approved (--dry-run)\n");
-        return Ok(Outcome::ok(out.into_bytes()));
+        let shown = GateReport::of(chosen, None);
+        return Ok(Outcome::ok(report("dry-run", Some(shown)).print(json)));
     }
     annotate(
         &k,
@@ -89,13 +101,114 @@ pub fn run(args: &ApproveArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
         chosen,
         by.as_deref(),
     )?;
-    writeln!(
-        out,
-        "approved by {}",
-        by.as_deref().unwrap_or("(nobody named: --by)")
-    )
-    .unwrap();
-    Ok(Outcome::ok(out.into_bytes()))
+    let shown = GateReport::of(chosen, by.as_deref());
+    Ok(Outcome::ok(report("approved", Some(shown)).print(json)))
+}
+
+/// What `approve` did, as text or JSON (`-o json`: `{"namespace",
+/// "cluster","result":"approved"|"dry-run"|"nothing-waits","gate"?:{"name",
+/// "after","rollout","before":[{"node","revision"}],"heldUntilApproved":[…],
+/// "approvedBy"?},"alreadyApproved":[{"name","after","rollout",
+/// "approvedBy"}]}`).
+#[derive(Serialize)]
+struct Report<'a> {
+    namespace: &'a str,
+    cluster: &'a str,
+    result: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gate: Option<GateReport<'a>>,
+    #[serde(rename = "alreadyApproved")]
+    already: Vec<Approved<'a>>,
+}
+
+#[derive(Serialize)]
+struct GateReport<'a> {
+    #[serde(skip)]
+    gate: &'a Gate,
+    name: &'a str,
+    after: &'a str,
+    rollout: &'a str,
+    before: Vec<NodeRevision<'a>>,
+    #[serde(rename = "heldUntilApproved")]
+    held: Vec<NodeRevision<'a>>,
+    #[serde(rename = "approvedBy", skip_serializing_if = "Option::is_none")]
+    by: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct NodeRevision<'a> {
+    node: &'a str,
+    revision: &'a str,
+}
+
+#[derive(Serialize)]
+struct Approved<'a> {
+    name: &'a str,
+    after: &'a str,
+    rollout: &'a str,
+    #[serde(rename = "approvedBy")]
+    by: &'a str,
+}
+
+impl<'a> GateReport<'a> {
+    fn of(l: &'a LiveGate, by: Option<&'a str>) -> GateReport<'a> {
+        let (before, held) = l.gate.split();
+        let list = |ns: &'a [gate::NodeRevision]| {
+            ns.iter()
+                .map(|(node, revision)| NodeRevision { node, revision })
+                .collect()
+        };
+        GateReport {
+            gate: &l.gate,
+            name: &l.name,
+            after: &l.gate.after,
+            rollout: &l.gate.rollout,
+            before: list(before),
+            held: list(held),
+            by,
+        }
+    }
+}
+
+impl<'a> Approved<'a> {
+    fn of(l: &'a LiveGate) -> Approved<'a> {
+        Approved {
+            name: &l.name,
+            after: &l.gate.after,
+            rollout: &l.gate.rollout,
+            by: l.approved_by.as_deref().unwrap_or(""),
+        }
+    }
+}
+
+impl Report<'_> {
+    fn print(&self, json: bool) -> Vec<u8> {
+        if json {
+            return crate::report::json(self).into_bytes();
+        }
+        let mut out = String::new();
+        match (&self.gate, self.result) {
+            (None, _) => {
+                for a in &self.already {
+                    writeln!(out, "{}", approved_line(self.namespace, self.cluster, a)).unwrap();
+                }
+            }
+            (Some(g), result) => {
+                out.push_str(&describe(self.namespace, g.gate));
+                if result == "dry-run" {
+                    out.push_str("not approved (--dry-run)\n");
+                } else {
+                    writeln!(
+                        out,
+                        "approved by {}",
+                        g.by.unwrap_or("(nobody named: --by)")
+                    )
+                    .unwrap();
+                }
+            }
+        }
+        out.into_bytes()
+    }
 }
 
 /// The cluster's live gates, in wave order as Argo CD reaches them: only
@@ -305,15 +418,15 @@ fn short(rollout: &str) -> &str {
     &rollout[..rollout.len().min(12)]
 }
 
-fn approved_line(namespace: &str, l: &LiveGate) -> String {
+fn approved_line(namespace: &str, cluster: &str, a: &Approved<'_>) -> String {
     format!(
         "{}: the gate after {} is already approved for its rollout {}{}",
-        crate::model::qualified(namespace, &l.gate.cluster),
-        l.gate.after,
-        short(&l.gate.rollout),
-        match l.approved_by.as_deref() {
-            Some(by) if !by.is_empty() => format!(" (by {by})"),
-            _ => String::new(),
+        crate::model::qualified(namespace, cluster),
+        a.after,
+        short(a.rollout),
+        match a.by {
+            "" => String::new(),
+            by => format!(" (by {by})"),
         }
     )
 }

@@ -282,7 +282,27 @@ fn approve_with_nothing_waiting_exits_1_and_dry_run_changes_nothing() {
             .to_string();
         apply_annotate(g, &[format!("{}={rollout}", gate::ANN_APPROVED)]);
     }
+    // For bots: -o json says the same.
+    let out = k.run(&[&format!("{NS}/acme"), "--dry-run", "-o", "json"]);
+    assert_success(&out);
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["result"], "dry-run");
+    assert_eq!(j["gate"]["after"], "fe1");
+    assert_eq!(j["gate"]["before"], serde_json::json!([{"node": "fe1", "revision": j["gate"]["before"][0]["revision"]}]));
+    let held: Vec<&str> = j["gate"]["heldUntilApproved"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["node"].as_str().unwrap())
+        .collect();
+    assert_eq!(held, ["fe2", "be", "fe3"]);
+    assert_eq!(j["alreadyApproved"], serde_json::json!([]));
     let k = Fake::new("done", &gates);
+    let out = k.run(&[&format!("{NS}/acme"), "-o", "json"]);
+    assert_exit(&out, 1);
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["result"], "nothing-waits");
+    assert_eq!(j["alreadyApproved"].as_array().unwrap().len(), 2);
     let out = k.run(&[&format!("{NS}/acme")]);
     assert_exit(&out, 1);
     let text = String::from_utf8(out.stdout).unwrap();
