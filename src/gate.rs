@@ -22,8 +22,9 @@
 //! the last-applied configuration, `TwoWayDiff` with the render as it,
 //! `ServerSideDiff` where `kubectl annotate` owns the field).
 //!
-//! The gate document, byte for byte as render writes it (revisions in wave
-//! order):
+//! The gate document, in the order render writes it (revisions in wave
+//! order; the YAML writer indents and quotes as for every document it
+//! writes: `tests/cases/dependencies/gate-after-*` has it byte for byte):
 //!
 //! ```yaml
 //! apiVersion: waves.express.medallia.com/v1
@@ -36,6 +37,7 @@
 //!     express.medallia.com/cluster: <cluster>
 //!   annotations:
 //!     argocd.argoproj.io/sync-wave: "<the node's wave + 1>"
+//!     postrenderer.helm.sh/postrender-filename: <…>  # as the nodes', under Helm 4
 //! spec:
 //!   cluster: <cluster>
 //!   after: <key>
