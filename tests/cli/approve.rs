@@ -288,7 +288,10 @@ fn approve_with_nothing_waiting_exits_1_and_dry_run_changes_nothing() {
     let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(j["result"], "dry-run");
     assert_eq!(j["gate"]["after"], "fe1");
-    assert_eq!(j["gate"]["before"], serde_json::json!([{"node": "fe1", "revision": j["gate"]["before"][0]["revision"]}]));
+    assert_eq!(
+        j["gate"]["before"],
+        serde_json::json!([{"node": "fe1", "revision": j["gate"]["before"][0]["revision"]}])
+    );
     let held: Vec<&str> = j["gate"]["heldUntilApproved"]
         .as_array()
         .unwrap()

@@ -140,13 +140,16 @@ fn yaml(c: &Cluster) -> String {
 }
 
 fn run(text: &str) -> (Vec<u8>, Vec<express_waves::render::ClusterRollout>) {
+    run_with(text, &Options::default())
+}
+
+fn run_with(text: &str, opts: &Options) -> (Vec<u8>, Vec<express_waves::render::ClusterRollout>) {
     let sources = [Source {
         name: "p".into(),
         bytes: text.as_bytes().to_vec(),
     }];
-    let opts = Options::default();
-    let out = render::run(&sources, &opts).expect("renders");
-    let analysis = render::analyse(&sources, &opts).expect("analyses");
+    let out = render::run(&sources, opts).expect("renders");
+    let analysis = render::analyse(&sources, opts).expect("analyses");
     (out.to_bytes().unwrap(), analysis.clusters)
 }
 
@@ -176,6 +179,35 @@ proptest! {
                 prop_assert!(wave(d) < n.wave, "{} (wave {}) after {} (wave {})", n.key, n.wave, d, wave(d));
             }
         }
+    }
+
+    /// A gate after any node but the last: alone in the wave right after
+    /// it, the order unchanged, every later node (and the revisions
+    /// ConfigMap) one wave later; a render of the render keeps it.
+    #[test]
+    fn a_gate_sits_alone_between_the_node_it_follows_and_the_next(c in cluster_strategy(), pick in any::<prop::sample::Index>()) {
+        let text = yaml(&c);
+        let (_, plain) = run(&text);
+        let plain = &plain[0];
+        prop_assume!(plain.nodes.len() >= 2);
+        let at = pick.index(plain.nodes.len() - 1);
+        let key = plain.nodes[at].key.clone();
+        let opts = Options { gates: render::Gates::After(vec![key.clone()]), ..Options::default() };
+        let (out, gated) = run_with(&text, &opts);
+        let gated = &gated[0];
+        prop_assert_eq!(gated.gates.len(), 1);
+        let gate = gated.gates[0].wave.unwrap();
+        let keys = |r: &express_waves::render::ClusterRollout| r.nodes.iter().map(|n| n.key.clone()).collect::<Vec<_>>();
+        prop_assert_eq!(keys(gated), keys(plain));
+        for (i, (g, p)) in gated.nodes.iter().zip(&plain.nodes).enumerate() {
+            let shift = i64::from(i > at);
+            prop_assert_eq!(g.wave, p.wave + shift, "{}", g.key);
+        }
+        prop_assert_eq!(gate, gated.nodes[at].wave + 1);
+        prop_assert_eq!(gated.nodes[at + 1].wave, gate + 1);
+        prop_assert_eq!(gated.configmap_wave, plain.configmap_wave.map(|w| w + 1));
+        let (again, _) = run(std::str::from_utf8(&out).unwrap());
+        prop_assert_eq!(out, again);
     }
 
     #[test]
