@@ -23,7 +23,38 @@ pub fn run(args: &FleetPlanArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
         ReleaseNameFrom::File => NameFrom::File,
     };
     let tenants = fleet::tenants(&args.values, from)?;
-    // What would fail every tenant alike fails once, before any runs.
+    let settings = settings(args, &tenants)?;
+    let jobs = args.jobs.map(usize::from).unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let start = Instant::now();
+    let total = tenants.len();
+    let show = ctx.progress;
+    let progress = move |done: usize, failed: usize| {
+        if show {
+            progress_line(total, done, failed, start.elapsed().as_secs_f64());
+        }
+    };
+    let plan = fleet::plan(&tenants, &settings, jobs, &progress);
+    if show {
+        // The progress line, cleared.
+        let _ = write!(std::io::stderr(), "\r\x1b[2K");
+    }
+    let text = match args.output.format {
+        Format::Json => fleet::json(&plan),
+        Format::Markdown => fleet::markdown(&plan),
+        Format::Table | Format::Mermaid => fleet::table(&plan, ctx.colour),
+    };
+    Ok(Outcome {
+        stdout: text.into_bytes(),
+        warnings: Vec::new(),
+        code: plan.exit_code(),
+    })
+}
+
+/// The settings every tenant shares, checked once: what would fail every
+/// tenant alike fails before any runs.
+fn settings(args: &FleetPlanArgs, tenants: &[fleet::Tenant]) -> Result<Settings> {
     let chart = |flag: &str, c: &std::path::Path| -> Result<std::path::PathBuf> {
         match c.join("Chart.yaml").is_file() {
             true => c.canonicalize().map_err(|e| {
@@ -61,39 +92,13 @@ pub fn run(args: &FleetPlanArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
             )));
         }
     }
-    let settings = Settings {
+    Ok(Settings {
         chart: new_chart,
         old_chart,
         helm: args.helm.clone().unwrap_or_else(crate::cmp::helm_program),
         live_dir: args.live_dir.clone(),
         helm_timeout: std::time::Duration::from_secs(args.helm_timeout),
         render: args.options.to_options(),
-    };
-    let jobs = args.jobs.map(usize::from).unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-    });
-    let start = Instant::now();
-    let total = tenants.len();
-    let show = ctx.progress;
-    let progress = move |done: usize, failed: usize| {
-        if show {
-            progress_line(total, done, failed, start.elapsed().as_secs_f64());
-        }
-    };
-    let plan = fleet::plan(&tenants, &settings, jobs, &progress);
-    if show {
-        // The progress line, cleared.
-        let _ = write!(std::io::stderr(), "\r\x1b[2K");
-    }
-    let text = match args.output.format {
-        Format::Json => fleet::json(&plan),
-        Format::Markdown => fleet::markdown(&plan),
-        Format::Table | Format::Mermaid => fleet::table(&plan, ctx.colour),
-    };
-    Ok(Outcome {
-        stdout: text.into_bytes(),
-        warnings: Vec::new(),
-        code: plan.exit_code(),
     })
 }
 
