@@ -34,10 +34,10 @@ impl Script {
         }
         let last = states.len() - 1;
         let d = dir.display();
-        // The nodes' read moves to the next state; the gates' read (after
-        // it) serves the same state's gates.
+        // The nodes' read moves to the next state; the gates' and the
+        // Application's reads (after it) serve the same state's.
         let script = format!(
-            "#!/bin/sh\ncase \"$2\" in configmaps) printf 'apiVersion: v1\\nkind: List\\nitems: []\\n'; exit 0;;\n gates.waves.express.medallia.com) m=$(( $(cat '{d}/n') - 1 )); [ \"$m\" -gt {last} ] && m={last}; cat '{d}/gates'$m.yaml; exit 0;; esac\nn=$(cat '{d}/n' 2>/dev/null || echo 0)\n[ \"$n\" -gt {last} ] && n={last}\ncat '{d}/state'$n.yaml\necho $((n+1)) > '{d}/n'\n"
+            "#!/bin/sh\nm=$(( $(cat '{d}/n' 2>/dev/null || echo 1) - 1 )); [ \"$m\" -gt {last} ] && m={last}\ncase \"$2\" in configmaps) printf 'apiVersion: v1\\nkind: List\\nitems: []\\n'; exit 0;;\n gates.waves.express.medallia.com) cat '{d}/gates'$m.yaml; exit 0;;\n applications.argoproj.io) cat '{d}/app'$m.yaml; exit 0;; esac\nn=$(cat '{d}/n' 2>/dev/null || echo 0)\n[ \"$n\" -gt {last} ] && n={last}\ncat '{d}/state'$n.yaml\necho $((n+1)) > '{d}/n'\n"
         );
         let path = dir.join("kubectl");
         crate::executable(&path, script);
@@ -391,4 +391,79 @@ fn status_reads_no_gates_without_their_crd_but_fails_when_it_cannot_read_them() 
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The Application `acme` in `phase`, having applied (Synced) `applied`.
+fn application(phase: &str, message: &str, applied: &[(&str, &str, &str)]) -> String {
+    let mut s = format!(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {{name: acme, namespace: argocd}}\nstatus:\n  operationState:\n    phase: {phase}\n    message: {message}\n    syncResult:\n      resources:\n"
+    );
+    for (group, kind, name) in applied {
+        s.push_str(&format!(
+            "        - {{group: {group}, version: v1, kind: {kind}, namespace: t1, name: {name}, status: Synced}}\n"
+        ));
+    }
+    s
+}
+
+/// A whole rollout with its Application, as a scripted kubectl serves it:
+/// fe1 rolls, the sync waits at the gate after fe1, on-call presses
+/// Terminate there; the watch ends (exit 1) saying the sync stopped at the
+/// gate, with fe1 at the new revision and fe2, fe3 not.
+#[test]
+fn a_watched_sync_terminated_at_the_gate_ends_saying_where_it_stopped() {
+    let s = Script::with_gates(
+        "gate-terminate",
+        &[
+            gated([Some("old"), Some("old"), Some("old")], false),
+            gated([Some("new"), Some("old"), Some("old")], false),
+            gated([Some("new"), Some("old"), Some("old")], false),
+        ],
+    );
+    let fe1 = ("express.medallia.com", "Frontend", "acme-fe1");
+    let gate = ("waves.express.medallia.com", "Gate", "acme-gate-fe1");
+    for (i, app) in [
+        application(
+            "Running",
+            "waiting for healthy state of Frontend/acme-fe1",
+            &[fe1],
+        ),
+        application(
+            "Running",
+            "waiting for healthy state of Gate/acme-gate-fe1",
+            &[fe1, gate],
+        ),
+        application("Failed", "Operation terminated", &[fe1, gate]),
+    ]
+    .iter()
+    .enumerate()
+    {
+        std::fs::write(s.dir.join(format!("app{i}.yaml")), app).unwrap();
+    }
+    let out = s.watch(&["--app", "acme"]);
+    crate::assert_exit(&out, 1);
+    let lines = json_lines(&out);
+    let seen: Vec<(String, Option<&str>, Option<&str>)> = lines
+        .iter()
+        .map(|l| {
+            let c = &l["clusters"][0];
+            (
+                l["application"]["phase"].as_str().unwrap().to_string(),
+                c["at"].as_str(),
+                c["gate"]["after"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("Running".to_string(), Some("fe1"), None),
+            ("Running".to_string(), None, Some("fe1")),
+            ("Failed".to_string(), None, Some("fe1")),
+        ]
+    );
+    assert_eq!(
+        lines[2]["application"]["lastApplied"],
+        serde_json::json!(["gate after fe1", 2])
+    );
 }
