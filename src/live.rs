@@ -273,35 +273,39 @@ impl Kubectl {
         args
     }
 
-    /// The approval gates in this scope; none when the API server does not
-    /// know the kind (its CRD is not installed, so there can be no gate:
-    /// kubectl says `the server doesn't have a resource type`).
+    /// The approval gates in this scope (only what is a gate: objects of a
+    /// kind never asked for are not read as such); none when the API
+    /// server does not know the kind: its CRD is not installed, so there
+    /// can be no gate (kubectl `pkg/cmd/util/helpers.go`, `checkErr`: a
+    /// `meta.NoResourceMatchError` is printed as "the server doesn't have a
+    /// resource type …").
     pub fn gates(&self) -> Result<Vec<Value>> {
-        let args = self.get_args(&[crate::gate::RESOURCE], &[]);
-        let what = format!("kubectl {}", args.join(" "));
-        match crate::process::run(&self.program, &args, None, None, None)? {
-            // Only what is a gate: the objects of a kind never asked for are
-            // not read as such.
-            Ok(stdout) => Ok(unpack(parse("kubectl", &stdout)?)
-                .into_iter()
-                .filter(crate::gate::is_gate)
-                .collect()),
-            Err(f) if f.stderr.contains("the server doesn't have a resource type") => {
-                Ok(Vec::new())
-            }
-            Err(f) => Err(f.into_error(&what)),
-        }
+        let found = self.get_unless(
+            &[crate::gate::RESOURCE],
+            "the server doesn't have a resource type",
+        )?;
+        Ok(unpack(found)
+            .into_iter()
+            .filter(crate::gate::is_gate)
+            .collect())
     }
 
-    /// `kubectl get` of `what` as YAML, empty when it does not exist
-    /// (kubectl's `NotFound`); any other failure is an error.
+    /// `kubectl get` of `what` as YAML, empty when it does not exist (the
+    /// API server's `NotFound`, which kubectl prints as `Error from server
+    /// (NotFound)`); any other failure is an error.
     pub fn get_if_found(&self, what: &[&str]) -> Result<Vec<Value>> {
+        self.get_unless(what, "(NotFound)")
+    }
+
+    /// `kubectl get` of `what` as YAML, empty when it fails saying `absent`
+    /// on stderr (what is not there, rather than what went wrong); any
+    /// other failure is an error with kubectl's own message.
+    fn get_unless(&self, what: &[&str], absent: &str) -> Result<Vec<Value>> {
         let args = self.get_args(what, &[]);
-        let described = format!("kubectl {}", args.join(" "));
         match crate::process::run(&self.program, &args, None, None, None)? {
             Ok(stdout) => parse("kubectl", &stdout),
-            Err(f) if f.stderr.contains("NotFound") => Ok(Vec::new()),
-            Err(f) => Err(f.into_error(&described)),
+            Err(f) if f.stderr.contains(absent) => Ok(Vec::new()),
+            Err(f) => Err(f.into_error(&format!("kubectl {}", args.join(" ")))),
         }
     }
 
