@@ -227,18 +227,15 @@ impl Gate {
             }
             _ => return Err("spec.revisions is not a list".into()),
         }
+        // As Argo CD reads a wave (`wave_of`), but a gate read back must
+        // have a readable one.
         let wave = match v.at(&["metadata", "annotations", model::ANN_SYNC_WAVE]) {
             Some(Value::Str(w)) => Some(
-                w.parse()
-                    .map_err(|_| format!("sync wave `{w}` is not an integer"))?,
+                model::go_atoi(w).ok_or_else(|| format!("sync wave `{w}` is not an integer"))?,
             ),
             _ => None,
         };
-        let namespace = v
-            .at(&["metadata", "namespace"])
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
+        let namespace = v.str_at(&["metadata", "namespace"]).to_string();
         Ok(Gate {
             namespace,
             cluster: text(&["spec", "cluster"])?,

@@ -15,7 +15,6 @@ use crate::cli::ApproveArgs;
 use crate::error::{Error, Result};
 use crate::gate::{self, Gate};
 use crate::live::Kubectl;
-use crate::value::Value;
 
 use super::{Context, Outcome, read_inputs};
 
@@ -229,15 +228,13 @@ fn live_gates(
             crate::model::LABEL_CLUSTER
         )],
     ))?;
-    let text =
-        |o: &Value, path: &[&str]| o.at(path).and_then(Value::as_str).unwrap_or("").to_string();
     let mut live = Vec::new();
     for obj in list.iter().filter(|o| {
         gate::is_gate(o)
-            && text(o, &["metadata", "namespace"]) == namespace
-            && text(o, &["metadata", "labels", crate::model::LABEL_CREATED_BY]) == "express-waves"
+            && o.str_at(&["metadata", "namespace"]) == namespace
+            && o.str_at(&["metadata", "labels", crate::model::LABEL_CREATED_BY]) == "express-waves"
     }) {
-        let name = text(obj, &["metadata", "name"]);
+        let name = obj.str_at(&["metadata", "name"]);
         let g = Gate::from_value(obj)
             .map_err(|m| Error::msg(format!("approve: gate {namespace}/{name}: {m}")))?;
         if g.cluster != cluster {
@@ -250,7 +247,7 @@ fn live_gates(
                 health.message
             )));
         }
-        let resource_version = text(obj, &["metadata", "resourceVersion"]);
+        let resource_version = obj.str_at(&["metadata", "resourceVersion"]);
         if resource_version.is_empty() {
             return Err(Error::msg(format!(
                 "approve: gate {namespace}/{name} has no metadata.resourceVersion (not read from the API server?): refusing to approve what may have changed since"
@@ -258,9 +255,9 @@ fn live_gates(
         }
         live.push(LiveGate {
             approved_by: gate::approved_by(obj),
-            resource_version,
+            resource_version: resource_version.to_string(),
             wave: gate::wave_of(obj),
-            name,
+            name: name.to_string(),
             gate: g,
         });
     }

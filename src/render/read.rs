@@ -261,7 +261,6 @@ fn read_doc(chunk: &Chunk<'_>, mut at: DocRef, opts: &Options, keep: Keep) -> Re
 /// A Gate: one express-waves wrote (labelled so) must read back as one,
 /// since render decides it again.
 fn gate_facts(v: &Value, at: DocRef) -> Result<What> {
-    let s = |path: &[&str]| v.at(path).and_then(Value::as_str).unwrap_or("").to_string();
     let ours = v
         .at(&["metadata", "labels", model::LABEL_CREATED_BY])
         .and_then(Value::as_str)
@@ -279,8 +278,8 @@ fn gate_facts(v: &Value, at: DocRef) -> Result<What> {
     };
     Ok(What::Gate(Box::new(GateFacts {
         at: at.into(),
-        namespace: s(&["metadata", "namespace"]),
-        name: s(&["metadata", "name"]),
+        namespace: v.str_at(&["metadata", "namespace"]).to_string(),
+        name: v.str_at(&["metadata", "name"]).to_string(),
         written,
     })))
 }

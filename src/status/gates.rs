@@ -65,27 +65,26 @@ pub(super) fn of_cluster(
     cluster: &str,
 ) -> Vec<GateStatus> {
     use crate::value::Value;
-    let text =
-        |o: &Value, path: &[&str]| o.at(path).and_then(Value::as_str).unwrap_or("").to_string();
     // Every live gate of the namespace that is the cluster's, read as
     // Argo CD reads it however malformed (a gate it cannot tell the
     // cluster of counts for every cluster: it holds the Application).
     let live_gates: Vec<&Value> = live
         .gates()
-        .filter(|o| text(o, &["metadata", "namespace"]) == namespace)
+        .filter(|o| o.str_at(&["metadata", "namespace"]) == namespace)
         .filter(|o| {
             let of = [
-                text(o, &["spec", "cluster"]),
-                text(o, &["metadata", "labels", crate::model::LABEL_CLUSTER]),
+                o.str_at(&["spec", "cluster"]),
+                o.str_at(&["metadata", "labels", crate::model::LABEL_CLUSTER]),
             ];
-            of.iter().all(String::is_empty) || of.iter().any(|c| c == cluster)
+            of.iter().all(|c| c.is_empty()) || of.contains(&cluster)
         })
         .collect();
     let live_status = |o: &Value| GateStatus {
-        after: Some(text(o, &["spec", "after"]))
-            .filter(|a| !a.is_empty())
-            .unwrap_or_else(|| "?".into()),
-        name: text(o, &["metadata", "name"]),
+        after: match o.str_at(&["spec", "after"]) {
+            "" => "?".into(),
+            after => after.to_string(),
+        },
+        name: o.str_at(&["metadata", "name"]).to_string(),
         wave: Some(crate::gate::wave_of(o)),
         // Placed by in_rollout_order.
         state: GateState::Ahead,
@@ -98,13 +97,13 @@ pub(super) fn of_cluster(
             .gates
             .iter()
             .map(|g| {
-                let live = live_gates.iter().find(|o| text(o, &["metadata", "name"]) == g.name());
+                let live = live_gates.iter().find(|o| o.str_at(&["metadata", "name"]) == g.name());
                 let (applied, health) = match live {
                     None => (false, Health {
                         status: Status::Progressing,
                         message: "Not created yet".into(),
                     }),
-                    Some(o) if text(o, &["spec", "rollout"]) != g.rollout => (false, Health {
+                    Some(o) if o.str_at(&["spec", "rollout"]) != g.rollout => (false, Health {
                         status: Status::Progressing,
                         message: format!(
                             "Not applied yet: the live gate guards another rollout than the render's ({})",

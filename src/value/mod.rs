@@ -56,6 +56,13 @@ impl Value {
         path.iter().try_fold(self, |v, k| v.get(k))
     }
 
+    /// The string at `path`, or `""` when there is none (absent, or not a
+    /// string): for names read off objects where an empty one means "not
+    /// set".
+    pub fn str_at(&self, path: &[&str]) -> &str {
+        self.at(path).and_then(Value::as_str).unwrap_or("")
+    }
+
     /// Sets `key` in a mapping: replaced in place if present, appended if not.
     /// Does nothing on a non-mapping.
     pub fn set(&mut self, key: &str, value: Value) {
