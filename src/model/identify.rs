@@ -19,10 +19,9 @@ pub enum Identity {
 /// an error: it is meant for the operator, and express-waves would otherwise
 /// pass it through unordered.
 pub fn identify(node: &Node, group: &str) -> Result<Identity, String> {
-    refuse_hidden_express(node, group)?;
     // Approval gates too: one hidden in a List would pass beside the gate
     // render writes of that name.
-    refuse_hidden_express(node, crate::gate::GROUP)?;
+    refuse_hidden(node, &[group, crate::gate::GROUP])?;
     let api = node
         .get("apiVersion")
         .and_then(Node::as_scalar)
@@ -69,18 +68,25 @@ pub fn label_of(node: &Node) -> (Option<String>, Option<String>) {
     (kind, name)
 }
 
-/// Refuses Express CRs that Go would see in this document but a reading of
-/// its plain `apiVersion` would not, so they would go out with no wave, no
+/// Refuses CRs of `groups` (the Express group, and the approval gates')
+/// that Go would see in this document but a reading of its plain
+/// `apiVersion` would not, so they would go out with no wave, no
 /// dependency and no revision: an `apiVersion` behind a `!!binary` tag
 /// (base64 to Go), one given by a top-level merge key (`<<`, which
 /// go-yaml v2 applies), and the items of a `List` (kubectl and Argo CD
-/// unpack `*List` kinds).
-fn refuse_hidden_express(node: &Node, group: &str) -> Result<(), String> {
+/// unpack `*List` kinds). One walk of the document for all the groups.
+fn refuse_hidden(node: &Node, groups: &[&str]) -> Result<(), String> {
+    let group_of = |api: &str| groups.iter().copied().find(|g| in_group(api, g));
+    let named_group = |n: &Node| {
+        n.get("apiVersion")
+            .and_then(Node::as_scalar)
+            .and_then(group_of)
+    };
     if let Some(Node::Scalar {
         text, tag: Some(t), ..
     }) = node.get("apiVersion")
         && (t == "!!binary" || t == "tag:yaml.org,2002:binary")
-        && base64(text).is_some_and(|api| in_group(&api, group))
+        && let Some(group) = base64(text).and_then(|api| group_of(&api))
     {
         return Err(format!(
             "apiVersion is !!binary for a CR of {group}: write it as plain text"
@@ -88,19 +94,14 @@ fn refuse_hidden_express(node: &Node, group: &str) -> Result<(), String> {
     }
     if let Node::Map { entries, .. } = node {
         for (k, v) in entries {
-            let merge =
-                matches!(k, Node::Scalar { text, style: Style::Plain, tag: None } if text == "<<");
-            let merged: Vec<&Node> = match v {
-                Node::Seq { items, .. } => items.iter().collect(),
-                other => vec![other],
+            if !matches!(k, Node::Scalar { text, style: Style::Plain, tag: None } if text == "<<") {
+                continue;
+            }
+            let found = match v {
+                Node::Seq { items, .. } => items.iter().find_map(named_group),
+                other => named_group(other),
             };
-            if merge
-                && merged.iter().any(|m| {
-                    m.get("apiVersion")
-                        .and_then(Node::as_scalar)
-                        .is_some_and(|api| in_group(api, group))
-                })
-            {
+            if let Some(group) = found {
                 return Err(format!(
                     "a merge key (<<) gives this document an apiVersion in {group}: write apiVersion and kind plainly"
                 ));
@@ -110,11 +111,10 @@ fn refuse_hidden_express(node: &Node, group: &str) -> Result<(), String> {
     let kind = node.get("kind").and_then(Node::as_scalar).unwrap_or("");
     if kind.ends_with("List")
         && let Some(Node::Seq { items, .. }) = node.get("items")
-        && let Some((i, item)) = items.iter().enumerate().find(|(_, item)| {
-            item.get("apiVersion")
-                .and_then(Node::as_scalar)
-                .is_some_and(|api| in_group(api, group))
-        })
+        && let Some((i, item, group)) = items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| named_group(item).map(|g| (i, item, g)))
     {
         let (ikind, name) = label_of(item);
         return Err(format!(
