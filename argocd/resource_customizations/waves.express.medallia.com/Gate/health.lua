@@ -1,7 +1,8 @@
 -- Health of an express-waves approval Gate (waves.express.medallia.com).
 -- Suspended until the approval annotation names the rollout its spec
 -- guards, then Healthy. Argo CD keeps the sync task of a Suspended resource
--- running, so no later wave is applied until then.
+-- running, so no later wave is applied until then (gitops-engine
+-- pkg/sync/sync_context.go, Sync: only Healthy succeeds a running task).
 -- Only what Argo CD's Lua sandbox has: base and table (no string library).
 local hs = {}
 local spec = obj.spec
