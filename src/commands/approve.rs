@@ -122,8 +122,6 @@ struct Report<'a> {
 
 #[derive(Serialize)]
 struct GateReport<'a> {
-    #[serde(skip)]
-    gate: &'a Gate,
     name: &'a str,
     after: &'a str,
     rollout: &'a str,
@@ -158,7 +156,6 @@ impl<'a> GateReport<'a> {
                 .collect()
         };
         GateReport {
-            gate: &l.gate,
             name: &l.name,
             after: &l.gate.after,
             rollout: &l.gate.rollout,
@@ -193,7 +190,7 @@ impl Report<'_> {
                 }
             }
             (Some(g), result) => {
-                out.push_str(&describe(self.namespace, g.gate));
+                out.push_str(&describe(self.namespace, self.cluster, g));
                 if result == "dry-run" {
                     out.push_str("not approved (--dry-run)\n");
                 } else {
@@ -430,21 +427,26 @@ fn approved_line(namespace: &str, cluster: &str, a: &Approved<'_>) -> String {
 
 /// What is approved: the nodes before the gate (rolled) and after it (to
 /// roll once approved), with their revisions.
-fn describe(namespace: &str, g: &Gate) -> String {
-    let (before, after) = g.split();
-    let width = g.revisions.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+fn describe(namespace: &str, cluster: &str, g: &GateReport<'_>) -> String {
+    let width = g
+        .before
+        .iter()
+        .chain(&g.held)
+        .map(|n| n.node.len())
+        .max()
+        .unwrap_or(0);
     let mut out = format!(
         "{}: the gate after {} (rollout {})\n  before the gate:\n",
-        crate::model::qualified(namespace, &g.cluster),
+        crate::model::qualified(namespace, cluster),
         g.after,
         g.rollout
     );
-    for (k, r) in before {
-        writeln!(out, "    {k:width$}  {r}").unwrap();
+    for n in &g.before {
+        writeln!(out, "    {:width$}  {}", n.node, n.revision).unwrap();
     }
     out.push_str("  after the gate (held until approved):\n");
-    for (k, r) in after {
-        writeln!(out, "    {k:width$}  {r}").unwrap();
+    for n in &g.held {
+        writeln!(out, "    {:width$}  {}", n.node, n.revision).unwrap();
     }
     out
 }
