@@ -28,6 +28,15 @@ pub enum GateState {
 }
 
 impl GateState {
+    /// Whether the rollout stops here: waiting for approval, about to wait
+    /// (applied next), or failing the sync (Degraded).
+    pub fn holds(self) -> bool {
+        matches!(
+            self,
+            GateState::WaitingForApproval | GateState::Next | GateState::Degraded
+        )
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             GateState::Approved => "approved",

@@ -242,12 +242,7 @@ fn summary(
 /// approval, applied next, or Degraded) in a wave before every node not
 /// done.
 fn held_gate<'g>(nodes: &[NodeStatus], gates: &'g [GateStatus]) -> Option<&'g GateStatus> {
-    let g = gates.iter().find(|g| {
-        matches!(
-            g.state,
-            GateState::WaitingForApproval | GateState::Next | GateState::Degraded
-        )
-    })?;
+    let g = gates.iter().find(|g| g.state.holds())?;
     let first_pending = nodes
         .iter()
         .find(|n| !matches!(n.state, State::Done | State::Down | State::Ignored));

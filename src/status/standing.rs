@@ -46,12 +46,7 @@ pub fn standing(nodes: &[NodeStatus], gates: &[GateStatus], cluster: &str) -> Op
     let rolling = rendered
         .iter()
         .position(|n| matches!(n.state, State::RollingOut | State::Degraded));
-    let held = gates.iter().find(|g| {
-        matches!(
-            g.state,
-            GateState::WaitingForApproval | GateState::Next | GateState::Degraded
-        )
-    });
+    let held = gates.iter().find(|g| g.state.holds());
     let (at, gate, next) = match (rolling, held) {
         (Some(i), _) => (
             Some(rendered[i].node.key.clone()),
