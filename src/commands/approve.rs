@@ -4,7 +4,9 @@
 //! its rollout: where Argo CD waits), refuses when `--render`'s gate guards
 //! other revisions, shows what it approves, then annotates it with kubectl
 //! (argv only, no shell; `--resource-version`, so a gate changed since it
-//! was read is not approved). Exit 0 approved (or shown, `--dry-run`), 1
+//! was read is not approved: kubectl `pkg/cmd/annotate/annotate.go`, the
+//! flag: "if non-empty, the annotation update will only succeed if this is
+//! the current resource-version", so an empty one is refused here). Exit 0 approved (or shown, `--dry-run`), 1
 //! nothing waits for approval, 2 error or refused.
 
 use std::fmt::Write as _;
