@@ -18,21 +18,24 @@
 //! block scalar's end, a place written in flow style with content, or two
 //! edits over the same bytes.
 
+use std::ops::Range;
+
 use crate::emit;
 use crate::value::Value;
 
 use super::layout::{Layout, Lines, PLACES, ROOT, Shape, parent};
 use super::patch::Edit;
 
-/// One change to the text: `text[start..end]` becomes `with`.
+/// One change to the text: `text[start..end]` becomes `with`, a range of
+/// the texts written for a document's cuts (one buffer for them all).
 struct Cut {
     start: usize,
     end: usize,
-    with: String,
+    with: Range<usize>,
 }
 
 impl Cut {
-    fn over(lines: Lines, with: String) -> Cut {
+    fn over(lines: Lines, with: Range<usize>) -> Cut {
         Cut {
             start: lines.start as usize,
             end: lines.end as usize,
@@ -41,17 +44,18 @@ impl Cut {
     }
 
     /// `lines` written over by the entry `key: value`, at their column.
-    fn entry(lines: Lines, key: &str, value: &Value) -> Cut {
-        let mut with = String::new();
-        emit::entry(key, value, lines.col as usize, &mut with);
-        Cut::over(lines, with)
+    fn entry(lines: Lines, key: &str, value: &Value, texts: &mut String) -> Cut {
+        let start = texts.len();
+        emit::entry(key, value, lines.col as usize, texts);
+        Cut::over(lines, start..texts.len())
     }
 }
 
 /// Writes `text` with `edits` made to `out`; `false` (and nothing
 /// written) where the layout cannot vouch for a cut.
 pub(super) fn splice(text: &[u8], layout: &Layout, edits: Vec<Edit>, out: &mut Vec<u8>) -> bool {
-    let Some(mut cuts) = cuts(layout, edits) else {
+    let mut texts = String::new();
+    let Some(mut cuts) = cuts(layout, edits, &mut texts) else {
         return false;
     };
     cuts.sort_by_key(|c| c.start);
@@ -61,10 +65,11 @@ pub(super) fn splice(text: &[u8], layout: &Layout, edits: Vec<Edit>, out: &mut V
     let mut at = 0;
     for c in cuts {
         out.extend_from_slice(&text[at..c.start]);
-        if c.start > 0 && text[c.start - 1] != b'\n' && !c.with.is_empty() {
+        let with = &texts.as_bytes()[c.with];
+        if c.start > 0 && text[c.start - 1] != b'\n' && !with.is_empty() {
             out.push(b'\n');
         }
-        out.extend_from_slice(c.with.as_bytes());
+        out.extend_from_slice(with);
         at = c.end;
     }
     out.extend_from_slice(&text[at..]);
@@ -73,7 +78,7 @@ pub(super) fn splice(text: &[u8], layout: &Layout, edits: Vec<Edit>, out: &mut V
 
 /// The cuts that make `edits`, or `None` where the layout cannot vouch for
 /// one.
-fn cuts(layout: &Layout, edits: Vec<Edit>) -> Option<Vec<Cut>> {
+fn cuts(layout: &Layout, edits: Vec<Edit>, texts: &mut String) -> Option<Vec<Cut>> {
     // Per place: the entries to set, each with the number of the edit
     // that made it (new entries are written in that order, as the patched
     // value has them).
@@ -86,7 +91,7 @@ fn cuts(layout: &Layout, edits: Vec<Edit>) -> Option<Vec<Cut>> {
                 if layout.map(place).ok()?.is_some()
                     && let Some(lines) = layout.entry(place, key).ok()?
                 {
-                    cuts.push(Cut::over(lines, String::new()));
+                    cuts.push(Cut::over(lines, 0..0));
                 }
             }
         }
@@ -100,15 +105,20 @@ fn cuts(layout: &Layout, edits: Vec<Edit>) -> Option<Vec<Cut>> {
             continue;
         };
         if let Some(map) = layout.map(place).ok()? {
-            let mut new = String::new();
+            // The new entries, written after those that are there.
+            let mut new = Vec::new();
             for (_, key, value) in entries {
                 match layout.entry(place, key).ok()? {
-                    Some(lines) => cuts.push(Cut::entry(lines, key, &value)),
-                    None => emit::entry(key, &value, map.col as usize, &mut new),
+                    Some(lines) => cuts.push(Cut::entry(lines, key, &value, texts)),
+                    None => new.push((key, value)),
                 }
             }
             if !new.is_empty() {
-                cuts.push(Cut::over(map, new));
+                let start = texts.len();
+                for (key, value) in new {
+                    emit::entry(key, &value, map.col as usize, texts);
+                }
+                cuts.push(Cut::over(map, start..texts.len()));
             }
             continue;
         }
@@ -125,7 +135,7 @@ fn cuts(layout: &Layout, edits: Vec<Edit>) -> Option<Vec<Cut>> {
         // A null or `{}` place is written over whole, with its entry.
         match layout.own(place).ok()? {
             Some((lines, Shape::Null | Shape::EmptyFlowMap)) => {
-                cuts.push(Cut::entry(lines, key, &value))
+                cuts.push(Cut::entry(lines, key, &value, texts))
             }
             Some(_) => return None,
             None => sets[parent].push((first, key, value)),

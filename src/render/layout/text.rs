@@ -55,16 +55,15 @@ impl<'t> TextLines<'t> {
     /// The lines of `text`, unless a carriage return or a byte order mark
     /// in it would make the parser's lines or columns not the text's.
     pub(super) fn of(text: &'t str) -> Option<Self> {
-        let mut starts = vec![0];
-        for (i, &b) in text.as_bytes().iter().enumerate() {
-            match b {
-                b'\n' => starts.push(i + 1),
-                b'\r' => return None,
-                // U+FEFF, EF BB BF in UTF-8.
-                0xEF if text.as_bytes()[i..].starts_with("\u{FEFF}".as_bytes()) => return None,
-                _ => {}
-            }
+        let bytes = text.as_bytes();
+        if memchr::memchr(b'\r', bytes).is_some()
+            || memchr::memmem::find(bytes, "\u{FEFF}".as_bytes()).is_some()
+        {
+            return None;
         }
+        let starts = std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', bytes).map(|i| i + 1))
+            .collect();
         Some(TextLines { text, starts })
     }
 

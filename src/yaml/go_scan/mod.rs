@@ -53,18 +53,11 @@ pub(super) struct Marks {
 
 impl Marks {
     pub(super) fn of(text: &str) -> Marks {
-        let mut marks = Marks {
-            names: false,
-            tabs_or_tags: false,
-        };
-        for b in text.bytes() {
-            match b {
-                b'&' | b'*' => marks.names = true,
-                b'\t' | b'!' => marks.tabs_or_tags = true,
-                _ => {}
-            }
+        let bytes = text.as_bytes();
+        Marks {
+            names: memchr::memchr2(b'&', b'*', bytes).is_some(),
+            tabs_or_tags: memchr::memchr2(b'\t', b'!', bytes).is_some(),
         }
-        marks
     }
 }
 
