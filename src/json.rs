@@ -98,7 +98,11 @@ pub(crate) fn shared_escape(c: char) -> Option<&'static str> {
 /// A JSON string literal.
 pub fn string(s: &str, out: &mut String) {
     out.push('"');
-    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+    // Without a branch per byte: the compiler makes it vector code.
+    if !s
+        .bytes()
+        .fold(false, |any, b| any | (b < 0x20) | (b == b'"') | (b == b'\\'))
+    {
         // Nothing to escape (most strings): copied whole.
         out.push_str(s);
         out.push('"');

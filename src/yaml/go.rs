@@ -145,11 +145,17 @@ pub(super) struct Positions<'t> {
     /// built at the first anchor: empty for ASCII text, whose characters
     /// are its bytes.
     chars: Option<Vec<char>>,
+    /// Whether the text holds a backslash, once asked.
+    backslash: Option<bool>,
 }
 
 impl<'t> Positions<'t> {
     pub(super) fn new(text: &'t str) -> Positions<'t> {
-        Positions { text, chars: None }
+        Positions {
+            text,
+            chars: None,
+            backslash: None,
+        }
     }
 
     fn at(&mut self, i: usize) -> Option<char> {
@@ -218,6 +224,14 @@ impl<'t> Positions<'t> {
     /// table does not (`yaml_parser_scan_flow_scalar`), and Go refuses the
     /// document.
     pub(super) fn has_slash_escape(&mut self, start: usize, end: usize) -> bool {
+        // Most documents hold no backslash at all: told once.
+        let text = self.text.as_bytes();
+        let any = *self
+            .backslash
+            .get_or_insert_with(|| memchr::memchr(b'\\', text).is_some());
+        if !any {
+            return false;
+        }
         let Some((mut i, '"')) = self.content(start) else {
             return false;
         };
