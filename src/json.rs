@@ -99,10 +99,9 @@ pub(crate) fn shared_escape(c: char) -> Option<&'static str> {
 pub fn string(s: &str, out: &mut String) {
     out.push('"');
     // Without a branch per byte: the compiler makes it vector code.
-    if !s
-        .bytes()
-        .fold(false, |any, b| any | (b < 0x20) | (b == b'"') | (b == b'\\'))
-    {
+    if !s.bytes().fold(false, |any, b| {
+        any | (b < 0x20) | (b == b'"') | (b == b'\\')
+    }) {
         // Nothing to escape (most strings): copied whole.
         out.push_str(s);
         out.push('"');

@@ -259,6 +259,57 @@ mod tests {
         }
     }
 
+    /// Every line checked in turn: what `split` finds with its searches.
+    fn split_line_by_line(input: &[u8]) -> Vec<(usize, usize, usize)> {
+        let (mut chunks, mut start, mut start_line, mut sep_len) = (Vec::new(), 0, 1, 0);
+        let mut pos = 0;
+        for (n, line) in input.split_inclusive(|&b| b == b'\n').enumerate() {
+            if is_separator(line) {
+                chunks.push((start, start_line, sep_len));
+                (start, start_line, sep_len) = (pos, n + 1, line.len());
+            }
+            pos += line.len();
+        }
+        chunks.push((start, start_line, sep_len));
+        chunks
+    }
+
+    #[test]
+    fn separators_found_by_search_are_those_a_line_by_line_walk_finds() {
+        // Every arrangement of four lines drawn from separator and
+        // near-separator lines, with and without a final line break.
+        let lines: [&[u8]; 7] = [b"---", b"--- # c", b"----", b" ---", b"a: 1", b"---\t", b""];
+        let mut inputs = Vec::new();
+        for i in 0..lines.len().pow(4) {
+            let mut input = Vec::new();
+            for k in 0..4 {
+                input.extend_from_slice(lines[i / lines.len().pow(k) % lines.len()]);
+                input.push(b'\n');
+            }
+            inputs.push(input.clone());
+            input.pop();
+            inputs.push(input);
+        }
+        for input in inputs {
+            let found: Vec<_> = split(&input)
+                .iter()
+                .map(|c| {
+                    (
+                        c.bytes.as_ptr() as usize - input.as_ptr() as usize,
+                        c.line,
+                        c.separator_len,
+                    )
+                })
+                .collect();
+            assert_eq!(
+                found,
+                split_line_by_line(&input),
+                "{:?}",
+                String::from_utf8_lossy(&input)
+            );
+        }
+    }
+
     #[test]
     fn separators_are_only_three_dashes_at_column_zero() {
         let chunks = split(b"a: 1\n --- \n---x\n----\n---\t# c\nb: 2\n");

@@ -204,9 +204,9 @@ fn read_doc(chunk: &Chunk<'_>, mut at: DocRef, opts: &Options, keep: Keep) -> Re
     let text = chunk.text().map_err(|m| Error::doc(&at, m))?;
     // Only a document that names the group can be an Express one; the
     // others are read without watching where things are.
-    let mut recorder =
-        (keep == Keep::Facts && memchr::memmem::find(text.as_bytes(), opts.group.as_bytes()).is_some())
-            .then(Recorder::default);
+    let mut recorder = (keep == Keep::Facts
+        && memchr::memmem::find(text.as_bytes(), opts.group.as_bytes()).is_some())
+    .then(Recorder::default);
     let node = match &mut recorder {
         Some(r) => yaml::read_document_observed(text, opts.limits, r),
         None => yaml::read_document(text, opts.limits),

@@ -150,6 +150,8 @@ fn what_the_layout_cannot_vouch_for_is_written_anew() {
         "metadata:\n  name: x\n  annotations:\n    ?\n      argocd.argoproj.io/sync-wave\n    : \"3\"\n",
         // A carriage return.
         "metadata:\r\n  name: x\r\n",
+        // A byte order mark: the parser's columns would not be the text's.
+        "\u{FEFF}metadata:\n  name: x\n",
     ];
     for text in cases {
         assert_eq!(spliced(text, vec![wave("1")]), None, "{text}");
