@@ -121,14 +121,17 @@ fn write_inline(v: &Value, indent: usize, out: &mut String) {
                 }
             };
             out.push('\n');
-            for (i, line) in body.split('\n').enumerate() {
+            let mut start = 0;
+            let ends = memchr::memchr_iter(b'\n', body.as_bytes()).chain([body.len()]);
+            for (i, end) in ends.enumerate() {
                 if i > 0 {
                     out.push('\n');
                 }
-                if !line.is_empty() {
+                if end > start {
                     pad(indent, out);
-                    out.push_str(line);
+                    out.push_str(&body[start..end]);
                 }
+                start = end + 1;
             }
         }
         Value::Str(s) => write_string(s, out),
@@ -190,6 +193,12 @@ fn literal_ok(s: &str) -> bool {
     if !s.contains('\n') || s.ends_with("\n\n") || s.starts_with(' ') || s.starts_with('\n') {
         return false;
     }
+    // Printable ASCII and line breaks (JSON in a ConfigMap, most text):
+    // only a blank before a line break, or at the end, can spoil it.
+    let ascii_line = |b: u8| (b' '..=b'~').contains(&b) | (b == b'\n');
+    if s.bytes().fold(true, |all, b| all & ascii_line(b)) {
+        return !s.ends_with(' ') && memchr::memmem::find(s.as_bytes(), b" \n").is_none();
+    }
     s.split('\n').all(|line| {
         !line.ends_with(' ')
             && (line.bytes().all(|b| (0x20..0x7F).contains(&b)) || line.chars().all(printable))
@@ -227,6 +236,31 @@ mod tests {
         let mut o = String::new();
         write_string(v, &mut o);
         o
+    }
+
+    #[test]
+    fn the_literal_block_test_agrees_with_its_line_by_line_rule() {
+        let rule = |s: &str| {
+            s.contains('\n')
+                && !s.ends_with("\n\n")
+                && !s.starts_with([' ', '\n'])
+                && s.split('\n')
+                    .all(|l| !l.ends_with(' ') && l.chars().all(printable))
+        };
+        // Every text of up to six characters from these.
+        let alphabet = ['a', ' ', '\n', '~', '\t', 'é'];
+        let mut texts = vec![String::new()];
+        for _ in 0..6 {
+            let longer: Vec<String> = texts
+                .iter()
+                .filter(|t| t.chars().count() == texts.last().unwrap().chars().count())
+                .flat_map(|t| alphabet.iter().map(move |&c| format!("{t}{c}")))
+                .collect();
+            texts.extend(longer);
+        }
+        for t in texts {
+            assert_eq!(literal_ok(&t), rule(&t), "{t:?}");
+        }
     }
 
     #[test]

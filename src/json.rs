@@ -29,7 +29,10 @@ pub fn canonical(v: &Value, out: &mut String) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) => out.push_str(&i.to_string()),
+        Value::Int(i) => {
+            use std::fmt::Write;
+            write!(out, "{i}").expect("a String takes any text");
+        }
         Value::Float(f) => out.push_str(&go_float(*f)),
         Value::Str(s) => string(s, out),
         Value::Seq(items) => {
@@ -48,13 +51,22 @@ pub fn canonical(v: &Value, out: &mut String) {
 
 /// Writes a mapping in canonical form, leaving out the entry of `skip`.
 pub fn canonical_map(entries: &[(String, Value)], skip: Option<&str>, out: &mut String) {
-    let mut sorted: Vec<&(String, Value)> = entries
-        .iter()
-        .filter(|(k, _)| Some(k.as_str()) != skip)
-        .collect();
+    let kept = |e: &&(String, Value)| Some(e.0.as_str()) != skip;
+    // Charts mostly write keys sorted already (Helm's `toYaml` does):
+    // then they are written as they stand, without a sorted copy.
+    if entries.windows(2).all(|w| w[0].0 < w[1].0) {
+        write_map(entries.iter().filter(kept), out);
+        return;
+    }
+    let mut sorted: Vec<&(String, Value)> = entries.iter().filter(kept).collect();
     sorted.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    write_map(sorted.into_iter(), out);
+}
+
+/// Writes the entries, in key order, as an object.
+fn write_map<'v>(entries: impl Iterator<Item = &'v (String, Value)>, out: &mut String) {
     out.push('{');
-    for (i, (k, v)) in sorted.into_iter().enumerate() {
+    for (i, (k, v)) in entries.enumerate() {
         if i > 0 {
             out.push(',');
         }

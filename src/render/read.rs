@@ -200,7 +200,7 @@ fn read_error(chunk: &Chunk<'_>, at: &DocRef, e: yaml::ReadError) -> Error {
     )
 }
 
-fn read_doc(chunk: &Chunk<'_>, mut at: DocRef, opts: &Options, keep: Keep) -> Result<What> {
+fn read_doc(chunk: &Chunk<'_>, at: DocRef, opts: &Options, keep: Keep) -> Result<What> {
     let text = chunk.text().map_err(|m| Error::doc(&at, m))?;
     // Only a document that names the group can be an Express one; the
     // others are read without watching where things are.
@@ -215,21 +215,33 @@ fn read_doc(chunk: &Chunk<'_>, mut at: DocRef, opts: &Options, keep: Keep) -> Re
     let Some(node) = node else {
         return Ok(What::Pass);
     };
-    let (kind, name) = model::label_of(&node);
-    at.kind = kind;
-    at.name = name;
-    let identity = model::identify(&node, &opts.group).map_err(|m| Error::doc(&at, m))?;
+    // Its kind and name, read only for a message or a document render
+    // keeps: most pass without one.
+    let named = |node: &yaml::Node<'_>| {
+        let (kind, name) = model::label_of(node);
+        DocRef {
+            kind,
+            name,
+            ..at.clone()
+        }
+    };
+    let identity = model::identify(&node, &opts.group).map_err(|m| Error::doc(&named(&node), m))?;
     if !matches!(identity, Identity::Express(_)) {
-        value::go_can_read(&node).map_err(|m| Error::doc(&at, m))?;
+        value::go_can_read(&node).map_err(|m| Error::doc(&named(&node), m))?;
     }
+    match &identity {
+        Identity::Other if !crate::gate::is_gate_node(&node) => return Ok(What::Pass),
+        Identity::ConfigMap(_, name) if !name.ends_with(crate::stored::SUFFIX) => {
+            return Ok(What::Pass);
+        }
+        _ => {}
+    }
+    let at = named(&node);
     match identity {
-        Identity::Other if crate::gate::is_gate_node(&node) => {
+        Identity::Other => {
             let v = value::from_node(node).map_err(|m| Error::doc(&at, m))?;
             gate_facts(&v, at)
         }
-        // Named only in messages while reading: not kept for the write.
-        Identity::Other => Ok(What::Pass),
-        Identity::ConfigMap(_, name) if !name.ends_with(crate::stored::SUFFIX) => Ok(What::Pass),
         Identity::ConfigMap(namespace, name) => {
             let map = value::from_node(node).map_err(|m| Error::doc(&at, m))?;
             let ours = written_by_us(&map);
