@@ -206,14 +206,12 @@ fn literal_ok(s: &str) -> bool {
 }
 
 fn double_quoted(s: &str, out: &mut String) {
-    out.push('"');
-    let printable_ascii = |b: u8| (b' '..=b'~').contains(&b) & (b != b'"') & (b != b'\\');
-    if s.bytes().fold(true, |all, b| all & printable_ascii(b)) {
-        // Nothing to escape (hex digests, numbers as strings): copied whole.
-        out.push_str(s);
-        out.push('"');
+    // Printable ASCII but `"` and `\` (hex digests, numbers as strings).
+    let plain = |b: u8| (b' '..=b'~').contains(&b) & (b != b'"') & (b != b'\\');
+    if crate::json::quoted_whole(s, plain, out) {
         return;
     }
+    out.push('"');
     for c in s.chars() {
         if let Some(e) = crate::json::shared_escape(c) {
             out.push_str(e);

@@ -24,14 +24,7 @@ pub(super) fn check(c: &Value, params: Option<&Value>, report: &mut Report) {
             .push(format!("{place}: no container to read"));
         return;
     };
-    // Kubernetes keeps the last of duplicate names.
-    let entry = match container.get("env") {
-        Some(Value::Seq(env)) => env
-            .iter()
-            .rev()
-            .find(|e| s(e, &["name"]) == Some("ARGOCD_SYNC_WAVE_DELAY")),
-        _ => None,
-    };
+    let entry = env_entry(container, "ARGOCD_SYNC_WAVE_DELAY");
     let why = "health is read from the controller's cache this long after a wave is applied (upstream: \"not foolproof\"); the health checks also compare status.observedGeneration, so the waves hold as long as the operator sets it and the cache keeps up";
     match entry {
         Some(e) if e.get("value").is_none() => report.not_checked.push(format!(
@@ -121,13 +114,7 @@ fn sync_timeout(container: &Value, params: Option<&Value>, place: &str, report: 
         w.strip_prefix("--sync-timeout=")
             .or_else(|| (*w == "--sync-timeout").then(|| words.get(i + 1).copied().unwrap_or("")))
     });
-    let entry = match container.get("env") {
-        Some(Value::Seq(env)) => env
-            .iter()
-            .rev()
-            .find(|e| s(e, &["name"]) == Some("ARGOCD_APPLICATION_CONTROLLER_SYNC_TIMEOUT")),
-        _ => None,
-    };
+    let entry = env_entry(container, "ARGOCD_APPLICATION_CONTROLLER_SYNC_TIMEOUT");
     // Argo CD's own manifests take it from argocd-cmd-params-cm
     // (`controller.sync.timeout.seconds`).
     let env = match entry {
@@ -163,6 +150,15 @@ fn sync_timeout(container: &Value, params: Option<&Value>, place: &str, report: 
         why: "a rollout waiting at an approval gate longer than that, or one that long, is terminated where it is; an automated sync does not retry the same revision".into(),
         fix: "approve within it, or raise --sync-timeout / ARGOCD_APPLICATION_CONTROLLER_SYNC_TIMEOUT (0: none)".into(),
     });
+}
+
+/// The container's environment entry `name`: the last one, as Kubernetes
+/// keeps the last of duplicate names.
+fn env_entry<'v>(container: &'v Value, name: &str) -> Option<&'v Value> {
+    match container.get("env") {
+        Some(Value::Seq(env)) => env.iter().rev().find(|e| s(e, &["name"]) == Some(name)),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

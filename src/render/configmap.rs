@@ -14,6 +14,7 @@ use std::collections::HashMap;
 
 use super::cluster::NodeInfo;
 use super::express::express_of;
+use super::group::Cluster;
 use super::hashed;
 use super::patch::Label;
 use super::read::{Doc, What};
@@ -68,14 +69,12 @@ impl Placement {
     pub fn place(
         &mut self,
         docs: &mut [Doc<'_>],
-        namespace: &str,
-        cluster: &str,
-        last_doc: usize,
+        cluster: Cluster<'_>,
         map: RevisionsMap,
         writing: bool,
     ) -> Result<()> {
-        let name = format!("{cluster}{}", crate::stored::SUFFIX);
-        match self.existing.get(&(namespace.to_string(), name)) {
+        let name = format!("{}{}", cluster.name, crate::stored::SUFFIX);
+        match self.existing.get(&(cluster.namespace.to_string(), name)) {
             Some(&(i, true)) => docs[i].what = What::Replaced(Box::new(map)),
             // A report over such a stream (what `render
             // --no-revision-configmap` kept) reads it as it is.
@@ -87,7 +86,7 @@ impl Placement {
                 ));
             }
             None => {
-                self.inserts.insert(last_doc, map);
+                self.inserts.insert(cluster.docs.last_doc, map);
             }
         }
         Ok(())

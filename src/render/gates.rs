@@ -20,7 +20,7 @@ use crate::gate::{Gate, Guarded};
 
 use super::Gates;
 use super::cluster::NodeInfo;
-use super::group::ClusterDocs;
+use super::group::{Cluster, ClusterDocs};
 use super::read::{Doc, What};
 
 /// A gate an earlier render wrote: its document, name, and the node it
@@ -97,11 +97,11 @@ impl Placement {
     pub fn place(
         &mut self,
         docs: &mut [Doc<'_>],
-        namespace: &str,
-        cluster: &str,
-        last_doc: usize,
+        cluster: Cluster<'_>,
         gates: Vec<Gate>,
     ) -> Result<()> {
+        let (namespace, last_doc) = (cluster.namespace, cluster.docs.last_doc);
+        let cluster = cluster.name;
         let mut earlier = self
             .ours
             .remove(&(namespace.to_string(), cluster.to_string()))

@@ -9,6 +9,14 @@ use crate::model::ExpressKind;
 
 use super::read::{Doc, What};
 
+/// A cluster of the stream: its namespace, its name and its documents.
+#[derive(Clone, Copy)]
+pub(super) struct Cluster<'a> {
+    pub namespace: &'a str,
+    pub name: &'a str,
+    pub docs: &'a ClusterDocs,
+}
+
 #[derive(Default)]
 pub(super) struct ClusterDocs {
     pub cluster_doc: Option<usize>,

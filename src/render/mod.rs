@@ -203,16 +203,14 @@ fn pipeline<'a>(
         };
         let decided = cluster::decide(&mut docs, namespace, name, members, &given, &next, keep)?;
         nodes += members.nodes.len();
-        gates.place(&mut docs, namespace, name, members.last_doc, decided.gates)?;
+        let cluster = group::Cluster {
+            namespace,
+            name,
+            docs: members,
+        };
+        gates.place(&mut docs, cluster, decided.gates)?;
         if let Some(map) = decided.map {
-            maps.place(
-                &mut docs,
-                namespace,
-                name,
-                members.last_doc,
-                map,
-                keep == Keep::Facts,
-            )?;
+            maps.place(&mut docs, cluster, map, keep == Keep::Facts)?;
         }
         if in_sequence {
             next.wave_start = decided.last_wave + 2;
