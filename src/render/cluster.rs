@@ -2,23 +2,21 @@
 //! waves, and the patch of each document.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::gate::Gate;
 use crate::model::ExpressKind;
 use crate::order::{self, List, Member, Mode};
-use crate::revision::{Digest, Revision};
-use crate::value::Value;
+use crate::revision::Digest;
 
 use super::configmap;
 use super::express::{express_mut, express_of};
 use super::gates;
 use super::group::ClusterDocs;
-use super::patch::{self, DepRef, Deps, Label, Patch};
+use super::patch::{DepRef, Deps, Label, Patch};
 use super::read::Doc;
 use super::rollout::{ClusterRollout, Injection, NodeRollout};
-use super::{Keep, Options, hashed};
+use super::{Keep, Options};
 
 /// A node of a cluster being rendered.
 pub(super) struct NodeInfo {
@@ -43,9 +41,9 @@ pub(super) struct NodeInfo {
 
 /// The nodes of a cluster: what the order needs of each ([`Member`]) and
 /// what render needs ([`NodeInfo`]), index for index.
-struct Nodes {
-    members: Vec<Member>,
-    infos: Vec<NodeInfo>,
+pub(super) struct Nodes {
+    pub(super) members: Vec<Member>,
+    pub(super) infos: Vec<NodeInfo>,
 }
 
 /// What was decided for a cluster, besides each document's patch.
@@ -123,7 +121,7 @@ pub(super) fn decide(
         nodes: order
             .waves
             .iter()
-            .map(|&m| node_rollout(docs, &nodes, &order, m, waves[m]))
+            .map(|&m| NodeRollout::of(docs, &nodes, &order, m, waves[m]))
             .collect(),
         configmap_wave,
         gates: gates.clone(),
@@ -376,58 +374,6 @@ fn set_patches(
         express_mut(docs, info.doc).patch = patch;
     }
     Ok(())
-}
-
-/// What was decided for node `m`; its spec as written out when the render
-/// kept values.
-fn node_rollout(
-    docs: &[Doc<'_>],
-    nodes: &Nodes,
-    order: &order::Order,
-    m: usize,
-    wave: i64,
-) -> NodeRollout {
-    let info = &nodes.infos[m];
-    let e = express_of(docs, info.doc);
-    let keys = |list: List| -> Vec<String> {
-        order.deps[list as usize][m]
-            .iter()
-            .map(|d| nodes.infos[d.target].key.clone())
-            .collect()
-    };
-    let spec = e.value.as_ref().map(|v| {
-        let mut v = v.clone();
-        patch::apply(patch::edits(docs, info.doc), &mut v);
-        v.get("spec").cloned().unwrap_or(Value::Map(Vec::new()))
-    });
-    NodeRollout {
-        key: info.key.clone(),
-        name: e.name.clone(),
-        kind: info.kind,
-        wave,
-        up: nodes.members[m].up,
-        express_version: info.version.clone(),
-        revision: info.label.clone(),
-        chart_revision: info.chart_label.clone(),
-        stale_label: info.stale_label.clone(),
-        rendered_wave: e.facts.rendered_wave,
-        revision_from_chart: info.from_chart,
-        injection: info.injection,
-        computed: Arc::new(Revision {
-            input: match &e.facts.input {
-                Some(hashed::Input::Whole(t)) => t.clone(),
-                _ => unreachable!("a render that keeps values holds every input whole"),
-            },
-            digest: info.digest,
-        }),
-        health_ignored_by: e
-            .value
-            .as_deref()
-            .and_then(|v| crate::health::ignored_by(e.kind, v)),
-        provisioning_after: keys(List::Provisioning),
-        upgrade_after: keys(List::Upgrade),
-        spec,
-    }
 }
 
 #[cfg(test)]

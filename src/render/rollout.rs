@@ -4,9 +4,15 @@
 use std::sync::Arc;
 
 use crate::model::ExpressKind;
-use crate::order::{List, Mode};
+use crate::order::{self, List, Mode};
 use crate::revision::Revision;
 use crate::value::Value;
+
+use super::cluster::Nodes;
+use super::express::express_of;
+use super::hashed;
+use super::patch;
+use super::read::Doc;
 
 /// What a render decided, per cluster: for `plan`, `diff`, `verify`.
 #[derive(Clone, Debug)]
@@ -111,5 +117,59 @@ impl NodeRollout {
     /// changes (the operator restarts a node when its revision changes).
     pub fn restarts(&self, live: &crate::live::LiveNode<'_>) -> bool {
         live.label() != Some(self.revision.as_str())
+    }
+}
+
+impl NodeRollout {
+    /// What was decided for node `m`; its spec as written out when the render
+    /// kept values.
+    pub(super) fn of(
+        docs: &[Doc<'_>],
+        nodes: &Nodes,
+        order: &order::Order,
+        m: usize,
+        wave: i64,
+    ) -> NodeRollout {
+        let info = &nodes.infos[m];
+        let e = express_of(docs, info.doc);
+        let keys = |list: List| -> Vec<String> {
+            order.deps[list as usize][m]
+                .iter()
+                .map(|d| nodes.infos[d.target].key.clone())
+                .collect()
+        };
+        let spec = e.value.as_ref().map(|v| {
+            let mut v = v.clone();
+            patch::apply(patch::edits(docs, info.doc), &mut v);
+            v.get("spec").cloned().unwrap_or(Value::Map(Vec::new()))
+        });
+        NodeRollout {
+            key: info.key.clone(),
+            name: e.name.clone(),
+            kind: info.kind,
+            wave,
+            up: nodes.members[m].up,
+            express_version: info.version.clone(),
+            revision: info.label.clone(),
+            chart_revision: info.chart_label.clone(),
+            stale_label: info.stale_label.clone(),
+            rendered_wave: e.facts.rendered_wave,
+            revision_from_chart: info.from_chart,
+            injection: info.injection,
+            computed: Arc::new(Revision {
+                input: match &e.facts.input {
+                    Some(hashed::Input::Whole(t)) => t.clone(),
+                    _ => unreachable!("a render that keeps values holds every input whole"),
+                },
+                digest: info.digest,
+            }),
+            health_ignored_by: e
+                .value
+                .as_deref()
+                .and_then(|v| crate::health::ignored_by(e.kind, v)),
+            provisioning_after: keys(List::Provisioning),
+            upgrade_after: keys(List::Upgrade),
+            spec,
+        }
     }
 }

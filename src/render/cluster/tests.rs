@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::render::{Source, group, read};
+use crate::value::Value;
 
 /// `decide` on the one cluster of `text`, keeping values: its revisions
 /// ConfigMap, if any, and its rollout.
