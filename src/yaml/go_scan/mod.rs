@@ -28,6 +28,12 @@
 //!   its `:` (`yaml_simple_key_is_valid`), in a flow collection (the
 //!   parser already refuses it in the block context): the `:` then has no
 //!   key and go-yaml refuses the document, unless `?` made the key explicit.
+//! - **A directive go-yaml does not know**, on a line starting `%` that
+//!   this parser reads as the text of a top-level block scalar (go-yaml
+//!   indents that text at least 1, so the line is a directive to it):
+//!   a name that is empty, runs into another character, or is not `YAML`
+//!   or `TAG` (`yaml_parser_scan_directive_name`,
+//!   `yaml_parser_scan_directive`).
 //!
 //! The walk tracks only what those rules need, as go-yaml does: the flow
 //! level, the block indentation stack, whether a simple key is allowed, and
@@ -239,10 +245,7 @@ impl Scan<'_> {
         let marker =
             |m: u8| self.col == 0 && c == m && next == m && self.at(2) == m && self.blankz_at(3);
         match c {
-            b'%' if self.col == 0 => {
-                self.allowed = false;
-                self.skip_to_break();
-            }
+            b'%' if self.col == 0 => self.directive()?,
             _ if marker(b'-') || marker(b'.') => return self.document_marker(first),
             b'[' | b'{' => self.flow_start()?,
             b']' | b'}' => self.flow_end()?,
@@ -278,6 +281,38 @@ impl Scan<'_> {
             }
         }
         Ok(true)
+    }
+
+    /// `%` at column 0: a directive to go-yaml (`yaml_parser_scan_directive`,
+    /// `yaml_parser_scan_directive_name`) where the parser read the line
+    /// otherwise (as text of a top-level block scalar, whose lines go-yaml
+    /// ends at column 0: `yaml_parser_scan_block_scalar_breaks` indents
+    /// them at least 1). Go refuses a name that is empty, that runs into a
+    /// character other than a blank, or that is not `YAML` or `TAG`; the
+    /// value of a known one is not modelled.
+    fn directive(&mut self) -> Result<(), Stop> {
+        let len = (1..).take_while(|&k| scalars::is_alpha(self.at(k))).count();
+        let name = String::from_utf8_lossy(&self.c[self.i + 1..self.i + 1 + len]).into_owned();
+        let go = if len == 0 {
+            Some("could not find expected directive name")
+        } else if !self.blankz_at(1 + len) {
+            Some("found unexpected non-alphabetical character")
+        } else if name != "YAML" && name != "TAG" {
+            Some("found unknown directive name")
+        } else {
+            None
+        };
+        if let Some(go) = go {
+            return Err(refused(
+                self.line,
+                format!(
+                    "a line starting `%{name}` at column 0 is a directive to Go's YAML reader (it ends a top-level block scalar's text before column 0), and go-yaml refuses the document (\"{go}\"): indent the line"
+                ),
+            ));
+        }
+        self.allowed = false;
+        self.skip_to_break();
+        Ok(())
     }
 
     /// `---` or `...` at column 0. Go reads the document after its `---`

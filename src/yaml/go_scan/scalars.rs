@@ -5,7 +5,7 @@
 use super::{Scan, Stop, refused};
 
 /// go-yaml's `is_alpha`: the characters of anchor names and tag handles.
-fn is_alpha(c: u8) -> bool {
+pub(super) fn is_alpha(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_' || c == b'-'
 }
 
