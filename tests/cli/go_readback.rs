@@ -544,9 +544,14 @@ const CONSTRUCTS: &[&str] = &[
     "x: {\"a\n    b\": 1}",
     "x: {a: 1,\n    b\n    : 2}",
     "x: [\"a\", :b]",
-    // and a `#` inside a plain scalar, and an empty verbatim tag.
+    // a `#` inside a plain scalar, and an empty verbatim tag;
     "x: a#c",
     "x: !<> y",
+    // yaml_parser_scan_tag (a named handle with no suffix) and
+    // yaml_parser_scan_uri_escapes (a `%` that starts no UTF-8 escape).
+    "x: !a! b",
+    "x: !a%zz b",
+    "x: !%FF b",
 ];
 
 /// Constructs, checked as [`CONSTRUCTS`] are, that Go reads and render

@@ -22,8 +22,10 @@
 //!   `?`, `:`, `%`, `@` or a backquote, YAML 1.2 reads a longer name: the
 //!   meanings differ, and the document is refused too.
 //! - **Tags followed by anything but a blank** (`yaml_parser_scan_tag`:
-//!   `!t}`), and tags running into `,`, `[` or `]`, which go-yaml reads as
-//!   part of the tag (`yaml_parser_scan_tag_uri`).
+//!   `!t}`), tags running into `,`, `[` or `]`, which go-yaml reads as
+//!   part of the tag (`yaml_parser_scan_tag_uri`), a named handle with
+//!   nothing after it (`!a!`), and a `%` that starts no escape of one UTF-8
+//!   character (`yaml_parser_scan_uri_escapes`).
 //! - **A key that does not end on its line within 1,024 characters** before
 //!   its `:` (`yaml_simple_key_is_valid`), in a flow collection (the
 //!   parser already refuses it in the block context): the `:` then has no
@@ -32,8 +34,7 @@
 //!   this parser reads as the text of a top-level block scalar (go-yaml
 //!   indents that text at least 1, so the line is a directive to it):
 //!   a name that is empty, runs into another character, or is not `YAML`
-//!   or `TAG` (`yaml_parser_scan_directive_name`,
-//!   `yaml_parser_scan_directive`).
+//!   or `TAG`, and a malformed version or tag prefix (`directive`).
 //!
 //! The walk tracks only what those rules need, as go-yaml does: the flow
 //! level, the block indentation stack, whether a simple key is allowed, and
@@ -44,6 +45,7 @@
 use super::ReadError;
 
 mod cursor;
+mod directive;
 mod keys;
 mod scalars;
 
@@ -283,35 +285,25 @@ impl Scan<'_> {
         Ok(true)
     }
 
-    /// `%` at column 0: a directive to go-yaml (`yaml_parser_scan_directive`,
-    /// `yaml_parser_scan_directive_name`) where the parser read the line
-    /// otherwise (as text of a top-level block scalar, whose lines go-yaml
-    /// ends at column 0: `yaml_parser_scan_block_scalar_breaks` indents
-    /// them at least 1). Go refuses a name that is empty, that runs into a
-    /// character other than a blank, or that is not `YAML` or `TAG`; the
-    /// value of a known one is not modelled.
+    /// `%` at column 0: a directive to go-yaml ([`directive`]), where the
+    /// parser read the line otherwise; refused where go-yaml refuses it.
     fn directive(&mut self) -> Result<(), Stop> {
-        let len = (1..).take_while(|&k| scalars::is_alpha(self.at(k))).count();
-        let name = String::from_utf8_lossy(&self.c[self.i + 1..self.i + 1 + len]).into_owned();
-        let go = if len == 0 {
-            Some("could not find expected directive name")
-        } else if !self.blankz_at(1 + len) {
-            Some("found unexpected non-alphabetical character")
-        } else if name != "YAML" && name != "TAG" {
-            Some("found unknown directive name")
-        } else {
-            None
-        };
-        if let Some(go) = go {
-            return Err(refused(
-                self.line,
+        let line = &self.c[self.i..];
+        let end = line
+            .iter()
+            .position(|&b| matches!(b, b'\n' | b'\r'))
+            .unwrap_or(line.len());
+        let shown = String::from_utf8_lossy(&line[..end.min(40)]).into_owned();
+        let at = self.line;
+        self.directive_line().map_err(|go| {
+            refused(
+                at,
                 format!(
-                    "a line starting `%{name}` at column 0 is a directive to Go's YAML reader (it ends a top-level block scalar's text before column 0), and go-yaml refuses the document (\"{go}\"): indent the line"
+                    "the line `{shown}` at column 0 is a directive to Go's YAML reader (it ends a top-level block scalar's text before column 0), and go-yaml refuses the document (\"{go}\"): indent the line"
                 ),
-            ));
-        }
+            )
+        })?;
         self.allowed = false;
-        self.skip_to_break();
         Ok(())
     }
 
