@@ -9,19 +9,22 @@ use std::path::{Path, PathBuf};
 use express_waves::gate;
 use express_waves::value::Value;
 
-use crate::{assert_exit, assert_success, refused, root, run_binary};
+use crate::{Scratch, assert_exit, assert_success, refused, root, run_binary};
 
-struct Fake {
-    dir: PathBuf,
+/// A fake kubectl whose `get` prints the gates it was given (a List) and
+/// whose other commands only record their argv.
+struct Fake(Scratch);
+
+impl std::ops::Deref for Fake {
+    type Target = Scratch;
+    fn deref(&self) -> &Scratch {
+        &self.0
+    }
 }
 
 impl Fake {
-    /// A kubectl whose `get` prints `gates` (a List) and whose other
-    /// commands only record their argv.
     fn new(name: &str, gates: &[Value]) -> Fake {
-        let dir = std::env::temp_dir().join(format!("ew-approve-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
+        let scratch = Scratch::new("approve", name);
         let list = Value::Map(vec![
             ("apiVersion".into(), Value::Str("v1".into())),
             ("kind".into(), Value::Str("List".into())),
@@ -29,13 +32,13 @@ impl Fake {
         ]);
         let mut text = String::new();
         express_waves::emit::document(&list, &mut text);
-        std::fs::write(dir.join("gates.yaml"), text).unwrap();
-        let script = format!(
-            "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done >> '{0}/argv'\necho -- >> '{0}/argv'\ncase \"$1\" in get) cat '{0}/gates.yaml' ;; esac\n",
-            dir.display()
-        );
-        crate::executable(dir.join("kubectl"), script);
-        Fake { dir }
+        let listed = scratch.dir.join("gates.yaml");
+        std::fs::write(&listed, text).unwrap();
+        scratch.fake_kubectl(&format!(
+            "case \"$1\" in get) cat '{}' ;; esac",
+            listed.display()
+        ));
+        Fake(scratch)
     }
 
     fn run(&self, args: &[&str]) -> std::process::Output {
@@ -44,29 +47,11 @@ impl Fake {
         run_binary(
             &all,
             &[
-                (
-                    "EXPRESS_WAVES_KUBECTL",
-                    self.dir.join("kubectl").as_os_str(),
-                ),
+                ("EXPRESS_WAVES_KUBECTL", self.kubectl().as_os_str()),
                 ("USER", "ops-bot".as_ref()),
             ],
             b"",
         )
-    }
-
-    fn calls(&self) -> Vec<Vec<String>> {
-        std::fs::read_to_string(self.dir.join("argv"))
-            .unwrap_or_default()
-            .split("--\n")
-            .filter(|c| !c.is_empty())
-            .map(|c| c.lines().map(str::to_string).collect())
-            .collect()
-    }
-}
-
-impl Drop for Fake {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 

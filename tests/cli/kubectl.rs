@@ -1,20 +1,23 @@
 //! `--kubectl`: a fake `kubectl` (EXPRESS_WAVES_KUBECTL) records its argv and
 //! prints fixtures; hostile context and namespace values stay data.
 
-use std::path::PathBuf;
 use std::process::Command;
 
-use crate::{refused, root};
+use crate::{Scratch, refused, root};
 
-struct FakeKubectl {
-    dir: PathBuf,
+/// A fake kubectl printing fixtures (or failing as an unauthorised one).
+struct FakeKubectl(Scratch);
+
+impl std::ops::Deref for FakeKubectl {
+    type Target = Scratch;
+    fn deref(&self) -> &Scratch {
+        &self.0
+    }
 }
 
 impl FakeKubectl {
     fn new(name: &str, fail: bool) -> FakeKubectl {
-        let dir = std::env::temp_dir().join(format!("ew-kubectl-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
+        let scratch = Scratch::new("kubectl", name);
         let fixture = root().join("tests/fixtures/live-rollout-list.yaml");
         let body = if fail {
             "echo 'error: You must be logged in to the server (Unauthorized)' >&2; exit 1"
@@ -28,37 +31,17 @@ impl FakeKubectl {
                 fixture.display()
             )
         };
-        let script = format!(
-            "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done >> '{}'\necho -- >> '{}'\n{body}\n",
-            dir.join("argv").display(),
-            dir.join("argv").display()
-        );
-        let path = dir.join("kubectl");
-        crate::executable(&path, script);
-        FakeKubectl { dir }
+        scratch.fake_kubectl(&body);
+        FakeKubectl(scratch)
     }
 
     fn run(&self, args: &[&str]) -> std::process::Output {
         Command::new(env!("CARGO_BIN_EXE_express-waves"))
             .args(args)
             .current_dir(root())
-            .env("EXPRESS_WAVES_KUBECTL", self.dir.join("kubectl"))
+            .env("EXPRESS_WAVES_KUBECTL", self.kubectl())
             .output()
             .unwrap()
-    }
-
-    fn calls(&self) -> Vec<Vec<String>> {
-        let text = std::fs::read_to_string(self.dir.join("argv")).unwrap_or_default();
-        text.split("--\n")
-            .filter(|c| !c.is_empty())
-            .map(|c| c.lines().map(str::to_string).collect())
-            .collect()
-    }
-}
-
-impl Drop for FakeKubectl {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 

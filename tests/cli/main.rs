@@ -149,6 +149,53 @@ pub fn pseudo_terminal() -> bool {
     false
 }
 
+/// A fresh scratch directory for one test (`ew-<what>-<name>-<pid>` in the
+/// temporary directory), removed when dropped.
+pub struct Scratch {
+    pub dir: PathBuf,
+}
+
+impl Scratch {
+    pub fn new(what: &str, name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("ew-{what}-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch { dir }
+    }
+
+    /// Writes a fake `kubectl` here that records each call's arguments in
+    /// `argv` (one a line, `--` after each call), then runs `body` (sh).
+    pub fn fake_kubectl(&self, body: &str) {
+        let argv = self.dir.join("argv");
+        let script = format!(
+            "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done >> '{0}'\necho -- >> '{0}'\n{body}\n",
+            argv.display()
+        );
+        executable(self.kubectl(), script);
+    }
+
+    /// Where [`Scratch::fake_kubectl`] writes the fake.
+    pub fn kubectl(&self) -> PathBuf {
+        self.dir.join("kubectl")
+    }
+
+    /// The arguments of each call the fake kubectl recorded, in order.
+    pub fn calls(&self) -> Vec<Vec<String>> {
+        std::fs::read_to_string(self.dir.join("argv"))
+            .unwrap_or_default()
+            .split("--\n")
+            .filter(|c| !c.is_empty())
+            .map(|c| c.lines().map(str::to_string).collect())
+            .collect()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 /// Writes `text` to `path` as an executable script (a fake helm, kubectl).
 pub fn executable(path: impl AsRef<Path>, text: impl AsRef<[u8]>) {
     std::fs::write(path.as_ref(), text).unwrap();

@@ -3,15 +3,12 @@
 //! that completes, one that turns Degraded, one that never ends, one held
 //! at an approval gate until approved.
 
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use crate::root;
+use crate::{Scratch, root};
 
 /// A scratch directory with a fake kubectl serving `states` in turn.
-struct Script {
-    dir: PathBuf,
-}
+struct Script(Scratch);
 
 impl Script {
     fn new(name: &str, states: &[String]) -> Script {
@@ -25,9 +22,8 @@ impl Script {
     /// Each state with the gates live then (what `kubectl get
     /// gates.waves.express.medallia.com` prints, read after the nodes).
     fn with_gates(name: &str, states: &[(String, String)]) -> Script {
-        let dir = std::env::temp_dir().join(format!("ew-watch-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
+        let scratch = Scratch::new("watch", name);
+        let dir = &scratch.dir;
         for (i, (s, g)) in states.iter().enumerate() {
             std::fs::write(dir.join(format!("state{i}.yaml")), s).unwrap();
             std::fs::write(dir.join(format!("gates{i}.yaml")), g).unwrap();
@@ -36,12 +32,11 @@ impl Script {
         let d = dir.display();
         // The nodes' read moves to the next state; the gates' and the
         // Application's reads (after it) serve the same state's.
-        let script = format!(
-            "#!/bin/sh\nm=$(( $(cat '{d}/n' 2>/dev/null || echo 1) - 1 )); [ \"$m\" -gt {last} ] && m={last}\ncase \"$2\" in configmaps) printf 'apiVersion: v1\\nkind: List\\nitems: []\\n'; exit 0;;\n gates.waves.express.medallia.com) cat '{d}/gates'$m.yaml; exit 0;;\n applications.argoproj.io) cat '{d}/app'$m.yaml; exit 0;; esac\nn=$(cat '{d}/n' 2>/dev/null || echo 0)\n[ \"$n\" -gt {last} ] && n={last}\ncat '{d}/state'$n.yaml\necho $((n+1)) > '{d}/n'\n"
+        let body = format!(
+            "m=$(( $(cat '{d}/n' 2>/dev/null || echo 1) - 1 )); [ \"$m\" -gt {last} ] && m={last}\ncase \"$2\" in configmaps) printf 'apiVersion: v1\\nkind: List\\nitems: []\\n'; exit 0;;\n gates.waves.express.medallia.com) cat '{d}/gates'$m.yaml; exit 0;;\n applications.argoproj.io) cat '{d}/app'$m.yaml; exit 0;; esac\nn=$(cat '{d}/n' 2>/dev/null || echo 0)\n[ \"$n\" -gt {last} ] && n={last}\ncat '{d}/state'$n.yaml\necho $((n+1)) > '{d}/n'"
         );
-        let path = dir.join("kubectl");
-        crate::executable(&path, script);
-        Script { dir }
+        scratch.fake_kubectl(&body);
+        Script(scratch)
     }
 
     fn watch(&self, extra: &[&str]) -> std::process::Output {
@@ -50,7 +45,7 @@ impl Script {
         Command::new(env!("CARGO_BIN_EXE_express-waves"))
             .args(&args)
             .current_dir(root())
-            .env("EXPRESS_WAVES_KUBECTL", self.dir.join("kubectl"))
+            .env("EXPRESS_WAVES_KUBECTL", self.0.kubectl())
             .stdin(Stdio::null())
             .output()
             .unwrap()
@@ -63,7 +58,7 @@ impl Script {
     fn watch_in_a_terminal(&self) -> String {
         let cmd = format!(
             "EXPRESS_WAVES_KUBECTL='{}' '{}' status --kubectl --watch --interval 0.05",
-            self.dir.join("kubectl").display(),
+            self.0.kubectl().display(),
             env!("CARGO_BIN_EXE_express-waves")
         );
         let out = Command::new("script")
@@ -72,12 +67,6 @@ impl Script {
             .output()
             .unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-}
-
-impl Drop for Script {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -296,7 +285,7 @@ fn a_watch_shows_the_rollout_waiting_at_a_gate_until_it_is_approved() {
     );
     let out = Command::new(env!("CARGO_BIN_EXE_express-waves"))
         .args(["status", "--kubectl"])
-        .env("EXPRESS_WAVES_KUBECTL", held.dir.join("kubectl"))
+        .env("EXPRESS_WAVES_KUBECTL", held.0.kubectl())
         .output()
         .unwrap();
     crate::assert_exit(&out, 3);
@@ -438,7 +427,7 @@ fn a_watched_sync_terminated_at_the_gate_ends_saying_where_it_stopped() {
     .iter()
     .enumerate()
     {
-        std::fs::write(s.dir.join(format!("app{i}.yaml")), app).unwrap();
+        std::fs::write(s.0.dir.join(format!("app{i}.yaml")), app).unwrap();
     }
     let out = s.watch(&["--app", "acme"]);
     crate::assert_exit(&out, 1);
