@@ -255,12 +255,18 @@ pub fn is_gate(v: &Value) -> bool {
         && v.get("apiVersion").and_then(Value::as_str) == Some(API_VERSION)
 }
 
-/// A live Gate's sync wave as Argo CD reads it (gitops-engine
-/// `pkg/sync/syncwaves`, `Wave`: `strconv.Atoi` of the annotation, else 0).
+/// A live Gate's sync wave as Argo CD reads it: gitops-engine
+/// `pkg/sync/syncwaves/waves.go`, `Wave`, is `strconv.Atoi` of the
+/// sync-wave annotation; failing that `pkg/sync/hook/helm/weight.go`,
+/// `Weight`, the same of `helm.sh/hook-weight`; failing both, 0.
 pub fn wave_of(obj: &Value) -> i64 {
-    obj.at(&["metadata", "annotations", model::ANN_SYNC_WAVE])
-        .and_then(Value::as_str)
-        .and_then(model::go_atoi)
+    let atoi = |key| {
+        obj.at(&["metadata", "annotations", key])
+            .and_then(Value::as_str)
+            .and_then(model::go_atoi)
+    };
+    atoi(model::ANN_SYNC_WAVE)
+        .or_else(|| atoi("helm.sh/hook-weight"))
         .unwrap_or(0)
 }
 
@@ -320,3 +326,31 @@ pub fn health(obj: &Value) -> Health {
 }
 
 const NOT_OURS: &str = "Not a gate express-waves wrote (spec.cluster, spec.after and spec.rollout must be strings): render it again";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_gates_wave_falls_back_to_its_helm_hook_weight_as_argo_cd_reads_it() {
+        let gate = |annotations: &str| {
+            crate::value::parse_for_test(&format!("metadata:\n  annotations: {annotations}\n"))
+                .unwrap()
+        };
+        assert_eq!(
+            wave_of(&gate(
+                "{argocd.argoproj.io/sync-wave: '3', helm.sh/hook-weight: '7'}"
+            )),
+            3
+        );
+        assert_eq!(
+            wave_of(&gate(
+                "{argocd.argoproj.io/sync-wave: ' 3', helm.sh/hook-weight: '7'}"
+            )),
+            7
+        );
+        assert_eq!(wave_of(&gate("{helm.sh/hook-weight: '-2'}")), -2);
+        assert_eq!(wave_of(&gate("{helm.sh/hook-weight: x}")), 0);
+        assert_eq!(wave_of(&gate("{}")), 0);
+    }
+}

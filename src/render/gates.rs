@@ -9,7 +9,9 @@
 //! given, none with `--no-gates`, else those of the gates an earlier render
 //! wrote into the input, so that a render of a render (and `plan`, `status
 //! --render`, `approve --render` of one) keeps them. A gate holds every
-//! later wave of the Application, so with several clusters side by side
+//! later wave of the Application (gitops-engine `pkg/sync/sync_context.go`,
+//! `Sync`: it takes the tasks of the lowest phase and wave across the whole
+//! Application, and goes on only when they are all healthy), so with several clusters side by side
 //! one cluster's gate would hold the others' nodes: refused (clusters in
 //! sequence each roll after the one before, so that is what they expect).
 

@@ -104,10 +104,13 @@ fn has_sync_option(obj: &Value, option: &str) -> bool {
         .any(|o| o.trim() == option)
 }
 
-/// `syncwaves.Wave`: `strconv.Atoi` of the annotation, else 0.
+/// gitops-engine `pkg/sync/syncwaves/waves.go`, `Wave`: `strconv.Atoi` of
+/// the annotation, else `pkg/sync/hook/helm/weight.go`, `Weight`: the same
+/// of `helm.sh/hook-weight`, else 0.
 fn wave_of(obj: &Value) -> i64 {
-    s(obj, &["metadata", "annotations", ANN_WAVE])
-        .parse()
+    let atoi = |key| s(obj, &["metadata", "annotations", key]).parse().ok();
+    atoi(ANN_WAVE)
+        .or_else(|| atoi("helm.sh/hook-weight"))
         .unwrap_or(0)
 }
 
