@@ -109,7 +109,6 @@ pub(super) fn decide(
         wave_at,
         helm4_file.as_deref(),
     );
-    drop(in_order);
     set_patches(docs, &nodes, &order, &waves)?;
     record_options(docs, cd, opts);
     let configmap_wave = (opts.revision_configmap && !nodes.infos.is_empty())

@@ -128,6 +128,9 @@ pub(super) fn documents<'a>(
         })
         .collect();
     let mut docs = Vec::with_capacity(chunks.iter().map(Vec::len).sum());
+    // Only a document that names the group can be an Express one: the
+    // search for it, built once.
+    let group = memchr::memmem::Finder::new(opts.group.as_bytes());
     let mut deltas = hashed::Deltas::default();
     let mut repeats = Repeats::default();
     let mut index = 0;
@@ -167,7 +170,7 @@ pub(super) fn documents<'a>(
             if chunk.separator_len == 0 {
                 at.line = chunk.line;
             }
-            let mut what = read_doc(&chunk, at, opts, keep)?;
+            let mut what = read_doc(&chunk, at, opts, keep, &group)?;
             if let What::Express(e) = &mut what {
                 repeats.share(e);
                 // Held for the revisions ConfigMap, when one is written.
@@ -200,13 +203,18 @@ fn read_error(chunk: &Chunk<'_>, at: &DocRef, e: yaml::ReadError) -> Error {
     )
 }
 
-fn read_doc(chunk: &Chunk<'_>, at: DocRef, opts: &Options, keep: Keep) -> Result<What> {
+fn read_doc(
+    chunk: &Chunk<'_>,
+    at: DocRef,
+    opts: &Options,
+    keep: Keep,
+    group: &memchr::memmem::Finder<'_>,
+) -> Result<What> {
     let text = chunk.text().map_err(|m| Error::doc(&at, m))?;
-    // Only a document that names the group can be an Express one; the
-    // others are read without watching where things are.
-    let mut recorder = (keep == Keep::Facts
-        && memchr::memmem::find(text.as_bytes(), opts.group.as_bytes()).is_some())
-    .then(Recorder::default);
+    // A document that does not name the group is read without watching
+    // where things are.
+    let mut recorder =
+        (keep == Keep::Facts && group.find(text.as_bytes()).is_some()).then(Recorder::default);
     let node = match &mut recorder {
         Some(r) => yaml::read_document_observed(text, opts.limits, r),
         None => yaml::read_document(text, opts.limits),
