@@ -148,7 +148,6 @@ pub fn blank_separator_len(text: &[u8]) -> usize {
 
 /// Whether `bytes` hold only printable ASCII, tabs and LF.
 fn plain_ascii(bytes: &[u8]) -> bool {
-    let exact = |c: &[u8]| c.iter().all(|&b| matches!(b, b'\t' | b'\n' | b' '..=b'~'));
     // 32 bytes at a time, without a branch inside: the compiler makes it
     // vector code.
     let plain = |b: u8| (b.wrapping_sub(b' ') < 0x5F) | (b == b'\t') | (b == b'\n');
@@ -158,7 +157,7 @@ fn plain_ascii(bytes: &[u8]) -> bool {
             return false;
         }
     }
-    exact(blocks.remainder())
+    blocks.remainder().iter().all(|&b| plain(b))
 }
 
 /// Whether what follows `---` on separator line `sep` is blanks or a

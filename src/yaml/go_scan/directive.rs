@@ -20,6 +20,7 @@ fn width(octet: u8) -> usize {
     }
 }
 
+/// go-yaml's `as_hex`, of a byte known to be a hex digit.
 fn hex(c: u8) -> u8 {
     match c {
         b'0'..=b'9' => c - b'0',
@@ -29,8 +30,10 @@ fn hex(c: u8) -> u8 {
 }
 
 impl Scan<'_> {
-    /// The directive at the `%` here, read to the end of its line (not
-    /// past its line break); go-yaml's message where it refuses it.
+    /// The directive at the `%` here (`yaml_parser_scan_directive`, its name
+    /// as `yaml_parser_scan_directive_name` reads it), read to the end of
+    /// its line (not past its line break); go-yaml's message where it
+    /// refuses it.
     pub(super) fn directive_line(&mut self) -> Result<(), &'static str> {
         self.skip();
         let start = self.i;
@@ -116,13 +119,7 @@ impl Scan<'_> {
         }
         self.skip_blanks();
         let start = self.i;
-        while is_alpha(self.at(0)) || b";/?:@&=+$,.!~*'()[]%".contains(&self.at(0)) {
-            if self.at(0) == b'%' {
-                self.uri_escape()?;
-            } else {
-                self.skip();
-            }
-        }
+        self.tag_uri()?;
         if self.i == start {
             return Err("did not find expected tag URI");
         }
@@ -132,9 +129,22 @@ impl Scan<'_> {
         Ok(())
     }
 
+    /// The characters of a tag URI (`yaml_parser_scan_tag_uri`), each `%`
+    /// escape checked: a directive's prefix, and a node's tag after its `!`.
+    pub(super) fn tag_uri(&mut self) -> Result<(), &'static str> {
+        while is_alpha(self.at(0)) || b";/?:@&=+$,.!~*'()[]%".contains(&self.at(0)) {
+            if self.at(0) == b'%' {
+                self.uri_escape()?;
+            } else {
+                self.skip();
+            }
+        }
+        Ok(())
+    }
+
     /// `yaml_parser_scan_uri_escapes`: `%XX` octets that make one UTF-8
-    /// character (in a directive's prefix, and in a tag).
-    pub(super) fn uri_escape(&mut self) -> Result<(), &'static str> {
+    /// character.
+    fn uri_escape(&mut self) -> Result<(), &'static str> {
         let mut left = None;
         loop {
             if !(self.at(0) == b'%'

@@ -32,7 +32,8 @@
 //!   key and go-yaml refuses the document, unless `?` made the key explicit.
 //! - **A directive go-yaml does not know**, on a line starting `%` that
 //!   this parser reads as the text of a top-level block scalar (go-yaml
-//!   indents that text at least 1, so the line is a directive to it):
+//!   indents that text at least 1, `yaml_parser_scan_block_scalar_breaks`,
+//!   so the line is a directive to it, `yaml_parser_fetch_next_token`):
 //!   a name that is empty, runs into another character, or is not `YAML`
 //!   or `TAG`, and a malformed version or tag prefix (`directive`).
 //!
@@ -285,17 +286,18 @@ impl Scan<'_> {
         Ok(true)
     }
 
-    /// `%` at column 0: a directive to go-yaml ([`directive`]), where the
-    /// parser read the line otherwise; refused where go-yaml refuses it.
+    /// `%` at column 0: a directive to go-yaml (`yaml_parser_fetch_next_token`
+    /// fetches one there, `yaml_parser_fetch_directive`), where the parser
+    /// read the line otherwise; refused where go-yaml refuses it.
     fn directive(&mut self) -> Result<(), Stop> {
-        let line = &self.c[self.i..];
-        let end = line
-            .iter()
-            .position(|&b| matches!(b, b'\n' | b'\r'))
-            .unwrap_or(line.len());
-        let shown = String::from_utf8_lossy(&line[..end.min(40)]).into_owned();
-        let at = self.line;
+        let (from, at) = (self.i, self.line);
         self.directive_line().map_err(|go| {
+            let line = &self.c[from..];
+            let end = line
+                .iter()
+                .position(|&b| matches!(b, b'\n' | b'\r'))
+                .unwrap_or(line.len());
+            let shown = String::from_utf8_lossy(&line[..end.min(40)]);
             refused(
                 at,
                 format!(

@@ -74,21 +74,12 @@ impl Scan<'_> {
             .then(|| (0..).take_while(|&k| is_alpha(self.at(k))).count())
             .filter(|&k| self.at(k) == b'!')
             .map(|k| self.i + k + 1);
-        // `yaml_parser_scan_tag_uri`, `%` escapes checked as go-yaml does.
-        while is_alpha(self.at(0)) || b";/?:@&=+$,.!~*'()[]%".contains(&self.at(0)) {
-            if self.at(0) == b'%' {
-                let at = self.line;
-                let tag = self.text(start, self.i).to_string();
-                self.uri_escape().map_err(|go| {
-                    refused(
-                        at,
-                        format!("tag `{tag}…`: a `%` in a tag must start a URI escape of one UTF-8 character, and Go's YAML reader refuses this document (\"{go}\")"),
-                    )
-                })?;
-            } else {
-                self.skip();
-            }
-        }
+        self.tag_uri().map_err(|go| {
+            refused(
+                self.line,
+                format!("tag `{}…`: a `%` in a tag must start a URI escape of one UTF-8 character, and Go's YAML reader refuses this document (\"{go}\")", self.text(start, self.i)),
+            )
+        })?;
         if handle.is_some_and(|end| self.i <= end) {
             return Err(refused(
                 self.line,
