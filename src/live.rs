@@ -302,10 +302,11 @@ impl Kubectl {
     /// other failure is an error with kubectl's own message.
     fn get_unless(&self, what: &[&str], absent: &str) -> Result<Vec<Value>> {
         let args = self.get_args(what, &[]);
+        let what = format!("kubectl {}", args.join(" "));
         match crate::process::run(&self.program, &args, None, None, None)? {
-            Ok(stdout) => parse("kubectl", &stdout),
+            Ok(stdout) => read_printed(&what, &stdout),
             Err(f) if f.stderr.contains(absent) => Ok(Vec::new()),
-            Err(f) => Err(f.into_error(&format!("kubectl {}", args.join(" ")))),
+            Err(f) => Err(f.into_error(&what)),
         }
     }
 
@@ -325,15 +326,20 @@ impl Kubectl {
     pub fn get(&self, args: &[String]) -> Result<Vec<Value>> {
         let what = format!("kubectl {}", args.join(" "));
         let stdout = crate::process::captured(&self.program, args, None, &what)?;
-        if stdout.len() > crate::input::DEFAULT_LIMIT {
-            return Err(Error::msg(format!(
-                "{what} printed {} bytes, over the input limit of {}",
-                stdout.len(),
-                crate::input::DEFAULT_LIMIT
-            )));
-        }
-        parse("kubectl", &stdout)
+        read_printed(&what, &stdout)
     }
+}
+
+/// The objects `what` (a kubectl command) printed, under the input limit.
+fn read_printed(what: &str, stdout: &[u8]) -> Result<Vec<Value>> {
+    if stdout.len() > crate::input::DEFAULT_LIMIT {
+        return Err(Error::msg(format!(
+            "{what} printed {} bytes, over the input limit of {}",
+            stdout.len(),
+            crate::input::DEFAULT_LIMIT
+        )));
+    }
+    parse("kubectl", stdout)
 }
 
 /// `(namespace, name)` of an object.

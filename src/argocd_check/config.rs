@@ -275,10 +275,7 @@ fn check_exclusions(
             || (!inclusions.is_empty() && !inclusions.iter().any(|r| matches(r, group, kind)));
         if excluded {
             // Hiding the Gate matters where gates are asked for.
-            let severity = match kind == crate::gate::KIND && !gates {
-                true => Severity::Warning,
-                false => Severity::Breaks,
-            };
+            let severity = stakes(kind, gates).1;
             report.findings.push(Finding {
                 severity,
                 place: place.to_string(),
