@@ -263,11 +263,9 @@ struct NodeDiffJson<'a> {
     reason: Option<&'a str>,
 }
 
-/// The JSON format.
-pub fn json(diffs: &[NodeDiff]) -> String {
-    let nodes: Vec<NodeDiffJson<'_>> = diffs
-        .iter()
-        .map(|d| NodeDiffJson {
+impl<'a> NodeDiffJson<'a> {
+    fn of(d: &'a NodeDiff) -> Self {
+        NodeDiffJson {
             namespace: &d.namespace,
             cluster: &d.cluster,
             key: &d.key,
@@ -276,8 +274,13 @@ pub fn json(diffs: &[NodeDiff]) -> String {
             change: d.what(),
             changes: &d.changes,
             reason: d.reason.as_deref(),
-        })
-        .collect();
+        }
+    }
+}
+
+/// The JSON format.
+pub fn json(diffs: &[NodeDiff]) -> String {
+    let nodes = diffs.iter().map(NodeDiffJson::of).collect();
     #[derive(Serialize)]
     struct Json<'a> {
         restarts: usize,

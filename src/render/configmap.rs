@@ -66,11 +66,13 @@ impl Placement {
         }
     }
 
+    /// Places the revisions ConfigMap `map` of `cluster` (`writing`: a
+    /// render that writes it, not one that only reports).
     pub fn place(
         &mut self,
-        docs: &mut [Doc<'_>],
-        cluster: Cluster<'_>,
         map: RevisionsMap,
+        cluster: Cluster<'_>,
+        docs: &mut [Doc<'_>],
         writing: bool,
     ) -> Result<()> {
         let name = format!("{}{}", cluster.name, crate::stored::SUFFIX);

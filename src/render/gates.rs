@@ -98,9 +98,9 @@ impl Placement {
     /// Places `gates` of one cluster; drops the input's other gates of it.
     pub fn place(
         &mut self,
-        docs: &mut [Doc<'_>],
-        cluster: Cluster<'_>,
         gates: Vec<Gate>,
+        cluster: Cluster<'_>,
+        docs: &mut [Doc<'_>],
     ) -> Result<()> {
         let (namespace, last_doc) = (cluster.namespace, cluster.docs.last_doc);
         let cluster = cluster.name;

@@ -208,9 +208,9 @@ fn pipeline<'a>(
             name,
             docs: members,
         };
-        gates.place(&mut docs, cluster, decided.gates)?;
+        gates.place(decided.gates, cluster, &mut docs)?;
         if let Some(map) = decided.map {
-            maps.place(&mut docs, cluster, map, keep == Keep::Facts)?;
+            maps.place(map, cluster, &mut docs, keep == Keep::Facts)?;
         }
         if in_sequence {
             next.wave_start = decided.last_wave + 2;

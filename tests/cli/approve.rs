@@ -100,6 +100,16 @@ fn apply_annotate(obj: &mut Value, argv: &[String]) {
     }
 }
 
+/// A live gate approved for the rollout it guards, as `approve` leaves it.
+fn approve_its_rollout(gate: &mut Value) {
+    let rollout = gate
+        .at(&["spec", "rollout"])
+        .and_then(Value::as_str)
+        .unwrap()
+        .to_string();
+    apply_annotate(gate, &[format!("{}={rollout}", gate::ANN_APPROVED)]);
+}
+
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, text).unwrap();
@@ -212,15 +222,7 @@ fn approve_refuses_a_gate_that_guards_another_rollout_than_the_render() {
     // The live gate approved for the last rollout is not "already
     // approved" for the render's: refused, as not applied yet.
     let mut approved = live_gates(&docs).remove(0);
-    let rollout = approved
-        .at(&["spec", "rollout"])
-        .and_then(Value::as_str)
-        .unwrap()
-        .to_string();
-    apply_annotate(
-        &mut approved,
-        &[format!("{}={rollout}", gate::ANN_APPROVED)],
-    );
+    approve_its_rollout(&mut approved);
     let k2 = Fake::new("refuse-approved", &[approved]);
     let path = write(&k2.dir, "next.yaml", &text);
     let err = refused(&k2.run(&[&format!("{NS}/acme"), "--render", path.to_str().unwrap()]));
@@ -259,14 +261,7 @@ fn approve_with_nothing_waiting_exits_1_and_dry_run_changes_nothing() {
         "{text}"
     );
     assert!(k.calls().iter().all(|c| c[0] == "get"));
-    for g in &mut gates {
-        let rollout = g
-            .at(&["spec", "rollout"])
-            .and_then(Value::as_str)
-            .unwrap()
-            .to_string();
-        apply_annotate(g, &[format!("{}={rollout}", gate::ANN_APPROVED)]);
-    }
+    gates.iter_mut().for_each(approve_its_rollout);
     // For bots: -o json says the same.
     let out = k.run(&[&format!("{NS}/acme"), "--dry-run", "-o", "json"]);
     assert_success(&out);

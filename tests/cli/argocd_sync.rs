@@ -485,6 +485,15 @@ impl Default for App {
     }
 }
 
+impl App {
+    /// The default Application with `set` applied: `App::with(|a| a.prune = false)`.
+    pub fn with(set: impl FnOnce(&mut App)) -> App {
+        let mut app = App::default();
+        set(&mut app);
+        app
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum TaskState {
     Running,

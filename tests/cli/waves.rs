@@ -430,10 +430,7 @@ fn a_health_check_ignored_without_render_still_leaves_its_dependents_waiting_for
 #[test]
 fn an_automated_sync_retries_a_degraded_node_and_resumes_once_it_recovers() {
     let (old, new) = chart_change("varsamisktest");
-    let automated = App {
-        retry_limit: 5,
-        ..App::default()
-    };
+    let automated = App::with(|a| a.retry_limit = 5);
 
     let mut stuck = Cluster::settled(&old);
     stuck.failing.insert("varsamisktest-fe2".into());
@@ -474,10 +471,7 @@ fn a_lua_error_in_the_health_check_hangs_the_sync_on_that_node() {
         }
     }
     let (old, new) = chart_change("varsamisktest");
-    let app = App {
-        scripts: broken,
-        ..App::default()
-    };
+    let app = App::with(|a| a.scripts = broken);
     let run = sync(&mut Cluster::settled(&old), &new, &app);
     assert!(
         matches!(&run.end, Some(End::Hung(m)) if m.contains("varsamisktest-fe1")),
@@ -495,11 +489,7 @@ fn a_lua_error_in_the_health_check_hangs_the_sync_on_that_node() {
 #[test]
 fn waves_wait_even_when_health_is_read_before_the_operator_has_seen_the_change() {
     let (old, new) = chart_change("initech-12-frontends");
-    let app = App {
-        wave_delay: 0,
-        ..App::default()
-    };
-    rolls_one_node_at_a_time(&old, &new, &app);
+    rolls_one_node_at_a_time(&old, &new, &App::with(|a| a.wave_delay = 0));
 }
 
 /// Argo CD reads health from its watch-fed cache. While the cache lags
@@ -509,11 +499,7 @@ fn waves_wait_even_when_health_is_read_before_the_operator_has_seen_the_change()
 #[test]
 fn waves_hold_while_argo_cds_cache_lags_no_more_than_the_wave_delay() {
     let (old, new) = chart_change("varsamisktest");
-    let app = App {
-        cache_lag: 2,
-        ..App::default()
-    };
-    rolls_one_node_at_a_time(&old, &new, &app);
+    rolls_one_node_at_a_time(&old, &new, &App::with(|a| a.cache_lag = 2));
 }
 
 /// The residual risk, shown: a cache lagging past the wave delay still
@@ -524,18 +510,11 @@ fn waves_hold_while_argo_cds_cache_lags_no_more_than_the_wave_delay() {
 #[test]
 fn a_cache_lagging_past_the_wave_delay_lets_the_next_node_start_early() {
     let (old, new) = chart_change("varsamisktest");
-    let lagging = App {
-        cache_lag: 4,
-        ..App::default()
-    };
+    let lagging = App::with(|a| a.cache_lag = 4);
     let run = sync(&mut Cluster::settled(&old), &new, &lagging);
     assert!(run.one_node_at_a_time().is_err(), "{:?}", run.changes);
     // A delay longer than the lag closes the gap again.
-    let patient = App {
-        cache_lag: 4,
-        wave_delay: 4,
-        ..App::default()
-    };
+    let patient = App::with(|a| (a.cache_lag, a.wave_delay) = (4, 4));
     let run = sync(&mut Cluster::settled(&old), &new, &patient);
     run.one_node_at_a_time().unwrap();
 }
@@ -556,10 +535,7 @@ fn after_terminate_apply_out_of_sync_only_starts_the_next_node_at_once() {
         assert_eq!(first.end, Some(End::Terminated));
         let in_flight = first.changes[0].node.clone();
         assert!(!argocd_sync::healthy(cluster.obj(&in_flight).unwrap()));
-        let app = App {
-            apply_out_of_sync_only: option,
-            ..App::default()
-        };
+        let app = App::with(|a| a.apply_out_of_sync_only = option);
         let second = argocd_sync::sync(
             &mut cluster,
             &new,
@@ -855,10 +831,7 @@ fn without_its_health_check_a_gate_holds_nothing() {
     let old = render_with(&ex, &["--gate-after", "fe1"]);
     let new = render_with(&next_changeset(&ex), &["--gate-after", "fe1"]);
     let mut cluster = Cluster::settled(&old);
-    let app = App {
-        no_gate_check: true,
-        ..App::default()
-    };
+    let app = App::with(|a| a.no_gate_check = true);
     let run = sync(&mut cluster, &new, &app);
     assert_eq!(run.end, Some(End::Succeeded));
     rolled_out(&cluster, &new).unwrap();

@@ -26,11 +26,18 @@ pub(super) struct Report<'a> {
     pub(super) already: Vec<Approved<'a>>,
 }
 
+/// Which gate: its name, the node it follows and the rollout it guards.
 #[derive(Serialize)]
-pub(super) struct GateReport<'a> {
+struct GateId<'a> {
     name: &'a str,
     after: &'a str,
     rollout: &'a str,
+}
+
+#[derive(Serialize)]
+pub(super) struct GateReport<'a> {
+    #[serde(flatten)]
+    id: GateId<'a>,
     before: Vec<NodeRevision<'a>>,
     #[serde(rename = "heldUntilApproved")]
     held: Vec<NodeRevision<'a>>,
@@ -46,11 +53,20 @@ struct NodeRevision<'a> {
 
 #[derive(Serialize)]
 pub(super) struct Approved<'a> {
-    name: &'a str,
-    after: &'a str,
-    rollout: &'a str,
+    #[serde(flatten)]
+    id: GateId<'a>,
     #[serde(rename = "approvedBy")]
     by: &'a str,
+}
+
+impl<'a> GateId<'a> {
+    fn of(l: &'a LiveGate) -> GateId<'a> {
+        GateId {
+            name: &l.name,
+            after: &l.gate.after,
+            rollout: &l.gate.rollout,
+        }
+    }
 }
 
 impl<'a> GateReport<'a> {
@@ -62,9 +78,7 @@ impl<'a> GateReport<'a> {
                 .collect()
         };
         GateReport {
-            name: &l.name,
-            after: &l.gate.after,
-            rollout: &l.gate.rollout,
+            id: GateId::of(l),
             before: list(before),
             held: list(held),
             by,
@@ -75,9 +89,7 @@ impl<'a> GateReport<'a> {
 impl<'a> Approved<'a> {
     pub(super) fn of(l: &'a LiveGate) -> Approved<'a> {
         Approved {
-            name: &l.name,
-            after: &l.gate.after,
-            rollout: &l.gate.rollout,
+            id: GateId::of(l),
             by: l.approved_by.as_deref().unwrap_or(""),
         }
     }
@@ -117,8 +129,8 @@ fn approved_line(namespace: &str, cluster: &str, a: &Approved<'_>) -> String {
     format!(
         "{}: the gate after {} is already approved for its rollout {}{}",
         crate::model::qualified(namespace, cluster),
-        a.after,
-        short(a.rollout),
+        a.id.after,
+        short(a.id.rollout),
         match a.by {
             "" => String::new(),
             by => format!(" (by {by})"),
@@ -139,8 +151,8 @@ fn describe(namespace: &str, cluster: &str, g: &GateReport<'_>) -> String {
     let mut out = format!(
         "{}: the gate after {} (rollout {})\n  before the gate:\n",
         crate::model::qualified(namespace, cluster),
-        g.after,
-        g.rollout
+        g.id.after,
+        g.id.rollout
     );
     for n in &g.before {
         writeln!(out, "    {:width$}  {}", n.node, n.revision).unwrap();
