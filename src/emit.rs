@@ -29,8 +29,28 @@ pub fn entry(key: &str, value: &Value, indent: usize, out: &mut String) {
 }
 
 fn pad(n: usize, out: &mut String) {
-    out.extend(std::iter::repeat_n(' ', n));
+    const SPACES: &str = "                                ";
+    let mut n = n;
+    while n > SPACES.len() {
+        out.push_str(SPACES);
+        n -= SPACES.len();
+    }
+    out.push_str(&SPACES[..n]);
 }
+
+/// The bytes a plain scalar holds anywhere; `:` and ` ` it holds only
+/// where [`plain_ok`] says.
+const PLAIN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric()
+            || matches!(b, b'-' | b'_' | b'.' | b'/' | b'@' | b'+' | b'=');
+        c += 1;
+    }
+    t
+};
 
 fn write_map(m: &[(String, Value)], indent: usize, inline_first: bool, out: &mut String) {
     for (i, (k, v)) in m.iter().enumerate() {
@@ -167,14 +187,15 @@ fn plain_ok(s: &str) -> bool {
     if last == b' ' || last == b':' {
         return false;
     }
-    for (i, &c) in b.iter().enumerate() {
-        let ok = c.is_ascii_alphanumeric()
-            || matches!(c, b'-' | b'_' | b'.' | b'/' | b'@' | b'+' | b'=')
+    let ok = |(i, &c): (usize, &u8)| {
+        PLAIN[usize::from(c)]
             || (c == b':' && b.get(i + 1) != Some(&b' '))
-            || (c == b' ' && !matches!(b.get(i + 1), Some(b'#' | b' ')));
-        if !ok {
-            return false;
-        }
+            || (c == b' ' && !matches!(b.get(i + 1), Some(b'#' | b' ')))
+    };
+    // Most strings hold no `:` or ` `: one look at each byte.
+    if !b.iter().fold(true, |all, &c| all & PLAIN[usize::from(c)]) && !b.iter().enumerate().all(ok)
+    {
+        return false;
     }
     // Starting with a letter, `_` or `/`, it is a string to go-yaml unless
     // it is one of its keywords (`resolve_plain`).
@@ -316,5 +337,28 @@ mod tests {
             o,
             "a:\n  - b: 1\n    c: []\n  - - true\n    - null\nd:\n  e: 1.0\nf: |\n  x\n    y\ng: |\n  x\nh: \"x\\n\\n\"\ni: {}\n"
         );
+    }
+
+    #[test]
+    fn indentation_of_any_depth_is_that_many_spaces() {
+        for n in [0, 1, 31, 32, 33, 64, 70] {
+            let mut o = String::from("x");
+            pad(n, &mut o);
+            assert_eq!(o, format!("x{}", " ".repeat(n)));
+        }
+    }
+
+    #[test]
+    fn the_plain_byte_table_is_the_plain_byte_rule() {
+        for b in 0..=255u8 {
+            let rule = b.is_ascii_alphanumeric()
+                || matches!(b, b'-' | b'_' | b'.' | b'/' | b'@' | b'+' | b'=');
+            assert_eq!(PLAIN[usize::from(b)], rule, "{b}");
+        }
+        // `:` and ` ` only where they cannot end a key or start a comment.
+        assert_eq!(s("a:b c"), "a:b c");
+        for quoted in ["a: b", "a #b", "a  b", "a:"] {
+            assert!(s(quoted).starts_with('"'), "{quoted}");
+        }
     }
 }

@@ -54,7 +54,7 @@ impl Cut {
 /// Writes `text` with `edits` made to `out`; `false` (and nothing
 /// written) where the layout cannot vouch for a cut.
 pub(super) fn splice(text: &[u8], layout: &Layout, edits: Vec<Edit>, out: &mut Vec<u8>) -> bool {
-    let mut texts = String::new();
+    let mut texts = String::with_capacity(1024);
     let Some(mut cuts) = cuts(layout, edits, &mut texts) else {
         return false;
     };

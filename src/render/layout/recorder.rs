@@ -73,7 +73,11 @@ impl Recorder {
             unusable: 0,
             kept: Box::new([]),
         };
-        let mut kept = Vec::new();
+        let seen = &self.seen;
+        let count = seen.maps.iter().flatten().count()
+            + seen.entries.iter().flatten().count()
+            + seen.own.iter().flatten().count();
+        let mut kept = Vec::with_capacity(count);
         let mut keep = |kind: Kind, lines: Option<Lines>| match lines {
             Some(l) => kept.push((kind, l)),
             None => layout.unusable |= Layout::bit(kind),

@@ -61,9 +61,11 @@ impl<'t> TextLines<'t> {
         {
             return None;
         }
-        let starts = std::iter::once(0)
-            .chain(memchr::memchr_iter(b'\n', bytes).map(|i| i + 1))
-            .collect();
+        // Counted first (a vectorised count), so that the starts are
+        // written into one allocation of the right size.
+        let mut starts = Vec::with_capacity(memchr::memchr_iter(b'\n', bytes).count() + 1);
+        starts.push(0);
+        starts.extend(memchr::memchr_iter(b'\n', bytes).map(|i| i + 1));
         Some(TextLines { text, starts })
     }
 
