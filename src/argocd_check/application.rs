@@ -14,9 +14,11 @@ fn app_spec(app: &Value) -> Option<&Value> {
     }
 }
 
-/// The sources Argo CD renders (argo-cd `pkg/apis/application/v1alpha1/types.go`,
-/// `GetSources`: the hydrator's dry source when there is one, else
-/// `sources` when not empty, else `source`).
+/// The sources whose manifests Argo CD renders: the hydrator's dry source
+/// when there is one (argo-cd `controller/hydrator/hydrator.go`,
+/// `getManifests`: `GetDrySource`; the sync then applies the hydrated
+/// branch), else `sources` when not empty, else `source`
+/// (`pkg/apis/application/v1alpha1/types.go`, `GetSources`).
 fn sources_of(spec: &Value) -> Vec<&Value> {
     if let Some(dry) = spec.at(&["sourceHydrator", "drySource"]) {
         return vec![dry];
@@ -323,18 +325,13 @@ fn automated(spec: &Value, out: &mut Out<'_>) {
 }
 
 /// Whether an Application or ApplicationSet (its template) asks for
-/// approval gates: a plugin parameter `gate-after` with a value.
+/// approval gates: a plugin parameter `gate-after` with a value, in a
+/// source Argo CD renders ([`sources_of`]).
 pub fn uses_gates(app: &Value) -> bool {
-    let spec = match app.get("kind").and_then(Value::as_str) {
-        Some("ApplicationSet") => app.at(&["spec", "template", "spec"]),
-        _ => app.get("spec"),
+    let Some(spec) = app_spec(app) else {
+        return false;
     };
-    let Some(spec) = spec else { return false };
-    let mut sources: Vec<&Value> = spec.get("source").into_iter().collect();
-    if let Some(Value::Seq(more)) = spec.get("sources") {
-        sources.extend(more);
-    }
-    sources
+    sources_of(spec)
         .iter()
         .any(|src| match src.at(&["plugin", "parameters"]) {
             Some(Value::Seq(params)) => params.iter().any(|p| {

@@ -224,7 +224,7 @@ fn stakes(kind: &str, gates: bool) -> (&'static str, Severity) {
             Severity::Breaks,
         ),
         (true, false) => (
-            "no Application read asks for approval gates (gate-after), but one that does would pass them without approval: Argo CD counts a resource without a health check as done the moment it is applied",
+            "no Application read asks for approval gates (gate-after), but one that does would pass them without approval: Argo CD counts a resource without a health check as done the moment it is applied (and this check cannot see a --gate-after in the plugin's own command in plugin.yaml, nor Gates already in the source's manifests)",
             Severity::Warning,
         ),
         (false, _) => (
