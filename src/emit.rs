@@ -28,7 +28,8 @@ pub fn entry(key: &str, value: &Value, indent: usize, out: &mut String) {
     write_entry(key, value, indent, out);
 }
 
-fn pad(n: usize, out: &mut String) {
+/// Writes `n` spaces.
+pub fn pad(n: usize, out: &mut String) {
     const SPACES: &str = "                                ";
     let mut n = n;
     while n > SPACES.len() {
@@ -61,6 +62,22 @@ fn write_map(m: &[(String, Value)], indent: usize, inline_first: bool, out: &mut
     }
 }
 
+/// Writes the entry `key: s` of a string whose key stands at column
+/// `indent` (already padded to), ending with a newline: what [`entry_here`]
+/// writes for `Value::Str(s)`.
+pub fn str_entry(k: &str, s: &str, indent: usize, out: &mut String) {
+    write_key(k, indent, out);
+    out.push(' ');
+    write_str(s, indent + 2, out);
+    out.push('\n');
+}
+
+/// Writes one `key: value` entry whose key stands at column `indent`
+/// (already padded to), ending with a newline.
+pub fn entry_here(k: &str, v: &Value, indent: usize, out: &mut String) {
+    write_entry(k, v, indent, out);
+}
+
 /// Writes one `key: value` entry whose key stands at column `indent`
 /// (already padded to), ending with a newline.
 fn write_entry(k: &str, v: &Value, indent: usize, out: &mut String) {
@@ -88,9 +105,10 @@ fn write_entry(k: &str, v: &Value, indent: usize, out: &mut String) {
 /// come within 1,024 characters of the key's start).
 const SIMPLE_KEY_MAX: usize = 1024;
 
-/// Writes `key:`; a key too long to be implicit is written explicitly
-/// (`? key` then `:` on the next line, at the same indentation).
-fn write_key(k: &str, indent: usize, out: &mut String) {
+/// Writes `key:` (at column `indent`, already padded to); a key too long
+/// to be implicit is written explicitly (`? key` then `:` on the next
+/// line, at the same indentation).
+pub fn write_key(k: &str, indent: usize, out: &mut String) {
     let start = out.len();
     write_string(k, out);
     let key = &out[start..];
@@ -131,13 +149,23 @@ fn write_inline(v: &Value, indent: usize, out: &mut String) {
         // The same text in YAML as in JSON.
         Value::Null | Value::Bool(_) | Value::Int(_) => crate::json::canonical(v, out),
         Value::Float(f) => out.push_str(&float(*f)),
-        Value::Str(s) if literal_ok(s) => {
+        Value::Str(s) => write_str(s, indent, out),
+        Value::Seq(_) => out.push_str("[]"),
+        Value::Map(_) => out.push_str("{}"),
+    }
+}
+
+/// A string after `key: ` or `- `: a literal block (its content at column
+/// `indent`) where it can be one, else one line.
+fn write_str(s: &str, indent: usize, out: &mut String) {
+    match s {
+        s if literal_ok(s) => {
             out.push('|');
             let body = match s.strip_suffix('\n') {
                 Some(b) => b,
                 None => {
                     out.push('-');
-                    s.as_str()
+                    s
                 }
             };
             out.push('\n');
@@ -154,9 +182,7 @@ fn write_inline(v: &Value, indent: usize, out: &mut String) {
                 start = end + 1;
             }
         }
-        Value::Str(s) => write_string(s, out),
-        Value::Seq(_) => out.push_str("[]"),
-        Value::Map(_) => out.push_str("{}"),
+        s => write_string(s, out),
     }
 }
 

@@ -5,13 +5,17 @@
 //! prerequisite entries (the chart's, refreshed, or new ones in the chart's
 //! shape).
 
-use crate::model::{self, ExpressKind};
+use crate::model;
 use crate::order::List;
 use crate::value::Value;
 
 use super::express::{Express, express_of};
 use super::layout::{ANNOTATIONS, DEPENDENCIES, LABELS, PLACES};
 use super::read::Doc;
+
+mod new;
+pub(super) use new::New;
+use new::Prerequisite;
 
 /// The changes render makes to an Express document.
 #[derive(Default, Clone)]
@@ -96,11 +100,11 @@ pub(super) struct DepRef {
 /// One change to a document: a key of one of the [`PLACES`] set to a
 /// value, or removed. A place that is missing (or null) is created.
 #[derive(Clone)]
-pub(super) enum Edit {
+pub(super) enum Edit<'d> {
     Set {
         place: usize,
         key: &'static str,
-        value: Value,
+        value: New<'d>,
     },
     Remove {
         place: usize,
@@ -109,7 +113,7 @@ pub(super) enum Edit {
 }
 
 /// Document `i`'s patch as edits, in the order they are made.
-pub(super) fn edits(docs: &[Doc<'_>], i: usize) -> Vec<Edit> {
+pub(super) fn edits<'d>(docs: &'d [Doc<'_>], i: usize) -> Vec<Edit<'d>> {
     let e = express_of(docs, i);
     let p = &e.patch;
     let mut out = Vec::new();
@@ -117,7 +121,7 @@ pub(super) fn edits(docs: &[Doc<'_>], i: usize) -> Vec<Edit> {
         out.push(Edit::Set {
             place: ANNOTATIONS,
             key,
-            value: Value::Str(value),
+            value: New::Value(Value::Str(value)),
         })
     };
     if let Some(w) = p.wave {
@@ -141,13 +145,13 @@ pub(super) fn edits(docs: &[Doc<'_>], i: usize) -> Vec<Edit> {
         out.push(Edit::Set {
             place: LABELS,
             key: model::LABEL_REVISION,
-            value: Value::Str(l.to_string()),
+            value: New::Value(Value::Str(l.to_string())),
         });
         out.push(if p.label == Some(Label::Chart) {
             Edit::Set {
                 place: ANNOTATIONS,
                 key: model::ANN_REVISION_SOURCE,
-                value: Value::Str("chart".into()),
+                value: New::Value(Value::Str("chart".into())),
             }
         } else {
             // An earlier render's mark, from before the revision was
@@ -168,7 +172,7 @@ pub(super) fn edits(docs: &[Doc<'_>], i: usize) -> Vec<Edit> {
             out.push(Edit::Set {
                 place: DEPENDENCIES,
                 key: list.field(),
-                value: Value::Seq(entries),
+                value: New::Prerequisites(list, entries),
             });
         }
     }
@@ -186,7 +190,7 @@ pub(super) fn apply(edits: Vec<Edit>, v: &mut Value) {
                     .iter()
                     .try_fold(&mut *v, |m, k| m.map_entry(k));
                 if let Some(map) = map {
-                    map.set(key, value);
+                    map.set(key, value.into_value());
                 }
             }
             Edit::Remove { place, key } => {
@@ -204,41 +208,22 @@ pub(super) fn apply(edits: Vec<Edit>, v: &mut Value) {
 
 /// The prerequisite entry of `own` on `d.doc` in `list`: the chart's entry
 /// refreshed, or one in the shape the chart renders.
-fn prerequisite_entry(docs: &[Doc<'_>], own: &Express, list: List, d: DepRef) -> Value {
-    let dep = express_of(docs, d.doc);
-    let version = dep.facts.version.as_deref().unwrap_or_default().to_string();
-    let label = dep.label().unwrap_or_default().to_string();
-    match d.entry {
-        Some(e) => {
-            let mut entry = own.facts.rendered(list)[e].entry.clone();
-            entry.set("expressVersion", Value::Str(version));
-            if list == List::Upgrade || entry.get("deploymentRevision").is_some() {
-                entry.set("deploymentRevision", Value::Str(label));
-            }
-            entry.set("kind", Value::Str(dep.kind.name().into()));
-            entry
-        }
-        None => prerequisite(list, &dep.name, &version, &label, dep.kind),
-    }
-}
-
-/// A prerequisite entry in the shape the chart renders.
-pub(super) fn prerequisite(
+fn prerequisite_entry<'d>(
+    docs: &'d [Doc<'_>],
+    own: &'d Express,
     list: List,
-    node: &str,
-    version: &str,
-    revision: &str,
-    kind: ExpressKind,
-) -> Value {
-    let mut e = vec![
-        ("conditionStatus".to_string(), Value::Str("True".into())),
-        ("expressNode".to_string(), Value::Str(node.into())),
-        ("expressVersion".to_string(), Value::Str(version.into())),
-    ];
-    if list == List::Upgrade {
-        e.push(("deploymentRevision".into(), Value::Str(revision.into())));
+    d: DepRef,
+) -> Prerequisite<'d> {
+    let dep = express_of(docs, d.doc);
+    let chart = d.entry.map(|e| match &own.facts.rendered(list)[e].entry {
+        Value::Map(entry) => entry.as_slice(),
+        _ => unreachable!("a rendered prerequisite is a mapping (it has an expressNode)"),
+    });
+    Prerequisite {
+        chart,
+        node: &dep.name,
+        version: dep.facts.version.as_deref().unwrap_or_default(),
+        label: dep.label().unwrap_or_default(),
+        kind: dep.kind,
     }
-    e.push(("kind".into(), Value::Str(kind.name().into())));
-    e.push(("podConditionType".into(), Value::Str("Ready".into())));
-    Value::Map(e)
 }

@@ -131,6 +131,7 @@ pub(super) fn documents<'a>(
     // Only a document that names the group can be an Express one: the
     // search for it, built once.
     let group = memchr::memmem::Finder::new(opts.group.as_bytes());
+    let mut recorder = Recorder::default();
     let mut deltas = hashed::Deltas::default();
     let mut repeats = Repeats::default();
     let mut index = 0;
@@ -170,7 +171,7 @@ pub(super) fn documents<'a>(
             if chunk.separator_len == 0 {
                 at.line = chunk.line;
             }
-            let mut what = read_doc(&chunk, at, opts, keep, &group)?;
+            let mut what = read_doc(&chunk, at, opts, keep, &group, &mut recorder)?;
             if let What::Express(e) = &mut what {
                 repeats.share(e);
                 // Held for the revisions ConfigMap, when one is written.
@@ -209,17 +210,18 @@ fn read_doc(
     opts: &Options,
     keep: Keep,
     group: &memchr::memmem::Finder<'_>,
+    recorder: &mut Recorder,
 ) -> Result<What> {
     let text = chunk.text().map_err(|m| Error::doc(&at, m))?;
     // A document that does not name the group is read without watching
     // where things are.
-    let mut recorder =
-        (keep == Keep::Facts && group.find(text.as_bytes()).is_some()).then(Recorder::default);
-    let node = match &mut recorder {
-        Some(r) => yaml::read_document_observed(text, opts.limits, r),
-        None => yaml::read_document(text, opts.limits),
-    }
-    .map_err(|e| read_error(chunk, &at, e))?;
+    let observed = keep == Keep::Facts && group.find(text.as_bytes()).is_some();
+    let node = match observed {
+        true => yaml::read_document_observed(text, opts.limits, recorder),
+        false => yaml::read_document(text, opts.limits),
+    };
+    let layout = observed.then(|| recorder.finish(text)).flatten();
+    let node = node.map_err(|e| read_error(chunk, &at, e))?;
     let Some(node) = node else {
         return Ok(What::Pass);
     };
@@ -272,7 +274,7 @@ fn read_doc(
         Identity::Express(kind) => {
             let value = value::from_node(node).map_err(|m| Error::doc(&at, m))?;
             let mut e = express::read(kind, value, keep).map_err(|m| Error::doc(&at, m))?;
-            e.layout = recorder.and_then(|r| r.finish(text));
+            e.layout = layout;
             e.at = at.into();
             Ok(What::Express(Box::new(e)))
         }

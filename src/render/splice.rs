@@ -20,11 +20,8 @@
 
 use std::ops::Range;
 
-use crate::emit;
-use crate::value::Value;
-
 use super::layout::{Layout, Lines, PLACES, ROOT, Shape, parent};
-use super::patch::Edit;
+use super::patch::{Edit, New};
 
 /// One change to the text: `text[start..end]` becomes `with`, a range of
 /// the texts written for a document's cuts (one buffer for them all).
@@ -44,16 +41,21 @@ impl Cut {
     }
 
     /// `lines` written over by the entry `key: value`, at their column.
-    fn entry(lines: Lines, key: &str, value: &Value, texts: &mut String) -> Cut {
+    fn entry(lines: Lines, key: &str, value: &New<'_>, texts: &mut String) -> Cut {
         let start = texts.len();
-        emit::entry(key, value, lines.col as usize, texts);
+        value.write_entry(key, lines.col as usize, texts);
         Cut::over(lines, start..texts.len())
     }
 }
 
 /// Writes `text` with `edits` made to `out`; `false` (and nothing
 /// written) where the layout cannot vouch for a cut.
-pub(super) fn splice(text: &[u8], layout: &Layout, edits: Vec<Edit>, out: &mut Vec<u8>) -> bool {
+pub(super) fn splice(
+    text: &[u8],
+    layout: &Layout,
+    edits: Vec<Edit<'_>>,
+    out: &mut Vec<u8>,
+) -> bool {
     let mut texts = String::with_capacity(1024);
     let Some(mut cuts) = cuts(layout, edits, &mut texts) else {
         return false;
@@ -78,11 +80,11 @@ pub(super) fn splice(text: &[u8], layout: &Layout, edits: Vec<Edit>, out: &mut V
 
 /// The cuts that make `edits`, or `None` where the layout cannot vouch for
 /// one.
-fn cuts(layout: &Layout, edits: Vec<Edit>, texts: &mut String) -> Option<Vec<Cut>> {
+fn cuts(layout: &Layout, edits: Vec<Edit<'_>>, texts: &mut String) -> Option<Vec<Cut>> {
     // Per place: the entries to set, each with the number of the edit
     // that made it (new entries are written in that order, as the patched
     // value has them).
-    let mut sets: [Vec<(usize, &'static str, Value)>; PLACES.len()] = Default::default();
+    let mut sets: [Vec<(usize, &'static str, New<'_>)>; PLACES.len()] = Default::default();
     let mut cuts = Vec::new();
     for (n, edit) in edits.into_iter().enumerate() {
         match edit {
@@ -116,7 +118,7 @@ fn cuts(layout: &Layout, edits: Vec<Edit>, texts: &mut String) -> Option<Vec<Cut
             if !new.is_empty() {
                 let start = texts.len();
                 for (key, value) in new {
-                    emit::entry(key, &value, map.col as usize, texts);
+                    value.write_entry(key, map.col as usize, texts);
                 }
                 cuts.push(Cut::over(map, start..texts.len()));
             }
@@ -126,12 +128,7 @@ fn cuts(layout: &Layout, edits: Vec<Edit>, texts: &mut String) -> Option<Vec<Cut
             return None;
         }
         let (parent, key) = parent(place);
-        let value = Value::Map(
-            entries
-                .into_iter()
-                .map(|(_, k, v)| (k.to_string(), v))
-                .collect(),
-        );
+        let value = New::Map(entries.into_iter().map(|(_, k, v)| (k, v)).collect());
         // A null or `{}` place is written over whole, with its entry.
         match layout.own(place).ok()? {
             Some((lines, Shape::Null | Shape::EmptyFlowMap)) => {

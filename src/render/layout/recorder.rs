@@ -43,7 +43,8 @@ struct KeyAt {
     child: Option<usize>,
 }
 
-/// Builds a [`Layout`] from a document's events.
+/// Builds a [`Layout`] from a document's events. One recorder serves a
+/// stream's documents in turn, its buffers kept from one to the next.
 #[derive(Default)]
 pub(in crate::render) struct Recorder {
     seen: Seen,
@@ -51,6 +52,8 @@ pub(in crate::render) struct Recorder {
     stack: Vec<Frame>,
     /// Where the content seen so far ends.
     last: End,
+    /// The line starts of the text being finished.
+    starts: Vec<usize>,
 }
 
 fn pos(m: &saphyr_parser::Marker) -> Pos {
@@ -64,16 +67,21 @@ impl Recorder {
     /// The layout, checked against `text`, unless it is void, `text` has
     /// what would make its positions wrong, or its root is not a usable
     /// block mapping.
-    pub(in crate::render) fn finish(self, text: &str) -> Option<Layout> {
-        if self.void {
+    /// The recorder is ready for the next document.
+    pub(in crate::render) fn finish(&mut self, text: &str) -> Option<Layout> {
+        let seen = std::mem::take(&mut self.seen);
+        let void = std::mem::replace(&mut self.void, false);
+        self.stack.clear();
+        self.last = End::default();
+        if void {
             return None;
         }
-        let lines = TextLines::of(text)?;
+        let lines = TextLines::of(text, &mut self.starts)?;
         let mut layout = Layout {
             unusable: 0,
             kept: Box::new([]),
         };
-        let seen = &self.seen;
+        let seen = &seen;
         let count = seen.maps.iter().flatten().count()
             + seen.entries.iter().flatten().count()
             + seen.own.iter().flatten().count();
@@ -82,17 +90,17 @@ impl Recorder {
             Some(l) => kept.push((kind, l)),
             None => layout.unusable |= Layout::bit(kind),
         };
-        for (p, m) in self.seen.maps.iter().enumerate() {
+        for (p, m) in seen.maps.iter().enumerate() {
             if let Some(m) = m {
                 keep(Kind::Map(p as u8), lines.after(m));
             }
         }
-        for (s, e) in self.seen.entries.iter().enumerate() {
+        for (s, e) in seen.entries.iter().enumerate() {
             if let Some(e) = e {
                 keep(Kind::Entry(s as u8), lines.entry(e));
             }
         }
-        for (p, e) in self.seen.own.iter().enumerate() {
+        for (p, e) in seen.own.iter().enumerate() {
             if let Some(e) = e {
                 keep(Kind::Own(p as u8, e.shape), lines.entry(e));
             }

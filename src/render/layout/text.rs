@@ -48,22 +48,21 @@ pub(super) struct EntryAt {
 pub(super) struct TextLines<'t> {
     text: &'t str,
     /// The byte offset each line starts at.
-    starts: Vec<usize>,
+    starts: &'t [usize],
 }
 
 impl<'t> TextLines<'t> {
     /// The lines of `text`, unless a carriage return or a byte order mark
     /// in it would make the parser's lines or columns not the text's.
-    pub(super) fn of(text: &'t str) -> Option<Self> {
+    /// `starts` is a buffer for them.
+    pub(super) fn of(text: &'t str, starts: &'t mut Vec<usize>) -> Option<Self> {
         let bytes = text.as_bytes();
         if memchr::memchr(b'\r', bytes).is_some()
             || memchr::memmem::find(bytes, "\u{FEFF}".as_bytes()).is_some()
         {
             return None;
         }
-        // Counted first (a vectorised count), so that the starts are
-        // written into one allocation of the right size.
-        let mut starts = Vec::with_capacity(memchr::memchr_iter(b'\n', bytes).count() + 1);
+        starts.clear();
         starts.push(0);
         starts.extend(memchr::memchr_iter(b'\n', bytes).map(|i| i + 1));
         Some(TextLines { text, starts })

@@ -7,37 +7,39 @@ use crate::value::{self, Value};
 use crate::yaml::{self, Limits};
 
 use super::super::layout::{ANNOTATIONS, DEPENDENCIES, LABELS, Recorder};
-use super::super::patch::{Edit, apply};
+use super::super::patch::{Edit, New, apply};
 use super::splice;
 
-fn wave(w: &str) -> Edit {
+fn wave(w: &str) -> Edit<'static> {
     Edit::Set {
         place: ANNOTATIONS,
         key: ANN_SYNC_WAVE,
-        value: Value::Str(w.into()),
+        value: New::Value(Value::Str(w.into())),
     }
 }
 
-fn label(l: &str) -> Edit {
+fn label(l: &str) -> Edit<'static> {
     Edit::Set {
         place: LABELS,
         key: LABEL_REVISION,
-        value: Value::Str(l.into()),
+        value: New::Value(Value::Str(l.into())),
     }
 }
 
-fn no_source() -> Edit {
+fn no_source() -> Edit<'static> {
     Edit::Remove {
         place: ANNOTATIONS,
         key: ANN_REVISION_SOURCE,
     }
 }
 
-fn upgrade(items: &[&str]) -> Edit {
+fn upgrade(items: &[&str]) -> Edit<'static> {
     Edit::Set {
         place: DEPENDENCIES,
         key: "upgradePrerequisites",
-        value: Value::Seq(items.iter().map(|s| Value::Str(s.to_string())).collect()),
+        value: New::Value(Value::Seq(
+            items.iter().map(|s| Value::Str(s.to_string())).collect(),
+        )),
     }
 }
 
