@@ -85,7 +85,7 @@ fn cuts(layout: &Layout, edits: Vec<Edit<'_>>, texts: &mut String) -> Option<Vec
     // that made it (new entries are written in that order, as the patched
     // value has them).
     let mut sets: [Vec<(usize, &'static str, New<'_>)>; PLACES.len()] = Default::default();
-    let mut cuts = Vec::new();
+    let mut cuts = Vec::with_capacity(edits.len());
     for (n, edit) in edits.into_iter().enumerate() {
         match edit {
             Edit::Set { place, key, value } => sets[place].push((n, key, value)),
@@ -108,7 +108,7 @@ fn cuts(layout: &Layout, edits: Vec<Edit<'_>>, texts: &mut String) -> Option<Vec
         };
         if let Some(map) = layout.map(place).ok()? {
             // The new entries, written after those that are there.
-            let mut new = Vec::new();
+            let mut new = Vec::with_capacity(entries.len());
             for (_, key, value) in entries {
                 match layout.entry(place, key).ok()? {
                     Some(lines) => cuts.push(Cut::entry(lines, key, &value, texts)),
