@@ -73,6 +73,10 @@ pub fn unpack(docs: Vec<Value>) -> Vec<Value> {
 pub struct Live {
     pub objects: Vec<Value>,
     pub group: String,
+    /// The approval gates were asked for (`kubectl get` of them): a gate
+    /// not among the objects does not exist. Read from a file, only a file
+    /// holding some gates says as much.
+    pub gates_asked: bool,
 }
 
 impl Live {
@@ -80,6 +84,7 @@ impl Live {
         Live {
             objects,
             group: group.to_string(),
+            gates_asked: false,
         }
     }
 

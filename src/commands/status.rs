@@ -89,6 +89,7 @@ fn snapshot(
         let k =
             crate::live::Kubectl::from_env(args.live.context.clone(), args.live.namespace.clone());
         live.objects.extend(k.gates()?);
+        live.gates_asked = true;
     }
     match rendering {
         Some(r) => {

@@ -88,6 +88,12 @@ pub(super) fn of_cluster(
             of.iter().all(|c| c.is_empty()) || of.contains(&cluster)
         })
         .collect();
+    // A gate missing from objects that hold none may not have been asked
+    // for (`kubectl get backends,frontends` without the gates).
+    let gates_read = live.gates_asked || live.gates().next().is_some();
+    let not_read = (!gates_read).then_some(
+        "Not among the live objects read (no gate is): whether it is created is not known; give them (`kubectl get …,gates.waves.express.medallia.com`) or use --kubectl",
+    );
     let live_status = |o: &Value| GateStatus {
         after: match o.str_at(&["spec", "after"]) {
             "" => "?".into(),
@@ -110,7 +116,7 @@ pub(super) fn of_cluster(
                 let (applied, health) = match live {
                     None => (false, Health {
                         status: Status::Progressing,
-                        message: "Not created yet".into(),
+                        message: not_read.unwrap_or("Not created yet").into(),
                     }),
                     Some(o) if o.str_at(&["spec", "rollout"]) != g.rollout => (false, Health {
                         status: Status::Progressing,
