@@ -255,6 +255,20 @@ pub fn is_gate(v: &Value) -> bool {
         && v.get("apiVersion").and_then(Value::as_str) == Some(API_VERSION)
 }
 
+/// Whether a live gate holds the rollout of `cluster` in `namespace`, read
+/// as Argo CD reads it however malformed: it holds the Application's sync
+/// in its wave whoever wrote it, so a gate that names no cluster (neither
+/// `spec.cluster` nor the cluster label) holds every cluster of the
+/// namespace. `status` shows these; `approve` approves only its own.
+pub fn holds(gate: &Value, namespace: &str, cluster: &str) -> bool {
+    let of = [
+        gate.str_at(&["spec", "cluster"]),
+        gate.str_at(&["metadata", "labels", crate::model::LABEL_CLUSTER]),
+    ];
+    gate.str_at(&["metadata", "namespace"]) == namespace
+        && (of.iter().all(|c| c.is_empty()) || of.contains(&cluster))
+}
+
 /// A live Gate's sync wave as Argo CD reads it: gitops-engine
 /// `pkg/sync/syncwaves/waves.go`, `Wave`, is `strconv.Atoi` of the
 /// sync-wave annotation; failing that `pkg/sync/hook/helm/weight.go`,

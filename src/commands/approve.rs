@@ -47,7 +47,7 @@ pub fn run(args: &ApproveArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
         None => None,
     };
     let k = Kubectl::from_env(args.context.clone(), Some(namespace.to_string()));
-    let live = live_gates(&k, namespace, cluster, rendered.as_deref())?;
+    let (live, foreign) = live_gates(&k, namespace, cluster, rendered.as_deref())?;
     // Approved, with a render: for the render's rollout (a live gate
     // still the last rollout's, approved then, is not this one's).
     let approved = |l: &LiveGate| {
@@ -68,6 +68,7 @@ pub fn run(args: &ApproveArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
             .filter(|l| approved(l))
             .map(Approved::of)
             .collect(),
+        others: foreign.iter().map(Foreign::describe).collect(),
     };
     let chosen = match choose(&live, args.gate.as_deref(), &approved, namespace, cluster)? {
         Some(l) => l,
@@ -108,28 +109,34 @@ pub fn run(args: &ApproveArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
 }
 
 /// The cluster's live gates, in wave order as Argo CD reaches them: only
-/// express-waves' gates of this namespace (kubectl was asked for nothing
-/// else; what else it printed is not approved), each checked for what
-/// approving needs; with a render, only the render's (a gate an earlier
-/// render wrote, not pruned yet, is not where Argo CD waits).
+/// express-waves' gates of this namespace (what else kubectl printed is
+/// not approved), each checked for what approving needs; with a render,
+/// only the render's (a gate an earlier render wrote, not pruned yet, is
+/// not where Argo CD waits). And the gates that hold the cluster's rollout
+/// as `status` shows them ([`gate::holds`]) but were not written by
+/// express-waves, not Healthy: approve cannot approve them, and says so.
 fn live_gates(
     k: &Kubectl,
     namespace: &str,
     cluster: &str,
     rendered: Option<&[Gate]>,
-) -> Result<Vec<LiveGate>> {
-    let list = k.get(&k.get_args(
-        &[gate::RESOURCE],
-        &[format!(
-            "--selector={}={cluster}",
-            crate::model::LABEL_CLUSTER
-        )],
-    ))?;
+) -> Result<(Vec<LiveGate>, Vec<Foreign>)> {
+    // Every gate of the namespace: one that names no cluster holds this
+    // one's rollout too.
+    let list = k.get(&k.get_args(&[gate::RESOURCE], &[]))?;
+    let ours = |o: &crate::value::Value| {
+        o.str_at(&["metadata", "labels", crate::model::LABEL_CREATED_BY]) == "express-waves"
+    };
+    let foreign: Vec<Foreign> = list
+        .iter()
+        .filter(|o| gate::is_gate(o) && !ours(o) && gate::holds(o, namespace, cluster))
+        .map(|o| (o.str_at(&["metadata", "name"]).to_string(), gate::health(o)))
+        .filter(|(_, h)| h.status != crate::health::Status::Healthy)
+        .map(|(name, health)| Foreign { name, health })
+        .collect();
     let mut live = Vec::new();
     for obj in list.iter().filter(|o| {
-        gate::is_gate(o)
-            && o.str_at(&["metadata", "namespace"]) == namespace
-            && o.str_at(&["metadata", "labels", crate::model::LABEL_CREATED_BY]) == "express-waves"
+        gate::is_gate(o) && o.str_at(&["metadata", "namespace"]) == namespace && ours(o)
     }) {
         let name = obj.str_at(&["metadata", "name"]);
         let g = Gate::from_value(obj)
@@ -176,11 +183,32 @@ fn live_gates(
         }
     }
     if live.is_empty() {
+        let held = foreign
+            .iter()
+            .map(|f| format!("; it is held by {}", f.describe()))
+            .collect::<String>();
         return Err(Error::msg(format!(
-            "approve: cluster {namespace}/{cluster} has no live gate (was it rendered with --gate-after, and has Argo CD applied it yet?)"
+            "approve: cluster {namespace}/{cluster} has no live gate of express-waves (was it rendered with --gate-after, and has Argo CD applied it yet?){held}"
         )));
     }
-    Ok(live)
+    Ok((live, foreign))
+}
+
+/// A gate not written by express-waves that holds the cluster's rollout.
+struct Foreign {
+    name: String,
+    health: crate::health::Health,
+}
+
+impl Foreign {
+    fn describe(&self) -> String {
+        format!(
+            "gate {}, not written by express-waves ({}: {}), which approve does not approve: remove it, or approve it as its author means",
+            self.name,
+            self.health.status.name(),
+            self.health.message
+        )
+    }
 }
 
 /// The gate to approve: the one after `key`, else the first not

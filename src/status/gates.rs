@@ -79,14 +79,7 @@ pub(super) fn of_cluster(
     // cluster of counts for every cluster: it holds the Application).
     let live_gates: Vec<&Value> = live
         .gates()
-        .filter(|o| o.str_at(&["metadata", "namespace"]) == namespace)
-        .filter(|o| {
-            let of = [
-                o.str_at(&["spec", "cluster"]),
-                o.str_at(&["metadata", "labels", crate::model::LABEL_CLUSTER]),
-            ];
-            of.iter().all(|c| c.is_empty()) || of.contains(&cluster)
-        })
+        .filter(|o| crate::gate::holds(o, namespace, cluster))
         .collect();
     // A gate missing from objects that hold none may not have been asked
     // for (`kubectl get backends,frontends` without the gates).

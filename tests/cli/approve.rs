@@ -159,7 +159,6 @@ fn approve_shows_the_nodes_around_the_gate_then_annotates_exactly_that_rollout()
         [
             "get",
             gate::RESOURCE,
-            "--selector=express.medallia.com/cluster=acme",
             "--output=yaml",
             &format!("--namespace={NS}"),
         ]
@@ -331,8 +330,39 @@ fn approve_checks_what_kubectl_printed_before_annotating() {
         &["metadata", "labels", "app.kubernetes.io/created-by"],
         None,
     );
-    let k = Fake::new("foreign", &[foreign]);
-    assert!(refused(&k.run(&[&format!("{NS}/acme")])).contains("has no live gate"));
+    let k = Fake::new("foreign", std::slice::from_ref(&foreign));
+    let err = refused(&k.run(&[&format!("{NS}/acme")]));
+    assert!(
+        err.contains("has no live gate of express-waves")
+            && err.contains(
+                "it is held by gate acme-gate-fe1, not written by express-waves (Suspended: "
+            ),
+        "{err}"
+    );
+    // Beside one of ours, a gate not ours that holds the rollout (as
+    // `status` shows it; here one naming no cluster) is named, not
+    // approved.
+    let mut unnamed = set(&foreign, &["metadata", "name"], Some("hand-made"));
+    unnamed = set(&unnamed, &["spec", "cluster"], Some(""));
+    unnamed = set(
+        &unnamed,
+        &["metadata", "labels", "express.medallia.com/cluster"],
+        None,
+    );
+    let k = Fake::new("foreign-beside", &[good.clone(), unnamed]);
+    let out = k.run(&[&format!("{NS}/acme")]);
+    assert_success(&out);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(&format!(
+            "\n{NS}/acme: also held by gate hand-made, not written by express-waves (Suspended: "
+        )) && text.ends_with(
+            "), which approve does not approve: remove it, or approve it as its author means\n"
+        ),
+        "{text}"
+    );
+    let annotate = k.calls().into_iter().find(|c| c[0] == "annotate").unwrap();
+    assert_eq!(annotate[2], "acme-gate-fe1");
     let no_rv = set(&good, &["metadata", "resourceVersion"], None);
     let k = Fake::new("no-rv", &[no_rv]);
     assert!(refused(&k.run(&[&format!("{NS}/acme")])).contains("has no metadata.resourceVersion"));

@@ -14,7 +14,7 @@ use super::{LiveGate, short};
 /// "cluster","result":"approved"|"dry-run"|"nothing-waits","gate"?:{"name",
 /// "after","rollout","before":[{"node","revision"}],"heldUntilApproved":[…],
 /// "approvedBy"?},"alreadyApproved":[{"name","after","rollout",
-/// "approvedBy"}]}`).
+/// "approvedBy"}],"alsoHeldBy"?:["…"]}`).
 #[derive(Serialize)]
 pub(super) struct Report<'a> {
     pub(super) namespace: &'a str,
@@ -24,6 +24,9 @@ pub(super) struct Report<'a> {
     pub(super) gate: Option<GateReport<'a>>,
     #[serde(rename = "alreadyApproved")]
     pub(super) already: Vec<Approved<'a>>,
+    /// Gates not written by express-waves that hold the rollout too.
+    #[serde(rename = "alsoHeldBy", skip_serializing_if = "Vec::is_empty")]
+    pub(super) others: Vec<String>,
 }
 
 /// Which gate: its name, the node it follows and the rollout it guards.
@@ -120,6 +123,14 @@ impl Report<'_> {
                     .unwrap();
                 }
             }
+        }
+        for o in &self.others {
+            writeln!(
+                out,
+                "{}: also held by {o}",
+                crate::model::qualified(self.namespace, self.cluster)
+            )
+            .unwrap();
         }
         out.into_bytes()
     }
