@@ -269,19 +269,10 @@ pub fn holds(gate: &Value, namespace: &str, cluster: &str) -> bool {
         && (of.iter().all(|c| c.is_empty()) || of.contains(&cluster))
 }
 
-/// A live Gate's sync wave as Argo CD reads it: gitops-engine
-/// `pkg/sync/syncwaves/waves.go`, `Wave`, is `strconv.Atoi` of the
-/// sync-wave annotation; failing that `pkg/sync/hook/helm/weight.go`,
-/// `Weight`, the same of `helm.sh/hook-weight`; failing both, 0.
+/// A live Gate's sync wave as Argo CD reads it ([`model::sync_wave`]);
+/// failing both annotations, 0.
 pub fn wave_of(obj: &Value) -> i64 {
-    let atoi = |key| {
-        obj.at(&["metadata", "annotations", key])
-            .and_then(Value::as_str)
-            .and_then(model::go_atoi)
-    };
-    atoi(model::ANN_SYNC_WAVE)
-        .or_else(|| atoi("helm.sh/hook-weight"))
-        .unwrap_or(0)
+    model::sync_wave(obj).unwrap_or(0)
 }
 
 /// Whether a document read as YAML is a Gate.

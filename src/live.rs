@@ -204,10 +204,7 @@ impl<'a> LiveNode<'a> {
 
     /// Its sync wave.
     pub fn wave(&self) -> Option<i64> {
-        model::annotation(self.obj, model::ANN_SYNC_WAVE)
-            .ok()
-            .flatten()
-            .and_then(|w| w.parse().ok())
+        model::sync_wave(self.obj)
     }
 
     /// `namespace/cluster`.

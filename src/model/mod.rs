@@ -121,6 +121,20 @@ pub fn go_atoi(text: &str) -> Option<i64> {
     text.parse().ok()
 }
 
+/// An object's sync wave as Argo CD reads it: gitops-engine
+/// `pkg/sync/syncwaves/waves.go`, `Wave`, is `strconv.Atoi` of the
+/// sync-wave annotation; failing that `pkg/sync/hook/helm/weight.go`,
+/// `Weight`, the same of `helm.sh/hook-weight`. `None` where neither
+/// reads (Argo CD then takes 0).
+pub fn sync_wave(obj: &Value) -> Option<i64> {
+    let atoi = |key| {
+        obj.at(&["metadata", "annotations", key])
+            .and_then(Value::as_str)
+            .and_then(go_atoi)
+    };
+    atoi(ANN_SYNC_WAVE).or_else(|| atoi("helm.sh/hook-weight"))
+}
+
 /// Whether `api_version` (`<group>/<version>`) is in `group`.
 pub fn in_group(api_version: &str, group: &str) -> bool {
     api_version.split_once('/').map(|(g, _)| g) == Some(group)

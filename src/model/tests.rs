@@ -76,3 +76,32 @@ fn annotations_must_be_strings_and_switches_known() {
     let v = value("metadata:\n  annotations:\n    express.medallia.com/mode: provisioning\n");
     assert_eq!(cluster_mode(&v), Ok(Some(Mode::Provisioning)));
 }
+
+/// gitops-engine `syncwaves.Wave`: the sync-wave annotation by
+/// `strconv.Atoi`, else `helm.sh/hook-weight` the same way (`hook/helm`
+/// `Weight`), else nothing (Argo CD's 0).
+#[test]
+fn a_sync_wave_is_read_as_argo_cd_reads_it() {
+    let wave = |ann: &str| sync_wave(&value(&format!("metadata:\n  annotations: {ann}\n")));
+    assert_eq!(
+        wave("{argocd.argoproj.io/sync-wave: '3', helm.sh/hook-weight: '7'}"),
+        Some(3)
+    );
+    assert_eq!(wave("{argocd.argoproj.io/sync-wave: '+3'}"), Some(3));
+    assert_eq!(wave("{argocd.argoproj.io/sync-wave: '-12'}"), Some(-12));
+    // Unreadable to Atoi, so the hook weight counts.
+    for bad in [
+        "' 3'",
+        "'3 '",
+        "'1_000'",
+        "'0x10'",
+        "'3.0'",
+        "''",
+        "'99999999999999999999'",
+    ] {
+        let ann = format!("{{argocd.argoproj.io/sync-wave: {bad}, helm.sh/hook-weight: '-2'}}");
+        assert_eq!(wave(&ann), Some(-2), "{bad}");
+    }
+    assert_eq!(wave("{helm.sh/hook-weight: x}"), None);
+    assert_eq!(wave("{}"), None);
+}

@@ -83,11 +83,16 @@ pub fn of(app: &Value, live: &Live, group: &str) -> Result<Operation, String> {
                 let (ns, name) = (s(r.get("namespace")), s(r.get("name")));
                 let kind = s(r.get("kind"));
                 if s(r.get("group")) == crate::gate::GROUP && kind == crate::gate::KIND {
-                    let g = live
-                        .gates()
-                        .filter_map(|o| crate::gate::Gate::from_value(o).ok())
-                        .find(|g| g.namespace == ns && g.name() == name)?;
-                    return Some((format!("gate after {}", g.after), g.wave?));
+                    // Its wave as Argo CD read it, however else malformed.
+                    let g = live.gates().find(|o| {
+                        o.str_at(&["metadata", "namespace"]) == ns
+                            && o.str_at(&["metadata", "name"]) == name
+                    })?;
+                    let after = match g.str_at(&["spec", "after"]) {
+                        "" => "?",
+                        after => after,
+                    };
+                    return Some((format!("gate after {after}"), crate::gate::wave_of(g)));
                 }
                 if s(r.get("group")) != group
                     || !ExpressKind::from_name(&kind).is_some_and(|k| k != ExpressKind::Cluster)
@@ -151,5 +156,49 @@ mod tests {
             op("Failed", None).line(),
             "sync Failed; no Express node applied"
         );
+    }
+
+    /// The last applied is read off the live objects named in the sync
+    /// result, with their waves as Argo CD reads them: a gate by its live
+    /// name and its wave however else malformed, a node by its hook weight
+    /// when it has no sync wave.
+    #[test]
+    fn the_last_applied_is_the_highest_wave_as_argo_cd_reads_waves() {
+        let v = crate::value::test_value;
+        let app = v("kind: Application
+metadata: {name: acme, namespace: argocd}
+status:
+  operationState:
+    phase: Failed
+    syncResult:
+      resources:
+      - {group: express.medallia.com, kind: Frontend, namespace: t1, name: acme-fe1, status: Synced}
+      - {group: waves.express.medallia.com, kind: Gate, namespace: t1, name: hand-named, status: Synced}
+      - {group: express.medallia.com, kind: Frontend, namespace: t1, name: acme-fe2, status: Pruned}
+");
+        let node = |name: &str, ann: &str| {
+            v(&format!(
+                "apiVersion: express.medallia.com/v1
+kind: Frontend
+metadata: {{name: {name}, namespace: t1, annotations: {ann}}}
+spec: {{clusterConfig: {{clusterName: acme}}}}
+"
+            ))
+        };
+        let gate = v("apiVersion: waves.express.medallia.com/v1
+kind: Gate
+metadata: {name: hand-named, namespace: t1, annotations: {helm.sh/hook-weight: '4'}}
+spec: {after: fe1}
+");
+        let live = Live::new(
+            vec![
+                node("acme-fe1", "{helm.sh/hook-weight: '3'}"),
+                node("acme-fe2", "{argocd.argoproj.io/sync-wave: '9'}"),
+                gate,
+            ],
+            "express.medallia.com",
+        );
+        let got = of(&app, &live, "express.medallia.com").unwrap();
+        assert_eq!(got.last_applied, Some(("gate after fe1".to_string(), 4)));
     }
 }
