@@ -6,8 +6,10 @@
 //! "wave","up","expressVersion","revision","dependencies",
 //! "provisioningAfter":[keys],"upgradeAfter":[keys],"change"?}]}],
 //! "warnings":[lines]}` (`warnings`, also printed on stderr: every node
-//! whose health check on-call ignores, and, with live objects, the
-//! deadlocks and early deletions).
+//! whose health check on-call ignores, every cluster of a rendered stream
+//! whose nodes' waves are not the ones planned (rendered with another
+//! `--wave-start` or `--clusters`, which it does not record), and, with
+//! live objects, the deadlocks and early deletions).
 //! `dependencies` says whether render wrote the node's prerequisites:
 //! `injected`, or off and why: `off-flag` (`--no-dependencies`),
 //! `off-cluster-annotation`, `off-node-annotation` (the chart's
@@ -168,6 +170,7 @@ pub fn plan(r: &Analysis, live: Option<&Live>) -> Plan {
 /// whose health check is ignored, and, against live objects, the
 /// deadlocks and early deletions.
 pub fn warnings(r: &Analysis, live: Option<&Live>) -> Vec<String> {
+    let shifted = r.clusters.iter().filter_map(shifted_waves);
     let mut warnings: Vec<String> = r
         .clusters
         .iter()
@@ -180,6 +183,7 @@ pub fn warnings(r: &Analysis, live: Option<&Live>) -> Vec<String> {
                 model::ANN_HEALTH
             ))
         })
+        .chain(shifted)
         .collect();
     if let Some(live) = live {
         warnings.extend(
@@ -190,6 +194,35 @@ pub fn warnings(r: &Analysis, live: Option<&Live>) -> Vec<String> {
         );
     }
     warnings
+}
+
+/// A rendered stream whose nodes' sync waves are not the ones planned: it
+/// was rendered with another `--wave-start` or `--clusters` (neither is
+/// recorded in it), or edited since. Argo CD follows the file's.
+fn shifted_waves(c: &crate::render::ClusterRollout) -> Option<String> {
+    let file: Vec<i64> = c
+        .nodes
+        .iter()
+        .map(|n| n.rendered_wave)
+        .collect::<Option<_>>()?;
+    let planned: Vec<i64> = c.nodes.iter().map(|n| n.wave).collect();
+    if file == planned {
+        return None;
+    }
+    let span = |w: &[i64]| {
+        let (lo, hi) = (w.iter().min(), w.iter().max());
+        match (lo, hi) {
+            (Some(lo), Some(hi)) if lo == hi => lo.to_string(),
+            (Some(lo), Some(hi)) => format!("{lo} to {hi}"),
+            _ => String::new(),
+        }
+    };
+    Some(format!(
+        "{}: the file's sync waves for its nodes ({}) are not the ones planned ({}): it was rendered with another --wave-start or --clusters (or edited since), and Argo CD follows the file's; plan it with the options it was rendered with",
+        model::qualified(&c.namespace, &c.name),
+        span(&file),
+        span(&planned)
+    ))
 }
 
 fn cell(s: impl Into<String>) -> (String, Colour) {
