@@ -112,9 +112,10 @@ pub fn run(args: &ApproveArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
 /// express-waves' gates of this namespace (what else kubectl printed is
 /// not approved), each checked for what approving needs; with a render,
 /// only the render's (a gate an earlier render wrote, not pruned yet, is
-/// not where Argo CD waits). And the gates that hold the cluster's rollout
-/// as `status` shows them ([`gate::holds`]) but were not written by
-/// express-waves, not Healthy: approve cannot approve them, and says so.
+/// not where Argo CD waits). And the other gates that hold the cluster's
+/// rollout as `status` shows them ([`gate::holds`]), not Healthy: one not
+/// written by express-waves for this cluster, which approve does not
+/// approve, and says so.
 fn live_gates(
     k: &Kubectl,
     namespace: &str,
@@ -124,25 +125,36 @@ fn live_gates(
     // Every gate of the namespace: one that names no cluster holds this
     // one's rollout too.
     let list = k.get(&k.get_args(&[gate::RESOURCE], &[]))?;
-    let ours = |o: &crate::value::Value| {
-        o.str_at(&["metadata", "labels", crate::model::LABEL_CREATED_BY]) == "express-waves"
-    };
-    let foreign: Vec<Foreign> = list
-        .iter()
-        .filter(|o| gate::is_gate(o) && !ours(o) && gate::holds(o, namespace, cluster))
-        .map(|o| (o.str_at(&["metadata", "name"]).to_string(), gate::health(o)))
-        .filter(|(_, h)| h.status != crate::health::Status::Healthy)
-        .map(|(name, health)| Foreign { name, health })
-        .collect();
     let mut live = Vec::new();
-    for obj in list.iter().filter(|o| {
-        gate::is_gate(o) && o.str_at(&["metadata", "namespace"]) == namespace && ours(o)
-    }) {
+    let mut foreign = Vec::new();
+    for obj in list
+        .iter()
+        .filter(|o| gate::is_gate(o) && gate::holds(o, namespace, cluster))
+    {
         let name = obj.str_at(&["metadata", "name"]);
+        // express-waves' gate of this cluster (by its spec, or, where that
+        // is unreadable, by its label): approved here, or refused if broken.
+        let ours = obj.str_at(&["metadata", "labels", crate::model::LABEL_CREATED_BY])
+            == "express-waves"
+            && (obj.str_at(&["spec", "cluster"]) == cluster
+                || obj.str_at(&["metadata", "labels", crate::model::LABEL_CLUSTER]) == cluster);
+        if !ours {
+            let health = gate::health(obj);
+            if health.status != crate::health::Status::Healthy {
+                foreign.push(Foreign {
+                    name: name.to_string(),
+                    health,
+                });
+            }
+            continue;
+        }
         let g = Gate::from_value(obj)
             .map_err(|m| Error::msg(format!("approve: gate {namespace}/{name}: {m}")))?;
         if g.cluster != cluster {
-            continue;
+            return Err(Error::msg(format!(
+                "approve: gate {namespace}/{name} is labelled for cluster {cluster} but its spec names `{}`: refusing to approve a gate that says two things",
+                g.cluster
+            )));
         }
         let health = gate::health(obj);
         if health.status == crate::health::Status::Degraded {
@@ -194,7 +206,8 @@ fn live_gates(
     Ok((live, foreign))
 }
 
-/// A gate not written by express-waves that holds the cluster's rollout.
+/// A gate that holds the cluster's rollout but is not one express-waves
+/// wrote for it.
 struct Foreign {
     name: String,
     health: crate::health::Health,
@@ -203,7 +216,7 @@ struct Foreign {
 impl Foreign {
     fn describe(&self) -> String {
         format!(
-            "gate {}, not written by express-waves ({}: {}), which approve does not approve: remove it, or approve it as its author means",
+            "gate {}, not one express-waves wrote for this cluster ({}: {}), which approve does not approve: remove it, or approve it as its author means",
             self.name,
             self.health.status.name(),
             self.health.message

@@ -100,7 +100,8 @@ pub fn of(app: &Value, live: &Live, group: &str) -> Result<Operation, String> {
                     return None;
                 }
                 let node = live.node(&ns, &name)?;
-                Some((node.key.clone(), node.wave()?))
+                // Argo CD takes 0 for a node with neither annotation.
+                Some((node.key.clone(), node.wave().unwrap_or(0)))
             })
             .max_by_key(|(_, wave)| *wave),
         _ => None,
@@ -200,5 +201,10 @@ spec: {after: fe1}
         );
         let got = of(&app, &live, "express.medallia.com").unwrap();
         assert_eq!(got.last_applied, Some(("gate after fe1".to_string(), 4)));
+        // A node with neither annotation is in wave 0 to Argo CD (found in
+        // review): applied all the same.
+        let bare = Live::new(vec![node("acme-fe1", "{}")], "express.medallia.com");
+        let got = of(&app, &bare, "express.medallia.com").unwrap();
+        assert_eq!(got.last_applied, Some(("fe1".to_string(), 0)));
     }
 }

@@ -335,7 +335,7 @@ fn approve_checks_what_kubectl_printed_before_annotating() {
     assert!(
         err.contains("has no live gate of express-waves")
             && err.contains(
-                "it is held by gate acme-gate-fe1, not written by express-waves (Suspended: "
+                "it is held by gate acme-gate-fe1, not one express-waves wrote for this cluster (Suspended: "
             ),
         "{err}"
     );
@@ -355,7 +355,7 @@ fn approve_checks_what_kubectl_printed_before_annotating() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
         text.contains(&format!(
-            "\n{NS}/acme: also held by gate hand-made, not written by express-waves (Suspended: "
+            "\n{NS}/acme: also held by gate hand-made, not one express-waves wrote for this cluster (Suspended: "
         )) && text.ends_with(
             "), which approve does not approve: remove it, or approve it as its author means\n"
         ),
@@ -363,6 +363,36 @@ fn approve_checks_what_kubectl_printed_before_annotating() {
     );
     let annotate = k.calls().into_iter().find(|c| c[0] == "annotate").unwrap();
     assert_eq!(annotate[2], "acme-gate-fe1");
+    // One of express-waves' own that names no cluster holds it too (found
+    // in review), and another cluster's, however broken, is no concern.
+    let ours_unnamed = set(&good, &["metadata", "name"], Some("no-cluster"));
+    let ours_unnamed = set(&ours_unnamed, &["spec", "cluster"], Some(""));
+    let ours_unnamed = set(
+        &ours_unnamed,
+        &["metadata", "labels", "express.medallia.com/cluster"],
+        None,
+    );
+    let others = set(&good, &["metadata", "name"], Some("other-gate-fe1"));
+    let others = set(&others, &["spec", "cluster"], Some("other"));
+    let others = set(
+        &others,
+        &["metadata", "labels", "express.medallia.com/cluster"],
+        Some("other"),
+    );
+    let broken = set(
+        &others,
+        &["metadata", "annotations", "argocd.argoproj.io/sync-wave"],
+        Some("2x"),
+    );
+    let k = Fake::new("holders", &[good.clone(), ours_unnamed, broken]);
+    let out = k.run(&[&format!("{NS}/acme"), "--dry-run"]);
+    assert_success(&out);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("also held by gate no-cluster, not one express-waves wrote for this cluster")
+            && !text.contains("other-gate-fe1"),
+        "{text}"
+    );
     let no_rv = set(&good, &["metadata", "resourceVersion"], None);
     let k = Fake::new("no-rv", &[no_rv]);
     assert!(refused(&k.run(&[&format!("{NS}/acme")])).contains("has no metadata.resourceVersion"));

@@ -24,7 +24,8 @@ pub(super) struct Report<'a> {
     pub(super) gate: Option<GateReport<'a>>,
     #[serde(rename = "alreadyApproved")]
     pub(super) already: Vec<Approved<'a>>,
-    /// Gates not written by express-waves that hold the rollout too.
+    /// Gates that hold the rollout too but are not ones express-waves
+    /// wrote for this cluster.
     #[serde(rename = "alsoHeldBy", skip_serializing_if = "Vec::is_empty")]
     pub(super) others: Vec<String>,
 }
