@@ -73,9 +73,10 @@ pub struct RenderOptions {
     #[arg(long, value_enum)]
     pub mode: Option<ModeArg>,
 
-    /// Wave of the first node; the Cluster CR gets one less
-    #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
-    pub wave_start: i64,
+    /// Wave of the first node; the Cluster CR gets one less [default: as an
+    /// earlier render recorded it in the input, else 1]
+    #[arg(long, allow_negative_numbers = true)]
+    pub wave_start: Option<i64>,
 
     /// Inject no dependencies (waves are still assigned)
     #[arg(long)]
@@ -94,8 +95,10 @@ pub struct RenderOptions {
 
     /// Several clusters in one stream: side by side from --wave-start, or
     /// one after another (a Degraded node then stops only later clusters)
-    #[arg(long, value_enum, default_value = "parallel")]
-    pub clusters: ClustersArg,
+    /// [default: as an earlier render recorded it in the input, else
+    /// parallel]
+    #[arg(long, value_enum)]
+    pub clusters: Option<ClustersArg>,
 
     /// Approval gates: after node KEY (fe1, be) of every cluster, a Gate in
     /// the next wave that Argo CD waits at until `express-waves approve
@@ -137,7 +140,7 @@ impl RenderOptions {
             group: self.group.name.clone(),
             revision_configmap: true,
             recompute_revisions: self.recompute_revisions,
-            clusters_in_sequence: self.clusters == ClustersArg::InSequence,
+            clusters_in_sequence: self.clusters.map(|c| c == ClustersArg::InSequence),
             gates: match (self.no_gates, self.gate_after.is_empty()) {
                 (true, _) => crate::render::Gates::None,
                 (false, true) => crate::render::Gates::Written,

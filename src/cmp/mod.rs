@@ -89,13 +89,13 @@ pub fn generate(env: &CmpEnv, base: &Options) -> Result<Vec<u8>> {
         opts.mode = p.mode;
     }
     if let Some(w) = p.wave_start {
-        opts.wave_start = w;
+        opts.wave_start = Some(w);
     }
     if p.dependencies == Some(false) {
         opts.no_dependencies = true;
     }
     if let Some(s) = p.clusters_in_sequence {
-        opts.clusters_in_sequence = s;
+        opts.clusters_in_sequence = Some(s);
     }
     if let Some(keys) = &p.gate_after {
         opts.gates = crate::render::Gates::After(keys.clone());

@@ -41,6 +41,12 @@ pub const ANN_HEALTH_IGNORED_BY: &str = "express.medallia.com/health-ignored-by"
 pub const ANN_DEPENDENCIES: &str = "express.medallia.com/dependencies";
 /// `provisioning` or `upgrade` on a Cluster.
 pub const ANN_MODE: &str = "express.medallia.com/mode";
+/// `--wave-start` as a render was given it, on the Cluster CR (without one,
+/// on every node), so that a render or plan of the output keeps it.
+pub const ANN_WAVE_START: &str = "express.medallia.com/wave-start";
+/// `--clusters` (`in-sequence` or `parallel`) as a render was given it,
+/// recorded the same way.
+pub const ANN_CLUSTERS: &str = "express.medallia.com/clusters";
 /// Label marking the revisions ConfigMap as express-waves' own.
 pub const LABEL_CREATED_BY: &str = "app.kubernetes.io/created-by";
 
@@ -274,6 +280,18 @@ pub fn refuse_hooks(doc: &Value) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// The `--wave-start` and `--clusters` an earlier render recorded on a
+/// document ([`ANN_WAVE_START`], [`ANN_CLUSTERS`]: `true` for in-sequence).
+pub fn recorded_waves(doc: &Value) -> Result<(Option<i64>, Option<bool>), String> {
+    let start = match annotation(doc, ANN_WAVE_START)? {
+        None => None,
+        Some(w) => Some(go_atoi(w).ok_or_else(|| {
+            format!("annotation {ANN_WAVE_START} is `{w}`; expected an integer (the --wave-start a render recorded)")
+        })?),
+    };
+    Ok((start, switch(doc, ANN_CLUSTERS, "parallel", "in-sequence")?))
 }
 
 /// The mode a Cluster CR asks for.

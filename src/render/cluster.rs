@@ -66,6 +66,9 @@ pub(super) struct Given<'g> {
     pub(super) recorded: &'g [(String, String)],
     /// The nodes an approval gate follows.
     pub(super) gate_after: &'g [gates::GateAfter],
+    /// The wave of its first node (`--wave-start`, or where the cluster
+    /// before it ends, in sequence).
+    pub(super) wave_start: i64,
 }
 
 /// Decides one cluster: sets each document's patch; returns the revisions
@@ -90,7 +93,7 @@ pub(super) fn decide(
     let mut waves = vec![0i64; nodes.infos.len()];
     let mut shift = 0;
     for (p, &m) in order.waves.iter().enumerate() {
-        waves[m] = opts.wave_start + p as i64 + shift;
+        waves[m] = given.wave_start + p as i64 + shift;
         if gated.contains(&p) {
             shift += 1;
         }
@@ -110,9 +113,9 @@ pub(super) fn decide(
         helm4_file.as_deref(),
     );
     set_patches(docs, &nodes, &order, &waves)?;
-    record_options(docs, cd, opts);
+    record_options(docs, cd, opts, given.wave_start);
     let configmap_wave = (opts.revision_configmap && !nodes.infos.is_empty())
-        .then(|| opts.wave_start + nodes.infos.len() as i64 + gates.len() as i64);
+        .then(|| given.wave_start + nodes.infos.len() as i64 + gates.len() as i64);
     let rollout = (keep == Keep::Values).then(|| ClusterRollout {
         namespace: namespace.to_string(),
         name: cluster.to_string(),
@@ -127,7 +130,7 @@ pub(super) fn decide(
     });
     let last_wave = configmap_wave
         .or_else(|| waves.iter().copied().max())
-        .unwrap_or(opts.wave_start - 1);
+        .unwrap_or(given.wave_start - 1);
     let map = configmap_wave.map(|wave| {
         configmap::RevisionsMap::new(
             namespace,
@@ -145,22 +148,25 @@ pub(super) fn decide(
     })
 }
 
-/// The options a render of this render must keep, recorded: on the
-/// Cluster CR (with its wave, one before the first node's), else on every
-/// node.
-fn record_options(docs: &mut [Doc<'_>], cd: &ClusterDocs, opts: &Options) {
+/// The options a render of this render must keep, recorded where given:
+/// on the Cluster CR (with its wave, one before the first node's), else on
+/// every node.
+fn record_options(docs: &mut [Doc<'_>], cd: &ClusterDocs, opts: &Options, wave_start: i64) {
+    let record = |patch: &mut super::patch::Patch| {
+        patch.mode = opts.mode;
+        patch.dependencies_off = opts.no_dependencies;
+        patch.wave_start = opts.wave_start;
+        patch.clusters_in_sequence = opts.clusters_in_sequence;
+    };
     match cd.cluster_doc {
         Some(ci) => {
             let patch = &mut express_mut(docs, ci).patch;
-            patch.wave = Some(opts.wave_start - 1);
-            patch.mode = opts.mode;
-            patch.dependencies_off = opts.no_dependencies;
+            patch.wave = Some(wave_start - 1);
+            record(patch);
         }
         None => {
             for &i in &cd.nodes {
-                let patch = &mut express_mut(docs, i).patch;
-                patch.mode = opts.mode;
-                patch.dependencies_off = opts.no_dependencies;
+                record(&mut express_mut(docs, i).patch);
             }
         }
     }
@@ -340,9 +346,8 @@ fn set_patches(
             } else {
                 Label::Computed
             }),
-            mode: None,
-            dependencies_off: false,
             deps: None,
+            ..Patch::default()
         };
         if nodes.members[m].managed {
             let mut lists: [Vec<DepRef>; 2] = [Vec::new(), Vec::new()];

@@ -72,3 +72,79 @@ pub(super) fn clusters(docs: &[Doc<'_>]) -> Result<BTreeMap<(String, String), Cl
     }
     Ok(clusters)
 }
+
+/// The stream's first wave and whether its clusters roll in sequence: as
+/// asked (`opts`), else as an earlier render recorded them (on each
+/// cluster's Cluster CR, else on its nodes; every record the same), else
+/// 1 and side by side.
+pub(super) fn recorded_waves(
+    docs: &[Doc<'_>],
+    clusters: &BTreeMap<(String, String), ClusterDocs>,
+    opts: &super::Options,
+) -> Result<(i64, bool)> {
+    let recorders = clusters.values().flat_map(|cd| match cd.cluster_doc {
+        Some(ci) => vec![ci],
+        None => cd.nodes.clone(),
+    });
+    // The first record of each, with its document.
+    let mut start: Option<(i64, usize)> = None;
+    let mut in_sequence: Option<(bool, usize)> = None;
+    for i in recorders {
+        let What::Express(e) = &docs[i].what else {
+            continue;
+        };
+        let Some(recorded) = &e.facts.recorded_waves else {
+            continue;
+        };
+        let (w, s) = **recorded;
+        agree(
+            docs,
+            i,
+            crate::model::ANN_WAVE_START,
+            &mut start,
+            w,
+            "--wave-start",
+        )?;
+        agree(
+            docs,
+            i,
+            crate::model::ANN_CLUSTERS,
+            &mut in_sequence,
+            s,
+            "--clusters",
+        )?;
+    }
+    Ok((
+        opts.wave_start.or(start.map(|s| s.0)).unwrap_or(1),
+        opts.clusters_in_sequence
+            .or(in_sequence.map(|s| s.0))
+            .unwrap_or(false),
+    ))
+}
+
+/// Refuses a record of `key` at document `i` other than the first one
+/// seen (`first`, with its document).
+fn agree<T: PartialEq + std::fmt::Display + Copy>(
+    docs: &[Doc<'_>],
+    i: usize,
+    key: &str,
+    first: &mut Option<(T, usize)>,
+    value: Option<T>,
+    flag: &str,
+) -> Result<()> {
+    let Some(v) = value else { return Ok(()) };
+    match *first {
+        None => *first = Some((v, i)),
+        Some((f, at)) if f != v => {
+            return Err(Error::doc(
+                &docs[i].at(),
+                format!(
+                    "{key} is `{v}` here but `{f}` on document {}: one stream has one; render with {flag} to choose",
+                    docs[at].at().index
+                ),
+            ));
+        }
+        Some(_) => {}
+    }
+    Ok(())
+}

@@ -65,15 +65,19 @@ pub enum Gates {
 pub struct Options {
     /// Overrides the Cluster CR's mode annotation when set.
     pub mode: Option<Mode>,
-    pub wave_start: i64,
+    /// The first node's wave; `None`: as an earlier render recorded it in
+    /// the stream ([`crate::model::ANN_WAVE_START`]), else 1.
+    pub wave_start: Option<i64>,
     pub no_dependencies: bool,
     pub frontends_before_backend: usize,
     pub group: String,
     pub revision_configmap: bool,
     pub recompute_revisions: bool,
     /// Clusters roll out one after another (each starts in the wave after
-    /// the one before ends), instead of side by side from `wave_start`.
-    pub clusters_in_sequence: bool,
+    /// the one before ends), instead of side by side from `wave_start`;
+    /// `None`: as recorded ([`crate::model::ANN_CLUSTERS`]), else side by
+    /// side.
+    pub clusters_in_sequence: Option<bool>,
     /// The approval gates, in every cluster.
     pub gates: Gates,
     pub limits: Limits,
@@ -84,13 +88,13 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             mode: None,
-            wave_start: 1,
+            wave_start: None,
             no_dependencies: false,
             frontends_before_backend: 2,
             group: "express.medallia.com".into(),
             revision_configmap: true,
             recompute_revisions: false,
-            clusters_in_sequence: false,
+            clusters_in_sequence: None,
             gates: Gates::Written,
             limits: Limits::default(),
             max_input_bytes: crate::input::DEFAULT_LIMIT,
@@ -189,9 +193,10 @@ fn pipeline<'a>(
     let mut gates = gates::Placement::new(&docs);
     let mut rollouts = Vec::new();
     let mut nodes = 0;
-    let mut next = opts.clone();
+    let (mut wave_start, recorded_in_sequence) = group::recorded_waves(&docs, &clusters, opts)?;
+    check_wave_start(wave_start)?;
     let in_sequence =
-        opts.clusters_in_sequence || gates.written_in_sequence(&opts.gates, clusters.len());
+        recorded_in_sequence || gates.written_in_sequence(&opts.gates, clusters.len());
     for ((namespace, name), members) in &clusters {
         let gate_after = gates.wanted(&opts.gates, namespace, name);
         if !gate_after.is_empty() && clusters.len() > 1 && !in_sequence {
@@ -200,8 +205,9 @@ fn pipeline<'a>(
         let given = cluster::Given {
             recorded: &maps.recorded(&docs, namespace, name),
             gate_after: &gate_after,
+            wave_start,
         };
-        let decided = cluster::decide(&mut docs, namespace, name, members, &given, &next, keep)?;
+        let decided = cluster::decide(&mut docs, namespace, name, members, &given, opts, keep)?;
         nodes += members.nodes.len();
         let cluster = group::Cluster {
             namespace,
@@ -213,7 +219,7 @@ fn pipeline<'a>(
             maps.place(map, cluster, &mut docs, keep == Keep::Facts)?;
         }
         if in_sequence {
-            next.wave_start = decided.last_wave + 2;
+            wave_start = decided.last_wave + 2;
         }
         rollouts.extend(decided.rollout);
     }
@@ -231,7 +237,9 @@ fn pipeline<'a>(
 
 /// The limits checked before anything is read.
 fn check_input(sources: &[Source], opts: &Options) -> Result<()> {
-    check_wave_start(opts.wave_start)?;
+    if let Some(w) = opts.wave_start {
+        check_wave_start(w)?;
+    }
     let total: usize = sources.iter().map(|s| s.bytes.len()).sum();
     if total > opts.max_input_bytes {
         return Err(Error::msg(format!(

@@ -32,6 +32,9 @@ pub(super) struct Patch {
     /// recorded as `express.medallia.com/dependencies: disabled`, for the
     /// same reason.
     pub(super) dependencies_off: bool,
+    /// Likewise `--wave-start` and `--clusters`, where given.
+    pub(super) wave_start: Option<i64>,
+    pub(super) clusters_in_sequence: Option<bool>,
     /// New provisioning and upgrade prerequisites, when managed. The
     /// entries are built when the document is written, from the documents
     /// they name (small to keep while a large stream is planned).
@@ -135,6 +138,13 @@ pub(super) fn edits<'d>(docs: &'d [Doc<'_>], i: usize) -> Vec<Edit<'d>> {
     }
     if p.dependencies_off {
         annotate(model::ANN_DEPENDENCIES, "disabled".into());
+    }
+    if let Some(w) = p.wave_start {
+        annotate(model::ANN_WAVE_START, w.to_string());
+    }
+    if let Some(s) = p.clusters_in_sequence {
+        let order = if s { "in-sequence" } else { "parallel" };
+        annotate(model::ANN_CLUSTERS, order.into());
     }
     if p.label == Some(Label::Computed)
         && let Some(d) = &e.facts.digest

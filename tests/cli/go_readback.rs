@@ -58,9 +58,11 @@ fn id(v: &Value) -> String {
     )
 }
 
-const ADDED_ANNOTATIONS: [&str; 5] = [
+const ADDED_ANNOTATIONS: [&str; 7] = [
     "express.medallia.com/dependencies",
     "express.medallia.com/mode",
+    "express.medallia.com/wave-start",
+    "express.medallia.com/clusters",
     "argocd.argoproj.io/sync-wave",
     "express.medallia.com/deployment-revision-sha256",
     "express.medallia.com/revision-source",

@@ -19,6 +19,7 @@ fn decide_one(text: &str, opts: &Options) -> Result<(Option<Value>, ClusterRollo
     let given = super::Given {
         recorded: &recorded,
         gate_after: &[],
+        wave_start: opts.wave_start.unwrap_or(1),
     };
     let d = decide(&mut docs, ns, name, members, &given, opts, Keep::Values)?;
     let map = d.map.map(|m| m.to_value(&docs));
@@ -67,7 +68,7 @@ fn the_cluster_crs_mode_orders_the_waves_unless_the_option_overrides_it() {
 #[test]
 fn waves_start_at_the_option_and_the_configmap_follows_the_last_node() {
     let opts = Options {
-        wave_start: 10,
+        wave_start: Some(10),
         ..Options::default()
     };
     let (map, r) = decide_one(&stream(), &opts).unwrap();

@@ -71,6 +71,8 @@ pub(super) const PLACES: [Place; 6] = [
             model::ANN_SYNC_OPTIONS,
             model::ANN_MODE,
             model::ANN_DEPENDENCIES,
+            model::ANN_WAVE_START,
+            model::ANN_CLUSTERS,
             model::ANN_REVISION_SHA256,
             model::ANN_REVISION_SOURCE,
         ],
@@ -86,7 +88,16 @@ pub(super) const PLACES: [Place; 6] = [
 ];
 
 /// How many keys all places set together.
-const SLOTS: usize = 9;
+const SLOTS: usize = 11;
+const _: () = {
+    let mut n = 0;
+    let mut p = 0;
+    while p < PLACES.len() {
+        n += PLACES[p].keys.len();
+        p += 1;
+    }
+    assert!(n == SLOTS, "SLOTS counts the keys of every place");
+};
 
 /// The slot of key `k` of place `p`, if render sets it there.
 pub(super) fn slot(p: usize, key: &str) -> Option<usize> {
@@ -193,11 +204,15 @@ impl Layout {
         self.lines(Kind::Map(p as u8))
     }
 
-    /// The lines of the entry of `key` in place `p`.
+    /// The lines of the entry of `key` in place `p`. A key the layout
+    /// was not watching for is [`Unusable`]: whether it is there is not
+    /// known (an edit of it is not spliced, or it could be written twice).
     pub(super) fn entry(&self, p: usize, key: &str) -> Found<Lines> {
-        match slot(p, key) {
-            Some(s) => self.lines(Kind::Entry(s as u8)),
-            None => Ok(None),
+        match (slot(p, key), child(p, key)) {
+            (Some(s), _) => self.lines(Kind::Entry(s as u8)),
+            // A place's own entry in its parent.
+            (None, Some(c)) => self.own(c).map(|own| own.map(|(lines, _)| lines)),
+            (None, None) => Err(Unusable),
         }
     }
 
