@@ -7,8 +7,8 @@
 //! "provisioningAfter":[keys],"upgradeAfter":[keys],"change"?}]}],
 //! "warnings":[lines]}` (`warnings`, also printed on stderr: every node
 //! whose health check on-call ignores, every cluster of a rendered stream
-//! whose nodes' waves are not the ones planned (rendered with another
-//! `--wave-start` or `--clusters`, which it does not record), and, with
+//! whose nodes' waves are not the ones planned (rendered with options the
+//! stream does not record), and, with
 //! live objects, the deadlocks and early deletions).
 //! `dependencies` says whether render wrote the node's prerequisites:
 //! `injected`, or off and why: `off-flag` (`--no-dependencies`),
@@ -197,8 +197,9 @@ pub fn warnings(r: &Analysis, live: Option<&Live>) -> Vec<String> {
 }
 
 /// A rendered stream whose nodes' sync waves are not the ones planned: it
-/// was rendered with another `--wave-start` or `--clusters` (neither is
-/// recorded in it), or edited since. Argo CD follows the file's.
+/// was rendered with another `--frontends-before-backend` (not recorded),
+/// or `--wave-start` or `--clusters` by a version that did not record
+/// them, or edited since. Argo CD follows the file's.
 fn shifted_waves(c: &crate::render::ClusterRollout) -> Option<String> {
     let file: Vec<i64> = c
         .nodes
@@ -217,12 +218,17 @@ fn shifted_waves(c: &crate::render::ClusterRollout) -> Option<String> {
             _ => String::new(),
         }
     };
-    Some(format!(
-        "{}: the file's sync waves for its nodes ({}) are not the ones planned ({}): it was rendered with another --wave-start or --clusters (or edited since), and Argo CD follows the file's; plan it with the options it was rendered with",
-        model::qualified(&c.namespace, &c.name),
-        span(&file),
-        span(&planned)
-    ))
+    let (file, planned) = (span(&file), span(&planned));
+    let cluster = model::qualified(&c.namespace, &c.name);
+    Some(if file == planned {
+        format!(
+            "{cluster}: the file's sync waves order its nodes otherwise than planned: it was rendered with another --frontends-before-backend (or edited since), and Argo CD follows the file's; plan it with the options it was rendered with"
+        )
+    } else {
+        format!(
+            "{cluster}: the file's sync waves for its nodes ({file}) are not the ones planned ({planned}): it was rendered with another --wave-start or --clusters by an express-waves that did not record them (or edited since), and Argo CD follows the file's; plan it with the options it was rendered with"
+        )
+    })
 }
 
 fn cell(s: impl Into<String>) -> (String, Colour) {

@@ -114,8 +114,12 @@ pub(super) fn decide(
     );
     set_patches(docs, &nodes, &order, &waves)?;
     record_options(docs, cd, opts, given.wave_start);
-    let configmap_wave = (opts.revision_configmap && !nodes.infos.is_empty())
+    // The wave after the last node: the revisions ConfigMap's, and kept for
+    // it whether or not it is written, so that `--no-revision-configmap`
+    // (which `plan` is not given) moves no later cluster in sequence.
+    let after_nodes = (!nodes.infos.is_empty())
         .then(|| given.wave_start + nodes.infos.len() as i64 + gates.len() as i64);
+    let configmap_wave = after_nodes.filter(|_| opts.revision_configmap);
     let rollout = (keep == Keep::Values).then(|| ClusterRollout {
         namespace: namespace.to_string(),
         name: cluster.to_string(),
@@ -128,9 +132,7 @@ pub(super) fn decide(
         configmap_wave,
         gates: gates.clone(),
     });
-    let last_wave = configmap_wave
-        .or_else(|| waves.iter().copied().max())
-        .unwrap_or(given.wave_start - 1);
+    let last_wave = after_nodes.unwrap_or(given.wave_start - 1);
     let map = configmap_wave.map(|wave| {
         configmap::RevisionsMap::new(
             namespace,

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::error::{Error, Result};
-use crate::model::ExpressKind;
+use crate::model::{ANN_CLUSTERS, ANN_WAVE_START, ExpressKind};
 
 use super::read::{Doc, What};
 
@@ -74,21 +74,21 @@ pub(super) fn clusters(docs: &[Doc<'_>]) -> Result<BTreeMap<(String, String), Cl
 }
 
 /// The stream's first wave and whether its clusters roll in sequence: as
-/// asked (`opts`), else as an earlier render recorded them (on each
-/// cluster's Cluster CR, else on its nodes; every record the same), else
-/// 1 and side by side.
+/// asked (`opts`; the records are then not read), else as an earlier
+/// render recorded them (on each cluster's Cluster CR, else on its nodes;
+/// every record the same), else 1 and, for the order, `None`.
 pub(super) fn recorded_waves(
     docs: &[Doc<'_>],
     clusters: &BTreeMap<(String, String), ClusterDocs>,
     opts: &super::Options,
-) -> Result<(i64, bool)> {
+) -> Result<(i64, Option<bool>)> {
     let recorders = clusters.values().flat_map(|cd| match cd.cluster_doc {
         Some(ci) => vec![ci],
         None => cd.nodes.clone(),
     });
     // The first record of each, with its document.
     let mut start: Option<(i64, usize)> = None;
-    let mut in_sequence: Option<(bool, usize)> = None;
+    let mut order: Option<(&str, usize)> = None;
     for i in recorders {
         let What::Express(e) = &docs[i].what else {
             continue;
@@ -97,28 +97,23 @@ pub(super) fn recorded_waves(
             continue;
         };
         let (w, s) = **recorded;
-        agree(
-            docs,
-            i,
-            crate::model::ANN_WAVE_START,
-            &mut start,
-            w,
-            "--wave-start",
-        )?;
-        agree(
-            docs,
-            i,
-            crate::model::ANN_CLUSTERS,
-            &mut in_sequence,
-            s,
-            "--clusters",
-        )?;
+        if opts.wave_start.is_none() {
+            agree(docs, i, ANN_WAVE_START, &mut start, w, "--wave-start")?;
+            if let Some(w) = w {
+                super::wave_start_in_range(w).map_err(|range| {
+                    Error::doc(&docs[i].at(), format!("{ANN_WAVE_START} is `{w}`: {range}"))
+                })?;
+            }
+        }
+        if opts.clusters_in_sequence.is_none() {
+            let s = s.map(|s| if s { "in-sequence" } else { "parallel" });
+            agree(docs, i, ANN_CLUSTERS, &mut order, s, "--clusters")?;
+        }
     }
     Ok((
         opts.wave_start.or(start.map(|s| s.0)).unwrap_or(1),
         opts.clusters_in_sequence
-            .or(in_sequence.map(|s| s.0))
-            .unwrap_or(false),
+            .or(order.map(|(o, _)| o == "in-sequence")),
     ))
 }
 

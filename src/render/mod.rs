@@ -111,12 +111,19 @@ impl Default for Options {
 pub const WAVE_START_LIMIT: i64 = 1_000_000_000;
 
 fn check_wave_start(w: i64) -> Result<()> {
-    if !(-WAVE_START_LIMIT..=WAVE_START_LIMIT).contains(&w) {
-        return Err(Error::msg(format!(
-            "--wave-start {w} is out of range: it must be between -{WAVE_START_LIMIT} and {WAVE_START_LIMIT}, so that every wave fits the int Argo CD reads it into"
-        )));
+    wave_start_in_range(w)
+        .map_err(|range| Error::msg(format!("--wave-start {w} is out of range: {range}")))
+}
+
+/// Whether a first wave leaves every wave in the int Argo CD reads it into;
+/// if not, the range it must be in.
+fn wave_start_in_range(w: i64) -> std::result::Result<(), String> {
+    match (-WAVE_START_LIMIT..=WAVE_START_LIMIT).contains(&w) {
+        true => Ok(()),
+        false => Err(format!(
+            "it must be between -{WAVE_START_LIMIT} and {WAVE_START_LIMIT}, so that every wave fits the int Argo CD reads it into"
+        )),
     }
-    Ok(())
 }
 
 /// Renders `sources` as one stream, ready to write. Express documents are
@@ -193,10 +200,11 @@ fn pipeline<'a>(
     let mut gates = gates::Placement::new(&docs);
     let mut rollouts = Vec::new();
     let mut nodes = 0;
-    let (mut wave_start, recorded_in_sequence) = group::recorded_waves(&docs, &clusters, opts)?;
-    check_wave_start(wave_start)?;
+    let (mut wave_start, in_sequence) = group::recorded_waves(&docs, &clusters, opts)?;
+    // Neither asked for nor recorded: a stream an older express-waves
+    // rendered holds gates only in sequence.
     let in_sequence =
-        recorded_in_sequence || gates.written_in_sequence(&opts.gates, clusters.len());
+        in_sequence.unwrap_or_else(|| gates.written_in_sequence(&opts.gates, clusters.len()));
     for ((namespace, name), members) in &clusters {
         let gate_after = gates.wanted(&opts.gates, namespace, name);
         if !gate_after.is_empty() && clusters.len() > 1 && !in_sequence {
