@@ -197,9 +197,9 @@ pub fn warnings(r: &Analysis, live: Option<&Live>) -> Vec<String> {
 }
 
 /// A rendered stream whose nodes' sync waves are not the ones planned: it
-/// was rendered with another `--frontends-before-backend` (not recorded),
-/// or `--wave-start` or `--clusters` by a version that did not record
-/// them, or edited since. Argo CD follows the file's.
+/// was rendered with another `--frontends-before-backend`, `--wave-start`
+/// or `--clusters` by a version that did not record them, or edited
+/// since. Argo CD follows the file's.
 fn shifted_waves(c: &crate::render::ClusterRollout) -> Option<String> {
     let file: Vec<i64> = c
         .nodes
@@ -222,7 +222,7 @@ fn shifted_waves(c: &crate::render::ClusterRollout) -> Option<String> {
     let cluster = model::qualified(&c.namespace, &c.name);
     Some(if file == planned {
         format!(
-            "{cluster}: the file's sync waves order its nodes otherwise than planned: it was rendered with another --frontends-before-backend (or edited since), and Argo CD follows the file's; plan it with the options it was rendered with"
+            "{cluster}: the file's sync waves order its nodes otherwise than planned: it was rendered with another --frontends-before-backend by an express-waves that did not record it (or edited since), and Argo CD follows the file's; plan it with the options it was rendered with"
         )
     } else {
         format!(

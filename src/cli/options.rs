@@ -83,8 +83,9 @@ pub struct RenderOptions {
     pub no_dependencies: bool,
 
     /// Frontends numbered up to N go before the backend in an upgrade
-    #[arg(long, value_name = "N", default_value_t = 2)]
-    pub frontends_before_backend: usize,
+    /// [default: as an earlier render recorded it in the input, else 2]
+    #[arg(long, value_name = "N")]
+    pub frontends_before_backend: Option<usize>,
 
     #[command(flatten)]
     pub group: GroupArg,

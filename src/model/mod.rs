@@ -47,6 +47,9 @@ pub const ANN_WAVE_START: &str = "express.medallia.com/wave-start";
 /// `--clusters` (`in-sequence` or `parallel`) as a render was given it,
 /// recorded the same way.
 pub const ANN_CLUSTERS: &str = "express.medallia.com/clusters";
+/// `--frontends-before-backend` as a render was given it, recorded the
+/// same way.
+pub const ANN_FRONTENDS_BEFORE_BACKEND: &str = "express.medallia.com/frontends-before-backend";
 /// Label marking the revisions ConfigMap as express-waves' own.
 pub const LABEL_CREATED_BY: &str = "app.kubernetes.io/created-by";
 
@@ -282,16 +285,41 @@ pub fn refuse_hooks(doc: &Value) -> Result<(), String> {
     Ok(())
 }
 
-/// The `--wave-start` and `--clusters` an earlier render recorded on a
-/// document ([`ANN_WAVE_START`], [`ANN_CLUSTERS`]: `true` for in-sequence).
-pub fn recorded_waves(doc: &Value) -> Result<(Option<i64>, Option<bool>), String> {
-    let start = match annotation(doc, ANN_WAVE_START)? {
-        None => None,
-        Some(w) => Some(go_atoi(w).ok_or_else(|| {
-            format!("annotation {ANN_WAVE_START} is `{w}`; expected an integer (the --wave-start a render recorded)")
-        })?),
+/// The options an earlier render recorded on a document, so that a render
+/// or plan of its output derives the same waves without them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Recorded {
+    /// [`ANN_WAVE_START`].
+    pub wave_start: Option<i64>,
+    /// [`ANN_CLUSTERS`]: `true` for in-sequence.
+    pub in_sequence: Option<bool>,
+    /// [`ANN_FRONTENDS_BEFORE_BACKEND`].
+    pub frontends_before_backend: Option<usize>,
+}
+
+/// The options an earlier render recorded on `doc`.
+pub fn recorded_options(doc: &Value) -> Result<Recorded, String> {
+    let number = |key: &str, flag: &str| -> Result<Option<i64>, String> {
+        match annotation(doc, key)? {
+            None => Ok(None),
+            Some(w) => go_atoi(w).map(Some).ok_or_else(|| {
+                format!(
+                    "annotation {key} is `{w}`; expected an integer (the {flag} a render recorded)"
+                )
+            }),
+        }
     };
-    Ok((start, switch(doc, ANN_CLUSTERS, "parallel", "in-sequence")?))
+    let fbb = number(ANN_FRONTENDS_BEFORE_BACKEND, "--frontends-before-backend")?;
+    Ok(Recorded {
+        wave_start: number(ANN_WAVE_START, "--wave-start")?,
+        in_sequence: switch(doc, ANN_CLUSTERS, "parallel", "in-sequence")?,
+        frontends_before_backend: match fbb {
+            None => None,
+            Some(n) => Some(usize::try_from(n).map_err(|_| {
+                format!("annotation {ANN_FRONTENDS_BEFORE_BACKEND} is `{n}`; expected a number of frontends, 0 or more")
+            })?),
+        },
+    })
 }
 
 /// The mode a Cluster CR asks for.

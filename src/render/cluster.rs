@@ -69,6 +69,8 @@ pub(super) struct Given<'g> {
     /// The wave of its first node (`--wave-start`, or where the cluster
     /// before it ends, in sequence).
     pub(super) wave_start: i64,
+    /// `--frontends-before-backend`, as asked or recorded.
+    pub(super) frontends_before_backend: usize,
 }
 
 /// Decides one cluster: sets each document's patch; returns the revisions
@@ -84,7 +86,7 @@ pub(super) fn decide(
 ) -> Result<Decided> {
     let (mode, disabled) = settings(docs, cd, opts)?;
     let nodes = nodes(docs, cluster, cd, given.recorded, disabled, opts)?;
-    let order = order::resolve(&nodes.members, mode, opts.frontends_before_backend)
+    let order = order::resolve(&nodes.members, mode, given.frontends_before_backend)
         .map_err(|c| Error::doc(&docs[nodes.infos[c.member].doc].at(), c.message))?;
     let in_order: Vec<&NodeInfo> = order.waves.iter().map(|&m| &nodes.infos[m]).collect();
     let gated = gates::positions(&in_order, namespace, cluster, given.gate_after)
@@ -159,6 +161,7 @@ fn record_options(docs: &mut [Doc<'_>], cd: &ClusterDocs, opts: &Options, wave_s
         patch.dependencies_off = opts.no_dependencies;
         patch.wave_start = opts.wave_start;
         patch.clusters_in_sequence = opts.clusters_in_sequence;
+        patch.frontends_before_backend = opts.frontends_before_backend;
     };
     match cd.cluster_doc {
         Some(ci) => {

@@ -70,9 +70,9 @@ pub(super) struct Facts {
     /// The prerequisites the chart rendered, per list, if any.
     pub(super) rendered: Option<Box<[Vec<model::Rendered>; 2]>>,
     pub(super) helm4_file: Option<Box<str>>,
-    /// `--wave-start` and `--clusters` as an earlier render recorded them
-    /// here ([`model::recorded_waves`]; `true`: in sequence).
-    pub(super) recorded_waves: Option<Box<(Option<i64>, Option<bool>)>>,
+    /// The options an earlier render recorded here
+    /// ([`model::recorded_options`]).
+    pub(super) recorded: Option<Box<model::Recorded>>,
     /// `argocd.argoproj.io/sync-options` with `PruneLast=true` merged in,
     /// when it is not there yet (nodes).
     /// Held once for a run of nodes with the same.
@@ -132,9 +132,9 @@ pub(super) fn read(kind: ExpressKind, value: Value, keep: Keep) -> Result<Expres
         dependencies: model::switch(&value, model::ANN_DEPENDENCIES, "disabled", "enabled")?,
         ..Facts::default()
     };
-    let waves = model::recorded_waves(&value)?;
-    if waves != (None, None) {
-        facts.recorded_waves = Some(Box::new(waves));
+    let recorded = model::recorded_options(&value)?;
+    if recorded != model::Recorded::default() {
+        facts.recorded = Some(Box::new(recorded));
     }
     if kind == ExpressKind::Cluster {
         facts.mode = model::cluster_mode(&value)?;

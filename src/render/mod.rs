@@ -69,7 +69,9 @@ pub struct Options {
     /// the stream ([`crate::model::ANN_WAVE_START`]), else 1.
     pub wave_start: Option<i64>,
     pub no_dependencies: bool,
-    pub frontends_before_backend: usize,
+    /// Frontends numbered up to this go before the backend in an upgrade;
+    /// `None`: as recorded, else 2.
+    pub frontends_before_backend: Option<usize>,
     pub group: String,
     pub revision_configmap: bool,
     pub recompute_revisions: bool,
@@ -90,7 +92,7 @@ impl Default for Options {
             mode: None,
             wave_start: None,
             no_dependencies: false,
-            frontends_before_backend: 2,
+            frontends_before_backend: None,
             group: "express.medallia.com".into(),
             revision_configmap: true,
             recompute_revisions: false,
@@ -200,7 +202,8 @@ fn pipeline<'a>(
     let mut gates = gates::Placement::new(&docs);
     let mut rollouts = Vec::new();
     let mut nodes = 0;
-    let (mut wave_start, in_sequence) = group::recorded_waves(&docs, &clusters, opts)?;
+    let stream = group::stream_options(&docs, &clusters, opts)?;
+    let (mut wave_start, in_sequence) = (stream.wave_start, stream.in_sequence);
     // Neither asked for nor recorded: a stream an older express-waves
     // rendered holds gates only in sequence.
     let in_sequence =
@@ -214,6 +217,7 @@ fn pipeline<'a>(
             recorded: &maps.recorded(&docs, namespace, name),
             gate_after: &gate_after,
             wave_start,
+            frontends_before_backend: stream.frontends_before_backend,
         };
         let decided = cluster::decide(&mut docs, namespace, name, members, &given, opts, keep)?;
         nodes += members.nodes.len();

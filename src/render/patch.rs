@@ -35,6 +35,7 @@ pub(super) struct Patch {
     /// Likewise `--wave-start` and `--clusters`, where given.
     pub(super) wave_start: Option<i64>,
     pub(super) clusters_in_sequence: Option<bool>,
+    pub(super) frontends_before_backend: Option<usize>,
     /// New provisioning and upgrade prerequisites, when managed. The
     /// entries are built when the document is written, from the documents
     /// they name (small to keep while a large stream is planned).
@@ -145,6 +146,9 @@ pub(super) fn edits<'d>(docs: &'d [Doc<'_>], i: usize) -> Vec<Edit<'d>> {
     if let Some(s) = p.clusters_in_sequence {
         let order = if s { "in-sequence" } else { "parallel" };
         annotate(model::ANN_CLUSTERS, order.into());
+    }
+    if let Some(n) = p.frontends_before_backend {
+        annotate(model::ANN_FRONTENDS_BEFORE_BACKEND, n.to_string());
     }
     if p.label == Some(Label::Computed)
         && let Some(d) = &e.facts.digest

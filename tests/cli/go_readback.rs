@@ -58,7 +58,8 @@ fn id(v: &Value) -> String {
     )
 }
 
-const ADDED_ANNOTATIONS: [&str; 7] = [
+const ADDED_ANNOTATIONS: [&str; 8] = [
+    "express.medallia.com/frontends-before-backend",
     "express.medallia.com/dependencies",
     "express.medallia.com/mode",
     "express.medallia.com/wave-start",

@@ -73,6 +73,7 @@ pub(super) const PLACES: [Place; 6] = [
             model::ANN_DEPENDENCIES,
             model::ANN_WAVE_START,
             model::ANN_CLUSTERS,
+            model::ANN_FRONTENDS_BEFORE_BACKEND,
             model::ANN_REVISION_SHA256,
             model::ANN_REVISION_SOURCE,
         ],
@@ -88,7 +89,7 @@ pub(super) const PLACES: [Place; 6] = [
 ];
 
 /// How many keys all places set together.
-const SLOTS: usize = 11;
+const SLOTS: usize = 12;
 const _: () = {
     let mut n = 0;
     let mut p = 0;
