@@ -257,9 +257,12 @@ pub fn is_gate(v: &Value) -> bool {
 
 /// Whether a live gate holds the rollout of `cluster` in `namespace`, read
 /// as Argo CD reads it however malformed: it holds the Application's sync
-/// in its wave whoever wrote it, so a gate that names no cluster (neither
-/// `spec.cluster` nor the cluster label) holds every cluster of the
-/// namespace. `status` shows these; `approve` approves only its own.
+/// in its wave whoever wrote it (gitops-engine `pkg/sync/sync_context.go`,
+/// `Sync`: a running task counts as done only once its live object's
+/// health is Healthy, and the next wave waits for every one), so a gate
+/// that names no cluster (neither `spec.cluster` nor the cluster label)
+/// holds every cluster of the namespace. `status` shows these; `approve`
+/// approves only its own.
 pub fn holds(gate: &Value, namespace: &str, cluster: &str) -> bool {
     let of = [
         gate.str_at(&["spec", "cluster"]),

@@ -210,13 +210,10 @@ fn shifted_waves(c: &crate::render::ClusterRollout) -> Option<String> {
     if file == planned {
         return None;
     }
-    let span = |w: &[i64]| {
-        let (lo, hi) = (w.iter().min(), w.iter().max());
-        match (lo, hi) {
-            (Some(lo), Some(hi)) if lo == hi => lo.to_string(),
-            (Some(lo), Some(hi)) => format!("{lo} to {hi}"),
-            _ => String::new(),
-        }
+    // Both hold a wave per node, and differ: there is a node.
+    let span = |w: &[i64]| match (w.iter().min(), w.iter().max()) {
+        (Some(lo), Some(hi)) if lo != hi => format!("{lo} to {hi}"),
+        (lo, _) => lo.map(i64::to_string).unwrap_or_default(),
     };
     let (file, planned) = (span(&file), span(&planned));
     let cluster = model::qualified(&c.namespace, &c.name);

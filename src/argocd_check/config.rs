@@ -216,7 +216,10 @@ pub(super) fn check(
 
 /// Why a missing or stale check of `kind` matters, and how much: the
 /// Gate's breaks the guarantee only where gates are asked for (`gates`);
-/// elsewhere it is missing for the day they are.
+/// elsewhere it is missing for the day they are. A resource without a
+/// health check is done once applied: gitops-engine
+/// `pkg/sync/sync_context.go`, `Sync` ("some objects (e.g. secret) do not
+/// have health, and they automatically success").
 fn stakes(kind: &str, gates: bool) -> (&'static str, Severity) {
     match (kind == crate::gate::KIND, gates) {
         (true, true) => (

@@ -297,6 +297,15 @@ pub struct Recorded {
     pub frontends_before_backend: Option<usize>,
 }
 
+/// [`ANN_CLUSTERS`]'s value: `in-sequence` or `parallel`.
+pub fn clusters_value(in_sequence: bool) -> &'static str {
+    if in_sequence {
+        "in-sequence"
+    } else {
+        "parallel"
+    }
+}
+
 /// The options an earlier render recorded on `doc`.
 pub fn recorded_options(doc: &Value) -> Result<Recorded, String> {
     let number = |key: &str, flag: &str| -> Result<Option<i64>, String> {
@@ -312,7 +321,7 @@ pub fn recorded_options(doc: &Value) -> Result<Recorded, String> {
     let fbb = number(ANN_FRONTENDS_BEFORE_BACKEND, "--frontends-before-backend")?;
     Ok(Recorded {
         wave_start: number(ANN_WAVE_START, "--wave-start")?,
-        in_sequence: switch(doc, ANN_CLUSTERS, "parallel", "in-sequence")?,
+        in_sequence: switch(doc, ANN_CLUSTERS, clusters_value(false), clusters_value(true))?,
         frontends_before_backend: match fbb {
             None => None,
             Some(n) => Some(usize::try_from(n).map_err(|_| {

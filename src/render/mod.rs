@@ -35,6 +35,7 @@ mod hashed;
 mod layout;
 mod patch;
 mod read;
+mod recorded;
 mod rollout;
 mod splice;
 mod write;
@@ -202,7 +203,7 @@ fn pipeline<'a>(
     let mut gates = gates::Placement::new(&docs);
     let mut rollouts = Vec::new();
     let mut nodes = 0;
-    let stream = group::stream_options(&docs, &clusters, opts)?;
+    let stream = recorded::stream_options(&docs, &clusters, opts)?;
     let (mut wave_start, in_sequence) = (stream.wave_start, stream.in_sequence);
     // Neither asked for nor recorded: a stream an older express-waves
     // rendered holds gates only in sequence.

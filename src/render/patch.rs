@@ -144,8 +144,7 @@ pub(super) fn edits<'d>(docs: &'d [Doc<'_>], i: usize) -> Vec<Edit<'d>> {
         annotate(model::ANN_WAVE_START, w.to_string());
     }
     if let Some(s) = p.clusters_in_sequence {
-        let order = if s { "in-sequence" } else { "parallel" };
-        annotate(model::ANN_CLUSTERS, order.into());
+        annotate(model::ANN_CLUSTERS, model::clusters_value(s).into());
     }
     if let Some(n) = p.frontends_before_backend {
         annotate(model::ANN_FRONTENDS_BEFORE_BACKEND, n.to_string());

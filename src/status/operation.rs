@@ -100,7 +100,8 @@ pub fn of(app: &Value, live: &Live, group: &str) -> Result<Operation, String> {
                     return None;
                 }
                 let node = live.node(&ns, &name)?;
-                // Argo CD takes 0 for a node with neither annotation.
+                // Argo CD takes 0 for a node with neither annotation
+                // (gitops-engine `syncwaves.Wave`: `model::sync_wave`).
                 Some((node.key.clone(), node.wave().unwrap_or(0)))
             })
             .max_by_key(|(_, wave)| *wave),

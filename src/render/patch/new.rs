@@ -39,29 +39,28 @@ impl New<'_> {
     /// Writes the entry `key:` with this value, its key at column
     /// `indent`: what [`emit::entry`] writes for [`New::into_value`].
     pub(in crate::render) fn write_entry(&self, key: &str, indent: usize, out: &mut String) {
-        let nested = match self {
-            New::Value(v) => return emit::entry(key, v, indent, out),
-            New::Map(entries) => !entries.is_empty(),
-            New::Prerequisites(_, entries) => !entries.is_empty(),
+        // `key:` on a line of its own, the nested entries under it.
+        let head = |out: &mut String| {
+            emit::pad(indent, out);
+            emit::write_key(key, indent, out);
+            out.push('\n');
         };
-        if !nested {
-            return emit::entry(key, &self.clone().into_value(), indent, out);
-        }
-        emit::pad(indent, out);
-        emit::write_key(key, indent, out);
-        out.push('\n');
         match self {
-            New::Map(entries) => {
+            New::Value(v) => emit::entry(key, v, indent, out),
+            New::Map(entries) if !entries.is_empty() => {
+                head(out);
                 for (k, v) in entries {
                     v.write_entry(k, indent + 2, out);
                 }
             }
-            New::Prerequisites(list, entries) => {
+            New::Prerequisites(list, entries) if !entries.is_empty() => {
+                head(out);
                 for p in entries {
                     p.write_item(*list, indent + 2, out);
                 }
             }
-            New::Value(_) => unreachable!("written above"),
+            // Empty: `{}` or `[]`, as `emit` writes it.
+            empty => emit::entry(key, &empty.clone().into_value(), indent, out),
         }
     }
 }
