@@ -322,6 +322,17 @@ fn approve_checks_what_kubectl_printed_before_annotating() {
         }
         v
     };
+    // `base` renamed, naming `cluster` in its spec and `label` as its
+    // cluster label (None: no label).
+    let named_for = |base: &Value, name: &str, cluster: &str, label: Option<&str>| {
+        let v = set(base, &["metadata", "name"], Some(name));
+        let v = set(&v, &["spec", "cluster"], Some(cluster));
+        set(
+            &v,
+            &["metadata", "labels", "express.medallia.com/cluster"],
+            label,
+        )
+    };
     let other_ns = set(&good, &["metadata", "namespace"], Some("elsewhere"));
     let k = Fake::new("other-ns", &[other_ns]);
     assert!(refused(&k.run(&[&format!("{NS}/acme")])).contains("has no live gate"));
@@ -342,13 +353,7 @@ fn approve_checks_what_kubectl_printed_before_annotating() {
     // Beside one of ours, a gate not ours that holds the rollout (as
     // `status` shows it; here one naming no cluster) is named, not
     // approved.
-    let mut unnamed = set(&foreign, &["metadata", "name"], Some("hand-made"));
-    unnamed = set(&unnamed, &["spec", "cluster"], Some(""));
-    unnamed = set(
-        &unnamed,
-        &["metadata", "labels", "express.medallia.com/cluster"],
-        None,
-    );
+    let unnamed = named_for(&foreign, "hand-made", "", None);
     let k = Fake::new("foreign-beside", &[good.clone(), unnamed]);
     let out = k.run(&[&format!("{NS}/acme")]);
     assert_success(&out);
@@ -365,20 +370,8 @@ fn approve_checks_what_kubectl_printed_before_annotating() {
     assert_eq!(annotate[2], "acme-gate-fe1");
     // One of express-waves' own that names no cluster holds it too (found
     // in review), and another cluster's, however broken, is no concern.
-    let ours_unnamed = set(&good, &["metadata", "name"], Some("no-cluster"));
-    let ours_unnamed = set(&ours_unnamed, &["spec", "cluster"], Some(""));
-    let ours_unnamed = set(
-        &ours_unnamed,
-        &["metadata", "labels", "express.medallia.com/cluster"],
-        None,
-    );
-    let others = set(&good, &["metadata", "name"], Some("other-gate-fe1"));
-    let others = set(&others, &["spec", "cluster"], Some("other"));
-    let others = set(
-        &others,
-        &["metadata", "labels", "express.medallia.com/cluster"],
-        Some("other"),
-    );
+    let ours_unnamed = named_for(&good, "no-cluster", "", None);
+    let others = named_for(&good, "other-gate-fe1", "other", Some("other"));
     let broken = set(
         &others,
         &["metadata", "annotations", "argocd.argoproj.io/sync-wave"],

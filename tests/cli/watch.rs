@@ -11,6 +11,11 @@ use crate::{Scratch, root};
 struct Script(Scratch);
 
 impl Script {
+    /// A script of [`state`]s, one a read (`"new - old"`).
+    fn rolling(name: &str, states: &[&str]) -> Script {
+        Script::new(name, &states.iter().map(|s| state(s)).collect::<Vec<_>>())
+    }
+
     fn new(name: &str, states: &[String]) -> Script {
         let states: Vec<(String, String)> = states
             .iter()
@@ -84,7 +89,7 @@ const EMPTY: &str = "apiVersion: v1\nkind: List\nitems: []\n";
 
 /// The state of `state`, with a gate after fe1 in wave 2 (fe2 and fe3 one
 /// wave later), and that gate: approved for its rollout or not.
-fn gated(running: [Option<&str>; 3], approved: bool) -> (String, String) {
+fn gated(running: &str, approved: bool) -> (String, String) {
     let nodes = state(running)
         .replace("sync-wave: \"3\"", "sync-wave: \"4\"")
         .replace("sync-wave: \"2\"", "sync-wave: \"3\"");
@@ -100,8 +105,14 @@ fn gated(running: [Option<&str>; 3], approved: bool) -> (String, String) {
 }
 
 /// Three frontends of cluster acme, waves 1 to 3, all rendered at revision
-/// `new`; each running the revision given (`None`: Broken).
-fn state(running: [Option<&str>; 3]) -> String {
+/// `new`; each running the revision given, in order (`-`: Broken), as in
+/// `"new - old"`.
+fn state(running: &str) -> String {
+    let running: Vec<Option<&str>> = running
+        .split(' ')
+        .map(|r| (r != "-").then_some(r))
+        .collect();
+    assert_eq!(running.len(), 3, "three nodes");
     let mut s = String::from("apiVersion: v1\nkind: List\nitems:\n");
     for (i, r) in running.iter().enumerate() {
         let status = match r {
@@ -130,14 +141,9 @@ fn json_lines(out: &std::process::Output) -> Vec<serde_json::Value> {
 /// and exit 0 once every node runs its revision.
 #[test]
 fn a_watched_rollout_prints_each_change_and_ends_when_every_node_is_done() {
-    let s = Script::new(
+    let s = Script::rolling(
         "done",
-        &[
-            state([Some("old"), Some("old"), Some("old")]),
-            state([Some("old"), Some("old"), Some("old")]),
-            state([Some("new"), Some("old"), Some("old")]),
-            state([Some("new"), Some("new"), Some("new")]),
-        ],
+        &["old old old", "old old old", "new old old", "new new new"],
     );
     let out = s.watch(&[]);
     crate::assert_exit(&out, 0);
@@ -161,13 +167,7 @@ fn a_watched_rollout_prints_each_change_and_ends_when_every_node_is_done() {
 /// never ends, with exit 3 once --timeout runs out.
 #[test]
 fn a_degraded_node_ends_the_watch_with_1_and_a_timeout_with_3() {
-    let s = Script::new(
-        "degraded",
-        &[
-            state([Some("old"), Some("old"), Some("old")]),
-            state([Some("new"), None, Some("old")]),
-        ],
-    );
+    let s = Script::rolling("degraded", &["old old old", "new - old"]);
     let out = s.watch(&[]);
     crate::assert_exit(&out, 1);
     let lines = json_lines(&out);
@@ -175,7 +175,7 @@ fn a_degraded_node_ends_the_watch_with_1_and_a_timeout_with_3() {
     assert_eq!(lines[1]["clusters"][0]["state"], "degraded");
     assert_eq!(lines[1]["clusters"][0]["at"], "fe2");
 
-    let stuck = Script::new("stuck", &[state([Some("old"), Some("old"), Some("old")])]);
+    let stuck = Script::rolling("stuck", &["old old old"]);
     let started = std::time::Instant::now();
     let out = stuck.watch(&["--timeout", "0.4s"]);
     crate::assert_exit(&out, 3);
@@ -190,7 +190,7 @@ fn objects_that_vanish_while_watched_end_the_watch_with_an_error() {
     let s = Script::new(
         "vanish",
         &[
-            state([Some("old"), Some("old"), Some("old")]),
+            state("old old old"),
             "apiVersion: v1\nkind: List\nitems: []\n".to_string(),
         ],
     );
@@ -204,14 +204,7 @@ fn objects_that_vanish_while_watched_end_the_watch_with_an_error() {
 /// cleared), only when it changed; the last frame shows every node done.
 #[test]
 fn on_a_terminal_the_watch_redraws_its_lines_in_place() {
-    let s = Script::new(
-        "tty",
-        &[
-            state([Some("old"), Some("old"), Some("old")]),
-            state([Some("new"), Some("old"), Some("old")]),
-            state([Some("new"), Some("new"), Some("new")]),
-        ],
-    );
+    let s = Script::rolling("tty", &["old old old", "new old old", "new new new"]);
     let Some(tty) = s.watch_to_the_end_in_a_terminal() else {
         return;
     };
@@ -243,11 +236,11 @@ fn a_watch_shows_the_rollout_waiting_at_a_gate_until_it_is_approved() {
     let s = Script::with_gates(
         "gate",
         &[
-            gated([Some("old"), Some("old"), Some("old")], false),
-            gated([Some("new"), Some("old"), Some("old")], false),
-            gated([Some("new"), Some("old"), Some("old")], false),
-            gated([Some("new"), Some("old"), Some("old")], true),
-            gated([Some("new"), Some("new"), Some("new")], true),
+            gated("old old old", false),
+            gated("new old old", false),
+            gated("new old old", false),
+            gated("new old old", true),
+            gated("new new new", true),
         ],
     );
     let out = s.watch(&[]);
@@ -283,10 +276,7 @@ fn a_watch_shows_the_rollout_waiting_at_a_gate_until_it_is_approved() {
     );
     // A held rollout is in progress: a one-shot status exits 3 and shows
     // the gate in its wave.
-    let held = Script::with_gates(
-        "gate-held",
-        &[gated([Some("new"), Some("old"), Some("old")], false)],
-    );
+    let held = Script::with_gates("gate-held", &[gated("new old old", false)]);
     let out = Command::new(env!("CARGO_BIN_EXE_express-waves"))
         .args(["status", "--kubectl"])
         .env("EXPRESS_WAVES_KUBECTL", held.0.kubectl())
@@ -317,10 +307,7 @@ fn a_watch_shows_the_rollout_waiting_at_a_gate_until_it_is_approved() {
 fn on_a_terminal_a_held_rollout_shows_the_command_that_approves_it() {
     let s = Script::with_gates(
         "gate-tty",
-        &[
-            gated([Some("new"), Some("old"), Some("old")], false),
-            gated([Some("new"), Some("new"), Some("new")], true),
-        ],
+        &[gated("new old old", false), gated("new new new", true)],
     );
     let Some(tty) = s.watch_to_the_end_in_a_terminal() else {
         return;
@@ -343,11 +330,7 @@ fn status_reads_no_gates_without_their_crd_but_fails_when_it_cannot_read_them() 
     let dir = std::env::temp_dir().join(format!("ew-watch-nocrd-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("state.yaml"),
-        state([Some("new"), Some("new"), Some("new")]),
-    )
-    .unwrap();
+    std::fs::write(dir.join("state.yaml"), state("new new new")).unwrap();
     for (message, code) in [
         (
             "error: the server doesn't have a resource type \"gates\"",
@@ -403,9 +386,9 @@ fn a_watched_sync_terminated_at_the_gate_ends_saying_where_it_stopped() {
     let s = Script::with_gates(
         "gate-terminate",
         &[
-            gated([Some("old"), Some("old"), Some("old")], false),
-            gated([Some("new"), Some("old"), Some("old")], false),
-            gated([Some("new"), Some("old"), Some("old")], false),
+            gated("old old old", false),
+            gated("new old old", false),
+            gated("new old old", false),
         ],
     );
     let fe1 = ("express.medallia.com", "Frontend", "acme-fe1");

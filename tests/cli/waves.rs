@@ -92,6 +92,18 @@ fn chart_change(name: &str) -> (Vec<Value>, Vec<Value>) {
     (render(&ex), render(&next_changeset(&ex)))
 }
 
+/// [`rolls_one_node_at_a_time`] from the example `name`'s render to that
+/// of its next changeset as `edit` leaves it.
+fn a_chart_change_rolls_one_node_at_a_time(
+    name: &str,
+    edit: impl FnOnce(&str) -> String,
+    app: &App,
+) -> Run {
+    let ex = example(name);
+    let new = render(&edit(&next_changeset(&ex)));
+    rolls_one_node_at_a_time(&render(&ex), &new, app)
+}
+
 fn wave(objs: &[Value], name: &str) -> i64 {
     let o = objs
         .iter()
@@ -292,10 +304,11 @@ fn terminate_in_every_wave_stops_every_later_node_and_keeps_the_one_in_flight() 
 /// moves it after every other wave.
 #[test]
 fn a_removed_node_is_deleted_after_every_other_node_has_rolled() {
-    let ex = example("varsamisktest");
-    let old = render(&ex);
-    let new = render(&without(&next_changeset(&ex), "varsamisktest-fe1"));
-    let run = rolls_one_node_at_a_time(&old, &new, &App::default());
+    let run = a_chart_change_rolls_one_node_at_a_time(
+        "varsamisktest",
+        |c| without(c, "varsamisktest-fe1"),
+        &App::default(),
+    );
     let last = run.changes.last().unwrap();
     assert_eq!(
         (last.node.as_str(), last.what),
@@ -332,9 +345,8 @@ fn without_prune_last_on_the_live_node_its_deletion_shares_a_wave_with_a_restart
 #[test]
 fn a_node_taken_down_changes_in_its_own_wave() {
     let ex = example("varsamisktest");
-    let old = render(&ex);
     let new = render(&down(&next_changeset(&ex), "varsamisktest-fe3"));
-    let run = rolls_one_node_at_a_time(&old, &new, &App::default());
+    let run = rolls_one_node_at_a_time(&render(&ex), &new, &App::default());
     let fe3 = run
         .changes
         .iter()
@@ -488,8 +500,8 @@ fn a_lua_error_in_the_health_check_hangs_the_sync_on_that_node() {
 /// operator has not updated is never Healthy.
 #[test]
 fn waves_wait_even_when_health_is_read_before_the_operator_has_seen_the_change() {
-    let (old, new) = chart_change("initech-12-frontends");
-    rolls_one_node_at_a_time(&old, &new, &App::with(|a| a.wave_delay = 0));
+    let no_delay = App::with(|a| a.wave_delay = 0);
+    a_chart_change_rolls_one_node_at_a_time("initech-12-frontends", str::to_owned, &no_delay);
 }
 
 /// Argo CD reads health from its watch-fed cache. While the cache lags
@@ -498,8 +510,8 @@ fn waves_wait_even_when_health_is_read_before_the_operator_has_seen_the_change()
 /// hold.
 #[test]
 fn waves_hold_while_argo_cds_cache_lags_no_more_than_the_wave_delay() {
-    let (old, new) = chart_change("varsamisktest");
-    rolls_one_node_at_a_time(&old, &new, &App::with(|a| a.cache_lag = 2));
+    let lagging = App::with(|a| a.cache_lag = 2);
+    a_chart_change_rolls_one_node_at_a_time("varsamisktest", str::to_owned, &lagging);
 }
 
 /// The residual risk, shown: a cache lagging past the wave delay still
