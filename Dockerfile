@@ -9,6 +9,7 @@ RUN apk add --no-cache musl-dev
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
+COPY crates ./crates
 COPY argocd ./argocd
 COPY assets ./assets
 COPY benches ./benches

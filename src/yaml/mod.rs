@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use saphyr_parser::{Event, Parser, ScalarStyle};
+use saphyr_parser::{Event, ScalarStyle};
 
 mod builder;
 mod go;
@@ -256,7 +256,7 @@ fn read_once<'t>(
     let mut b = Builder::new(limits);
     let mut positions = Positions::new(text);
     let mut flows = Flows::default();
-    for item in Parser::new_from_str(text) {
+    for item in yaml_events::Events::of(text) {
         let (ev, span) = item.map_err(Refused::Scan)?;
         match &ev {
             Event::SequenceStart(..) | Event::MappingStart(..) => {
