@@ -12,6 +12,7 @@
 //! The library does no printing and never exits the process: `main.rs` does
 //! that; [`commands`] runs each subcommand.
 
+pub mod allocator;
 pub mod argocd;
 pub mod argocd_check;
 pub mod cli;

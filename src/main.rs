@@ -22,13 +22,10 @@ use express_waves::commands::{self, Context};
 /// times over, so a deep document is an error, never a stack overflow.
 const STACK: usize = 64 << 20;
 
-/// The allocator: mimalloc. A render allocates and frees a string for
-/// nearly every scalar it reads and a tree for every document; mimalloc's
-/// free lists take 10% off render's instructions and 9% off its CPU time
-/// against glibc's malloc at 500 tenants, at the same peak memory
-/// (bench/RESULTS.md), and far more against musl's, which the image links.
+/// mimalloc for small blocks, the system allocator for large ones
+/// ([`express_waves::allocator`]).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: express_waves::allocator::Allocator = express_waves::allocator::Allocator;
 
 fn main() -> ExitCode {
     match std::thread::Builder::new()
