@@ -6,9 +6,10 @@
 //! 500 tenants (bench/RESULTS.md). On its own it also raised peak memory by
 //! 40 MB at 2,000 tenants read from a pipe, as Helm and the CMP sidecar feed
 //! it: the input grows by doubling, mimalloc moves a growing block by
-//! copying it, and keeps the block it left resident for a while. glibc's
-//! malloc gives such blocks their own mappings and grows them in place
-//! (`mremap`), so blocks of [`LARGE`] bytes or more stay with it.
+//! copying it, and keeps the block it left resident for a while. With
+//! glibc's malloc, which maps large blocks on their own and can grow a
+//! mapping without copying (`mremap`), peak memory through a pipe is what
+//! it is from a file; so blocks of [`LARGE`] bytes or more stay with it.
 //!
 //! Which allocator owns a block follows from its size alone: Rust hands
 //! `dealloc` and `realloc` the layout the block was allocated with
@@ -31,9 +32,11 @@ fn is_large(size: usize) -> bool {
 }
 
 // SAFETY: every call goes to one of two allocators that are themselves
-// `GlobalAlloc`s, with the caller's layout; a block is always handed back
-// to the allocator that made it, since the owner is a function of the
-// block's size, which the caller passes unchanged (the trait's contract).
+// `GlobalAlloc`s, with the caller's layout (a `realloc` across [`LARGE`],
+// with a layout of the new size and the same alignment); a block is always
+// handed back to the allocator that made it, since the owner is a function
+// of the block's size, which the caller passes unchanged (the trait's
+// contract).
 unsafe impl GlobalAlloc for Allocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: the caller's contract, passed on.
@@ -135,6 +138,21 @@ mod tests {
                     );
                     Allocator.dealloc(q, Layout::from_size_align(to, align).unwrap());
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn a_block_that_cannot_grow_is_left_as_it_was() {
+        // No allocator can give this much: `realloc` says so with null,
+        // and the block is still the caller's, its bytes kept.
+        for from in [100, LARGE + 100] {
+            unsafe {
+                let (p, layout) = filled(from, 8);
+                let q = Allocator.realloc(p, layout, isize::MAX as usize / 2);
+                assert!(q.is_null(), "{from}");
+                assert!(holds_pattern(p, from), "{from}");
+                Allocator.dealloc(p, layout);
             }
         }
     }
