@@ -1,9 +1,10 @@
 //! The parse-only floor `render` is measured against (issue 13): reads the
 //! stream on stdin and runs saphyr-parser's event parser over it, keeping
 //! nothing. The parser is the one `render` calls, compiled once in
-//! crates/yaml-events, so both run the same machine code. Below this no YAML reader built on that parser can go; the ratio
-//! of `render`'s time to this program's, on the same input in the same run
-//! of `bench/run.py`, is the number that matters. Prints the event count.
+//! crates/yaml-events, so both run the same machine code. Below this no
+//! YAML reader built on that parser can go; the ratio of `render`'s time to
+//! this program's, on the same input in the same run of `bench/run.py`, is
+//! the number that matters. Prints the event count.
 //!
 //!     cargo build --release --example parse-floor
 //!     target/release/examples/parse-floor < input.yaml

@@ -63,7 +63,7 @@ fn write_map(m: &[(String, Value)], indent: usize, inline_first: bool, out: &mut
 }
 
 /// Writes the entry `key: s` of a string whose key stands at column
-/// `indent` (already padded to), ending with a newline: what [`entry_here`]
+/// `indent` (already padded to), ending with a newline: what [`write_entry`]
 /// writes for `Value::Str(s)`.
 pub fn str_entry(k: &str, s: &str, indent: usize, out: &mut String) {
     write_key(k, indent, out);
@@ -74,13 +74,7 @@ pub fn str_entry(k: &str, s: &str, indent: usize, out: &mut String) {
 
 /// Writes one `key: value` entry whose key stands at column `indent`
 /// (already padded to), ending with a newline.
-pub fn entry_here(k: &str, v: &Value, indent: usize, out: &mut String) {
-    write_entry(k, v, indent, out);
-}
-
-/// Writes one `key: value` entry whose key stands at column `indent`
-/// (already padded to), ending with a newline.
-fn write_entry(k: &str, v: &Value, indent: usize, out: &mut String) {
+pub fn write_entry(k: &str, v: &Value, indent: usize, out: &mut String) {
     write_key(k, indent, out);
     match v {
         Value::Map(c) if !c.is_empty() => {

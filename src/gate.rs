@@ -255,6 +255,15 @@ pub fn is_gate(v: &Value) -> bool {
         && v.get("apiVersion").and_then(Value::as_str) == Some(API_VERSION)
 }
 
+/// The node a live gate follows (`spec.after`), `?` where it names none:
+/// for showing a gate however malformed.
+pub fn after_of(obj: &Value) -> &str {
+    match obj.str_at(&["spec", "after"]) {
+        "" => "?",
+        after => after,
+    }
+}
+
 /// Whether a live gate holds the rollout of `cluster` in `namespace`, read
 /// as Argo CD reads it however malformed: it holds the Application's sync
 /// in its wave whoever wrote it (gitops-engine `pkg/sync/sync_context.go`,

@@ -32,7 +32,8 @@ pub(super) struct Patch {
     /// recorded as `express.medallia.com/dependencies: disabled`, for the
     /// same reason.
     pub(super) dependencies_off: bool,
-    /// Likewise `--wave-start` and `--clusters`, where given.
+    /// Likewise `--wave-start`, `--clusters` and
+    /// `--frontends-before-backend`, where given.
     pub(super) wave_start: Option<i64>,
     pub(super) clusters_in_sequence: Option<bool>,
     pub(super) frontends_before_backend: Option<usize>,

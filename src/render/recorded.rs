@@ -31,15 +31,15 @@ pub(super) fn stream_options(
     clusters: &BTreeMap<(String, String), ClusterDocs>,
     opts: &super::Options,
 ) -> Result<StreamOptions> {
-    let recorders = clusters.values().flat_map(|cd| match cd.cluster_doc {
-        Some(ci) => vec![ci],
-        None => cd.nodes.clone(),
+    let recorders = clusters.values().flat_map(|cd| match &cd.cluster_doc {
+        Some(ci) => std::slice::from_ref(ci),
+        None => &cd.nodes[..],
     });
     // The first record of each, with its document.
     let mut start: Option<(i64, usize)> = None;
     let mut order: Option<(&str, usize)> = None;
     let mut fbb: Option<(usize, usize)> = None;
-    for i in recorders {
+    for &i in recorders {
         let What::Express(e) = &docs[i].what else {
             continue;
         };

@@ -88,10 +88,7 @@ pub(super) fn of_cluster(
         "Not among the live objects read (no gate is): whether it is created is not known; give them (`kubectl get …,gates.waves.express.medallia.com`) or use --kubectl",
     );
     let live_status = |o: &Value| GateStatus {
-        after: match o.str_at(&["spec", "after"]) {
-            "" => "?".into(),
-            after => after.to_string(),
-        },
+        after: crate::gate::after_of(o).to_string(),
         name: o.str_at(&["metadata", "name"]).to_string(),
         wave: Some(crate::gate::wave_of(o)),
         // Placed by in_rollout_order.

@@ -88,10 +88,7 @@ pub fn of(app: &Value, live: &Live, group: &str) -> Result<Operation, String> {
                         o.str_at(&["metadata", "namespace"]) == ns
                             && o.str_at(&["metadata", "name"]) == name
                     })?;
-                    let after = match g.str_at(&["spec", "after"]) {
-                        "" => "?",
-                        after => after,
-                    };
+                    let after = crate::gate::after_of(g);
                     return Some((format!("gate after {after}"), crate::gate::wave_of(g)));
                 }
                 if s(r.get("group")) != group

@@ -150,7 +150,7 @@ impl<'d> Prerequisite<'d> {
             }
             match field {
                 Field::Text(t) => emit::str_entry(k, t, indent + 2, out),
-                Field::Value(v) => emit::entry_here(k, v, indent + 2, out),
+                Field::Value(v) => emit::write_entry(k, v, indent + 2, out),
             }
         });
     }
