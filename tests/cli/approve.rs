@@ -9,50 +9,52 @@ use std::path::{Path, PathBuf};
 use express_waves::gate;
 use express_waves::value::Value;
 
-use crate::{Scratch, assert_exit, assert_success, refused, root, run_binary};
+use crate::{Scratch, assert_exit, assert_says, assert_success, refused, root, run_binary};
 
 /// A fake kubectl whose `get` prints the gates it was given (a List) and
 /// whose other commands only record their argv.
-struct Fake(Scratch);
-
-impl std::ops::Deref for Fake {
-    type Target = Scratch;
-    fn deref(&self) -> &Scratch {
-        &self.0
-    }
+fn fake(name: &str, gates: &[Value]) -> Scratch {
+    let scratch = Scratch::new("approve", name);
+    let list = Value::Map(vec![
+        ("apiVersion".into(), Value::Str("v1".into())),
+        ("kind".into(), Value::Str("List".into())),
+        ("items".into(), Value::Seq(gates.to_vec())),
+    ]);
+    let mut text = String::new();
+    express_waves::emit::document(&list, &mut text);
+    let listed = scratch.dir.join("gates.yaml");
+    std::fs::write(&listed, text).unwrap();
+    scratch.fake_kubectl(&format!(
+        "case \"$1\" in get) cat '{}' ;; esac",
+        listed.display()
+    ));
+    scratch
 }
 
-impl Fake {
-    fn new(name: &str, gates: &[Value]) -> Fake {
-        let scratch = Scratch::new("approve", name);
-        let list = Value::Map(vec![
-            ("apiVersion".into(), Value::Str("v1".into())),
-            ("kind".into(), Value::Str("List".into())),
-            ("items".into(), Value::Seq(gates.to_vec())),
-        ]);
-        let mut text = String::new();
-        express_waves::emit::document(&list, &mut text);
-        let listed = scratch.dir.join("gates.yaml");
-        std::fs::write(&listed, text).unwrap();
-        scratch.fake_kubectl(&format!(
-            "case \"$1\" in get) cat '{}' ;; esac",
-            listed.display()
-        ));
-        Fake(scratch)
-    }
+/// What `approve NS/acme EXTRA` against the fake kubectl `k` prints,
+/// checked to succeed.
+fn approved(k: &Scratch, extra: &[&str]) -> String {
+    let cluster = format!("{NS}/acme");
+    let mut args = vec![cluster.as_str()];
+    args.extend_from_slice(extra);
+    let out = approve(k, &args);
+    assert_success(&out);
+    String::from_utf8(out.stdout).unwrap()
+}
 
-    fn run(&self, args: &[&str]) -> std::process::Output {
-        let mut all = vec!["approve"];
-        all.extend_from_slice(args);
-        run_binary(
-            &all,
-            &[
-                ("EXPRESS_WAVES_KUBECTL", self.kubectl().as_os_str()),
-                ("USER", "ops-bot".as_ref()),
-            ],
-            b"",
-        )
-    }
+/// `approve NS/acme --render PATH` against the fake kubectl `k`.
+fn approve_render(k: &Scratch, path: &Path) -> std::process::Output {
+    approve(
+        k,
+        &[&format!("{NS}/acme"), "--render", path.to_str().unwrap()],
+    )
+}
+
+/// `approve ARGS` against the fake kubectl `k`, as the user `ops-bot`.
+fn approve(k: &Scratch, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["approve"];
+    all.extend_from_slice(args);
+    k.run_with_fake_kubectl(&all, &[("USER", "ops-bot".as_ref())])
 }
 
 const NS: &str = "tenant-200001-prod";
@@ -120,10 +122,8 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 fn approve_shows_the_nodes_around_the_gate_then_annotates_exactly_that_rollout() {
     let (_, docs) = render(&example(), &["--gate-after", "fe1"]);
     let gates = live_gates(&docs);
-    let k = Fake::new("ok", &gates);
-    let out = k.run(&[&format!("{NS}/acme"), "--by", "jane (canary fe1 ok)"]);
-    assert_success(&out);
-    let text = String::from_utf8(out.stdout).unwrap();
+    let k = fake("ok", &gates);
+    let text = approved(&k, &["--by", "jane (canary fe1 ok)"]);
     let rollout = gates[0]
         .at(&["spec", "rollout"])
         .and_then(Value::as_str)
@@ -195,17 +195,19 @@ fn approve_shows_the_nodes_around_the_gate_then_annotates_exactly_that_rollout()
 #[test]
 fn approve_refuses_a_gate_that_guards_another_rollout_than_the_render() {
     let (_, docs) = render(&example(), &["--gate-after", "fe1"]);
-    let k = Fake::new("refuse", &live_gates(&docs));
+    let k = fake("refuse", &live_gates(&docs));
     // The render being rolled out is the next chart value: the live gate is
     // still the last rollout's (Argo CD has not applied the new one).
     let next = example().replace("configChangeset: \"", "configChangeset: \"next-");
     let (text, _) = render(&next, &["--gate-after", "fe1"]);
     let path = write(&k.dir, "next.yaml", &text);
-    let err = refused(&k.run(&[&format!("{NS}/acme"), "--render", path.to_str().unwrap()]));
-    assert!(
-        err.contains("refused: the live gate after fe1 of tenant-200001-prod/acme guards another rollout than the render's")
-            && err.contains("fe2: live gate "),
-        "{err}"
+    let err = refused(&approve_render(&k, &path));
+    assert_says(
+        &err,
+        &[
+            "refused: the live gate after fe1 of tenant-200001-prod/acme guards another rollout than the render's",
+            "fe2: live gate ",
+        ],
     );
     assert!(
         k.calls().iter().all(|c| c[0] != "annotate"),
@@ -215,16 +217,16 @@ fn approve_refuses_a_gate_that_guards_another_rollout_than_the_render() {
     // The same render is approved.
     let (same, _) = render(&example(), &["--gate-after", "fe1"]);
     let path = write(&k.dir, "same.yaml", &same);
-    assert_success(&k.run(&[&format!("{NS}/acme"), "--render", path.to_str().unwrap()]));
+    assert_success(&approve_render(&k, &path));
     let annotate = k.calls().into_iter().find(|c| c[0] == "annotate").unwrap();
     assert!(annotate.contains(&format!("{}=ops-bot", gate::ANN_APPROVED_BY)));
     // The live gate approved for the last rollout is not "already
     // approved" for the render's: refused, as not applied yet.
     let mut approved = live_gates(&docs).remove(0);
     approve_its_rollout(&mut approved);
-    let k2 = Fake::new("refuse-approved", &[approved]);
+    let k2 = fake("refuse-approved", &[approved]);
     let path = write(&k2.dir, "next.yaml", &text);
-    let err = refused(&k2.run(&[&format!("{NS}/acme"), "--render", path.to_str().unwrap()]));
+    let err = refused(&approve_render(&k2, &path));
     assert!(
         err.contains("guards another rollout than the render's"),
         "{err}"
@@ -237,24 +239,25 @@ fn approve_refuses_a_gate_that_guards_another_rollout_than_the_render() {
     );
     assert!(!bare.contains(NS));
     let path = write(&k.dir, "bare.yaml", &bare);
-    assert_success(&k.run(&[
-        &format!("{NS}/acme"),
-        "--render",
-        path.to_str().unwrap(),
-        "--dry-run",
-    ]));
+    assert_success(&approve(
+        &k,
+        &[
+            &format!("{NS}/acme"),
+            "--render",
+            path.to_str().unwrap(),
+            "--dry-run",
+        ],
+    ));
 }
 
 #[test]
 fn approve_with_nothing_waiting_exits_1_and_dry_run_changes_nothing() {
     let (_, docs) = render(&example(), &["--gate-after", "fe1,fe2"]);
     let mut gates = live_gates(&docs);
-    let k = Fake::new("dry", &gates);
+    let k = fake("dry", &gates);
     // Without --gate: the first gate in wave order (fe1's), where Argo CD
     // waits.
-    let out = k.run(&[&format!("{NS}/acme"), "--dry-run"]);
-    assert_success(&out);
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = approved(&k, &["--dry-run"]);
     assert!(
         text.contains("the gate after fe1 ") && text.ends_with("not approved (--dry-run)\n"),
         "{text}"
@@ -262,7 +265,7 @@ fn approve_with_nothing_waiting_exits_1_and_dry_run_changes_nothing() {
     assert!(k.calls().iter().all(|c| c[0] == "get"));
     gates.iter_mut().for_each(approve_its_rollout);
     // For bots: -o json says the same.
-    let out = k.run(&[&format!("{NS}/acme"), "--dry-run", "-o", "json"]);
+    let out = approve(&k, &[&format!("{NS}/acme"), "--dry-run", "-o", "json"]);
     assert_success(&out);
     let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(j["result"], "dry-run");
@@ -279,19 +282,21 @@ fn approve_with_nothing_waiting_exits_1_and_dry_run_changes_nothing() {
         .collect();
     assert_eq!(held, ["fe2", "be", "fe3"]);
     assert_eq!(j["alreadyApproved"], serde_json::json!([]));
-    let k = Fake::new("done", &gates);
-    let out = k.run(&[&format!("{NS}/acme"), "-o", "json"]);
+    let k = fake("done", &gates);
+    let out = approve(&k, &[&format!("{NS}/acme"), "-o", "json"]);
     assert_exit(&out, 1);
     let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(j["result"], "nothing-waits");
     assert_eq!(j["alreadyApproved"].as_array().unwrap().len(), 2);
-    let out = k.run(&[&format!("{NS}/acme")]);
+    let out = approve(&k, &[&format!("{NS}/acme")]);
     assert_exit(&out, 1);
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        text.contains("the gate after fe1 is already approved")
-            && text.contains("the gate after fe2 is already approved"),
-        "{text}"
+    assert_says(
+        &text,
+        &[
+            "the gate after fe1 is already approved",
+            "the gate after fe2 is already approved",
+        ],
     );
     assert!(k.calls().iter().all(|c| c[0] == "get"));
 }
@@ -334,30 +339,28 @@ fn approve_checks_what_kubectl_printed_before_annotating() {
         )
     };
     let other_ns = set(&good, &["metadata", "namespace"], Some("elsewhere"));
-    let k = Fake::new("other-ns", &[other_ns]);
-    assert!(refused(&k.run(&[&format!("{NS}/acme")])).contains("has no live gate"));
+    let k = fake("other-ns", &[other_ns]);
+    assert!(refused(&approve(&k, &[&format!("{NS}/acme")])).contains("has no live gate"));
     let foreign = set(
         &good,
         &["metadata", "labels", "app.kubernetes.io/created-by"],
         None,
     );
-    let k = Fake::new("foreign", std::slice::from_ref(&foreign));
-    let err = refused(&k.run(&[&format!("{NS}/acme")]));
-    assert!(
-        err.contains("has no live gate of express-waves")
-            && err.contains(
-                "it is held by gate acme-gate-fe1, not one express-waves wrote for this cluster (Suspended: "
-            ),
-        "{err}"
+    let k = fake("foreign", std::slice::from_ref(&foreign));
+    let err = refused(&approve(&k, &[&format!("{NS}/acme")]));
+    assert_says(
+        &err,
+        &[
+            "has no live gate of express-waves",
+            "it is held by gate acme-gate-fe1, not one express-waves wrote for this cluster (Suspended: ",
+        ],
     );
     // Beside one of ours, a gate not ours that holds the rollout (as
     // `status` shows it; here one naming no cluster) is named, not
     // approved.
     let unnamed = named_for(&foreign, "hand-made", "", None);
-    let k = Fake::new("foreign-beside", &[good.clone(), unnamed]);
-    let out = k.run(&[&format!("{NS}/acme")]);
-    assert_success(&out);
-    let text = String::from_utf8(out.stdout).unwrap();
+    let k = fake("foreign-beside", &[good.clone(), unnamed]);
+    let text = approved(&k, &[]);
     assert!(
         text.contains(&format!(
             "\n{NS}/acme: also held by gate hand-made, not one express-waves wrote for this cluster (Suspended: "
@@ -377,34 +380,34 @@ fn approve_checks_what_kubectl_printed_before_annotating() {
         &["metadata", "annotations", "argocd.argoproj.io/sync-wave"],
         Some("2x"),
     );
-    let k = Fake::new("holders", &[good.clone(), ours_unnamed, broken]);
-    let out = k.run(&[&format!("{NS}/acme"), "--dry-run"]);
-    assert_success(&out);
-    let text = String::from_utf8(out.stdout).unwrap();
+    let k = fake("holders", &[good.clone(), ours_unnamed, broken]);
+    let text = approved(&k, &["--dry-run"]);
     assert!(
         text.contains("also held by gate no-cluster, not one express-waves wrote for this cluster")
             && !text.contains("other-gate-fe1"),
         "{text}"
     );
     let no_rv = set(&good, &["metadata", "resourceVersion"], None);
-    let k = Fake::new("no-rv", &[no_rv]);
-    assert!(refused(&k.run(&[&format!("{NS}/acme")])).contains("has no metadata.resourceVersion"));
+    let k = fake("no-rv", &[no_rv]);
+    assert!(
+        refused(&approve(&k, &[&format!("{NS}/acme")])).contains("has no metadata.resourceVersion")
+    );
     let degraded = set(&good, &["spec", "rollout"], Some(""));
-    let k = Fake::new("degraded", &[degraded]);
-    assert!(refused(&k.run(&[&format!("{NS}/acme")])).contains("is Degraded"));
+    let k = fake("degraded", &[degraded]);
+    assert!(refused(&approve(&k, &[&format!("{NS}/acme")])).contains("is Degraded"));
     assert!(k.calls().iter().all(|c| c[0] == "get"));
     // Renamed live: the live name is what is annotated.
     let renamed = set(&good, &["metadata", "name"], Some("acme-gate-fe1-live"));
-    let k = Fake::new("renamed", &[renamed]);
-    assert_success(&k.run(&[&format!("{NS}/acme")]));
+    let k = fake("renamed", &[renamed]);
+    assert_success(&approve(&k, &[&format!("{NS}/acme")]));
     let annotate = k.calls().into_iter().find(|c| c[0] == "annotate").unwrap();
     assert_eq!(annotate[2], "acme-gate-fe1-live");
     // A stale gate after fe1 (an earlier render's) and the render's after
     // fe2: with --render, the fe2 one.
     let (text, docs2) = render(&example(), &["--gate-after", "fe2"]);
-    let k = Fake::new("stale", &[good.clone(), live_gates(&docs2).remove(0)]);
+    let k = fake("stale", &[good.clone(), live_gates(&docs2).remove(0)]);
     let path = write(&k.dir, "r.yaml", &text);
-    let out = k.run(&[&format!("{NS}/acme"), "--render", path.to_str().unwrap()]);
+    let out = approve_render(&k, &path);
     assert_success(&out);
     let annotate = k.calls().into_iter().find(|c| c[0] == "annotate").unwrap();
     assert_eq!(annotate[2], "acme-gate-fe2");
@@ -412,17 +415,17 @@ fn approve_checks_what_kubectl_printed_before_annotating() {
 
 #[test]
 fn approve_errors_name_what_is_wrong() {
-    let k = Fake::new("errors", &[]);
-    let err = refused(&k.run(&["acme"]));
+    let k = fake("errors", &[]);
+    let err = refused(&approve(&k, &["acme"]));
     assert!(err.contains("`acme` is not NAMESPACE/CLUSTER"), "{err}");
-    let err = refused(&k.run(&[&format!("{NS}/acme")]));
+    let err = refused(&approve(&k, &[&format!("{NS}/acme")]));
     assert!(
         err.contains("cluster tenant-200001-prod/acme has no live gate"),
         "{err}"
     );
     let (_, docs) = render(&example(), &["--gate-after", "fe1"]);
-    let k = Fake::new("errors2", &live_gates(&docs));
-    let err = refused(&k.run(&[&format!("{NS}/acme"), "--gate", "fe2"]));
+    let k = fake("errors2", &live_gates(&docs));
+    let err = refused(&approve(&k, &[&format!("{NS}/acme"), "--gate", "fe2"]));
     assert!(
         err.contains("has no gate after fe2 (its gates: after fe1)"),
         "{err}"

@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 
 use express_waves::value::Value;
 
-use crate::{assert_success, refused, root};
+use crate::{assert_says, assert_success, refused, root};
 
 fn argv(plugin: &Value, path: &[&str]) -> Vec<String> {
     match plugin.at(path) {
@@ -480,11 +480,12 @@ fn unvendored_chart_dependencies_are_built_as_argo_cd_does() {
     helm(false);
     let out = sb.generate("");
     let err = refused(&out);
-    assert!(
-        err.contains(
-            "the chart's dependencies are not in charts/, and helm dependency build failed"
-        ) && err.contains("no cached repository"),
-        "{err}"
+    assert_says(
+        &err,
+        &[
+            "the chart's dependencies are not in charts/, and helm dependency build failed",
+            "no cached repository",
+        ],
     );
     std::fs::remove_file(&log).unwrap();
     helm(true);

@@ -3,62 +3,44 @@
 
 use std::process::Command;
 
-use crate::{Scratch, refused, root};
+use crate::{Scratch, assert_says, refused, root};
 
 /// A fake kubectl printing fixtures (or failing as an unauthorised one).
-struct FakeKubectl(Scratch);
-
-impl std::ops::Deref for FakeKubectl {
-    type Target = Scratch;
-    fn deref(&self) -> &Scratch {
-        &self.0
-    }
-}
-
-impl FakeKubectl {
-    fn new(name: &str, fail: bool) -> FakeKubectl {
-        let scratch = Scratch::new("kubectl", name);
-        let fixture = root().join("tests/fixtures/live-rollout-list.yaml");
-        let body = if fail {
-            "echo 'error: You must be logged in to the server (Unauthorized)' >&2; exit 1"
-                .to_string()
-        } else {
-            format!(
-                "case \"$2\" in configmaps) printf 'apiVersion: v1\\nkind: List\\nitems: []\\n' ;; applications.argoproj.io) cat '{}' ;; *) cat '{}' ;; esac",
-                root()
-                    .join("tests/cases/status/status-with-the-application-says-where-a-terminated-sync-stopped/app.yaml")
-                    .display(),
-                fixture.display()
-            )
-        };
-        scratch.fake_kubectl(&body);
-        FakeKubectl(scratch)
-    }
-
-    fn run(&self, args: &[&str]) -> std::process::Output {
-        Command::new(env!("CARGO_BIN_EXE_express-waves"))
-            .args(args)
-            .current_dir(root())
-            .env("EXPRESS_WAVES_KUBECTL", self.kubectl())
-            .output()
-            .unwrap()
-    }
+fn fake(name: &str, fail: bool) -> Scratch {
+    let scratch = Scratch::new("kubectl", name);
+    let fixture = root().join("tests/fixtures/live-rollout-list.yaml");
+    let body = if fail {
+        "echo 'error: You must be logged in to the server (Unauthorized)' >&2; exit 1".to_string()
+    } else {
+        format!(
+            "case \"$2\" in configmaps) printf 'apiVersion: v1\\nkind: List\\nitems: []\\n' ;; applications.argoproj.io) cat '{}' ;; *) cat '{}' ;; esac",
+            root()
+                .join("tests/cases/status/status-with-the-application-says-where-a-terminated-sync-stopped/app.yaml")
+                .display(),
+            fixture.display()
+        )
+    };
+    scratch.fake_kubectl(&body);
+    scratch
 }
 
 #[test]
 fn status_with_kubectl_equals_status_with_the_same_objects_from_a_file() {
-    let k = FakeKubectl::new("status", false);
+    let k = fake("status", false);
     let marker = k.dir.join("pwned");
     let hostile_ns = format!("t1; touch {}", marker.display());
     let ctx = format!("$(touch {})", marker.display());
-    let out = k.run(&[
-        "status",
-        "--kubectl",
-        "--context",
-        &ctx,
-        "--namespace",
-        &hostile_ns,
-    ]);
+    let out = k.run_with_fake_kubectl(
+        &[
+            "status",
+            "--kubectl",
+            "--context",
+            &ctx,
+            "--namespace",
+            &hostile_ns,
+        ],
+        &[],
+    );
     // The fixture holds a Degraded node: exit 1, from kubectl as from a file.
     crate::assert_exit(&out, 1);
     let from_file = Command::new(env!("CARGO_BIN_EXE_express-waves"))
@@ -91,12 +73,15 @@ fn status_with_kubectl_equals_status_with_the_same_objects_from_a_file() {
 
 #[test]
 fn verify_with_kubectl_all_namespaces_reports_the_rollout() {
-    let k = FakeKubectl::new("verify", false);
-    let out = k.run(&[
-        "verify",
-        "--kubectl",
-        "examples/rendered/varsamisktest.yaml",
-    ]);
+    let k = fake("verify", false);
+    let out = k.run_with_fake_kubectl(
+        &[
+            "verify",
+            "--kubectl",
+            "examples/rendered/varsamisktest.yaml",
+        ],
+        &[],
+    );
     crate::assert_exit(&out, 1);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("rolling-out  live"), "{text}");
@@ -108,14 +93,14 @@ fn verify_with_kubectl_all_namespaces_reports_the_rollout() {
 /// A wrong `--namespace` is refused instead.
 #[test]
 fn verify_with_kubectl_in_another_namespace_than_the_render_is_refused() {
-    let k = FakeKubectl::new("wrong-namespace", false);
+    let k = fake("wrong-namespace", false);
     let render = "examples/rendered/varsamisktest.yaml";
     let scope = ["--kubectl", "--namespace", "tenant-WRONG"];
     for args in [
         [&["verify"][..], &scope, &[render]].concat(),
         [&["status"][..], &scope, &["--render", render]].concat(),
     ] {
-        let err = refused(&k.run(&args));
+        let err = refused(&k.run_with_fake_kubectl(&args, &[]));
         assert!(
             err.contains(
                 "is in namespace tenant-123634-prod, but --namespace tenant-WRONG was read"
@@ -127,13 +112,10 @@ fn verify_with_kubectl_in_another_namespace_than_the_render_is_refused() {
 
 #[test]
 fn kubectl_failing_is_an_error_with_its_message_and_empty_stdout() {
-    let k = FakeKubectl::new("fail", true);
-    let out = k.run(&["status", "--kubectl"]);
+    let k = fake("fail", true);
+    let out = k.run_with_fake_kubectl(&["status", "--kubectl"], &[]);
     let err = refused(&out);
-    assert!(
-        err.contains("Unauthorized") && err.contains("express-waves: error: kubectl get"),
-        "{err}"
-    );
+    assert_says(&err, &["Unauthorized", "express-waves: error: kubectl get"]);
 }
 
 /// `argocd check --kubectl` reads argocd-cm, the controller and the
@@ -214,8 +196,8 @@ fn argocd_check_with_kubectl_reads_argo_cds_namespace_and_the_plugins_applicatio
 /// kubectl (argv only) and says how its last sync ended.
 #[test]
 fn status_reads_the_application_from_argo_cds_namespace() {
-    let k = FakeKubectl::new("app", false);
-    let out = k.run(&["status", "--kubectl", "--app", "varsamisktest"]);
+    let k = fake("app", false);
+    let out = k.run_with_fake_kubectl(&["status", "--kubectl", "--app", "varsamisktest"], &[]);
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(
         stdout.starts_with("APPLICATION argocd/varsamisktest: sync Failed: Operation terminated;"),

@@ -179,6 +179,19 @@ impl Scratch {
         self.dir.join("kubectl")
     }
 
+    /// The binary run with `args` and `env`, given this scratch
+    /// directory's fake kubectl (`EXPRESS_WAVES_KUBECTL`).
+    pub fn run_with_fake_kubectl(
+        &self,
+        args: &[&str],
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> std::process::Output {
+        let kubectl = self.kubectl();
+        let mut all = vec![("EXPRESS_WAVES_KUBECTL", kubectl.as_os_str())];
+        all.extend_from_slice(env);
+        run_binary(args, &all, b"")
+    }
+
     /// The arguments of each call the fake kubectl recorded, in order.
     pub fn calls(&self) -> Vec<Vec<String>> {
         std::fs::read_to_string(self.dir.join("argv"))
@@ -220,6 +233,12 @@ pub fn assert_success(out: &std::process::Output) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Fails the test, showing `text`, unless it says every one of `pieces`.
+pub fn assert_says(text: &str, pieces: &[&str]) {
+    let missing: Vec<&&str> = pieces.iter().filter(|p| !text.contains(**p)).collect();
+    assert!(missing.is_empty(), "{missing:?} not in:\n{text}");
 }
 
 /// Fails the test unless the binary refused: exit 2 and nothing on
@@ -515,10 +534,7 @@ fn completions_for_each_shell() {
         let got = run(&["completions".into(), shell.into()], b"");
         assert_eq!(got.status, 0, "{shell}");
         let text = String::from_utf8(got.stdout).unwrap();
-        assert!(
-            text.contains("express-waves") && text.contains("render") && text.contains("verify"),
-            "{shell}"
-        );
+        assert_says(&text, &["express-waves", "render", "verify"]);
     }
 }
 

@@ -5,7 +5,7 @@
 
 use std::process::{Command, Stdio};
 
-use crate::{Scratch, root};
+use crate::Scratch;
 
 /// A scratch directory with a fake kubectl serving `states` in turn.
 struct Script(Scratch);
@@ -47,13 +47,7 @@ impl Script {
     fn watch(&self, extra: &[&str]) -> std::process::Output {
         let mut args = vec!["status", "--kubectl", "--watch", "--interval", "0.05"];
         args.extend(extra);
-        Command::new(env!("CARGO_BIN_EXE_express-waves"))
-            .args(&args)
-            .current_dir(root())
-            .env("EXPRESS_WAVES_KUBECTL", self.0.kubectl())
-            .stdin(Stdio::null())
-            .output()
-            .unwrap()
+        self.0.run_with_fake_kubectl(&args, &[])
     }
 }
 
@@ -134,6 +128,21 @@ fn json_lines(out: &std::process::Output) -> Vec<serde_json::Value> {
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect()
+}
+
+/// Each JSON line as `(what, where the first cluster is, the gate it waits
+/// at)`, `what` read from the line by `what`.
+fn where_each_line_is<'a, T>(
+    lines: &'a [serde_json::Value],
+    what: impl Fn(&'a serde_json::Value) -> T,
+) -> Vec<(T, Option<&'a str>, Option<&'a str>)> {
+    lines
+        .iter()
+        .map(|l| {
+            let c = &l["clusters"][0];
+            (what(l), c["at"].as_str(), c["gate"]["after"].as_str())
+        })
         .collect()
 }
 
@@ -246,17 +255,7 @@ fn a_watch_shows_the_rollout_waiting_at_a_gate_until_it_is_approved() {
     let out = s.watch(&[]);
     crate::assert_exit(&out, 0);
     let lines = json_lines(&out);
-    let seen: Vec<(u64, Option<&str>, Option<&str>)> = lines
-        .iter()
-        .map(|l| {
-            let c = &l["clusters"][0];
-            (
-                c["done"].as_u64().unwrap(),
-                c["at"].as_str(),
-                c["gate"]["after"].as_str(),
-            )
-        })
-        .collect();
+    let seen = where_each_line_is(&lines, |l| l["clusters"][0]["done"].as_u64().unwrap());
     assert_eq!(
         seen,
         [
@@ -277,11 +276,7 @@ fn a_watch_shows_the_rollout_waiting_at_a_gate_until_it_is_approved() {
     // A held rollout is in progress: a one-shot status exits 3 and shows
     // the gate in its wave.
     let held = Script::with_gates("gate-held", &[gated("new old old", false)]);
-    let out = Command::new(env!("CARGO_BIN_EXE_express-waves"))
-        .args(["status", "--kubectl"])
-        .env("EXPRESS_WAVES_KUBECTL", held.0.kubectl())
-        .output()
-        .unwrap();
+    let out = held.0.run_with_fake_kubectl(&["status", "--kubectl"], &[]);
     crate::assert_exit(&out, 3);
     let table = String::from_utf8(out.stdout).unwrap();
     let rows: Vec<Vec<&str>> = table
@@ -414,23 +409,13 @@ fn a_watched_sync_terminated_at_the_gate_ends_saying_where_it_stopped() {
     let out = s.watch(&["--app", "acme"]);
     crate::assert_exit(&out, 1);
     let lines = json_lines(&out);
-    let seen: Vec<(String, Option<&str>, Option<&str>)> = lines
-        .iter()
-        .map(|l| {
-            let c = &l["clusters"][0];
-            (
-                l["application"]["phase"].as_str().unwrap().to_string(),
-                c["at"].as_str(),
-                c["gate"]["after"].as_str(),
-            )
-        })
-        .collect();
+    let seen = where_each_line_is(&lines, |l| l["application"]["phase"].as_str().unwrap());
     assert_eq!(
         seen,
         [
-            ("Running".to_string(), Some("fe1"), None),
-            ("Running".to_string(), None, Some("fe1")),
-            ("Failed".to_string(), None, Some("fe1")),
+            ("Running", Some("fe1"), None),
+            ("Running", None, Some("fe1")),
+            ("Failed", None, Some("fe1")),
         ]
     );
     assert_eq!(
