@@ -62,8 +62,8 @@ fn run() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let report_to = match &cli.command {
-        Some(Command::Render(args)) => Some(args.report.clone()),
-        None => Some(cli.report.clone()),
+        Some(Command::Render(args)) => Some(args.render.report.clone()),
+        None => Some(cli.render.report.clone()),
         _ => None,
     };
     // A closed stdin must not read as an empty render (Argo CD would prune

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use super::{GroupArg, OutputArg, RenderOptions, WriteOptions};
+use super::{GroupArg, KubectlArgs, OutputArg, RenderOptions, WriteOptions};
 
 #[derive(Subcommand, Debug)]
 pub enum CmpCommand {
@@ -76,25 +76,21 @@ pub struct CheckArgs {
     /// (optionally) the argocd-application-controller StatefulSet, in any
     /// files or streams, `kubectl get -o yaml` Lists included (`-`: stdin)
     pub files: Vec<PathBuf>,
-    /// Read them with kubectl (argv only, no shell) from Argo CD's
-    /// namespace; with --app, those Applications, else every Application
-    /// and ApplicationSet that names the plugin
-    #[arg(long)]
-    pub kubectl: bool,
-    /// kubectl context
-    #[arg(long, requires = "kubectl")]
-    pub context: Option<String>,
-    /// Argo CD's namespace
+    #[command(flatten)]
+    pub kubectl: KubectlArgs,
+    /// Argo CD's namespace, where --kubectl reads them
     #[arg(long = "argocd-namespace", value_name = "NS", default_value = "argocd")]
     pub argocd_namespace: String,
-    /// An Application to check (with --kubectl; repeatable)
+    /// An Application to check (with --kubectl; repeatable); without it,
+    /// --kubectl reads every Application and ApplicationSet that names the
+    /// plugin
     #[arg(long = "app", value_name = "NAME", requires = "kubectl")]
     pub apps: Vec<String>,
+    #[command(flatten)]
+    pub group: GroupArg,
     /// The plugin's name (metadata.name in plugin.yaml)
     #[arg(long, default_value = "express-waves")]
     pub plugin: String,
-    #[command(flatten)]
-    pub group: GroupArg,
     #[command(flatten)]
     pub output: OutputArg,
 }

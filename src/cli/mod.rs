@@ -24,15 +24,9 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// Render options, for use without a subcommand (Helm post-renderer).
+    /// Render's flags, for use without a subcommand (Helm post-renderer).
     #[command(flatten)]
-    pub render: RenderOptions,
-
-    #[command(flatten)]
-    pub write: WriteOptions,
-
-    #[command(flatten)]
-    pub report: ErrorReport,
+    pub render: RenderFlags,
 }
 
 #[derive(Subcommand, Debug)]
@@ -159,9 +153,7 @@ pub struct FleetPlanArgs {
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
     #[command(flatten)]
-    pub output: OutputArg,
-    #[command(flatten)]
-    pub options: RenderOptions,
+    pub report: ReportArgs,
 }
 
 #[derive(Args, Debug)]
@@ -169,6 +161,25 @@ pub struct RenderArgs {
     /// Files to read in order, as one stream (`-` or none: stdin).
     pub files: Vec<PathBuf>,
 
+    #[command(flatten)]
+    pub render: RenderFlags,
+}
+
+/// What every command that reports on renders takes: the options they
+/// were rendered with (to read back the waves render wrote) and the
+/// report's format.
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub output: OutputArg,
+    #[command(flatten)]
+    pub options: RenderOptions,
+}
+
+/// What `render` takes besides its files, the same with no subcommand:
+/// how to render, what to write, where else an error goes.
+#[derive(Args, Debug)]
+pub struct RenderFlags {
     #[command(flatten)]
     pub options: RenderOptions,
 
@@ -184,9 +195,6 @@ pub struct PlanArgs {
     /// Rendered (or raw) streams to plan, as one stream (`-` or none: stdin).
     pub files: Vec<PathBuf>,
 
-    #[command(flatten)]
-    pub output: OutputArg,
-
     /// A handlebars template over the JSON data (strict: unknown fields are
     /// errors); overrides --output
     #[arg(long, value_name = "FILE.hbs")]
@@ -198,7 +206,7 @@ pub struct PlanArgs {
     pub live: Option<PathBuf>,
 
     #[command(flatten)]
-    pub options: RenderOptions,
+    pub report: ReportArgs,
 }
 
 #[derive(Args, Debug)]
@@ -208,9 +216,7 @@ pub struct DiffArgs {
     /// The later render (`-`: stdin)
     pub new: PathBuf,
     #[command(flatten)]
-    pub output: OutputArg,
-    #[command(flatten)]
-    pub options: RenderOptions,
+    pub report: ReportArgs,
 }
 
 /// Where live objects come from: a file, or kubectl itself.
@@ -219,15 +225,23 @@ pub struct LiveArgs {
     /// Live objects (`kubectl get … -o yaml`: a List or a stream; `-`: stdin)
     #[arg(long, value_name = "FILE", conflicts_with = "kubectl")]
     pub live: Option<PathBuf>,
-    /// Run `kubectl get` (argv only, no shell) for the live objects
-    #[arg(long)]
-    pub kubectl: bool,
-    /// kubectl context
-    #[arg(long, requires = "kubectl")]
-    pub context: Option<String>,
+    #[command(flatten)]
+    pub kubectl: KubectlArgs,
     /// kubectl namespace (default: all namespaces)
     #[arg(long, requires = "kubectl")]
     pub namespace: Option<String>,
+}
+
+/// `--kubectl [--context C]`: objects read by kubectl itself rather than
+/// from files, on every command that can.
+#[derive(Args, Debug, Clone)]
+pub struct KubectlArgs {
+    /// Read them with `kubectl get` (argv only, no shell)
+    #[arg(long = "kubectl", id = "kubectl")]
+    pub read: bool,
+    /// kubectl context
+    #[arg(long, requires = "kubectl")]
+    pub context: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -241,9 +255,7 @@ pub struct VerifyArgs {
     #[arg(short, long)]
     pub verbose: bool,
     #[command(flatten)]
-    pub output: OutputArg,
-    #[command(flatten)]
-    pub options: RenderOptions,
+    pub report: ReportArgs,
 }
 
 #[derive(Args, Debug)]
@@ -296,9 +308,7 @@ pub struct ApproveArgs {
     #[arg(long)]
     pub context: Option<String>,
     #[command(flatten)]
-    pub output: OutputArg,
-    #[command(flatten)]
-    pub options: RenderOptions,
+    pub report: ReportArgs,
 }
 
 #[derive(Args, Debug)]

@@ -57,7 +57,7 @@ pub fn run(args: &ApproveArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
                     .any(|g| g.after == l.gate.after && g.rollout == l.gate.rollout)
             })
     };
-    let json = args.output.format.is_json("approve")?;
+    let json = args.report.output.format.is_json("approve")?;
     let report = |result, gate| Report {
         namespace,
         cluster,
@@ -284,7 +284,7 @@ fn rendered_gates(
     namespace: &str,
     cluster: &str,
 ) -> Result<Vec<Gate>> {
-    let opts = args.options.to_options();
+    let opts = args.report.options.to_options();
     let sources = read_inputs(ctx, std::slice::from_ref(&path.to_path_buf()), &opts)?;
     let analysis = crate::render::analyse(&sources, &opts)?;
     let c = analysis

@@ -28,9 +28,9 @@ pub fn check(ctx: &mut Context<'_>, args: &CheckArgs) -> Result<Outcome> {
     for f in &args.files {
         objects.extend(crate::live::read_file(f, &mut *ctx.stdin)?);
     }
-    if args.kubectl {
+    if args.kubectl.read {
         let k = crate::live::Kubectl::from_env(
-            args.context.clone(),
+            args.kubectl.context.clone(),
             Some(args.argocd_namespace.clone()),
         );
         objects.extend(k.get(&k.get_args(&["configmap", "argocd-cm"], &[]))?);
@@ -73,7 +73,7 @@ pub fn check(ctx: &mut Context<'_>, args: &CheckArgs) -> Result<Outcome> {
             objects.extend(k.get(&k.get_args(&what, &[]))?);
         }
     }
-    if args.files.is_empty() && !args.kubectl {
+    if args.files.is_empty() && !args.kubectl.read {
         return Err(Error::msg(
             "argocd check needs Argo CD's objects: files (`-`: stdin) or --kubectl",
         ));

@@ -15,7 +15,7 @@ pub fn run(args: &DiffArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
     if args.old.as_os_str() == "-" && args.new.as_os_str() == "-" {
         return Err(Error::msg("diff: only one of OLD and NEW can be stdin"));
     }
-    let opts = args.options.to_options();
+    let opts = args.report.options.to_options();
     let old_sources = read_inputs(ctx, std::slice::from_ref(&args.old), &opts)?;
     let new_sources = read_inputs(ctx, std::slice::from_ref(&args.new), &opts)?;
     let old = side(&old_sources, &opts)?;
@@ -27,7 +27,7 @@ pub fn run(args: &DiffArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
         )));
     }
     let diffs = crate::diff::diff(&old, &new);
-    let text = if args.output.format.is_json("diff")? {
+    let text = if args.report.output.format.is_json("diff")? {
         crate::diff::json(&diffs)
     } else {
         crate::diff::table(&diffs, new.nodes.len())

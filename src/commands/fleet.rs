@@ -13,7 +13,7 @@ use crate::report::Format;
 use super::{Context, Outcome};
 
 pub fn run(args: &FleetPlanArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
-    if args.output.format == Format::Mermaid {
+    if args.report.output.format == Format::Mermaid {
         return Err(Error::msg(
             "fleet plan writes a table, JSON or markdown (-o table, -o json, -o markdown)",
         ));
@@ -40,7 +40,7 @@ pub fn run(args: &FleetPlanArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
         // The progress line, cleared.
         let _ = write!(std::io::stderr(), "\r\x1b[2K");
     }
-    let text = match args.output.format {
+    let text = match args.report.output.format {
         Format::Json => fleet::json(&plan),
         Format::Markdown => fleet::markdown(&plan),
         Format::Table | Format::Mermaid => fleet::table(&plan, ctx.colour),
@@ -98,7 +98,7 @@ fn settings(args: &FleetPlanArgs, tenants: &[fleet::Tenant]) -> Result<Settings>
         helm: args.helm.clone().unwrap_or_else(crate::cmp::helm_program),
         live_dir: args.live_dir.clone(),
         helm_timeout: std::time::Duration::from_secs(args.helm_timeout),
-        render: args.options.to_options(),
+        render: args.report.options.to_options(),
     })
 }
 

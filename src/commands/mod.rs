@@ -68,7 +68,7 @@ pub struct Context<'a> {
 /// and stdin is a terminal), which only `main` can do.
 pub fn run(cli: Cli, ctx: &mut Context<'_>) -> Result<Outcome> {
     match cli.command {
-        Some(Command::Render(args)) => render::run(&args.files, &args.options, &args.write, ctx),
+        Some(Command::Render(args)) => render::run(&args.files, &args.render, ctx),
         Some(Command::Plan(args)) => plan::run(&args, ctx),
         Some(Command::Diff(args)) => diff::run(&args, ctx),
         Some(Command::Verify(args)) => verify::run(&args, ctx),
@@ -84,7 +84,7 @@ pub fn run(cli: Cli, ctx: &mut Context<'_>) -> Result<Outcome> {
         Some(Command::Argocd(command)) => argocd::run(&command, ctx),
         Some(Command::Cmp(command)) => cmp::run(&command),
         Some(Command::Fleet(crate::cli::FleetCommand::Plan(args))) => fleet::run(&args, ctx),
-        None => render::run(&[], &cli.render, &cli.write, ctx),
+        None => render::run(&[], &cli.render, ctx),
     }
 }
 
@@ -107,10 +107,10 @@ pub(super) fn live_objects_from(
         let objects = crate::live::read_file(path, stdin)?;
         return Ok(Some(crate::live::Live::new(objects, group)));
     }
-    if !args.kubectl {
+    if !args.kubectl.read {
         return Ok(None);
     }
-    let k = crate::live::Kubectl::from_env(args.context.clone(), args.namespace.clone());
+    let k = crate::live::Kubectl::from_env(args.kubectl.context.clone(), args.namespace.clone());
     let mut objects = k.get(&k.express_args(group))?;
     objects.extend(k.get(&k.configmap_args())?);
     Ok(Some(crate::live::Live::new(objects, group)))
@@ -150,7 +150,7 @@ pub(super) fn require_same_namespace(
     rendering: &crate::render::Analysis,
     args: &crate::cli::LiveArgs,
 ) -> Result<()> {
-    let Some(ns) = args.namespace.as_deref().filter(|_| args.kubectl) else {
+    let Some(ns) = args.namespace.as_deref().filter(|_| args.kubectl.read) else {
         return Ok(());
     };
     match rendering

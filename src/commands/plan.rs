@@ -8,7 +8,7 @@ use crate::render;
 use super::{Context, Outcome, read_inputs, require_nodes};
 
 pub fn run(args: &PlanArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
-    let opts = args.options.to_options();
+    let opts = args.report.options.to_options();
     let sources = read_inputs(ctx, &args.files, &opts)?;
     let rendering = render::analyse(&sources, &opts)?;
     let live = match &args.live {
@@ -34,7 +34,7 @@ pub fn run(args: &PlanArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
             let data = serde_json::to_value(&plan).expect("a plan serialises");
             crate::report::template(&path.display().to_string(), &t, &data)?
         }
-        None => crate::plan::format(&plan, args.output.format, ctx.colour)?,
+        None => crate::plan::format(&plan, args.report.output.format, ctx.colour)?,
     };
     let mut outcome = Outcome::ok(text.into_bytes());
     outcome.warnings = plan.warnings;

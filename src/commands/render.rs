@@ -1,7 +1,7 @@
 //! `render` (and no subcommand): the post-renderer, writing to stdout once
 //! the whole render is planned and checked.
 
-use crate::cli::{RenderOptions, WriteOptions};
+use crate::cli::RenderFlags;
 use crate::error::{Error, Result};
 use crate::render;
 
@@ -10,13 +10,12 @@ use super::{Context, Outcome};
 /// Renders `files` (none: stdin) straight to stdout.
 pub fn run(
     files: &[std::path::PathBuf],
-    options: &RenderOptions,
-    write: &WriteOptions,
+    flags: &RenderFlags,
     ctx: &mut Context<'_>,
 ) -> Result<Outcome> {
     let opts = render::Options {
-        revision_configmap: !write.no_revision_configmap,
-        ..options.to_options()
+        revision_configmap: !flags.write.no_revision_configmap,
+        ..flags.options.to_options()
     };
     let sources = crate::input::read(files, &mut *ctx.stdin, opts.max_input_bytes)?;
     let rendering = render::run(&sources, &opts)?;

@@ -85,9 +85,11 @@ fn snapshot(
         ));
     };
     // The approval gates too (only status shows them).
-    if args.live.kubectl {
-        let k =
-            crate::live::Kubectl::from_env(args.live.context.clone(), args.live.namespace.clone());
+    if args.live.kubectl.read {
+        let k = crate::live::Kubectl::from_env(
+            args.live.kubectl.context.clone(),
+            args.live.namespace.clone(),
+        );
         live.objects.extend(k.gates()?);
         live.gates_asked = true;
     }
@@ -115,7 +117,7 @@ fn application(stdin: &mut dyn std::io::Read, args: &StatusArgs) -> Result<Optio
     let objects = match (&args.app, &args.app_file) {
         (Some(name), _) => {
             let k = crate::live::Kubectl::from_env(
-                args.live.context.clone(),
+                args.live.kubectl.context.clone(),
                 Some(args.argocd_namespace.clone()),
             );
             k.get(&k.get_args(&["applications.argoproj.io", name], &[]))?

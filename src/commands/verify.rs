@@ -10,7 +10,7 @@ use super::{
 };
 
 pub fn run(args: &VerifyArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
-    let opts = args.options.to_options();
+    let opts = args.report.options.to_options();
     let live = live_objects(ctx, &args.live, &opts.group)?;
     let sources = if !args.files.is_empty() || live.is_none() {
         Some(read_inputs(ctx, &args.files, &opts)?)
@@ -42,7 +42,7 @@ pub fn run(args: &VerifyArgs, ctx: &mut Context<'_>) -> Result<Outcome> {
         render.as_ref().map(|(r, o)| (r, o.as_slice())),
         live.as_ref(),
     );
-    let text = if args.output.format.is_json("verify")? {
+    let text = if args.report.output.format.is_json("verify")? {
         crate::verify::json(&findings, args.verbose)
     } else {
         crate::verify::table(&findings, args.verbose, ctx.colour)
