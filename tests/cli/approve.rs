@@ -227,10 +227,7 @@ fn approve_refuses_a_gate_that_guards_another_rollout_than_the_render() {
     let k2 = fake("refuse-approved", &[approved]);
     let path = write(&k2.dir, "next.yaml", &text);
     let err = refused(&approve_render(&k2, &path));
-    assert!(
-        err.contains("guards another rollout than the render's"),
-        "{err}"
-    );
+    assert_says(&err, &["guards another rollout than the render's"]);
     // A render that leaves the namespace to `kubectl apply -n` guards the
     // same rollout.
     let (bare, _) = render(
@@ -417,19 +414,13 @@ fn approve_checks_what_kubectl_printed_before_annotating() {
 fn approve_errors_name_what_is_wrong() {
     let k = fake("errors", &[]);
     let err = refused(&approve(&k, &["acme"]));
-    assert!(err.contains("`acme` is not NAMESPACE/CLUSTER"), "{err}");
+    assert_says(&err, &["`acme` is not NAMESPACE/CLUSTER"]);
     let err = refused(&approve(&k, &[&format!("{NS}/acme")]));
-    assert!(
-        err.contains("cluster tenant-200001-prod/acme has no live gate"),
-        "{err}"
-    );
+    assert_says(&err, &["cluster tenant-200001-prod/acme has no live gate"]);
     let (_, docs) = render(&example(), &["--gate-after", "fe1"]);
     let k = fake("errors2", &live_gates(&docs));
     let err = refused(&approve(&k, &[&format!("{NS}/acme"), "--gate", "fe2"]));
-    assert!(
-        err.contains("has no gate after fe2 (its gates: after fe1)"),
-        "{err}"
-    );
+    assert_says(&err, &["has no gate after fe2 (its gates: after fe1)"]);
 }
 
 /// What the API server checks of a custom resource against its CRD's

@@ -296,10 +296,7 @@ fn helm_failing_or_empty_or_no_express_node_is_an_error_with_empty_stdout() {
         err.contains("Error: template: express/templates/nodes.yaml:3: boom"),
         "helm's stderr passed on: {err}"
     );
-    assert!(
-        err.contains("express-waves: error: helm template failed"),
-        "{err}"
-    );
+    assert_says(&err, &["express-waves: error: helm template failed"]);
 
     let empty = sb.dir.join("empty.yaml");
     std::fs::write(&empty, "\n").unwrap();
@@ -583,7 +580,7 @@ fn a_values_path_helm_would_split_is_refused() {
     let params = r#"[{"name":"chart","string":"../../../master_charts/express"},{"name":"values-files","array":["x,/etc/passwd"]}]"#;
     let out = sb.run(&generate, &overlay, params, &OVERLAY_ENV);
     let err = refused(&out);
-    assert!(err.contains("helm would split its path"), "{err}");
+    assert_says(&err, &["helm would split its path"]);
     assert!(!sb.dir.join("helm-argv").exists(), "helm ran");
 }
 
@@ -603,18 +600,18 @@ fn symbolic_links_out_of_the_repository_are_refused() {
     std::os::unix::fs::symlink(&secret, chart.join("templates/stolen.yaml")).unwrap();
     let out = sb.run(&generate, &overlay, CHART_ONLY, &OVERLAY_ENV);
     let err = refused(&out);
-    assert!(
-        err.contains("stolen.yaml refused: a symbolic link that resolves outside the repository"),
-        "{err}"
+    assert_says(
+        &err,
+        &["stolen.yaml refused: a symbolic link that resolves outside the repository"],
     );
 
     std::fs::copy(fixture(), overlay.join("a.yaml")).unwrap();
     std::os::unix::fs::symlink(&secret, overlay.join("z.yaml")).unwrap();
     let out = sb.run(&generate, &overlay, "", &OVERLAY_ENV);
     let err = refused(&out);
-    assert!(
-        err.contains("manifest `z.yaml` refused: it resolves outside the repository"),
-        "{err}"
+    assert_says(
+        &err,
+        &["manifest `z.yaml` refused: it resolves outside the repository"],
     );
 }
 
@@ -627,10 +624,7 @@ fn values_without_a_chart_ask_for_the_chart_parameter() {
     let generate = argv(&plugin(), &["spec", "generate", "command"]);
     let out = sb.run(&generate, &overlay, "", &OVERLAY_ENV);
     let err = refused(&out);
-    assert!(
-        err.contains("values.yaml is here but there is no chart"),
-        "{err}"
-    );
+    assert_says(&err, &["values.yaml is here but there is no chart"]);
 }
 
 /// The `gate-after` parameter (a list, as Argo CD sends an array) renders
@@ -651,8 +645,8 @@ fn gate_after_parameter_renders_the_approval_gates() {
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("ARGOCD_APP_PARAMETERS: gate-after: `fe1; rm -rf /` is not a node key"),
-        "{err}"
+    assert_says(
+        &err,
+        &["ARGOCD_APP_PARAMETERS: gate-after: `fe1; rm -rf /` is not a node key"],
     );
 }

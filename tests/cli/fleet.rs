@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 
 use express_waves::value::Value;
 
-use crate::{assert_exit, root, run_binary};
+use crate::{assert_exit, assert_says, root, run_binary};
 
 /// A scratch directory: `old/` and `new/` charts (the new one changes the
 /// Frontends' `configChangeset`), a `helm` stand-in, and `t/` holding the
@@ -159,9 +159,11 @@ fn a_chart_change_is_planned_for_every_tenant_and_a_broken_one_hides_no_other() 
         assert_eq!(p["tenant"], name);
         if name == "broken" {
             let e = p["error"].as_str().unwrap();
-            assert!(
-                e.contains("express.medallia.com/health: ignore needs express.medallia.com/health-ignored-by"),
-                "{e}"
+            assert_says(
+                e,
+                &[
+                    "express.medallia.com/health: ignore needs express.medallia.com/health-ignored-by",
+                ],
             );
             assert_eq!(p["restart"], serde_json::json!([]));
             continue;
@@ -211,9 +213,9 @@ fn fleet_plan_exits_like_diff_and_writes_a_table_and_markdown() {
                 == ["initech-12-frontends", &up.to_string(), "0", "0", "0", "0"]),
         "{table}"
     );
-    assert!(
-        table.contains("\nCHANGED FIELDS\n/spec/configChangeset changes on "),
-        "{table}"
+    assert_says(
+        &table,
+        &["\nCHANGED FIELDS\n/spec/configChangeset changes on "],
     );
     assert!(!table.contains("FAILED"), "{table}");
 
@@ -224,9 +226,9 @@ fn fleet_plan_exits_like_diff_and_writes_a_table_and_markdown() {
         md.starts_with("**Fleet plan**: 5 tenants, 0 failed: "),
         "{md}"
     );
-    assert!(
-        md.contains("| tenant | restart | start | stop | new | removed |"),
-        "{md}"
+    assert_says(
+        &md,
+        &["| tenant | restart | start | stop | new | removed |"],
     );
     assert!(
         md.lines()
@@ -344,7 +346,7 @@ fn without_the_old_chart_a_tenant_is_compared_with_its_live_objects() {
     std::fs::create_dir_all(&empty).unwrap();
     let plan = against(&empty);
     let warnings = plan["tenants"][0]["warnings"].to_string();
-    assert!(warnings.contains("no live objects ("), "{warnings}");
+    assert_says(&warnings, &["no live objects ("]);
     assert!(
         plan["tenants"][0]["new"].as_array().unwrap().len() > up,
         "{plan}"
@@ -462,7 +464,7 @@ fn tenants_are_named_by_their_place_and_bad_invocations_fail_before_any_tenant_r
     );
     let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let w = plan["tenants"][0]["warnings"].to_string();
-    assert!(w.contains("): WARNING: this chart is deprecated"), "{w}");
+    assert_says(&w, &["): WARNING: this chart is deprecated"]);
     // A helm that hangs is stopped, and its tenant reported failed.
     let slow = dir.join("slow-helm");
     crate::executable(&slow, "#!/bin/sh\nexec sleep 30\n");
@@ -475,7 +477,7 @@ fn tenants_are_named_by_their_place_and_bad_invocations_fail_before_any_tenant_r
     assert!(started.elapsed().as_secs() < 20, "not stopped");
     let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let e = plan["tenants"][0]["error"].as_str().unwrap();
-    assert!(e.contains("slow-helm ran past 1 s and was stopped"), "{e}");
+    assert_says(e, &["slow-helm ran past 1 s and was stopped"]);
     let refused = |out: std::process::Output, want: &str| {
         assert_exit(&out, 2);
         assert!(out.stdout.is_empty());

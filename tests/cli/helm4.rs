@@ -8,7 +8,7 @@ use std::path::Path;
 
 use express_waves::value::Value;
 
-use crate::root;
+use crate::{assert_says, root};
 
 fn plugin() -> Value {
     crate::yaml_file(Path::new("helm-plugin/express-waves/plugin.yaml"))
@@ -107,10 +107,7 @@ fn a_failure_is_visible_in_the_error_file_and_stdout_stays_empty() {
     assert!(stdout.is_empty());
     let file = std::fs::read_to_string(dir.join("last-error.txt")).unwrap();
     assert_eq!(file.as_bytes(), stderr.as_slice());
-    assert!(
-        file.contains("spec.clusterConfig.clusterName is missing"),
-        "{file}"
-    );
+    assert_says(&file, &["spec.clusterConfig.clusterName is missing"]);
     // The next successful run removes the stale message.
     let good = std::fs::read(root().join("tests/fixtures/helm4-annotated.yaml")).unwrap();
     assert_eq!(run_plugin(&dir, &good).0, 0);

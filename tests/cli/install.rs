@@ -8,7 +8,7 @@ use std::process::Command;
 
 use express_waves::value::Value;
 
-use crate::root;
+use crate::{assert_says, root};
 
 fn yaml(rel: &str) -> Value {
     crate::yaml_file(Path::new(rel))
@@ -256,5 +256,5 @@ fn applicationset_template_is_the_example_application_for_each_tenant() {
     assert_eq!(Some(&spec), app.get("spec"));
     let generator = set.at(&["spec", "generators"]).unwrap();
     let files = format!("{generator:?}");
-    assert!(files.contains("overlays/*/*/values.yaml"), "{files}");
+    assert_says(&files, &["overlays/*/*/values.yaml"]);
 }

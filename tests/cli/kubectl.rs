@@ -84,7 +84,7 @@ fn verify_with_kubectl_all_namespaces_reports_the_rollout() {
     );
     crate::assert_exit(&out, 1);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("rolling-out  live"), "{text}");
+    assert_says(&text, &["rolling-out  live"]);
     assert!(k.calls()[0].contains(&"--all-namespaces".to_string()));
 }
 
@@ -101,11 +101,9 @@ fn verify_with_kubectl_in_another_namespace_than_the_render_is_refused() {
         [&["status"][..], &scope, &["--render", render]].concat(),
     ] {
         let err = refused(&k.run_with_fake_kubectl(&args, &[]));
-        assert!(
-            err.contains(
-                "is in namespace tenant-123634-prod, but --namespace tenant-WRONG was read"
-            ),
-            "{err}"
+        assert_says(
+            &err,
+            &["is in namespace tenant-123634-prod, but --namespace tenant-WRONG was read"],
         );
     }
 }
@@ -154,21 +152,21 @@ fn argocd_check_with_kubectl_reads_argo_cds_namespace_and_the_plugins_applicatio
         "{stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(
-        stdout.contains("breaks argocd/globex: no source names the plugin"),
-        "{stdout}"
+    assert_says(
+        &stdout,
+        &["breaks argocd/globex: no source names the plugin"],
     );
-    assert!(
-        stdout.contains(
-            "checked argocd-cm and Application argocd/acme, Application argocd/globex: 1 breaks the guarantee"
-        ),
-        "{stdout}"
+    assert_says(
+        &stdout,
+        &[
+            "checked argocd-cm and Application argocd/acme, Application argocd/globex: 1 breaks the guarantee",
+        ],
     );
-    assert!(
-        stdout.contains(
-            "not checked: 1 Applications/ApplicationSets in namespace argocd that neither name the plugin"
-        ),
-        "{stdout}"
+    assert_says(
+        &stdout,
+        &[
+            "not checked: 1 Applications/ApplicationSets in namespace argocd that neither name the plugin",
+        ],
     );
     let calls: Vec<String> = std::fs::read_to_string(&argv)
         .unwrap()

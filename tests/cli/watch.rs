@@ -5,7 +5,7 @@
 
 use std::process::{Command, Stdio};
 
-use crate::Scratch;
+use crate::{Scratch, assert_says};
 
 /// A scratch directory with a fake kubectl serving `states` in turn.
 struct Script(Scratch);
@@ -206,7 +206,7 @@ fn objects_that_vanish_while_watched_end_the_watch_with_an_error() {
     let out = s.watch(&[]);
     crate::assert_exit(&out, 2);
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("no express.medallia.com"), "{err}");
+    assert_says(&err, &["no express.medallia.com"]);
 }
 
 /// On a terminal each cluster's line is redrawn in place (cursor up, line
