@@ -73,24 +73,25 @@ pub fn table(p: &FleetPlan, colour: bool) -> String {
     let mut out = String::new();
     t.write(colour, &mut out);
     out.push_str(&format!("TOTAL {}\n", total_line(p)));
-    if !p.fields.is_empty() {
-        out.push_str("\nCHANGED FIELDS\n");
-        for f in &p.fields {
-            out.push_str(&format!("{}\n", field_line(f, false)));
-        }
-    }
-    warnings_and_failures(p, &mut out, false);
+    sections(p, &mut out, false);
     out
 }
 
-/// Warnings and failures, one line each, under headings (in markdown:
-/// bold headings, a list, each error in a fenced block, whatever it holds).
-fn warnings_and_failures(p: &FleetPlan, out: &mut String, md: bool) {
+/// The changed fields, warnings and failures, one line each, under
+/// headings (in markdown: bold headings, a list, each error in a fenced
+/// block, whatever it holds).
+fn sections(p: &FleetPlan, out: &mut String, md: bool) {
     let bullet = if md { "- " } else { "" };
     let heading = |h: &str| match md {
         true => format!("\n**{h}**\n\n"),
         false => format!("\n{}\n", h.to_uppercase()),
     };
+    if !p.fields.is_empty() {
+        out.push_str(&heading("Changed fields"));
+        for f in &p.fields {
+            out.push_str(&format!("{bullet}{}\n", field_line(f, md)));
+        }
+    }
     let warnings: Vec<String> = p
         .tenants
         .iter()
@@ -162,12 +163,6 @@ pub fn markdown(p: &FleetPlan) -> String {
             report::count(p.tenants.len() - shown.len(), "tenant", "tenants")
         ));
     }
-    if !p.fields.is_empty() {
-        out.push_str("\n**Changed fields**\n\n");
-        for f in &p.fields {
-            out.push_str(&format!("- {}\n", field_line(f, true)));
-        }
-    }
-    warnings_and_failures(p, &mut out, true);
+    sections(p, &mut out, true);
     out
 }

@@ -228,7 +228,10 @@ fn fleet_plan_exits_like_diff_and_writes_a_table_and_markdown() {
     );
     assert_says(
         &md,
-        &["| tenant | restart | start | stop | new | removed |"],
+        &[
+            "| tenant | restart | start | stop | new | removed |",
+            "\n**Changed fields**\n\n- `/spec/configChangeset` changes on ",
+        ],
     );
     assert!(
         md.lines()
