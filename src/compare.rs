@@ -128,16 +128,16 @@ pub fn early_prunes(r: &Analysis, live: &Live) -> Vec<Hazard> {
             if has_sync_option(&l, crate::model::PRUNE_LAST) || never_pruned(&l) {
                 continue;
             }
-            out.push(Hazard {
-                cluster: model::qualified(&c.namespace, &c.name),
-                key: l.key.clone(),
-                detail: format!(
+            out.push(Hazard::in_cluster(
+                c,
+                &l.key,
+                format!(
                     "{} is removed, and its live object has no {}: {}; Argo CD deletes it in its live wave, at the same time as whatever node is applied in that wave. Sync once with it still rendered (this version adds PruneLast=true), or render it down (up: false) first",
                     l.name,
                     crate::model::ANN_SYNC_OPTIONS,
                     crate::model::PRUNE_LAST
                 ),
-            });
+            ));
         }
     }
     out
@@ -151,6 +151,16 @@ pub struct Hazard {
     pub cluster: String,
     pub key: String,
     pub detail: String,
+}
+
+impl Hazard {
+    fn in_cluster(c: &ClusterRollout, key: &str, detail: String) -> Hazard {
+        Hazard {
+            cluster: model::qualified(&c.namespace, &c.name),
+            key: key.to_string(),
+            detail,
+        }
+    }
 }
 
 impl std::fmt::Display for Hazard {
@@ -191,10 +201,10 @@ pub fn deadlocks(r: &Analysis, live: &Live) -> Vec<Hazard> {
                 let Some(why) = unmet(c, n, pre, list, live) else {
                     continue;
                 };
-                out.push(Hazard {
-                    cluster: model::qualified(&c.namespace, &c.name),
-                    key: n.key.clone(),
-                    detail: format!(
+                out.push(Hazard::in_cluster(
+                    c,
+                    &n.key,
+                    format!(
                         "{} (wave {}) is {state}, so the operator {} it only once {} is Ready at {}; {why}: this sync would wait forever. {}",
                         n.key,
                         n.wave,
@@ -206,7 +216,7 @@ pub fn deadlocks(r: &Analysis, live: &Live) -> Vec<Hazard> {
                         required(pre, list),
                         advice(c.mode, list),
                     ),
-                });
+                ));
             }
         }
     }

@@ -4,17 +4,25 @@
 //! kept to itself). Helm 4 needs `postrenderer.helm.sh/postrender-filename`
 //! back on every document to split the output into files.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use express_waves::value::Value;
 
-use crate::{assert_says, root};
+use crate::{Scratch, assert_says, root};
 
 fn plugin() -> Value {
     crate::yaml_file(Path::new("helm-plugin/express-waves/plugin.yaml"))
 }
 
 /// Runs the plugin's command like Helm 4: returns (status, stdout, stderr).
+/// The plugin's directory as Helm installs it under `helm_plugins`:
+/// HELM_PLUGIN_DIR is $HELM_PLUGINS/<the installed directory's name>.
+fn installed(helm_plugins: &Scratch) -> PathBuf {
+    let dir = helm_plugins.dir.join("express-waves");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 fn run_plugin(plugin_dir: &Path, stdin: &[u8]) -> (i32, Vec<u8>, Vec<u8>) {
     let p = plugin();
     let Some(Value::Seq(cmds)) = p.at(&["runtimeConfig", "platformCommand"]) else {
@@ -71,12 +79,8 @@ fn the_plugin_directory_is_named_after_the_plugin() {
 
 #[test]
 fn every_document_keeps_or_gets_the_helm4_filename_annotation() {
-    // HELM_PLUGIN_DIR is $HELM_PLUGINS/<the installed directory's name>.
-    let dir = std::env::temp_dir().join(format!(
-        "ew-helm4-{}/plugins/express-waves",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
+    let helm_plugins = Scratch::new("helm4", "ok");
+    let dir = installed(&helm_plugins);
     let input = std::fs::read(root().join("tests/fixtures/helm4-annotated.yaml")).unwrap();
     let (status, stdout, stderr) = run_plugin(&dir, &input);
     assert_eq!(status, 0, "{}", String::from_utf8_lossy(&stderr));
@@ -91,16 +95,12 @@ fn every_document_keeps_or_gets_the_helm4_filename_annotation() {
         );
     }
     assert!(!dir.join("last-error.txt").exists());
-    std::fs::remove_dir_all(dir.parent().unwrap().parent().unwrap()).unwrap();
 }
 
 #[test]
 fn a_failure_is_visible_in_the_error_file_and_stdout_stays_empty() {
-    let dir = std::env::temp_dir().join(format!(
-        "ew-helm4-err-{}/plugins/express-waves",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
+    let helm_plugins = Scratch::new("helm4", "err");
+    let dir = installed(&helm_plugins);
     let input = b"apiVersion: express.medallia.com/v2alpha1\nkind: Frontend\nmetadata:\n  name: acme-fe1\nspec: {}\n";
     let (status, stdout, stderr) = run_plugin(&dir, input);
     assert_eq!(status, 2);
@@ -112,5 +112,4 @@ fn a_failure_is_visible_in_the_error_file_and_stdout_stays_empty() {
     let good = std::fs::read(root().join("tests/fixtures/helm4-annotated.yaml")).unwrap();
     assert_eq!(run_plugin(&dir, &good).0, 0);
     assert!(!dir.join("last-error.txt").exists());
-    std::fs::remove_dir_all(dir.parent().unwrap().parent().unwrap()).unwrap();
 }
