@@ -125,19 +125,15 @@ pub fn early_prunes(r: &Analysis, live: &Live) -> Vec<Hazard> {
             // Pruned last, or never pruned (`Prune=false`: gitops-engine
             // `sync_context.go`, `pruneObject` skips it as "ignored (no
             // prune)").
-            if has_sync_option(&l, crate::model::PRUNE_LAST) || never_pruned(&l) {
+            let (sync_options, prune_last) = (model::ANN_SYNC_OPTIONS, model::PRUNE_LAST);
+            if has_sync_option(&l, prune_last) || never_pruned(&l) {
                 continue;
             }
-            out.push(Hazard::in_cluster(
-                c,
-                &l.key,
-                format!(
-                    "{} is removed, and its live object has no {}: {}; Argo CD deletes it in its live wave, at the same time as whatever node is applied in that wave. Sync once with it still rendered (this version adds PruneLast=true), or render it down (up: false) first",
-                    l.name,
-                    crate::model::ANN_SYNC_OPTIONS,
-                    crate::model::PRUNE_LAST
-                ),
-            ));
+            let name = &l.name;
+            let detail = format!(
+                "{name} is removed, and its live object has no {sync_options}: {prune_last}; Argo CD deletes it in its live wave, at the same time as whatever node is applied in that wave. Sync once with it still rendered (this version adds PruneLast=true), or render it down (up: false) first"
+            );
+            out.push(Hazard::in_cluster(c, &l.key, detail));
         }
     }
     out
