@@ -14,6 +14,7 @@ use crate::cli::ApproveArgs;
 use crate::error::{Error, Result};
 use crate::gate::{self, Gate};
 use crate::live::Kubectl;
+use crate::value::Value;
 
 use super::{Context, Outcome, read_inputs};
 
@@ -148,51 +149,11 @@ fn live_gates(
             }
             continue;
         }
-        let g = Gate::from_value(obj)
-            .map_err(|m| Error::msg(format!("approve: gate {namespace}/{name}: {m}")))?;
-        if g.cluster != cluster {
-            return Err(Error::msg(format!(
-                "approve: gate {namespace}/{name} is labelled for cluster {cluster} but its spec names `{}`: refusing to approve a gate that says two things",
-                g.cluster
-            )));
-        }
-        let health = gate::health(obj);
-        if health.status == crate::health::Status::Degraded {
-            return Err(Error::msg(format!(
-                "approve: gate {namespace}/{name} is Degraded ({}): nothing to approve",
-                health.message
-            )));
-        }
-        let resource_version = obj.str_at(&["metadata", "resourceVersion"]);
-        if resource_version.is_empty() {
-            return Err(Error::msg(format!(
-                "approve: gate {namespace}/{name} has no metadata.resourceVersion (not read from the API server?): refusing to approve what may have changed since"
-            )));
-        }
-        live.push(LiveGate {
-            approved_by: gate::approved_by(obj),
-            resource_version: resource_version.to_string(),
-            wave: gate::wave_of(obj),
-            name: name.to_string(),
-            gate: g,
-        });
+        live.push(approvable(obj, namespace, cluster)?);
     }
     live.sort_by_key(|l| l.wave);
     if let Some(rendered) = rendered {
-        if rendered.is_empty() {
-            return Err(Error::msg(format!(
-                "approve: the render has no approval gate in {namespace}/{cluster} (rendered without --gate-after?)"
-            )));
-        }
-        let before = live.len();
-        live.retain(|l| rendered.iter().any(|r| r.after == l.gate.after));
-        if live.is_empty() && before > 0 {
-            let afters: Vec<&str> = rendered.iter().map(|r| r.after.as_str()).collect();
-            return Err(Error::msg(format!(
-                "approve: none of the render's gates in {namespace}/{cluster} (after {}) is live yet: Argo CD has not applied them",
-                afters.join(", after ")
-            )));
-        }
+        keep_the_renders(&mut live, rendered, namespace, cluster)?;
     }
     if live.is_empty() {
         let held = foreign
@@ -204,6 +165,67 @@ fn live_gates(
         )));
     }
     Ok((live, foreign))
+}
+
+/// express-waves' live gate `obj` of `cluster`, checked for what approving
+/// it needs: a spec that names the cluster its label does, not Degraded,
+/// and a resourceVersion to approve it at.
+fn approvable(obj: &Value, namespace: &str, cluster: &str) -> Result<LiveGate> {
+    let name = obj.str_at(&["metadata", "name"]);
+    let g = Gate::from_value(obj)
+        .map_err(|m| Error::msg(format!("approve: gate {namespace}/{name}: {m}")))?;
+    if g.cluster != cluster {
+        return Err(Error::msg(format!(
+            "approve: gate {namespace}/{name} is labelled for cluster {cluster} but its spec names `{}`: refusing to approve a gate that says two things",
+            g.cluster
+        )));
+    }
+    let health = gate::health(obj);
+    if health.status == crate::health::Status::Degraded {
+        return Err(Error::msg(format!(
+            "approve: gate {namespace}/{name} is Degraded ({}): nothing to approve",
+            health.message
+        )));
+    }
+    let resource_version = obj.str_at(&["metadata", "resourceVersion"]);
+    if resource_version.is_empty() {
+        return Err(Error::msg(format!(
+            "approve: gate {namespace}/{name} has no metadata.resourceVersion (not read from the API server?): refusing to approve what may have changed since"
+        )));
+    }
+    Ok(LiveGate {
+        approved_by: gate::approved_by(obj),
+        resource_version: resource_version.to_string(),
+        wave: gate::wave_of(obj),
+        name: name.to_string(),
+        gate: g,
+    })
+}
+
+/// Only the live gates the render has (one an earlier render wrote, not
+/// pruned yet, is not where Argo CD waits); a render with none, or none of
+/// whose gates is live yet, is refused.
+fn keep_the_renders(
+    live: &mut Vec<LiveGate>,
+    rendered: &[Gate],
+    namespace: &str,
+    cluster: &str,
+) -> Result<()> {
+    if rendered.is_empty() {
+        return Err(Error::msg(format!(
+            "approve: the render has no approval gate in {namespace}/{cluster} (rendered without --gate-after?)"
+        )));
+    }
+    let before = live.len();
+    live.retain(|l| rendered.iter().any(|r| r.after == l.gate.after));
+    if live.is_empty() && before > 0 {
+        let afters: Vec<&str> = rendered.iter().map(|r| r.after.as_str()).collect();
+        return Err(Error::msg(format!(
+            "approve: none of the render's gates in {namespace}/{cluster} (after {}) is live yet: Argo CD has not applied them",
+            afters.join(", after ")
+        )));
+    }
+    Ok(())
 }
 
 /// A gate that holds the cluster's rollout but is not one express-waves
