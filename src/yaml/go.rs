@@ -69,10 +69,7 @@ fn tab_after_colon(chars: Vec<char>, at: usize) -> Option<Vec<char>> {
     // An explicit value (`:` first on its line, after `? key`): go-yaml
     // does not skip a tab there (`yaml_parser_scan_to_next_token`: a
     // simple key is allowed after it), and refuses the document.
-    let line = chars[..colon]
-        .iter()
-        .rposition(|&c| c == '\n')
-        .map_or(0, |i| i + 1);
+    let line = line_start(&chars, colon);
     if chars[line..colon].iter().all(|c| *c == ' ') {
         return None;
     }
@@ -83,14 +80,19 @@ fn tab_after_colon(chars: Vec<char>, at: usize) -> Option<Vec<char>> {
     Some(out)
 }
 
+/// Where the line holding `chars[at]` starts.
+fn line_start(chars: &[char], at: usize) -> usize {
+    chars[..at]
+        .iter()
+        .rposition(|&c| c == '\n')
+        .map_or(0, |i| i + 1)
+}
+
 /// The tabs starting a line inside a flow collection: go-yaml skips blanks
 /// in the flow context (`yaml_parser_scan_to_next_token`), YAML 1.2 counts
 /// them as indentation. Read as spaces.
 fn tabs_starting_a_flow_line(chars: Vec<char>, at: usize) -> Vec<char> {
-    let line = chars[..at]
-        .iter()
-        .rposition(|&c| c == '\n')
-        .map_or(0, |i| i + 1);
+    let line = line_start(&chars, at);
     let mut out = chars;
     for c in &mut out[line..at] {
         if *c == '\t' {
