@@ -4,11 +4,10 @@
 //! runs here; these checks are what can be proven by reading.)
 
 use std::path::Path;
-use std::process::Command;
 
 use express_waves::value::Value;
 
-use crate::{assert_says, root};
+use crate::{assert_says, assert_success, root, run_binary};
 
 fn yaml(rel: &str) -> Value {
     crate::yaml_file(Path::new(rel))
@@ -113,15 +112,20 @@ fn application_uses_the_plugin_with_announced_parameters() {
 
 #[test]
 fn argocd_cm_patch_is_what_the_binary_prints() {
-    let out = Command::new(env!("CARGO_BIN_EXE_express-waves"))
-        .args(["argocd", "config"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let file = std::fs::read(root().join("examples/argocd/argocd-cm-health.yaml")).unwrap();
+    is_what_the_binary_prints(
+        "examples/argocd/argocd-cm-health.yaml",
+        &["argocd", "config"],
+    );
+}
+
+/// The checked-in file `path` is exactly what `express-waves ARGS` prints.
+fn is_what_the_binary_prints(path: &str, args: &[&str]) {
+    let out = run_binary(args, &[], b"");
+    assert_success(&out);
     assert!(
-        file == out.stdout,
-        "examples/argocd/argocd-cm-health.yaml is stale: express-waves argocd config > it"
+        std::fs::read(root().join(path)).unwrap() == out.stdout,
+        "{path} is stale: express-waves {} > it",
+        args.join(" ")
     );
 }
 
@@ -168,15 +172,7 @@ fn kustomize_component_patches_without_installing_argo_cd() {
         panic!("no resources")
     };
     assert_eq!(resources, &[Value::Str("gate-crd.yaml".into())]);
-    let out = Command::new(env!("CARGO_BIN_EXE_express-waves"))
-        .args(["argocd", "crd"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    assert!(
-        std::fs::read(root().join("examples/argocd/gate-crd.yaml")).unwrap() == out.stdout,
-        "examples/argocd/gate-crd.yaml is stale: express-waves argocd crd > it"
-    );
+    is_what_the_binary_prints("examples/argocd/gate-crd.yaml", &["argocd", "crd"]);
     let crd = yaml("examples/argocd/gate-crd.yaml");
     assert_eq!(
         crd.at(&["metadata", "name"]).and_then(Value::as_str),
