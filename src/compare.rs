@@ -5,7 +5,7 @@
 
 use crate::json as canonical;
 use crate::live::{Live, LiveNode};
-use crate::model;
+use crate::model::{self, ANN_SYNC_OPTIONS, PRUNE_LAST};
 use crate::order::{List, Mode};
 use crate::render::{Analysis, ClusterRollout, NodeRollout};
 use crate::value::Value;
@@ -102,7 +102,7 @@ pub fn removed<'a>(cluster: &ClusterRollout, live: &'a Live) -> Vec<LiveNode<'a>
 /// `option`.
 fn has_sync_option(l: &LiveNode<'_>, option: &str) -> bool {
     l.obj
-        .at(&["metadata", "annotations", crate::model::ANN_SYNC_OPTIONS])
+        .at(&["metadata", "annotations", ANN_SYNC_OPTIONS])
         .and_then(Value::as_str)
         .is_some_and(|o| o.split(',').any(|i| i.trim() == option))
 }
@@ -125,13 +125,12 @@ pub fn early_prunes(r: &Analysis, live: &Live) -> Vec<Hazard> {
             // Pruned last, or never pruned (`Prune=false`: gitops-engine
             // `sync_context.go`, `pruneObject` skips it as "ignored (no
             // prune)").
-            let (sync_options, prune_last) = (model::ANN_SYNC_OPTIONS, model::PRUNE_LAST);
-            if has_sync_option(&l, prune_last) || never_pruned(&l) {
+            if has_sync_option(&l, PRUNE_LAST) || never_pruned(&l) {
                 continue;
             }
             let name = &l.name;
             let detail = format!(
-                "{name} is removed, and its live object has no {sync_options}: {prune_last}; Argo CD deletes it in its live wave, at the same time as whatever node is applied in that wave. Sync once with it still rendered (this version adds PruneLast=true), or render it down (up: false) first"
+                "{name} is removed, and its live object has no {ANN_SYNC_OPTIONS}: {PRUNE_LAST}; Argo CD deletes it in its live wave, at the same time as whatever node is applied in that wave. Sync once with it still rendered (this version adds PruneLast=true), or render it down (up: false) first"
             );
             out.push(Hazard::in_cluster(c, &l.key, detail));
         }

@@ -165,9 +165,10 @@ pub struct RenderArgs {
     pub render: RenderFlags,
 }
 
-/// What every command that reports on renders takes: the options they
-/// were rendered with (to read back the waves render wrote) and the
-/// report's format.
+/// What the commands that render a stream and report on it take (`plan`,
+/// `diff`, `verify`, `approve`, `fleet plan`): the render options (for a
+/// render read back, the ones it was rendered with) and the report's
+/// format.
 #[derive(Args, Debug)]
 pub struct ReportArgs {
     #[command(flatten)]
@@ -232,11 +233,13 @@ pub struct LiveArgs {
     pub namespace: Option<String>,
 }
 
-/// `--kubectl [--context C]`: objects read by kubectl itself rather than
-/// from files, on every command that can.
+/// `--kubectl [--context C]`: the objects read by kubectl itself instead
+/// of from files (`status`, `verify`, `argocd check`; `approve` always
+/// runs kubectl and takes only `--context`).
 #[derive(Args, Debug, Clone)]
 pub struct KubectlArgs {
-    /// Read them with `kubectl get` (argv only, no shell)
+    /// Run `kubectl get` (argv only, no shell) for the objects, instead of
+    /// reading files
     #[arg(long = "kubectl", id = "kubectl")]
     pub read: bool,
     /// kubectl context

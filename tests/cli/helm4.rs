@@ -14,7 +14,6 @@ fn plugin() -> Value {
     crate::yaml_file(Path::new("helm-plugin/express-waves/plugin.yaml"))
 }
 
-/// Runs the plugin's command like Helm 4: returns (status, stdout, stderr).
 /// The plugin's directory as Helm installs it under `helm_plugins`:
 /// HELM_PLUGIN_DIR is $HELM_PLUGINS/<the installed directory's name>.
 fn installed(helm_plugins: &Scratch) -> PathBuf {
@@ -23,6 +22,7 @@ fn installed(helm_plugins: &Scratch) -> PathBuf {
     dir
 }
 
+/// Runs the plugin's command like Helm 4: returns (status, stdout, stderr).
 fn run_plugin(plugin_dir: &Path, stdin: &[u8]) -> (i32, Vec<u8>, Vec<u8>) {
     let p = plugin();
     let Some(Value::Seq(cmds)) = p.at(&["runtimeConfig", "platformCommand"]) else {

@@ -123,28 +123,20 @@ fn kubectl_failing_is_an_error_with_its_message_and_empty_stdout() {
 /// checked.
 #[test]
 fn argocd_check_with_kubectl_reads_argo_cds_namespace_and_the_plugins_applications() {
-    let dir = std::env::temp_dir().join(format!("ew-kubectl-check-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let argv = dir.join("argv");
-    let script = format!(
-        "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done >> '{argv}'\necho -- >> '{argv}'\n\
-         case \"$2 $3\" in\n  'configmap argocd-cm') cat '{cm}' ;;\n  'configmap argocd-cmd-params-cm') echo 'Error from server (NotFound): configmaps \"argocd-cmd-params-cm\" not found' >&2; exit 1 ;;\n  applications*) cat '{apps}' ;;\n  *) printf 'apiVersion: v1\\nkind: List\\nitems: []\\n' ;;\nesac\n",
-        argv = argv.display(),
+    let k = Scratch::new("kubectl", "check");
+    k.fake_kubectl(&format!(
+        "case \"$2 $3\" in\n  'configmap argocd-cm') cat '{cm}' ;;\n  'configmap argocd-cmd-params-cm') echo 'Error from server (NotFound): configmaps \"argocd-cmd-params-cm\" not found' >&2; exit 1 ;;\n  applications*) cat '{apps}' ;;\n  *) printf 'apiVersion: v1\\nkind: List\\nitems: []\\n' ;;\nesac",
         cm = root()
             .join("examples/argocd/argocd-cm-health.yaml")
             .display(),
         apps = root()
             .join("tests/fixtures/argocd-applications-list.yaml")
             .display(),
+    ));
+    let out = k.run_with_fake_kubectl(
+        &["argocd", "check", "--kubectl", "--context", "prod;id"],
+        &[],
     );
-    let kubectl = dir.join("kubectl");
-    crate::executable(&kubectl, script);
-    let out = Command::new(env!("CARGO_BIN_EXE_express-waves"))
-        .args(["argocd", "check", "--kubectl", "--context", "prod;id"])
-        .env("EXPRESS_WAVES_KUBECTL", &kubectl)
-        .output()
-        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),
@@ -154,26 +146,13 @@ fn argocd_check_with_kubectl_reads_argo_cds_namespace_and_the_plugins_applicatio
     );
     assert_says(
         &stdout,
-        &["breaks argocd/globex: no source names the plugin"],
-    );
-    assert_says(
-        &stdout,
         &[
+            "breaks argocd/globex: no source names the plugin",
             "checked argocd-cm and Application argocd/acme, Application argocd/globex: 1 breaks the guarantee",
-        ],
-    );
-    assert_says(
-        &stdout,
-        &[
             "not checked: 1 Applications/ApplicationSets in namespace argocd that neither name the plugin",
         ],
     );
-    let calls: Vec<String> = std::fs::read_to_string(&argv)
-        .unwrap()
-        .split("--\n")
-        .filter(|c| !c.is_empty())
-        .map(|c| c.lines().collect::<Vec<_>>().join(" "))
-        .collect();
+    let calls: Vec<String> = k.calls().iter().map(|c| c.join(" ")).collect();
     let scope = "--output=yaml --context=prod;id --namespace=argocd";
     assert_eq!(
         calls,
@@ -187,7 +166,6 @@ fn argocd_check_with_kubectl_reads_argo_cds_namespace_and_the_plugins_applicatio
             format!("get applications.argoproj.io,applicationsets.argoproj.io {scope}"),
         ]
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// `status --app NAME` reads the Application from Argo CD's namespace with

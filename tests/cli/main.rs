@@ -534,7 +534,9 @@ fn completions_for_each_shell() {
         let got = run(&["completions".into(), shell.into()], b"");
         assert_eq!(got.status, 0, "{shell}");
         let text = String::from_utf8(got.stdout).unwrap();
-        assert_says(&text, &["express-waves", "render", "verify"]);
+        for word in ["express-waves", "render", "verify"] {
+            assert!(text.contains(word), "{shell}: no `{word}`");
+        }
     }
 }
 

@@ -322,9 +322,8 @@ fn on_a_terminal_a_held_rollout_shows_the_command_that_approves_it() {
 /// is (a status that could not see a gate would name the wrong wait).
 #[test]
 fn status_reads_no_gates_without_their_crd_but_fails_when_it_cannot_read_them() {
-    let dir = std::env::temp_dir().join(format!("ew-watch-nocrd-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let k = Scratch::new("watch", "nocrd");
+    let dir = &k.dir;
     std::fs::write(dir.join("state.yaml"), state("new new new")).unwrap();
     for (message, code) in [
         (
@@ -337,16 +336,11 @@ fn status_reads_no_gates_without_their_crd_but_fails_when_it_cannot_read_them() 
         ),
     ] {
         std::fs::write(dir.join("message"), format!("{message}\n")).unwrap();
-        let script = format!(
-            "#!/bin/sh\ncase \"$2\" in configmaps) printf 'apiVersion: v1\\nkind: List\\nitems: []\\n';; gates.*) cat '{0}/message' >&2; exit 1;; *) cat '{0}/state.yaml';; esac\n",
+        k.fake_kubectl(&format!(
+            "case \"$2\" in configmaps) printf 'apiVersion: v1\\nkind: List\\nitems: []\\n';; gates.*) cat '{0}/message' >&2; exit 1;; *) cat '{0}/state.yaml';; esac",
             dir.display()
-        );
-        crate::executable(dir.join("kubectl"), script);
-        let out = Command::new(env!("CARGO_BIN_EXE_express-waves"))
-            .args(["status", "--kubectl"])
-            .env("EXPRESS_WAVES_KUBECTL", dir.join("kubectl"))
-            .output()
-            .unwrap();
+        ));
+        let out = k.run_with_fake_kubectl(&["status", "--kubectl"], &[]);
         crate::assert_exit(&out, code);
         if code == 2 {
             let err = String::from_utf8_lossy(&out.stderr);
@@ -356,7 +350,6 @@ fn status_reads_no_gates_without_their_crd_but_fails_when_it_cannot_read_them() 
             );
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The Application `acme` in `phase`, having applied (Synced) `applied`.

@@ -511,14 +511,14 @@ fn a_lua_error_in_the_health_check_hangs_the_sync_on_that_node() {
     assert_eq!(run.changes.len(), 1, "{:?}", run.changes);
 }
 
-/// Argo CD reads health from its watch-fed cache. While the cache lags
-/// no more than the wave delay plus a requeue, it already holds the applied node (new
-/// label, new generation) when health is read, and the waves hold. The
-/// residual risk, shown: a cache lagging past the wave delay still holds
-/// the node as it was before the apply (old label, Ready), which no health
-/// check can tell from a settled node, so the next node starts early. This
-/// is why the README and `argocd check` ask for a larger
-/// `ARGOCD_SYNC_WAVE_DELAY` on a large cluster.
+/// Argo CD reads health from its watch-fed cache. While the cache lags no
+/// more than the wave delay plus a requeue, it already holds the applied
+/// node (new label, new generation) when health is read, and the waves
+/// hold. The residual risk, shown: a cache lagging past the wave delay
+/// still holds the node as it was before the apply (old label, Ready),
+/// which no health check can tell from a settled node, so the next node
+/// starts early. This is why the README and `argocd check` ask for a
+/// larger `ARGOCD_SYNC_WAVE_DELAY` on a large cluster.
 #[test]
 fn waves_hold_while_argo_cds_cache_lags_no_more_than_the_wave_delay_and_not_past_it() {
     let (old, new) = chart_change("varsamisktest");
@@ -526,11 +526,16 @@ fn waves_hold_while_argo_cds_cache_lags_no_more_than_the_wave_delay_and_not_past
     // with a delay as long.
     for (lag, delay) in [(2, 2), (3, 2), (4, 4)] {
         let app = App::with(|a| (a.cache_lag, a.wave_delay) = (lag, delay));
+        eprintln!("cache lag {lag}, wave delay {delay}");
         rolls_one_node_at_a_time(&old, &new, &app);
     }
     let past = App::with(|a| (a.cache_lag, a.wave_delay) = (4, 2));
     let run = sync(&mut Cluster::settled(&old), &new, &past);
-    assert!(run.one_node_at_a_time().is_err(), "{:?}", run.changes);
+    assert!(
+        run.one_node_at_a_time().is_err(),
+        "lag 4 past delay 2 held: {:?}",
+        run.changes
+    );
 }
 
 /// `ApplyOutOfSyncOnly=true` drops in-sync resources before the wave is
