@@ -164,7 +164,7 @@ impl Gate {
         meta.push((
             "labels".into(),
             Value::Map(vec![
-                (model::LABEL_CREATED_BY.into(), s("express-waves")),
+                (model::LABEL_CREATED_BY.into(), s(model::CREATED_BY)),
                 (model::LABEL_CLUSTER.into(), s(&self.cluster)),
             ]),
         ));
@@ -279,6 +279,15 @@ pub fn holds(gate: &Value, namespace: &str, cluster: &str) -> bool {
     ];
     gate.str_at(&["metadata", "namespace"]) == namespace
         && (of.iter().all(|c| c.is_empty()) || of.contains(&cluster))
+}
+
+/// Whether a live gate is one express-waves wrote for `cluster`: labelled
+/// so, and naming the cluster in its spec or, where that is unreadable, in
+/// its label.
+pub fn written_for(gate: &Value, cluster: &str) -> bool {
+    model::created_by_express_waves(gate)
+        && (gate.str_at(&["spec", "cluster"]) == cluster
+            || gate.str_at(&["metadata", "labels", model::LABEL_CLUSTER]) == cluster)
 }
 
 /// A live Gate's sync wave as Argo CD reads it ([`model::sync_wave`]);

@@ -8,8 +8,8 @@
 //! "warnings":[lines]}` (`warnings`, also printed on stderr: every node
 //! whose health check on-call ignores, every cluster of a rendered stream
 //! whose nodes' waves are not the ones planned (rendered with options the
-//! stream does not record), and, with
-//! live objects, the deadlocks and early deletions).
+//! stream does not record), and, with live objects, the deadlocks and
+//! early deletions).
 //! `dependencies` says whether render wrote the node's prerequisites:
 //! `injected`, or off and why: `off-flag` (`--no-dependencies`),
 //! `off-cluster-annotation`, `off-node-annotation` (the chart's

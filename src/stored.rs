@@ -89,9 +89,7 @@ fn parse_json(text: &str, what: &str) -> Result<Value, String> {
 /// 003, kept with `--no-revision-configmap`) is not read as one.
 pub fn is_revisions_map(o: &Value) -> bool {
     o.get("kind").and_then(Value::as_str) == Some("ConfigMap")
-        && o.at(&["metadata", "labels", crate::model::LABEL_CREATED_BY])
-            .and_then(Value::as_str)
-            == Some("express-waves")
+        && crate::model::created_by_express_waves(o)
         && (o.at(&["data", "revisions.json"]).is_some() || o.at(&["data", "nodes.json"]).is_some())
 }
 

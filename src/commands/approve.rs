@@ -133,13 +133,9 @@ fn live_gates(
         .filter(|o| gate::is_gate(o) && gate::holds(o, namespace, cluster))
     {
         let name = obj.str_at(&["metadata", "name"]);
-        // express-waves' gate of this cluster (by its spec, or, where that
-        // is unreadable, by its label): approved here, or refused if broken.
-        let ours = obj.str_at(&["metadata", "labels", crate::model::LABEL_CREATED_BY])
-            == "express-waves"
-            && (obj.str_at(&["spec", "cluster"]) == cluster
-                || obj.str_at(&["metadata", "labels", crate::model::LABEL_CLUSTER]) == cluster);
-        if !ours {
+        // express-waves' gate of this cluster: approved here, or refused if
+        // broken.
+        if !gate::written_for(obj, cluster) {
             let health = gate::health(obj);
             if health.status != crate::health::Status::Healthy {
                 foreign.push(Foreign {

@@ -50,8 +50,18 @@ pub const ANN_CLUSTERS: &str = "express.medallia.com/clusters";
 /// `--frontends-before-backend` as a render was given it, recorded the
 /// same way.
 pub const ANN_FRONTENDS_BEFORE_BACKEND: &str = "express.medallia.com/frontends-before-backend";
-/// Label marking the revisions ConfigMap as express-waves' own.
+/// Label marking the revisions ConfigMap and the approval gates as
+/// express-waves' own ([`CREATED_BY`]).
 pub const LABEL_CREATED_BY: &str = "app.kubernetes.io/created-by";
+/// [`LABEL_CREATED_BY`]'s value on what express-waves writes.
+pub const CREATED_BY: &str = "express-waves";
+
+/// Whether `obj` is labelled as written by express-waves.
+pub fn created_by_express_waves(obj: &Value) -> bool {
+    obj.at(&["metadata", "labels", LABEL_CREATED_BY])
+        .and_then(Value::as_str)
+        == Some(CREATED_BY)
+}
 
 /// Label naming the cluster on the revisions ConfigMap.
 pub const LABEL_CLUSTER: &str = "express.medallia.com/cluster";

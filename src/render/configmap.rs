@@ -224,7 +224,7 @@ impl RevisionsMap {
             Value::Map(vec![
                 (
                     model::LABEL_CREATED_BY.into(),
-                    Value::Str("express-waves".into()),
+                    Value::Str(model::CREATED_BY.into()),
                 ),
                 (model::LABEL_CLUSTER.into(), Value::Str(cluster.into())),
             ]),

@@ -67,11 +67,12 @@ pub struct Options {
     /// Overrides the Cluster CR's mode annotation when set.
     pub mode: Option<Mode>,
     /// The first node's wave; `None`: as an earlier render recorded it in
-    /// the stream ([`crate::model::ANN_WAVE_START`]), else 1.
+    /// the stream ([`crate::model::ANN_WAVE_START`]), else
+    /// [`WAVE_START_DEFAULT`].
     pub wave_start: Option<i64>,
     pub no_dependencies: bool,
     /// Frontends numbered up to this go before the backend in an upgrade;
-    /// `None`: as recorded, else 2.
+    /// `None`: as recorded, else [`FRONTENDS_BEFORE_BACKEND_DEFAULT`].
     pub frontends_before_backend: Option<usize>,
     pub group: String,
     pub revision_configmap: bool,
@@ -112,6 +113,13 @@ impl Default for Options {
 /// one before the start, the nodes', the revisions ConfigMap's after them)
 /// stays far inside that, for any number of nodes a stream can hold.
 pub const WAVE_START_LIMIT: i64 = 1_000_000_000;
+
+/// The first node's wave when neither asked for nor recorded.
+pub const WAVE_START_DEFAULT: i64 = 1;
+
+/// Frontends before the backend in an upgrade when neither asked for nor
+/// recorded.
+pub const FRONTENDS_BEFORE_BACKEND_DEFAULT: usize = 2;
 
 fn check_wave_start(w: i64) -> Result<()> {
     wave_start_in_range(w)

@@ -284,11 +284,7 @@ fn read_doc(
 /// A Gate: one express-waves wrote (labelled so) must read back as one,
 /// since render decides it again.
 fn gate_facts(v: &Value, at: DocRef) -> Result<What> {
-    let ours = v
-        .at(&["metadata", "labels", model::LABEL_CREATED_BY])
-        .and_then(Value::as_str)
-        == Some("express-waves");
-    let written = if ours {
+    let written = if model::created_by_express_waves(v) {
         let g = crate::gate::Gate::from_value(v).map_err(|m| {
             Error::doc(
                 &at,
@@ -317,9 +313,7 @@ fn written_by_us(map: &Value) -> bool {
         Some(Value::Map(m)) => m.iter().all(|(k, _)| keys.contains(&k.as_str())),
         Some(_) => false,
     };
-    map.at(&["metadata", "labels", model::LABEL_CREATED_BY])
-        .and_then(Value::as_str)
-        == Some("express-waves")
+    model::created_by_express_waves(map)
         && only(Some(map), &["apiVersion", "kind", "metadata", "data"])
         && only(
             map.get("metadata"),

@@ -12,6 +12,7 @@ use crate::model::{self, ANN_CLUSTERS, ANN_FRONTENDS_BEFORE_BACKEND, ANN_WAVE_ST
 
 use super::group::ClusterDocs;
 use super::read::{Doc, What};
+use super::{FRONTENDS_BEFORE_BACKEND_DEFAULT, WAVE_START_DEFAULT};
 
 /// The options that shape a stream's waves, as asked or recorded.
 pub(super) struct StreamOptions {
@@ -25,7 +26,8 @@ pub(super) struct StreamOptions {
 /// many frontends go before the backend: each as asked (`opts`; its
 /// records are then not read), else as an earlier render recorded it (on
 /// each cluster's Cluster CR, else on its nodes; every record the same),
-/// else 1, `None` and 2.
+/// else the defaults ([`super::WAVE_START_DEFAULT`], side by side,
+/// [`super::FRONTENDS_BEFORE_BACKEND_DEFAULT`]).
 pub(super) fn stream_options(
     docs: &[Doc<'_>],
     clusters: &BTreeMap<(String, String), ClusterDocs>,
@@ -72,14 +74,17 @@ pub(super) fn stream_options(
         }
     }
     Ok(StreamOptions {
-        wave_start: opts.wave_start.or(start.map(|s| s.0)).unwrap_or(1),
+        wave_start: opts
+            .wave_start
+            .or(start.map(|s| s.0))
+            .unwrap_or(WAVE_START_DEFAULT),
         in_sequence: opts
             .clusters_in_sequence
             .or(order.map(|(o, _)| o == model::clusters_value(true))),
         frontends_before_backend: opts
             .frontends_before_backend
             .or(fbb.map(|f| f.0))
-            .unwrap_or(2),
+            .unwrap_or(FRONTENDS_BEFORE_BACKEND_DEFAULT),
     })
 }
 

@@ -19,8 +19,10 @@ fn decide_one(text: &str, opts: &Options) -> Result<(Option<Value>, ClusterRollo
     let given = super::Given {
         recorded: &recorded,
         gate_after: &[],
-        wave_start: opts.wave_start.unwrap_or(1),
-        frontends_before_backend: opts.frontends_before_backend.unwrap_or(2),
+        wave_start: opts.wave_start.unwrap_or(crate::render::WAVE_START_DEFAULT),
+        frontends_before_backend: opts
+            .frontends_before_backend
+            .unwrap_or(crate::render::FRONTENDS_BEFORE_BACKEND_DEFAULT),
     };
     let d = decide(&mut docs, ns, name, members, &given, opts, Keep::Values)?;
     let map = d.map.map(|m| m.to_value(&docs));
