@@ -6,8 +6,8 @@
 //! 500 tenants (bench/RESULTS.md). On its own it also raised peak memory by
 //! 40 MB at 2,000 tenants read from a pipe, as Helm feeds a post-renderer
 //! (Helm 3 `pkg/postrender/exec.go`, `execRender.Run`: `cmd.StdinPipe`;
-//! Helm 4 `internal/plugin/runtime_subprocess.go`: a reader as `cmd.Stdin`,
-//! which Go's `os/exec` passes through a pipe) and as `cmp generate` reads
+//! Helm 4 `internal/plugin/runtime_subprocess.go`, `runPostrenderer`:
+//! `cmd.StdinPipe`) and as `cmp generate` reads
 //! helm's output: the input grows by doubling, mimalloc moves a growing block by
 //! copying it, and keeps the block it left resident for a while. With
 //! glibc's malloc, which maps large blocks on their own and can grow a

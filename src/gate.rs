@@ -264,14 +264,18 @@ pub fn after_of(obj: &Value) -> &str {
     }
 }
 
-/// Whether a live gate holds the rollout of `cluster` in `namespace`, read
-/// as Argo CD reads it however malformed: it holds the Application's sync
-/// in its wave whoever wrote it (gitops-engine `pkg/sync/sync_context.go`,
+/// Whether a live gate may hold the rollout of `cluster` in `namespace`,
+/// read however malformed. A gate the Application syncs holds its sync in
+/// its wave whoever wrote it (gitops-engine `pkg/sync/sync_context.go`,
 /// `Sync`: a running task counts as done only once its live object's
-/// health is Healthy, and the next wave waits for every one), so a gate
-/// that names no cluster (neither `spec.cluster` nor the cluster label)
-/// holds every cluster of the namespace. `status` shows these; `approve`
-/// approves only its own.
+/// health is Healthy, and the next wave waits for every one). Which gates
+/// the Application syncs is not in the live objects, so every gate of the
+/// namespace that names this cluster, or no cluster (neither `spec.cluster`
+/// nor the cluster label), counts: shown more often than it holds, never
+/// less. A gate of another cluster in an earlier wave holds this one's
+/// later nodes too when clusters roll in sequence; that is not this
+/// question (`status` shows where each cluster waits). `status` shows
+/// these; `approve` approves only its own.
 pub fn holds(gate: &Value, namespace: &str, cluster: &str) -> bool {
     let of = [
         gate.str_at(&["spec", "cluster"]),

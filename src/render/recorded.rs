@@ -24,9 +24,10 @@ pub(super) struct StreamOptions {
 
 /// The stream's first wave, whether its clusters roll in sequence and how
 /// many frontends go before the backend: each as asked (`opts`; its
-/// records are then not read), else as an earlier render recorded it (on
-/// each cluster's Cluster CR, else on its nodes; every record the same),
-/// else the defaults ([`super::WAVE_START_DEFAULT`], side by side,
+/// records are then not compared, though each was read, and an unreadable
+/// one refused, with its document: [`model::recorded_options`]), else as
+/// an earlier render recorded it (on each cluster's Cluster CR, else on
+/// its nodes; every record the same), else the defaults ([`super::WAVE_START_DEFAULT`], side by side,
 /// [`super::FRONTENDS_BEFORE_BACKEND_DEFAULT`]).
 pub(super) fn stream_options(
     docs: &[Doc<'_>],

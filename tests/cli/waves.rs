@@ -251,8 +251,8 @@ fn full_rollout_changes_one_node_at_a_time_and_succeeds_only_when_all_are_health
     }
 }
 
-/// Health is read 2 s after a wave is applied (`delayBetweenSyncWaves`),
-/// which upstream calls "not foolproof". With no delay at all, and an
+/// Health is read 2 s after a wave is applied (argo-cd `controller/sync.go`,
+/// `delayBetweenSyncWaves`), which upstream calls "not foolproof". With no delay at all, and an
 /// operator that has not reacted yet, the waves still wait: the checks
 /// compare `observedGeneration` and the revision label, so a status the
 /// operator has not updated is never Healthy.
